@@ -53,6 +53,8 @@ def conflict(qualified: str, name: str) -> ApiError:
 
 def invalid(kind: str, group: str, name: str, causes: list[tuple[str, Any, str]]) -> ApiError:
     """422 Invalid. ``causes`` holds (field, bad value, what is wrong)."""
+    import json
+
     parts = []
     detail_causes = []
     for fld, value, why in causes:
@@ -60,8 +62,9 @@ def invalid(kind: str, group: str, name: str, causes: list[tuple[str, Any, str]]
             parts.append(f"{fld}: Required value" + (f": {why}" if why else ""))
             detail_causes.append({"reason": "FieldValueRequired", "message": "Required value", "field": fld})
         else:
-            parts.append(f"{fld}: Invalid value: {value!r}: {why}".replace("'", '"'))
-            detail_causes.append({"reason": "FieldValueInvalid", "message": f"Invalid value: {value!r}: {why}",
+            shown = json.dumps(value) if isinstance(value, str | int | float) else json.dumps(value, default=str)
+            parts.append(f"{fld}: Invalid value: {shown}: {why}")
+            detail_causes.append({"reason": "FieldValueInvalid", "message": f"Invalid value: {shown}: {why}",
                                   "field": fld})
     qual = f"{kind}.{group}" if group else kind
     joined = ", ".join(parts)

@@ -1,0 +1,136 @@
+"""Command line: ``k8stui [--context C] [-n NS | -A] [--read-only] [--theme T]`` and ``k8stui demo ...``.
+
+argparse only; every bad input ends in one line on stderr and exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from . import __version__
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from exc
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {value}")
+    return value
+
+
+def _port(text: str) -> int:
+    value = _positive_int(text)
+    if value > 65535:
+        raise argparse.ArgumentTypeError(f"a port is 0-65535, got {value}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from exc
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a number > 0, got {value}")
+    return value
+
+
+def _add_app_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--context", help="kubeconfig context to use (default: current-context)")
+    scope = parser.add_mutually_exclusive_group()
+    scope.add_argument("-n", "--namespace", help="namespace to show (default: the context's namespace)")
+    scope.add_argument("-A", "--all-namespaces", action="store_true", help="show every namespace")
+    parser.add_argument("--kubeconfig", help="kubeconfig file (default: $KUBECONFIG or ~/.kube/config)")
+    parser.add_argument("--read-only", action="store_true", help="disable every mutating action")
+    parser.add_argument("--theme", help="colour theme (default, light, high-contrast, solarized, ...)")
+    parser.add_argument("--prometheus-url", help="Prometheus base URL (default: config or $K8STUI_PROMETHEUS_URL)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="k8stui", description="Terminal dashboard for Kubernetes: objects, Prometheus graphs and logs.")
+    parser.add_argument("--version", action="version", version=f"k8stui {__version__}")
+    _add_app_options(parser)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    demo = sub.add_parser("demo", help="start the built-in demo cluster (and open the dashboard on it)",
+                          description="Start the built-in demo cluster on 127.0.0.1 and open k8stui on it.")
+    demo.add_argument("--serve-only", action="store_true",
+                      help="only run the cluster (print `export KUBECONFIG=...`), until Ctrl-C")
+    demo.add_argument("--port", type=_port, default=0, help="HTTPS port (default: a free port)")
+    demo.add_argument("--pods", type=_positive_int, default=0, help="add N more running pods (benchmarks)")
+    demo.add_argument("--seed", type=_positive_int, default=0, help="random seed of the simulation")
+    demo.add_argument("--no-prometheus", action="store_true", help="do not start Prometheus even if installed")
+    demo.add_argument("--state-dir", type=Path, help="where to write the kubeconfig, CA and Prometheus data")
+    demo.add_argument("--ready-file", type=Path, help=argparse.SUPPRESS)
+    demo.add_argument("--time-scale", type=_positive_float, default=1.0,
+                      help="multiply every simulated delay (e.g. 0.5 = twice as fast)")
+    demo.add_argument("--bookmark-interval", type=_positive_float, default=5.0, help=argparse.SUPPRESS)
+    _add_app_options(demo)
+    return parser
+
+
+def _run_demo(args: argparse.Namespace) -> int:
+    if args.serve_only:
+        from .demo.main import serve
+
+        return serve(port=args.port, pods=args.pods, seed=args.seed, state_dir=args.state_dir,
+                     prometheus=not args.no_prometheus, ready_file=args.ready_file, time_scale=args.time_scale,
+                     bookmark_interval=args.bookmark_interval)
+    from .demo.launcher import DemoProcess, DemoStartError
+
+    demo = DemoProcess(port=args.port, pods=args.pods, seed=args.seed, prometheus=not args.no_prometheus,
+                       time_scale=args.time_scale)
+    try:
+        demo.start()
+    except DemoStartError as exc:
+        print(f"k8stui demo: {exc}", file=sys.stderr)
+        return 2
+    try:
+        return _run_app(args, kubeconfig=demo.kubeconfig, prometheus_url=demo.prometheus_url)
+    except KeyboardInterrupt:
+        return 130
+    finally:
+        demo.stop()
+
+
+def _run_app(args: argparse.Namespace, kubeconfig: str | None = None, prometheus_url: str | None = None) -> int:
+    try:
+        from .ui.launch import launch
+    except ImportError:
+        # The dashboard is not built yet: keep the demo cluster up and say how to reach it.
+        return _serve_until_interrupt(kubeconfig, prometheus_url)
+    return launch(args, kubeconfig=kubeconfig, prometheus_url=prometheus_url)
+
+
+def _serve_until_interrupt(kubeconfig: str | None, prometheus_url: str | None) -> int:
+    import time
+
+    if kubeconfig is None:
+        print("k8stui: the dashboard is not available in this build; try `k8stui demo --serve-only`",
+              file=sys.stderr)
+        return 2
+    print(f"export KUBECONFIG={kubeconfig}")
+    if prometheus_url:
+        print(f"prometheus: {prometheus_url}")
+    print("demo cluster running; press Ctrl-C to stop", flush=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "demo":
+        return _run_demo(args)
+    return _run_app(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,165 @@
+"""DemoCluster: wires store, scenario, controllers, telemetry, logs, HTTPS server and Prometheus together.
+
+This is the whole demo cluster process (``k8stui demo --serve-only``). It owns everything it starts and stops
+all of it, in reverse order, on ``stop()``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import shutil
+import ssl
+import tempfile
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from aiohttp import ClientSession, ClientTimeout, TCPConnector, web
+
+from . import certs
+from .auth import Authenticator
+from .controllers import ControllerManager
+from .kubeconfig import write_kubeconfig
+from .logs import LogService
+from .prometheus import PrometheusProcess, find_prometheus
+from .scenario import load_default
+from .server import ApiServer
+from .sim import SimConfig
+from .store import Store
+from .telemetry import Telemetry
+
+log = logging.getLogger("k8stui.demo")
+
+
+@dataclass
+class ReadyInfo:
+    """What a client needs to reach a running demo cluster; written as JSON to ``--ready-file``."""
+
+    url: str
+    kubeconfig: str
+    ca_file: str
+    prometheus_url: str | None
+    admin_url: str
+    state_dir: str
+    pid: int
+
+
+class DemoCluster:
+    """A running demo cluster on 127.0.0.1."""
+
+    def __init__(self, *, port: int = 0, sim: SimConfig | None = None, state_dir: Path | None = None,
+                 prometheus: bool = True, bookmark_interval: float = 5.0) -> None:
+        self.port = port
+        self.sim = sim or SimConfig()
+        self._own_state_dir = state_dir is None
+        self.state_dir = Path(state_dir or tempfile.mkdtemp(prefix="k8stui-demo-"))
+        self.want_prometheus = prometheus
+        self.store = Store()
+        self.auth = Authenticator()
+        self.telemetry = Telemetry(self.store, self.sim)
+        self.logs = LogService(self.store, self.sim)
+        self.controllers = ControllerManager(self.store, self.sim)
+        self.api = ApiServer(self.store, self.auth, logs=self.logs, telemetry=self.telemetry,
+                             bookmark_interval=bookmark_interval, on_restart=self.restart,
+                             proxy=self._service_proxy)
+        self.prometheus: PrometheusProcess | None = None
+        self.prometheus_url: str | None = None
+        self._runner: web.AppRunner | None = None
+        self._site: web.TCPSite | None = None
+        self._ssl: ssl.SSLContext | None = None
+        self.cert_files: certs.CertFiles | None = None
+        self.kubeconfig_path = self.state_dir / "kubeconfig"
+
+    @property
+    def url(self) -> str:
+        return f"https://127.0.0.1:{self.port}"
+
+    async def start(self) -> ReadyInfo:
+        self.cert_files = certs.mint(self.state_dir / "pki")
+        self._ssl = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        self._ssl.load_cert_chain(self.cert_files.server_cert, self.cert_files.server_key)
+        load_default(self.store, self.sim)
+        self.controllers.start()
+        self.telemetry.start()
+        self._runner = web.AppRunner(self.api.app(), access_log=None, handle_signals=False)
+        await self._runner.setup()
+        await self._listen()
+        self.api.server_address = f"127.0.0.1:{self.port}"
+        write_kubeconfig(self.kubeconfig_path, self.url, self.cert_files.ca_cert.read_bytes(),
+                         self.auth.admin_token, self.auth.dev_token)
+        if self.want_prometheus and find_prometheus():
+            self.prometheus = PrometheusProcess(self.url, str(self.cert_files.ca_cert), self.auth.admin_token,
+                                                self.state_dir / "prometheus")
+            try:
+                self.prometheus_url = await asyncio.to_thread(self.prometheus.start)
+            except Exception as exc:  # the cluster still works without it; say so
+                log.warning("prometheus did not start: %s", exc)
+                self.prometheus = None
+        return self.ready_info()
+
+    def ready_info(self) -> ReadyInfo:
+        assert self.cert_files is not None
+        return ReadyInfo(url=self.url, kubeconfig=str(self.kubeconfig_path), ca_file=str(self.cert_files.ca_cert),
+                         prometheus_url=self.prometheus_url, admin_url=f"{self.url}/_demo",
+                         state_dir=str(self.state_dir), pid=os.getpid())
+
+    async def _listen(self) -> None:
+        assert self._runner is not None
+        self._site = web.TCPSite(self._runner, "127.0.0.1", self.port, ssl_context=self._ssl, backlog=512,
+                                 reuse_address=True)
+        await self._site.start()
+        if self.port == 0:
+            sockets = self._site._server.sockets if self._site._server else []  # type: ignore[union-attr]
+            self.port = sockets[0].getsockname()[1]
+
+    async def restart(self, down_seconds: float) -> None:
+        """Simulate an API server restart: stop listening, cut every connection, come back with the same state."""
+        assert self._runner is not None and self._site is not None
+        await self._site.stop()
+        self.api.drop_streams()
+        server = self._runner.server
+        if server is not None:
+            for handler in server.connections:
+                if handler.transport is not None:
+                    handler.transport.abort()
+        await asyncio.sleep(down_seconds)
+        await self._listen()
+
+    async def _service_proxy(self, namespace: str, name: str, path: str, request: web.Request) -> web.StreamResponse:
+        """``/api/v1/namespaces/NS/services/NAME[:PORT]/proxy/PATH``: the demo's only in-cluster HTTP service
+        is Prometheus (``monitoring/prometheus``), forwarded to the real Prometheus process."""
+        service = name.split(":")[0]
+        if (namespace, service) != ("monitoring", "prometheus") or not self.prometheus_url:
+            return web.json_response({"kind": "Status", "apiVersion": "v1", "status": "Failure", "code": 503,
+                                      "reason": "ServiceUnavailable",
+                                      "message": f'no endpoints available for service "{service}"'}, status=503)
+        target = f"{self.prometheus_url}/{path}"
+        async with ClientSession(timeout=ClientTimeout(total=30), connector=TCPConnector(force_close=True)) as s:
+            body = await request.read()
+            async with s.request(request.method, target, params=request.query, data=body or None,
+                                 headers={k: v for k, v in request.headers.items()
+                                          if k.lower() in ("content-type", "accept")}) as upstream:
+                payload = await upstream.read()
+                return web.Response(body=payload, status=upstream.status,
+                                    content_type=upstream.content_type or "application/octet-stream")
+
+    async def stop(self) -> None:
+        if self.prometheus is not None:
+            await asyncio.to_thread(self.prometheus.stop)
+            self.prometheus = None
+        await self.controllers.stop()
+        await self.telemetry.stop()
+        self.api.drop_streams()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+        if self._own_state_dir:
+            shutil.rmtree(self.state_dir, ignore_errors=True)
+
+
+def write_ready_file(path: Path, info: ReadyInfo) -> None:
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(asdict(info)))
+    tmp.replace(path)

@@ -1,0 +1,49 @@
+"""``k8stui demo --serve-only``: run the demo cluster in the foreground until Ctrl-C or SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import sys
+from pathlib import Path
+
+from .cluster import DemoCluster, write_ready_file
+from .sim import SimConfig
+
+
+async def _serve(port: int, sim: SimConfig, state_dir: Path | None, prometheus: bool, ready_file: Path | None,
+                 bookmark_interval: float) -> None:
+    cluster = DemoCluster(port=port, sim=sim, state_dir=state_dir, prometheus=prometheus,
+                          bookmark_interval=bookmark_interval)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        info = await cluster.start()
+        print(f"k8stui demo cluster is up at {info.url}", flush=True)
+        print(f"export KUBECONFIG={info.kubeconfig}", flush=True)
+        print("contexts: demo (admin), demo-dev (namespace team-a only)", flush=True)
+        if info.prometheus_url:
+            print(f"prometheus: {info.prometheus_url}", flush=True)
+        else:
+            print("prometheus: not started (no `prometheus` binary on PATH); metrics.k8s.io only", flush=True)
+        print("press Ctrl-C to stop", flush=True)
+        if ready_file:
+            write_ready_file(ready_file, info)
+        await stop.wait()
+    finally:
+        await cluster.stop()
+
+
+def serve(port: int = 0, pods: int = 0, seed: int = 0, state_dir: Path | None = None, prometheus: bool = True,
+          ready_file: Path | None = None, time_scale: float = 1.0, bookmark_interval: float = 5.0) -> int:
+    logging.basicConfig(level=logging.WARNING, format="k8stui demo: %(message)s")
+    sim = SimConfig(seed=seed, time_scale=time_scale, extra_pods=pods)
+    try:
+        asyncio.run(_serve(port, sim, state_dir, prometheus, ready_file, bookmark_interval))
+    except OSError as exc:
+        print(f"k8stui demo: cannot start: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    return 0

@@ -1,0 +1,641 @@
+"""The demo cluster's HTTP layer: Kubernetes REST routing, authn/authz, CRUD, PATCH, WATCH and log streams.
+
+One aiohttp handler parses ``/api/v1/...`` and ``/apis/GROUP/VERSION/...`` paths into (resource, namespace,
+name, subresource), checks the bearer token and RBAC, and calls the Store. Answers are JSON (or a
+meta.k8s.io Table when kubectl asks for one); errors are Status objects. ``/_demo/...`` is the test-only
+admin API (faults, request log, restart, compaction).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import orjson
+import yaml
+from aiohttp import web
+
+from . import discovery
+from .auth import Authenticator, User
+from .errors import ApiError, bad_request, forbidden, not_found, unauthorized
+from .faults import FaultPlan, RequestLog
+from .patch import apply_patch
+from .resources import (
+    BY_KEY,
+    NODE_METRICS,
+    POD_METRICS,
+    PODS,
+    SELF_SUBJECT_ACCESS_REVIEW,
+    SELF_SUBJECT_RULES_REVIEW,
+    ResourceType,
+    lookup,
+)
+from .selectors import parse_field_selector, parse_label_selector, selector_string
+from .store import Store, now_iso
+
+if TYPE_CHECKING:
+    from .logs import LogService
+    from .telemetry import Telemetry
+
+JSON = "application/json"
+DEFAULT_WATCH_TIMEOUT = 1800
+
+
+@dataclass
+class Target:
+    """What a resource URL names."""
+
+    rt: ResourceType
+    namespace: str | None
+    name: str | None
+    subresource: str = ""
+    proxy_path: str = ""
+
+
+def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
+    return web.Response(body=orjson.dumps(data), status=status, content_type=JSON, headers=headers)
+
+
+def _error(err: ApiError) -> web.Response:
+    return _json(err.status(), status=err.code, headers=err.headers or None)
+
+
+def _truthy(value: str | None) -> bool:
+    return value is not None and value.lower() in ("1", "true", "yes")
+
+
+def _int_param(query: Any, name: str) -> int | None:
+    raw = query.get(name)
+    if raw in (None, ""):
+        return None
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise bad_request(f"invalid value for {name}: {raw!r}") from exc
+
+
+class ApiServer:
+    """Builds the aiohttp application that serves one Store."""
+
+    def __init__(self, store: Store, auth: Authenticator, *, logs: LogService | None = None,
+                 telemetry: Telemetry | None = None, bookmark_interval: float = 5.0,
+                 on_restart: Callable[[float], Awaitable[None]] | None = None,
+                 proxy: Callable[[str, str, str, web.Request], Awaitable[web.StreamResponse]] | None = None) -> None:
+        self.store = store
+        self.auth = auth
+        self.logs = logs
+        self.telemetry = telemetry
+        self.bookmark_interval = bookmark_interval
+        self.faults = FaultPlan()
+        self.requests = RequestLog()
+        self.on_restart = on_restart
+        self.proxy = proxy
+        self.server_address = "127.0.0.1:6443"
+        self._streams: dict[int, web.Request] = {}
+
+    def app(self) -> web.Application:
+        app = web.Application(client_max_size=16 * 1024 * 1024)
+        app.router.add_route("*", "/{tail:.*}", self.handle)
+        return app
+
+    # -- entry -------------------------------------------------------------------------------------
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        path = request.path
+        if path.startswith("/_demo/"):
+            return await self._admin(request)
+        user = self.auth.user_for(request.headers.get("Authorization"))
+        record = self.requests.add(request.method, path, request.query_string, user.name if user else "",
+                                   request.headers.get("Content-Type", ""), request.headers.get("Accept", ""))
+        try:
+            if self.faults.latency:
+                await asyncio.sleep(self.faults.latency)
+            status = self.faults.take_failure(path, request.query_string)
+            if status is not None:
+                raise self._injected(status)
+            if user is None:
+                raise unauthorized()
+            response = await self._route(request, user)
+        except ApiError as err:
+            response = _error(err)
+        except web.HTTPException:
+            raise
+        except (ConnectionResetError, asyncio.CancelledError):
+            raise
+        except Exception as exc:  # an unexpected bug must still answer like an API server
+            response = _error(ApiError(500, "InternalError", f"Internal error occurred: {exc!r}"))
+        record.status = response.status
+        return response
+
+    def _injected(self, status: int) -> ApiError:
+        if status == 410:
+            return ApiError(410, "Expired", "The resourceVersion for the provided watch is too old.")
+        if status == 429:
+            return ApiError(429, "TooManyRequests", "Too many requests, please try again later.",
+                            {"retryAfterSeconds": self.faults.retry_after},
+                            headers={"Retry-After": str(self.faults.retry_after)})
+        if status == 503:
+            return ApiError(503, "ServiceUnavailable", "the server is currently unable to handle the request")
+        return ApiError(status, "InternalError", "Internal error occurred: injected fault")
+
+    async def _route(self, request: web.Request, user: User) -> web.StreamResponse:
+        path = request.path.rstrip("/") or "/"
+        if path == "/version":
+            return _json(discovery.SERVER_VERSION)
+        if path in ("/healthz", "/livez", "/readyz"):
+            return web.Response(text="ok")
+        if path == "/metrics":
+            if self.telemetry is None:
+                raise not_found("metrics", "metrics")
+            return web.Response(body=self.telemetry.render_metrics(),
+                                headers={"Content-Type": "text/plain; version=0.0.4; charset=utf-8"})
+        if path == "/api":
+            return _json(discovery.api_versions(self.server_address))
+        if path == "/apis":
+            return _json(discovery.api_group_list())
+        if path == "/openapi/v3":
+            return _json(discovery.openapi_v3_root())
+        if path.startswith("/openapi/v3/"):
+            rest = path[len("/openapi/v3/"):].split("/")
+            doc = None
+            if rest[0] == "api" and len(rest) == 2:
+                doc = discovery.openapi_v3_group("", rest[1])
+            elif rest[0] == "apis" and len(rest) == 3:
+                doc = discovery.openapi_v3_group(rest[1], rest[2])
+            if doc is None:
+                raise ApiError(404, "NotFound", "the server could not find the requested resource")
+            return _json(doc)
+        if path.startswith("/openapi"):
+            raise ApiError(404, "NotFound", "the server could not find the requested resource")
+        segments = path.strip("/").split("/")
+        if segments[0] == "api" and len(segments) >= 2:
+            group, version, rest = "", segments[1], segments[2:]
+        elif segments[0] == "apis" and len(segments) >= 2:
+            if len(segments) == 2:
+                doc = discovery.api_group(segments[1])
+                if doc is None:
+                    raise ApiError(404, "NotFound", "the server could not find the requested resource")
+                return _json(doc)
+            group, version, rest = segments[1], segments[2], segments[3:]
+        else:
+            raise ApiError(404, "NotFound", "the server could not find the requested resource")
+        if not rest:
+            doc = discovery.api_resource_list(group, version)
+            if doc is None:
+                raise ApiError(404, "NotFound", "the server could not find the requested resource")
+            return _json(doc)
+        target = self._parse_target(group, version, rest)
+        return await self._dispatch(request, user, target)
+
+    def _parse_target(self, group: str, version: str, rest: list[str]) -> Target:
+        def need(plural: str) -> ResourceType:
+            rt = lookup(group, version, plural)
+            if rt is None:
+                raise ApiError(404, "NotFound", "the server could not find the requested resource")
+            return rt
+
+        if rest[0] == "namespaces" and len(rest) >= 3:
+            candidate = lookup(group, version, rest[2])
+            if candidate is not None and candidate.namespaced:
+                name = rest[3] if len(rest) > 3 else None
+                sub = rest[4] if len(rest) > 4 else ""
+                proxy_path = "/".join(rest[5:]) if sub == "proxy" else ""
+                if sub and sub not in candidate.subresources:
+                    raise ApiError(404, "NotFound", "the server could not find the requested resource")
+                if len(rest) > 5 and sub != "proxy":
+                    raise ApiError(404, "NotFound", "the server could not find the requested resource")
+                return Target(candidate, rest[1], name, sub, proxy_path)
+        rt = need(rest[0])
+        name = rest[1] if len(rest) > 1 else None
+        sub = rest[2] if len(rest) > 2 else ""
+        if len(rest) > 3 or (sub and sub not in rt.subresources):
+            raise ApiError(404, "NotFound", "the server could not find the requested resource")
+        return Target(rt, None, name, sub)
+
+    # -- dispatch ----------------------------------------------------------------------------------
+    async def _dispatch(self, request: web.Request, user: User, t: Target) -> web.StreamResponse:
+        method = request.method
+        q = request.query
+        if t.name is None:
+            verb = {"GET": "watch" if _truthy(q.get("watch")) else "list", "POST": "create",
+                    "DELETE": "deletecollection"}.get(method)
+        else:
+            verb = {"GET": "get", "PUT": "update", "PATCH": "patch", "DELETE": "delete",
+                    "POST": "create"}.get(method)
+        if t.subresource == "proxy":
+            verb = {"GET": "get", "POST": "create", "PUT": "update", "PATCH": "patch",
+                    "DELETE": "delete"}.get(method)
+        if verb is None or (verb not in t.rt.verbs and not t.subresource):
+            raise ApiError(405, "MethodNotAllowed", "the server does not allow this method on the requested resource")
+        if not user.allowed(verb, t.rt.group, t.rt.plural, t.namespace, t.subresource):
+            raise forbidden(user.name, verb, t.rt.plural, t.rt.group, t.namespace, t.name, t.subresource)
+        dry_run = self._dry_run(q)
+
+        if t.rt is SELF_SUBJECT_ACCESS_REVIEW:
+            return self._access_review(await self._body(request), user)
+        if t.rt is SELF_SUBJECT_RULES_REVIEW:
+            return self._rules_review(await self._body(request), user)
+        if t.rt in (POD_METRICS, NODE_METRICS):
+            return self._metrics_api(t, q)
+        if t.subresource == "log":
+            return await self._logs(request, t)
+        if t.subresource == "proxy":
+            if self.proxy is None:
+                raise ApiError(503, "ServiceUnavailable", f'no endpoints available for service "{t.name}"')
+            return await self.proxy(t.namespace or "", t.name or "", t.proxy_path, request)
+        if t.subresource == "scale":
+            return await self._scale(request, t, verb, dry_run)
+
+        if verb == "list":
+            return self._list(request, t)
+        if verb == "watch":
+            return await self._watch(request, t)
+        if verb == "get":
+            return self._render(request, t.rt, self.store.must_get(t.rt, t.namespace, t.name or ""))
+        if verb == "create":
+            body = await self._body(request)
+            self._check_body_namespace(t, body)
+            created = self.store.create(t.rt, body, dry_run=dry_run)
+            return _json(created, status=201)
+        if verb == "update":
+            body = await self._body(request)
+            self._check_body_identity(t, body)
+            updated = self.store.update(t.rt, body, subresource=t.subresource, dry_run=dry_run)
+            return _json(updated)
+        if verb == "patch":
+            return await self._patch(request, t, dry_run)
+        if verb == "delete":
+            return await self._delete(request, t, dry_run)
+        if verb == "deletecollection":
+            return self._delete_collection(request, t, dry_run)
+        raise ApiError(405, "MethodNotAllowed", "the server does not allow this method on the requested resource")
+
+    @staticmethod
+    def _dry_run(q: Any) -> bool:
+        values = q.getall("dryRun", [])
+        for v in values:
+            if v != "All":
+                raise bad_request(f"Invalid dry run value: {v}: supported values: \"All\"")
+        return bool(values)
+
+    async def _body(self, request: web.Request) -> Any:
+        raw = await request.read()
+        if not raw:
+            raise bad_request("the body of the request was empty")
+        ctype = request.headers.get("Content-Type", JSON)
+        try:
+            if "yaml" in ctype:
+                return yaml.safe_load(raw)
+            return orjson.loads(raw)
+        except (orjson.JSONDecodeError, yaml.YAMLError) as exc:
+            raise bad_request(f"the body of the request could not be decoded: {exc}") from exc
+
+    def _check_body_namespace(self, t: Target, body: Any) -> None:
+        if not isinstance(body, dict):
+            raise bad_request("the body of the request was in an unknown format")
+        meta = body.setdefault("metadata", {})
+        if t.rt.namespaced:
+            ns = meta.get("namespace")
+            if ns and t.namespace and ns != t.namespace:
+                raise bad_request("the namespace of the provided object does not match the namespace sent on "
+                                  "the request")
+            meta["namespace"] = t.namespace or ns
+        if body.get("kind") and body["kind"] != t.rt.kind:
+            raise bad_request(f"the object provided is unrecognized (must be of type {t.rt.kind}): "
+                              f"{body['kind']}")
+
+    def _check_body_identity(self, t: Target, body: Any) -> None:
+        self._check_body_namespace(t, body)
+        name = body["metadata"].get("name")
+        if name != t.name:
+            raise bad_request(f"the name of the object ({name}) does not match the name on the URL ({t.name})")
+
+    # -- reads -------------------------------------------------------------------------------------
+    @staticmethod
+    def _wants_table(request: web.Request) -> bool:
+        accept = request.headers.get("Accept", "")
+        return "as=Table" in accept
+
+    def _render(self, request: web.Request, rt: ResourceType, obj: dict[str, Any]) -> web.Response:
+        if self._wants_table(request):
+            from . import tables
+            return _json(tables.to_table(rt, [obj], include_object=request.query.get("includeObject", "Metadata"),
+                                         resource_version=obj["metadata"].get("resourceVersion", "")))
+        return _json(obj)
+
+    def _list(self, request: web.Request, t: Target) -> web.Response:
+        q = request.query
+        labels = parse_label_selector(q.get("labelSelector"))
+        fields = parse_field_selector(q.get("fieldSelector"))
+        items = self.store.list(t.rt, t.namespace, labels, fields)
+        rv = str(self.store.resource_version)
+        limit = _int_param(q, "limit")
+        token = q.get("continue")
+        continue_out = ""
+        remaining = None
+        if token:
+            start = self._decode_continue(token)
+            lo, hi = 0, len(items)
+            while lo < hi:  # first item with key > start
+                mid = (lo + hi) // 2
+                m = items[mid]["metadata"]
+                if (m.get("namespace", ""), m["name"]) <= start:
+                    lo = mid + 1
+                else:
+                    hi = mid
+            items = items[lo:]
+        if limit and limit > 0 and len(items) > limit:
+            last = items[limit - 1]["metadata"]
+            continue_out = self._encode_continue((last.get("namespace", ""), last["name"]), rv)
+            remaining = len(items) - limit
+            items = items[:limit]
+        if self._wants_table(request):
+            from . import tables
+            return _json(tables.to_table(t.rt, items, include_object=q.get("includeObject", "Metadata"),
+                                         resource_version=rv, continue_token=continue_out))
+        meta: dict[str, Any] = {"resourceVersion": rv}
+        if continue_out:
+            meta["continue"] = continue_out
+            meta["remainingItemCount"] = remaining
+        body = {"kind": t.rt.list_kind, "apiVersion": t.rt.api_version, "metadata": meta, "items": items}
+        return _json(body)
+
+    @staticmethod
+    def _encode_continue(key: tuple[str, str], rv: str) -> str:
+        return base64.urlsafe_b64encode(orjson.dumps({"ns": key[0], "name": key[1], "rv": rv})).decode()
+
+    @staticmethod
+    def _decode_continue(token: str) -> tuple[str, str]:
+        try:
+            data = orjson.loads(base64.urlsafe_b64decode(token.encode()))
+            return (data["ns"], data["name"])
+        except Exception as exc:
+            raise bad_request("continue key is not valid: illegal base64 data") from exc
+
+    async def _watch(self, request: web.Request, t: Target) -> web.StreamResponse:
+        q = request.query
+        labels = parse_label_selector(q.get("labelSelector"))
+        fields = parse_field_selector(q.get("fieldSelector"))
+        try:
+            watcher = self.store.open_watch(t.rt, t.namespace, labels, fields, q.get("resourceVersion"))
+        except ApiError as err:
+            if err.code != 410:
+                raise
+            # The real API server answers 200 and an ERROR event carrying the 410 Status.
+            return web.Response(body=orjson.dumps({"type": "ERROR", "object": err.status()}) + b"\n",
+                                content_type=JSON)
+        timeout = _int_param(q, "timeoutSeconds") or DEFAULT_WATCH_TIMEOUT
+        bookmarks = _truthy(q.get("allowWatchBookmarks"))
+        as_table = self._wants_table(request)
+        include_object = q.get("includeObject", "Metadata")
+        response = web.StreamResponse(headers={"Content-Type": JSON, "Cache-Control": "no-cache"})
+        response.enable_chunked_encoding()
+        self._streams[id(request)] = request
+        deadline = time.monotonic() + timeout
+        try:
+            await response.prepare(request)
+            tables = None
+            if as_table:
+                from . import tables
+            while not watcher.closed or not watcher.queue.empty():
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                wait = min(remaining, self.bookmark_interval) if bookmarks else remaining
+                try:
+                    item = await asyncio.wait_for(watcher.queue.get(), timeout=wait)
+                except TimeoutError:
+                    if bookmarks:
+                        await response.write(orjson.dumps({"type": "BOOKMARK", "object": {
+                            "kind": t.rt.kind, "apiVersion": t.rt.api_version,
+                            "metadata": {"resourceVersion": str(self.store.resource_version)}}}) + b"\n")
+                    continue
+                batch = [item]
+                while len(batch) < 2000 and not watcher.queue.empty():
+                    batch.append(watcher.queue.get_nowait())
+                chunks = []
+                done = False
+                for entry in batch:
+                    if entry is None:
+                        done = True
+                        break
+                    etype, obj = entry
+                    if tables is not None:
+                        obj = tables.watch_table(t.rt, obj, include_object=include_object)
+                    chunks.append(orjson.dumps({"type": etype, "object": obj}))
+                if chunks:
+                    await response.write(b"\n".join(chunks) + b"\n")
+                if done:
+                    break
+            await response.write_eof()
+        except (ConnectionResetError, asyncio.CancelledError):
+            pass
+        finally:
+            self.store.close_watch(watcher)
+            self._streams.pop(id(request), None)
+        return response
+
+    # -- writes ------------------------------------------------------------------------------------
+    async def _patch(self, request: web.Request, t: Target, dry_run: bool) -> web.Response:
+        body = await self._body(request)
+        current = self.store.must_get(t.rt, t.namespace, t.name or "")
+        ctype = request.headers.get("Content-Type", "")
+        patched = apply_patch(ctype, current, body)
+        patched.setdefault("metadata", {})
+        if t.rt.namespaced:
+            patched["metadata"]["namespace"] = t.namespace
+        if patched["metadata"].get("name") != t.name:
+            raise bad_request("metadata.name may not be changed by a patch")
+        updated = self.store.update(t.rt, patched, subresource=t.subresource, dry_run=dry_run)
+        return _json(updated)
+
+    async def _delete(self, request: web.Request, t: Target, dry_run: bool) -> web.Response:
+        q = request.query
+        grace = _int_param(q, "gracePeriodSeconds")
+        precondition_rv = precondition_uid = None
+        raw = await request.read()
+        if raw:
+            try:
+                opts = orjson.loads(raw)
+            except orjson.JSONDecodeError as exc:
+                raise bad_request(f"the body of the request could not be decoded: {exc}") from exc
+            if isinstance(opts, dict):
+                if opts.get("gracePeriodSeconds") is not None:
+                    grace = int(opts["gracePeriodSeconds"])
+                pre = opts.get("preconditions") or {}
+                precondition_rv, precondition_uid = pre.get("resourceVersion"), pre.get("uid")
+                if "All" in (opts.get("dryRun") or []):
+                    dry_run = True
+        obj = self.store.delete(t.rt, t.namespace, t.name or "", grace_seconds=grace, dry_run=dry_run,
+                                precondition_rv=precondition_rv, precondition_uid=precondition_uid)
+        if t.rt is PODS:
+            return _json(obj)
+        return _json({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success",
+                      "details": {"name": t.name, "group": t.rt.group, "kind": t.rt.plural,
+                                  "uid": obj["metadata"].get("uid")}})
+
+    def _delete_collection(self, request: web.Request, t: Target, dry_run: bool) -> web.Response:
+        q = request.query
+        items = self.store.list(t.rt, t.namespace, parse_label_selector(q.get("labelSelector")),
+                                parse_field_selector(q.get("fieldSelector")))
+        grace = _int_param(q, "gracePeriodSeconds")
+        deleted = [self.store.delete(t.rt, o["metadata"].get("namespace"), o["metadata"]["name"],
+                                     grace_seconds=grace, dry_run=dry_run) for o in items]
+        return _json({"kind": t.rt.list_kind, "apiVersion": t.rt.api_version,
+                      "metadata": {"resourceVersion": str(self.store.resource_version)}, "items": deleted})
+
+    async def _scale(self, request: web.Request, t: Target, verb: str, dry_run: bool) -> web.Response:
+        obj = self.store.must_get(t.rt, t.namespace, t.name or "")
+        scale = self._scale_of(obj)
+        if verb == "get":
+            return _json(scale)
+        body = await self._body(request)
+        if verb == "patch":
+            new_scale = apply_patch(request.headers.get("Content-Type", ""), scale, body)
+        elif verb == "update":
+            new_scale = body
+        else:
+            raise ApiError(405, "MethodNotAllowed", "the server does not allow this method on the requested resource")
+        want_rv = (new_scale.get("metadata") or {}).get("resourceVersion")
+        replicas = (new_scale.get("spec") or {}).get("replicas")
+        new_obj = dict(obj)
+        new_obj["spec"] = dict(obj["spec"], replicas=replicas)
+        new_obj["metadata"] = dict(obj["metadata"], resourceVersion=want_rv or obj["metadata"]["resourceVersion"])
+        updated = self.store.update(t.rt, new_obj, dry_run=dry_run)
+        return _json(self._scale_of(updated))
+
+    @staticmethod
+    def _scale_of(obj: dict[str, Any]) -> dict[str, Any]:
+        meta = obj["metadata"]
+        return {"kind": "Scale", "apiVersion": "autoscaling/v1",
+                "metadata": {k: meta[k] for k in ("name", "namespace", "uid", "resourceVersion",
+                                                  "creationTimestamp") if k in meta},
+                "spec": {"replicas": obj["spec"].get("replicas", 0)},
+                "status": {"replicas": (obj.get("status") or {}).get("replicas", 0),
+                           "selector": selector_string(obj["spec"].get("selector")).replace("<none>", "")}}
+
+    # -- virtual resources -------------------------------------------------------------------------
+    def _access_review(self, body: Any, user: User) -> web.Response:
+        spec = (body or {}).get("spec") or {}
+        attrs = spec.get("resourceAttributes")
+        if attrs:
+            allowed = user.allowed(attrs.get("verb", ""), attrs.get("group", ""), attrs.get("resource", ""),
+                                   attrs.get("namespace") or None, attrs.get("subresource", ""))
+        else:
+            allowed = user.admin or (spec.get("nonResourceAttributes") or {}).get("verb") == "get"
+        status: dict[str, Any] = {"allowed": allowed}
+        if allowed:
+            status["reason"] = "RBAC: allowed by ClusterRoleBinding or RoleBinding"
+        else:
+            status["denied"] = False
+            status["reason"] = ""
+        out = {"kind": "SelfSubjectAccessReview", "apiVersion": "authorization.k8s.io/v1",
+               "metadata": {"creationTimestamp": None}, "spec": spec, "status": status}
+        return _json(out, status=201)
+
+    def _rules_review(self, body: Any, user: User) -> web.Response:
+        spec = (body or {}).get("spec") or {}
+        ns = spec.get("namespace", "")
+        out = {"kind": "SelfSubjectRulesReview", "apiVersion": "authorization.k8s.io/v1",
+               "metadata": {"creationTimestamp": None}, "spec": spec,
+               "status": {"resourceRules": user.rules(ns),
+                          "nonResourceRules": [{"verbs": ["get"], "nonResourceURLs": [
+                              "/api", "/api/*", "/apis", "/apis/*", "/healthz", "/livez", "/readyz", "/version",
+                              "/version/"]}],
+                          "incomplete": False}}
+        return _json(out, status=201)
+
+    def _metrics_api(self, t: Target, q: Any) -> web.Response:
+        if self.telemetry is None:
+            raise ApiError(503, "ServiceUnavailable", "the server is currently unable to handle the request")
+        labels = parse_label_selector(q.get("labelSelector"))
+        if t.rt is POD_METRICS:
+            items = self.telemetry.pod_metrics(t.namespace, t.name)
+        else:
+            items = self.telemetry.node_metrics(t.name)
+        if labels:
+            items = [i for i in items if labels(i)]
+        if t.name:
+            if not items:
+                raise not_found(f"{t.rt.plural}.metrics.k8s.io", t.name)
+            return _json(items[0])
+        return _json({"kind": f"{t.rt.kind}List", "apiVersion": "metrics.k8s.io/v1beta1",
+                      "metadata": {}, "items": items})
+
+    # -- logs --------------------------------------------------------------------------------------
+    async def _logs(self, request: web.Request, t: Target) -> web.StreamResponse:
+        if self.logs is None:
+            raise ApiError(503, "ServiceUnavailable", "logs are not available")
+        from .logs import LogOptions, resolve_container
+
+        q = request.query
+        pod = self.store.must_get(PODS, t.namespace, t.name or "")
+        previous = _truthy(q.get("previous"))
+        container = resolve_container(pod, q.get("container"), previous)
+        opts = LogOptions(follow=_truthy(q.get("follow")), tail_lines=_int_param(q, "tailLines"),
+                          since_seconds=_int_param(q, "sinceSeconds"), since_time=q.get("sinceTime"),
+                          timestamps=_truthy(q.get("timestamps")), previous=previous,
+                          limit_bytes=_int_param(q, "limitBytes"))
+        response = web.StreamResponse(headers={"Content-Type": "text/plain"})
+        response.enable_chunked_encoding()
+        self._streams[id(request)] = request
+        stream = self.logs.stream(pod, container, opts)
+        try:
+            await response.prepare(request)
+            async for chunk in stream:
+                await response.write(chunk)
+            await response.write_eof()
+        except (ConnectionResetError, asyncio.CancelledError):
+            pass
+        finally:
+            self._streams.pop(id(request), None)
+            with contextlib.suppress(Exception):
+                await stream.aclose()
+        return response
+
+    # -- admin (tests) -----------------------------------------------------------------------------
+    def drop_streams(self) -> int:
+        """Cut every open watch and log stream abruptly, as a network failure would."""
+        n = 0
+        for req in list(self._streams.values()):
+            if req.transport is not None:
+                req.transport.abort()
+                n += 1
+        self._streams.clear()
+        self.store.drop_all_watches()
+        return n
+
+    async def _admin(self, request: web.Request) -> web.Response:
+        op = request.path[len("/_demo/"):].strip("/")
+        body: dict[str, Any] = {}
+        if request.can_read_body:
+            raw = await request.read()
+            if raw:
+                body = orjson.loads(raw)
+        if op == "requests":
+            return _json(self.requests.since(int(request.query.get("since", "0"))))
+        if op == "faults" and request.method == "POST":
+            self.faults = FaultPlan(**{k: v for k, v in body.items() if k in FaultPlan.__dataclass_fields__})
+            return _json({"ok": True})
+        if op == "faults":
+            return _json(self.faults.__dict__)
+        if op == "drop-streams":
+            return _json({"dropped": self.drop_streams()})
+        if op == "compact":
+            return _json({"compactedResourceVersion": self.store.compact()})
+        if op == "restart":
+            down = float(request.query.get("down", body.get("down", 1.0)))
+            if self.on_restart is None:
+                return _json({"error": "restart not supported"}, status=501)
+            asyncio.get_running_loop().call_later(0.05, lambda: asyncio.ensure_future(self.on_restart(down)))
+            return _json({"restarting": True, "down": down})
+        if op == "state":
+            return _json({"resourceVersion": self.store.resource_version,
+                          "counts": {rt.key: self.store.count(rt) for rt in BY_KEY.values()},
+                          "time": now_iso()})
+        return _json({"error": f"unknown admin operation {op!r}"}, status=404)
+
