@@ -1,0 +1,103 @@
+"""Session fixtures: one demo cluster per test session, reached only through its kubeconfig and admin API."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import ssl
+import subprocess
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from k8stui.demo.launcher import DemoProcess
+
+KUBECTL = shutil.which("kubectl") or "/usr/bin/kubectl"
+
+
+@dataclass
+class Demo:
+    """A running demo cluster as tests use it."""
+
+    process: DemoProcess
+
+    @property
+    def kubeconfig(self) -> str:
+        return self.process.kubeconfig
+
+    @property
+    def url(self) -> str:
+        return self.process.url
+
+    @property
+    def prometheus_url(self) -> str | None:
+        return self.process.prometheus_url
+
+    def kubectl(self, *args: str, context: str = "demo", check: bool = True, timeout: float = 60,
+                input: str | None = None) -> subprocess.CompletedProcess[str]:
+        """Run real kubectl against the demo cluster; ``check`` raises with kubectl's stderr on failure."""
+        env = {k: v for k, v in os.environ.items() if not k.startswith("KUBE")}
+        env["KUBECONFIG"] = self.kubeconfig
+        env["HOME"] = os.environ.get("HOME", "/root")
+        proc = subprocess.run([KUBECTL, "--context", context, *args], capture_output=True, text=True,
+                              timeout=timeout, env=env, input=input)
+        if check and proc.returncode != 0:
+            raise AssertionError(f"kubectl {' '.join(args)} failed ({proc.returncode}): {proc.stderr.strip()}")
+        return proc
+
+    def admin(self, op: str, body: dict[str, Any] | None = None, method: str | None = None) -> Any:
+        """Call the demo's test-only admin API (``/_demo/OP``)."""
+        ctx = ssl.create_default_context(cafile=self.process.ca_file)
+        data = json.dumps(body).encode() if body is not None else None
+        req = urllib.request.Request(f"{self.url}/_demo/{op}", data=data,
+                                     method=method or ("POST" if body is not None else "GET"),
+                                     headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, context=ctx, timeout=10) as resp:
+            return json.loads(resp.read() or b"null")
+
+    def request_seq(self) -> int:
+        """The number of the newest request the server has logged."""
+        records = self.admin("requests")
+        return records[-1]["seq"] if records else 0
+
+    def requests_since(self, seq: int) -> list[dict[str, Any]]:
+        return self.admin(f"requests?since={seq}")
+
+    def set_faults(self, **plan: Any) -> None:
+        self.admin("faults", plan)
+
+    def clear_faults(self) -> None:
+        self.admin("faults", {})
+
+
+def wait_for(predicate: Callable[[], Any], timeout: float = 20.0, interval: float = 0.2,
+             message: str = "condition") -> Any:
+    """Poll until ``predicate()`` is truthy; fail the test with ``message`` after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    last: Any = None
+    while time.monotonic() < deadline:
+        last = predicate()
+        if last:
+            return last
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {message} (last: {last!r})")
+
+
+@pytest.fixture(scope="session")
+def demo() -> Iterator[Demo]:
+    """The shared demo cluster (with Prometheus when the binary is installed)."""
+    process = DemoProcess(bookmark_interval=1.0)
+    process.start()
+    try:
+        handle = Demo(process)
+        # Let the scenario converge before tests look at it.
+        wait_for(lambda: "3/3" in handle.kubectl("get", "deploy", "api-blue", "-n", "shop", check=False).stdout,
+                 timeout=60, message="api-blue 3/3 ready")
+        yield handle
+    finally:
+        process.stop()
