@@ -609,6 +609,18 @@ class ApiServer:
         self.store.drop_all_watches()
         return n
 
+    async def _churn(self, namespace: str, count: int) -> None:
+        """Benchmark load: ``count`` pod updates (an annotation bump) as fast as the store takes them."""
+        pods = [p["metadata"]["name"] for p in self.store.list(PODS, namespace)]
+        if not pods:
+            return
+        for i in range(count):
+            name = pods[i % len(pods)]
+            self.store.mutate(PODS, namespace, name, lambda o, i=i: o["metadata"].setdefault(
+                "annotations", {}).__setitem__("demo.k8stui.io/churn", str(i)))
+            if i % 500 == 499:
+                await asyncio.sleep(0)
+
     async def _admin(self, request: web.Request) -> web.Response:
         op = request.path[len("/_demo/"):].strip("/")
         body: dict[str, Any] = {}
@@ -633,6 +645,11 @@ class ApiServer:
                 return _json({"error": "restart not supported"}, status=501)
             asyncio.get_running_loop().call_later(0.05, lambda: asyncio.ensure_future(self.on_restart(down)))
             return _json({"restarting": True, "down": down})
+        if op == "churn":
+            count = int(body.get("count", 1000))
+            namespace = body.get("namespace", "bench")
+            asyncio.ensure_future(self._churn(namespace, count))
+            return _json({"churning": count, "namespace": namespace})
         if op == "state":
             return _json({"resourceVersion": self.store.resource_version,
                           "counts": {rt.key: self.store.count(rt) for rt in BY_KEY.values()},

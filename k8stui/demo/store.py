@@ -9,7 +9,6 @@ controllers. Stored dicts are never mutated in place: writers pass new dicts, re
 from __future__ import annotations
 
 import asyncio
-import copy
 import itertools
 import time
 import uuid
@@ -17,6 +16,8 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
+
+import orjson
 
 from . import admission
 from .errors import ApiError, already_exists, conflict, gone, not_found
@@ -34,7 +35,8 @@ def now_iso(ts: float | None = None) -> str:
 
 
 def deep_copy(obj: Obj) -> Obj:
-    return copy.deepcopy(obj)
+    """A private copy of a JSON object (an orjson round trip is ~5x faster than copy.deepcopy)."""
+    return orjson.loads(orjson.dumps(obj))
 
 
 @dataclass(slots=True)
