@@ -1,0 +1,39 @@
+"""Untrusted text made safe to show: terminal control sequences removed, never parsed as markup.
+
+Object fields and log lines come from the cluster, i.e. from anyone who can create a pod. They are shown as
+``rich.text.Text`` built from plain strings (so ``[red]`` stays literal) after removing escape sequences that
+could retitle the terminal, clear it, or plant hyperlinks.
+"""
+
+from __future__ import annotations
+
+import re
+
+from rich.text import Text
+
+# ESC-introduced sequences: CSI (ESC [ ... final), OSC (ESC ] ... BEL or ST), DCS/SOS/PM/APC (ESC P|X|^|_ ... ST),
+# and two-character escapes; then the 8-bit C1 forms; then remaining C0/C1 controls except tab and newline.
+_ESCAPES = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]"
+    r"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"
+    r"|\x1b[PX^_][^\x1b]*(?:\x1b\\)?"
+    r"|\x1b[@-Z\\-_]"
+    r"|\x9b[0-?]*[ -/]*[@-~]"
+    r"|\x9d[^\x07\x9c]*(?:\x07|\x9c)?"
+)
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def sanitize(value: str) -> str:
+    """The printable part of ``value``: escape sequences and control characters removed."""
+    if "\x1b" in value or "\x9b" in value or "\x9d" in value:
+        value = _ESCAPES.sub("", value)
+    return _CONTROLS.sub("", value)
+
+
+def safe_text(value: object) -> Text:
+    """A Text for a table cell or label: ``Text`` passes through (we built it), anything else is sanitized
+    plain text."""
+    if isinstance(value, Text):
+        return value
+    return Text(sanitize("" if value is None else str(value)), no_wrap=True)

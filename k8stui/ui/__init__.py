@@ -1,0 +1,1 @@
+"""The Textual UI: screens, widgets, key map and command palette. It never issues HTTP itself."""

@@ -1,0 +1,54 @@
+"""``:`` command mode: parse ``:pods``, ``:deploy``, ``:ns team-a``, ``:ctx demo-dev``, ``:q`` into a Command.
+
+Aliases are data (kubectl short names plus the user's ``aliases`` setting), so adding one is a config line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+VIEW_ALIASES: dict[str, str] = {
+    "pods": "pods", "pod": "pods", "po": "pods",
+    "deploy": "deployments", "deployments": "deployments", "deployment": "deployments", "dp": "deployments",
+    "rs": "replicasets", "replicasets": "replicasets", "replicaset": "replicasets",
+    "svc": "services", "services": "services", "service": "services",
+    "ing": "ingresses", "ingresses": "ingresses", "ingress": "ingresses",
+    "nodes": "nodes", "node": "nodes", "no": "nodes",
+    "events": "events", "event": "events", "ev": "events",
+    "ns": "namespaces", "namespaces": "namespaces", "namespace": "namespaces",
+    "ctx": "contexts", "context": "contexts", "contexts": "contexts",
+    "cm": "configmaps", "configmaps": "configmaps", "configmap": "configmaps",
+    "secrets": "secrets", "secret": "secrets", "sec": "secrets",
+    "hpa": "horizontalpodautoscalers", "horizontalpodautoscalers": "horizontalpodautoscalers",
+    "dash": "dashboard", "dashboard": "dashboard", "home": "dashboard",
+    "alerts": "alerts", "audit": "audit", "lint": "lint",
+    "help": "help", "q": "quit", "quit": "quit", "q!": "quit",
+}
+
+
+class CommandError(ValueError):
+    """A one-line message for the status bar."""
+
+
+@dataclass(frozen=True)
+class Command:
+    """What the user asked for: a view name and an optional argument (namespace, context, filter)."""
+
+    view: str
+    arg: str = ""
+
+
+def parse_command(text: str, extra_aliases: dict[str, str] | None = None) -> Command:
+    words = text.strip().lstrip(":").split()
+    if not words:
+        raise CommandError("empty command: try :pods, :deploy, :nodes, :ns NAME, :ctx NAME or :q")
+    head, args = words[0].lower(), words[1:]
+    aliases = VIEW_ALIASES | {k.lower(): v for k, v in (extra_aliases or {}).items()}
+    view = aliases.get(head)
+    if view is None and head in VIEW_ALIASES.values():
+        view = head
+    if view is None:
+        raise CommandError(f"unknown command {head!r}: try :pods, :deploy, :svc, :nodes, :events, :ns, :ctx")
+    if len(args) > 1:
+        raise CommandError(f":{head} takes at most one argument, got {' '.join(args)!r}")
+    return Command(view, args[0] if args else "")
