@@ -1,0 +1,313 @@
+"""Kubeconfig -> a connection the rest of the app uses: target names, a kubernetes ``Configuration``
+(for typed mutations) and ``httpx.AsyncClient`` factories (for lists, watches and log streams).
+
+The ``kubernetes`` library does the parsing and the authentication (tokens, client certificates, CA data,
+exec and auth-provider plugins, token refresh); this module only checks the file first so that every
+mistake a user can make ends in one clear line (``KubeconfigError``), and turns the resulting
+``Configuration`` into an httpx client. Tokens are never logged or put into messages.
+"""
+
+from __future__ import annotations
+
+import os
+import ssl
+from collections.abc import AsyncGenerator, Generator
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+
+import httpx
+import yaml
+
+if TYPE_CHECKING:  # importing kubernetes costs ~0.25 s: only when a connection is made
+    from kubernetes.client import ApiClient, Configuration
+
+USER_AGENT = "k8stui/0.1"
+CONNECT_TIMEOUT = 5.0
+REQUEST_TIMEOUT = 30.0  # reads of ordinary (non-streaming) requests
+DEFAULT_KUBECONFIG = "~/.kube/config"
+
+
+class KubeconfigError(Exception):
+    """The kubeconfig cannot be used; ``str(err)`` is one line meant for the user (the CLI exits 2)."""
+
+
+class ClusterUnreachableError(Exception):
+    """The API server did not answer ``/version``; ``str(err)`` is one line meant for the user."""
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterTarget:
+    """What the header shows: which context, cluster, user and namespace the app is looking at."""
+
+    context: str
+    cluster: str
+    user: str
+    namespace: str
+    server: str
+
+
+def kubeconfig_paths(kubeconfig: str | None = None) -> list[str]:
+    """The files to read, as kubectl picks them: ``--kubeconfig``, else ``$KUBECONFIG`` (several files
+    separated by ``:``), else ``~/.kube/config``."""
+    if kubeconfig:
+        return [os.path.expanduser(kubeconfig)]
+    env = os.environ.get("KUBECONFIG", "")
+    paths = [os.path.expanduser(p) for p in env.split(os.pathsep) if p.strip()]
+    return paths or [os.path.expanduser(DEFAULT_KUBECONFIG)]
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def _read_yaml(path: str) -> dict[str, Any]:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = yaml.safe_load(fh)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or "syntax error"
+        raise KubeconfigError(f"kubeconfig {path} is not valid YAML{where}: {_one_line(problem)}") from None
+    except UnicodeDecodeError:
+        raise KubeconfigError(f"kubeconfig {path} is not a text file") from None
+    except IsADirectoryError:
+        raise KubeconfigError(f"kubeconfig {path} is a directory, not a file") from None
+    except PermissionError:
+        raise KubeconfigError(f"kubeconfig {path} is not readable (permission denied)") from None
+    except OSError as exc:
+        raise KubeconfigError(f"kubeconfig {path} cannot be read: {_one_line(exc.strerror or exc)}") from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise KubeconfigError(f"kubeconfig {path} is not a kubeconfig (expected a mapping with clusters, "
+                              "contexts and users)")
+    for section in ("clusters", "contexts", "users"):
+        value = data.get(section)
+        if value is not None and not isinstance(value, list):
+            raise KubeconfigError(f"kubeconfig {path}: '{section}' must be a list")
+    return data
+
+
+@dataclass
+class _Merged:
+    """Several kubeconfig files merged the way kubectl merges them (the first name / value wins)."""
+
+    paths: list[str]
+    current: str
+    contexts: dict[str, dict[str, Any]]
+    clusters: dict[str, dict[str, Any]]
+    users: dict[str, dict[str, Any]]
+
+
+def _load_merged(kubeconfig: str | None) -> _Merged:
+    wanted = kubeconfig_paths(kubeconfig)
+    existing = [p for p in wanted if os.path.exists(p)]
+    if not existing:
+        if kubeconfig:
+            raise KubeconfigError(f"kubeconfig file not found: {wanted[0]}")
+        if os.environ.get("KUBECONFIG", "").strip():
+            raise KubeconfigError(f"no kubeconfig found: none of the files in KUBECONFIG exist ({', '.join(wanted)})")
+        raise KubeconfigError(f"no kubeconfig found at {DEFAULT_KUBECONFIG} (set KUBECONFIG or use --kubeconfig)")
+    merged = _Merged(existing, "", {}, {}, {})
+    for path in existing:
+        data = _read_yaml(path)
+        if not merged.current and data.get("current-context"):
+            merged.current = str(data["current-context"])
+        for section, target in (("contexts", merged.contexts), ("clusters", merged.clusters),
+                                ("users", merged.users)):
+            for entry in data.get(section) or []:
+                if isinstance(entry, dict) and entry.get("name") is not None:
+                    target.setdefault(str(entry["name"]), entry)
+    return merged
+
+
+def list_contexts(kubeconfig: str | None = None) -> tuple[list[str], str]:
+    """The context names (in file order) and the current context ("" when none is set)."""
+    merged = _load_merged(kubeconfig)
+    return list(merged.contexts), merged.current
+
+
+def _choose_context(merged: _Merged, context: str | None) -> tuple[str, dict[str, Any]]:
+    available = ", ".join(merged.contexts) or "none"
+    name = context or merged.current
+    if not name:
+        raise KubeconfigError(f"kubeconfig has no current-context; choose one with --context (available: {available})")
+    entry = merged.contexts.get(name)
+    if entry is None:
+        raise KubeconfigError(f"context {name!r} not found in kubeconfig (available: {available})")
+    body = entry.get("context") or {}
+    if not isinstance(body, dict):
+        raise KubeconfigError(f"context {name!r} in kubeconfig is malformed")
+    cluster = body.get("cluster")
+    if not cluster or cluster not in merged.clusters:
+        raise KubeconfigError(f"context {name!r} refers to cluster {cluster!r}, which is not in the kubeconfig")
+    user = body.get("user")
+    if user and user not in merged.users:
+        raise KubeconfigError(f"context {name!r} refers to user {user!r}, which is not in the kubeconfig")
+    server = ((merged.clusters[cluster].get("cluster") or {}).get("server") or "")
+    if not server:
+        raise KubeconfigError(f"cluster {cluster!r} in kubeconfig has no server address")
+    return name, body
+
+
+def load_target(kubeconfig: str | None = None, context: str | None = None,
+                namespace: str | None = None) -> Connection:
+    """Read the kubeconfig and authenticate as its context (``context`` or the current one).
+
+    ``namespace`` overrides the context's namespace (which defaults to ``default``). Raises
+    ``KubeconfigError`` with a one-line message for anything the user has to fix.
+    """
+    merged = _load_merged(kubeconfig)
+    name, body = _choose_context(merged, context)
+    try:
+        from kubernetes.client import Configuration
+        from kubernetes.config.config_exception import ConfigException
+        from kubernetes.config.kube_config import load_kube_config
+    except ImportError as exc:  # pragma: no cover - a broken installation
+        raise KubeconfigError(f"the kubernetes package is not usable: {exc}") from None
+    configuration = Configuration()
+    try:
+        load_kube_config(config_file=os.pathsep.join(merged.paths), context=name,
+                         client_configuration=configuration, persist_config=False)
+    except ConfigException as exc:
+        raise KubeconfigError(f"kubeconfig context {name!r}: {_first_line(exc)}") from None
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise KubeconfigError(f"kubeconfig context {name!r} cannot be used: {_first_line(exc)}") from None
+    target = ClusterTarget(context=name, cluster=str(body.get("cluster", "")), user=str(body.get("user", "")),
+                           namespace=namespace or str(body.get("namespace") or "default"),
+                           server=configuration.host)
+    connection = Connection(target, configuration, tuple(merged.paths))
+    connection.ssl_context()  # fail now, with one line, if certificates cannot be loaded
+    return connection
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return _one_line(text[0]) if text else type(exc).__name__
+
+
+class _KubeAuth(httpx.Auth):
+    """Puts the kubeconfig's credentials on each request, refreshing expiring ones through the
+    Configuration's ``refresh_api_key_hook`` (set by the kubernetes library for exec/auth plugins)."""
+
+    def __init__(self, configuration: Configuration) -> None:
+        self._configuration = configuration
+
+    def header(self) -> str | None:
+        return self._configuration.get_api_key_with_prefix("BearerToken", alias="authorization")
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        value = self.header()
+        if value:
+            request.headers["Authorization"] = value
+        yield request
+
+    async def async_auth_flow(self, request: httpx.Request) -> AsyncGenerator[httpx.Request, httpx.Response]:
+        value = self.header()
+        if value:
+            request.headers["Authorization"] = value
+        yield request
+
+
+class Connection:
+    """One authenticated context: the target (names), the kubernetes ``Configuration`` and httpx clients."""
+
+    def __init__(self, target: ClusterTarget, configuration: Configuration,
+                 kubeconfig_paths: tuple[str, ...] = ()) -> None:
+        self.target = target
+        self.configuration = configuration
+        self.kubeconfig_paths = kubeconfig_paths
+        self._ssl: ssl.SSLContext | None = None
+
+    def __repr__(self) -> str:  # never show credentials
+        return f"Connection(context={self.target.context!r}, server={self.target.server!r})"
+
+    @property
+    def server(self) -> str:
+        return self.target.server
+
+    def with_namespace(self, namespace: str) -> Connection:
+        """The same credentials looking at another namespace (shares the Configuration and TLS context)."""
+        other = Connection(replace(self.target, namespace=namespace), self.configuration, self.kubeconfig_paths)
+        other._ssl = self._ssl
+        return other
+
+    def ssl_context(self) -> ssl.SSLContext:
+        """TLS settings from the Configuration: CA file, client certificate, or verification switched off."""
+        if self._ssl is None:
+            cfg = self.configuration
+            try:
+                if not cfg.verify_ssl:
+                    ctx = ssl.create_default_context()
+                    ctx.check_hostname = False
+                    ctx.verify_mode = ssl.CERT_NONE
+                else:
+                    ctx = ssl.create_default_context(cafile=cfg.ssl_ca_cert or None)
+                if cfg.cert_file:
+                    ctx.load_cert_chain(cfg.cert_file, cfg.key_file or None)
+            except (ssl.SSLError, OSError) as exc:
+                raise KubeconfigError(f"kubeconfig context {self.target.context!r}: cannot load TLS "
+                                      f"certificates: {_first_line(exc)}") from None
+            self._ssl = ctx
+        return self._ssl
+
+    def auth_header(self) -> str | None:
+        """The current ``Authorization`` value (refreshed when expired); for code that cannot use httpx."""
+        return _KubeAuth(self.configuration).header()
+
+    def async_client(self, *, read_timeout: float | None = None) -> httpx.AsyncClient:
+        """A new httpx client for this context. Reads are unbounded by default (watches and log follows);
+        pass ``timeout=`` per request for ordinary calls (``REQUEST_TIMEOUT`` is a good value)."""
+        cfg = self.configuration
+        hooks: dict[str, list[Any]] = {}
+        server_name = getattr(cfg, "tls_server_name", None)
+        if server_name:
+            async def _sni(request: httpx.Request) -> None:
+                request.extensions["sni_hostname"] = server_name
+            hooks["request"] = [_sni]
+        verify: ssl.SSLContext | bool = self.ssl_context() if self.target.server.startswith("https") else False
+        return httpx.AsyncClient(
+            base_url=cfg.host,
+            verify=verify,
+            auth=_KubeAuth(cfg),
+            headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+            timeout=httpx.Timeout(connect=CONNECT_TIMEOUT, read=read_timeout, write=REQUEST_TIMEOUT, pool=None),
+            limits=httpx.Limits(max_connections=None, max_keepalive_connections=32),
+            proxy=cfg.proxy or None,
+            event_hooks=hooks,
+        )
+
+    def api_client(self) -> ApiClient:
+        """A typed kubernetes client on the same Configuration (for mutations; blocking, use in threads)."""
+        from kubernetes.client import ApiClient
+
+        return ApiClient(self.configuration)
+
+
+async def probe(connection: Connection, timeout: float = CONNECT_TIMEOUT) -> dict[str, Any]:
+    """GET ``/version``; raises ``ClusterUnreachableError`` (one line) when the server cannot be reached.
+
+    Any HTTP answer (even 401/403) proves the server is there; its JSON (or ``{}``) is returned.
+    """
+    async with connection.async_client() as client:
+        try:
+            resp = await client.get("/version", timeout=timeout)
+        except httpx.ConnectError as exc:
+            raise ClusterUnreachableError(f"cannot reach the API server at {connection.server}: "
+                                          f"{_first_line(exc) or 'connection refused'}") from None
+        except httpx.TimeoutException:
+            raise ClusterUnreachableError(f"the API server at {connection.server} did not answer within "
+                                          f"{timeout:g}s") from None
+        except httpx.HTTPError as exc:
+            raise ClusterUnreachableError(f"cannot talk to the API server at {connection.server}: "
+                                          f"{_first_line(exc) or type(exc).__name__}") from None
+    try:
+        body = resp.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+__all__ = ["ClusterTarget", "ClusterUnreachableError", "Connection", "KubeconfigError", "kubeconfig_paths",
+           "list_contexts", "load_target", "probe"]

@@ -1,0 +1,692 @@
+"""Informer-style cache of raw API objects: one ``Informer`` per (resource kind, namespace or all).
+
+Each informer LISTs in pages (``limit=500`` + ``continue``), then WATCHes from the list's resourceVersion
+with bookmarks, keeping the objects as plain dicts keyed by uid (JSON parsed once with orjson; no kubernetes
+model objects). A 410 Gone (HTTP status or an ERROR event) makes it relist; connection loss, 429 and 5xx
+make it retry with jittered exponential backoff that honours ``Retry-After``; 403 makes it FORBIDDEN and
+retry only slowly. Subscribers receive coalesced ``ChangeBatch``es (uids added / modified / deleted).
+
+``InformerHub`` shares informers between panes: ``acquire`` starts one on demand (ref-counted),
+``release`` stops it once nobody needs it. Everything runs on the caller's asyncio loop (the Textual
+app's); no threads.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import enum
+import logging
+import random
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import orjson
+
+from .connection import REQUEST_TIMEOUT, Connection
+from .kinds import (
+    CONFIGMAPS,
+    DEPLOYMENTS,
+    ENDPOINTS,
+    EVENTS,
+    HPAS,
+    INGRESSES,
+    KINDS,
+    NAMESPACES,
+    NODES,
+    PODS,
+    REPLICASETS,
+    SECRETS,
+    SERVICES,
+    ResourceKind,
+    kind_for,
+)
+
+log = logging.getLogger(__name__)
+
+PAGE_SIZE = 500
+LINES_PER_SLICE = 1000          # watch lines handled before yielding to the event loop
+FLUSH_INTERVAL = 0.05           # coalesce change notifications to at most ~20 a second per informer
+BACKOFF_INITIAL = 0.25
+BACKOFF_MAX = 5.0
+FORBIDDEN_RETRY = 30.0          # 403: the user's rights rarely change; look again only now and then
+ERROR_RETRY = 10.0              # other 4xx (401, 404 ...): same, a bit faster
+WATCH_TIMEOUT_RANGE = (300, 600)  # ask the server to end each watch after 5-10 min (like client-go)
+
+
+class Health(enum.Enum):
+    """What an informer is doing, for the header and the pane's status line."""
+
+    SYNCING = "syncing"            # first LIST in progress
+    SYNCED = "synced"              # listed and watching
+    RECONNECTING = "reconnecting"  # lost the server (or 429/5xx), retrying with backoff
+    FORBIDDEN = "forbidden"        # 403 on list/watch: the pane shows "forbidden"
+    ERROR = "error"                # another API error (404, 401, 400 ...); retried slowly
+    STOPPED = "stopped"            # released / closed
+
+
+# Order for the aggregate: the worst state wins (FORBIDDEN is per pane, not an API problem).
+_SEVERITY = {Health.STOPPED: 0, Health.SYNCED: 1, Health.FORBIDDEN: 1, Health.SYNCING: 2,
+             Health.ERROR: 3, Health.RECONNECTING: 4}
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeBatch:
+    """Changes since the previous batch, by uid. ``relisted`` is True when the batch comes from a
+    (re)LIST (the sets are still exact differences against what subscribers had)."""
+
+    added: frozenset[str]
+    modified: frozenset[str]
+    deleted: frozenset[str]
+    relisted: bool = False
+
+    def __len__(self) -> int:
+        return len(self.added) + len(self.modified) + len(self.deleted)
+
+
+@dataclass(frozen=True, slots=True)
+class HealthState:
+    """One informer's (or the hub's aggregate) health and the last error text ("" when fine)."""
+
+    state: Health
+    error: str = ""
+    since: float = field(default_factory=time.monotonic)
+
+
+class ApiStatusError(Exception):
+    """An HTTP error answer (or a watch ERROR event) from the API server."""
+
+    def __init__(self, code: int, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.retry_after = retry_after
+
+
+ChangeListener = Callable[[ChangeBatch], None]
+HealthListener = Callable[[HealthState], None]
+
+
+def _status_message(code: int, body: bytes) -> str:
+    with contextlib.suppress(Exception):
+        data = orjson.loads(body)
+        if isinstance(data, dict) and data.get("message"):
+            return " ".join(str(data["message"]).split())
+    return {401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 410: "Gone", 429: "Too Many Requests"}.get(
+        code, f"HTTP {code}")
+
+
+def _retry_after(headers: httpx.Headers) -> float | None:
+    value = headers.get("Retry-After")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None
+
+
+def _strip(obj: dict[str, Any]) -> dict[str, Any]:
+    """Drop what no pane shows and costs memory at 10k objects (managedFields)."""
+    meta = obj.get("metadata")
+    if meta and "managedFields" in meta:
+        del meta["managedFields"]
+    return obj
+
+
+class _Backoff:
+    """Jittered exponential backoff: 0.25 s, 0.5 s, 1 s ... capped at 5 s (each times 0.5-1.0)."""
+
+    def __init__(self, initial: float = BACKOFF_INITIAL, cap: float = BACKOFF_MAX) -> None:
+        self.initial, self.cap, self.attempt = initial, cap, 0
+
+    def next(self) -> float:
+        delay = min(self.cap, self.initial * (2 ** self.attempt))
+        self.attempt += 1
+        return delay * random.uniform(0.5, 1.0)
+
+    def reset(self) -> None:
+        self.attempt = 0
+
+
+class _Gone(Exception):
+    """The resourceVersion is too old: relist."""
+
+
+class Informer:
+    """A live cache of one resource kind in one namespace (or all namespaces / cluster scope).
+
+    Read it with ``get(uid)``, ``items()``, ``by_name(namespace, name)`` and ``len()``; the dicts are the
+    API's JSON (minus managedFields) and must not be mutated. Subscribe for change batches.
+    """
+
+    def __init__(self, kind: ResourceKind, namespace: str | None, client: httpx.AsyncClient, *,
+                 label_selector: str = "", flush_interval: float = FLUSH_INTERVAL) -> None:
+        self.kind = kind
+        self.namespace = namespace if kind.namespaced else None
+        self.label_selector = label_selector
+        self.flush_interval = flush_interval
+        self._client = client
+        self._objects: dict[str, dict[str, Any]] = {}
+        self._by_name: dict[tuple[str, str], str] = {}
+        self.resource_version = ""
+        self._health = HealthState(Health.SYNCING)
+        self._change_listeners: list[ChangeListener] = []
+        self._health_listeners: list[HealthListener] = []
+        self._task: asyncio.Task[None] | None = None
+        self._synced = asyncio.Event()
+        # pending (not yet notified) changes
+        self._p_added: set[str] = set()
+        self._p_modified: set[str] = set()
+        self._p_deleted: set[str] = set()
+        self._p_relisted = False
+        self._flush_handle: asyncio.TimerHandle | asyncio.Handle | None = None
+        self._last_flush = 0.0
+        # counters (tests and benchmarks)
+        self.lists = 0
+        self.watches = 0
+        self.events = 0
+
+    # -- reading -----------------------------------------------------------------------------------
+    def __repr__(self) -> str:
+        return f"Informer({self.kind.key}, ns={self.namespace or '*'}, {self._health.state.value}, {len(self)})"
+
+    def __len__(self) -> int:
+        return len(self._objects)
+
+    def __contains__(self, uid: object) -> bool:
+        return uid in self._objects
+
+    def get(self, uid: str) -> dict[str, Any] | None:
+        return self._objects.get(uid)
+
+    def by_name(self, namespace: str | None, name: str) -> dict[str, Any] | None:
+        uid = self._by_name.get((namespace or "", name))
+        return self._objects.get(uid) if uid else None
+
+    def items(self) -> Iterator[tuple[str, dict[str, Any]]]:
+        return iter(list(self._objects.items()))
+
+    def objects(self) -> list[dict[str, Any]]:
+        return list(self._objects.values())
+
+    def uids(self) -> list[str]:
+        return list(self._objects)
+
+    @property
+    def health(self) -> HealthState:
+        return self._health
+
+    @property
+    def synced(self) -> bool:
+        return self._synced.is_set()
+
+    async def wait_synced(self, timeout: float | None = None) -> bool:
+        """Wait for the first complete LIST; False on timeout (e.g. forbidden)."""
+        try:
+            async with asyncio.timeout(timeout):
+                await self._synced.wait()
+        except TimeoutError:
+            return False
+        return True
+
+    # -- subscribing -------------------------------------------------------------------------------
+    def subscribe(self, listener: ChangeListener) -> Callable[[], None]:
+        """Call ``listener(batch)`` on the loop after changes; returns the unsubscribe function."""
+        self._change_listeners.append(listener)
+        return lambda: self._change_listeners.remove(listener) if listener in self._change_listeners else None
+
+    def subscribe_health(self, listener: HealthListener) -> Callable[[], None]:
+        self._health_listeners.append(listener)
+        return lambda: self._health_listeners.remove(listener) if listener in self._health_listeners else None
+
+    # -- lifecycle ---------------------------------------------------------------------------------
+    def start(self) -> None:
+        if self._task is None or self._task.done():
+            self._task = asyncio.get_running_loop().create_task(self._run(), name=f"informer {self!r}")
+
+    @property
+    def running(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    async def stop(self) -> None:
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        if self._flush_handle is not None:
+            self._flush_handle.cancel()
+            self._flush_handle = None
+        self._set_health(Health.STOPPED)
+
+    # -- internals: state --------------------------------------------------------------------------
+    def _set_health(self, state: Health, error: str = "") -> None:
+        if state == self._health.state and error == self._health.error:
+            return
+        self._health = HealthState(state, error)
+        for listener in list(self._health_listeners):
+            try:
+                listener(self._health)
+            except Exception:  # a listener's bug must not kill the informer
+                log.exception("health listener failed")
+
+    def _put(self, obj: dict[str, Any]) -> None:
+        meta = obj.get("metadata") or {}
+        uid = meta.get("uid") or f"{meta.get('namespace', '')}/{meta.get('name', '')}"
+        if uid in self._objects:
+            if uid not in self._p_added:
+                self._p_modified.add(uid)
+        else:
+            if uid in self._p_deleted:
+                self._p_deleted.discard(uid)
+                self._p_modified.add(uid)
+            else:
+                self._p_added.add(uid)
+            self._by_name[(meta.get("namespace") or "", meta.get("name", ""))] = uid
+        self._objects[uid] = obj
+
+    def _remove(self, obj: dict[str, Any]) -> None:
+        meta = obj.get("metadata") or {}
+        uid = meta.get("uid") or f"{meta.get('namespace', '')}/{meta.get('name', '')}"
+        if self._objects.pop(uid, None) is None:
+            return
+        self._by_name.pop((meta.get("namespace") or "", meta.get("name", "")), None)
+        if uid in self._p_added:
+            self._p_added.discard(uid)
+        else:
+            self._p_modified.discard(uid)
+            self._p_deleted.add(uid)
+
+    def _schedule_flush(self) -> None:
+        if self._flush_handle is not None or not (self._p_added or self._p_modified or self._p_deleted
+                                                  or self._p_relisted):
+            return
+        loop = asyncio.get_running_loop()
+        delay = self._last_flush + self.flush_interval - time.monotonic()
+        if delay <= 0:
+            self._flush_handle = loop.call_soon(self._flush)
+        else:
+            self._flush_handle = loop.call_later(delay, self._flush)
+
+    def _flush(self) -> None:
+        self._flush_handle = None
+        self._last_flush = time.monotonic()
+        if not (self._p_added or self._p_modified or self._p_deleted or self._p_relisted):
+            return
+        batch = ChangeBatch(frozenset(self._p_added), frozenset(self._p_modified), frozenset(self._p_deleted),
+                            self._p_relisted)
+        self._p_added, self._p_modified, self._p_deleted = set(), set(), set()
+        self._p_relisted = False
+        for listener in list(self._change_listeners):
+            try:
+                listener(batch)
+            except Exception:
+                log.exception("change listener failed")
+
+    # -- internals: the loop -----------------------------------------------------------------------
+    def _params(self, **extra: Any) -> dict[str, Any]:
+        params: dict[str, Any] = {}
+        if self.label_selector:
+            params["labelSelector"] = self.label_selector
+        params.update(extra)
+        return params
+
+    async def _run(self) -> None:
+        backoff = _Backoff()
+        need_list = True
+        while True:
+            try:
+                if need_list:
+                    await self._list()
+                    need_list = False
+                    backoff.reset()
+                    self._set_health(Health.SYNCED)
+                started = time.monotonic()
+                got_events = await self._watch()
+                # The server ended the watch normally (timeoutSeconds): watch again from the last RV.
+                if got_events or time.monotonic() - started > 5:
+                    backoff.reset()
+                else:
+                    await asyncio.sleep(backoff.next())
+            except asyncio.CancelledError:
+                raise
+            except _Gone:
+                need_list = True
+                if self._health.state is Health.SYNCED:
+                    self._set_health(Health.SYNCING, "resourceVersion expired; relisting")
+            except ApiStatusError as err:
+                if err.code == 410:
+                    need_list = True
+                    continue
+                if err.code == 403:
+                    self._set_health(Health.FORBIDDEN, err.message)
+                    self._clear()
+                    need_list = True
+                    await asyncio.sleep(FORBIDDEN_RETRY)
+                elif err.code == 429 or err.code >= 500:
+                    self._set_health(Health.RECONNECTING, f"HTTP {err.code}: {err.message}")
+                    delay = backoff.next()
+                    if err.retry_after is not None:
+                        delay = max(delay, err.retry_after)
+                    await asyncio.sleep(delay)
+                else:
+                    self._set_health(Health.ERROR, f"HTTP {err.code}: {err.message}")
+                    need_list = True
+                    await asyncio.sleep(ERROR_RETRY)
+            except (httpx.TransportError, httpx.StreamError, OSError) as exc:
+                text = str(exc).strip() or type(exc).__name__
+                self._set_health(Health.RECONNECTING, f"connection lost: {' '.join(text.split())}")
+                await asyncio.sleep(backoff.next())
+            except Exception as exc:  # a bug or a garbled answer: report it, never die
+                log.exception("informer %r failed", self)
+                self._set_health(Health.ERROR, f"{type(exc).__name__}: {exc}")
+                need_list = True
+                await asyncio.sleep(backoff.next() + 1.0)
+
+    def _clear(self) -> None:
+        for obj in list(self._objects.values()):
+            self._remove(obj)
+        self._by_name.clear()
+        self._schedule_flush()
+
+    @staticmethod
+    async def _raise_for_status(resp: httpx.Response) -> None:
+        if resp.status_code < 400:
+            return
+        body = await resp.aread()
+        raise ApiStatusError(resp.status_code, _status_message(resp.status_code, body),
+                             _retry_after(resp.headers))
+
+    async def _list(self) -> None:
+        """Paged LIST; replaces the cache and emits the differences as one batch."""
+        if not self.synced and self._health.state is not Health.RECONNECTING:
+            self._set_health(Health.SYNCING)
+        path = self.kind.path(self.namespace)
+        fresh: dict[str, dict[str, Any]] = {}
+        token = ""
+        rv = ""
+        while True:
+            params = self._params(limit=PAGE_SIZE)
+            if token:
+                params["continue"] = token
+            resp = await self._client.get(path, params=params, timeout=httpx.Timeout(
+                REQUEST_TIMEOUT, connect=5.0))
+            if resp.status_code == 410 and token:
+                # The continue token expired: start over.
+                token, rv, fresh = "", "", {}
+                continue
+            await self._raise_for_status(resp)
+            data = orjson.loads(resp.content)
+            meta = data.get("metadata") or {}
+            if not rv:
+                rv = meta.get("resourceVersion", "")
+            for obj in data.get("items") or ():
+                m = obj.get("metadata") or {}
+                if "managedFields" in m:
+                    del m["managedFields"]
+                uid = m.get("uid") or f"{m.get('namespace', '')}/{m.get('name', '')}"
+                fresh[uid] = obj
+            token = meta.get("continue") or ""
+            if not token:
+                break
+        self.lists += 1
+        self._replace(fresh)
+        self.resource_version = rv
+        self._synced.set()
+
+    def _replace(self, fresh: dict[str, dict[str, Any]]) -> None:
+        old = self._objects
+        for uid, obj in old.items():
+            if uid not in fresh:
+                meta = obj.get("metadata") or {}
+                self._by_name.pop((meta.get("namespace") or "", meta.get("name", "")), None)
+                if uid in self._p_added:
+                    self._p_added.discard(uid)
+                else:
+                    self._p_modified.discard(uid)
+                    self._p_deleted.add(uid)
+        for uid, obj in fresh.items():
+            prev = old.get(uid)
+            if prev is None:
+                meta = obj.get("metadata") or {}
+                self._by_name[(meta.get("namespace") or "", meta.get("name", ""))] = uid
+                if uid in self._p_deleted:
+                    self._p_deleted.discard(uid)
+                    self._p_modified.add(uid)
+                else:
+                    self._p_added.add(uid)
+            elif ((prev.get("metadata") or {}).get("resourceVersion")
+                  != (obj.get("metadata") or {}).get("resourceVersion")) and uid not in self._p_added:
+                self._p_modified.add(uid)
+        self._objects = fresh
+        self._p_relisted = True
+        self._schedule_flush()
+
+    async def _watch(self) -> bool:
+        """One WATCH request from ``resource_version``; returns whether any event arrived.
+
+        Raises ``_Gone`` on 410, ``ApiStatusError`` on other errors, httpx errors on connection loss.
+        """
+        params = self._params(watch="true", resourceVersion=self.resource_version, allowWatchBookmarks="true",
+                              timeoutSeconds=random.randint(*WATCH_TIMEOUT_RANGE))
+        got = False
+        async with self._client.stream("GET", self.kind.path(self.namespace), params=params) as resp:
+            if resp.status_code == 410:
+                raise _Gone()
+            await self._raise_for_status(resp)
+            self.watches += 1
+            if self._health.state is not Health.SYNCED:
+                self._set_health(Health.SYNCED)
+            buf = b""
+            async for chunk in resp.aiter_bytes():
+                if not chunk:
+                    continue
+                buf += chunk
+                if b"\n" not in chunk:
+                    continue
+                lines = buf.split(b"\n")
+                buf = lines.pop()
+                got = True
+                for start in range(0, len(lines), LINES_PER_SLICE):
+                    if start:
+                        self._schedule_flush()
+                        await asyncio.sleep(0)
+                    self._apply_lines(lines[start:start + LINES_PER_SLICE])
+                self._schedule_flush()
+            if buf.strip():
+                self._apply_lines([buf])
+                self._schedule_flush()
+        return got
+
+    def _apply_lines(self, lines: list[bytes]) -> None:
+        loads = orjson.loads
+        for line in lines:
+            if not line or line.isspace():
+                continue
+            event = loads(line)
+            etype = event.get("type")
+            obj = event.get("object") or {}
+            if etype == "ADDED" or etype == "MODIFIED":
+                meta = obj.get("metadata") or {}
+                if "managedFields" in meta:
+                    del meta["managedFields"]
+                self._put(obj)
+                rv = meta.get("resourceVersion")
+                if rv:
+                    self.resource_version = rv
+                self.events += 1
+            elif etype == "DELETED":
+                self._remove(obj)
+                rv = (obj.get("metadata") or {}).get("resourceVersion")
+                if rv:
+                    self.resource_version = rv
+                self.events += 1
+            elif etype == "BOOKMARK":
+                rv = (obj.get("metadata") or {}).get("resourceVersion")
+                if rv:
+                    self.resource_version = rv
+            elif etype == "ERROR":
+                code = int(obj.get("code") or 500)
+                self._schedule_flush()
+                if code == 410:
+                    raise _Gone()
+                raise ApiStatusError(code, " ".join(str(obj.get("message") or f"watch error {code}").split()))
+
+
+@dataclass
+class _Entry:
+    informer: Informer
+    refs: int = 0
+    stop_handle: asyncio.TimerHandle | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class HubHealth:
+    """The aggregate for the header: the worst informer state, its error, and which panes are forbidden."""
+
+    state: Health
+    error: str = ""
+    forbidden: tuple[str, ...] = ()  # "pods in shop", "nodes" ...
+
+
+def _scope_label(kind: ResourceKind, namespace: str | None) -> str:
+    if not kind.namespaced:
+        return kind.plural
+    return f"{kind.plural} in {namespace}" if namespace else f"{kind.plural} in all namespaces"
+
+
+class InformerHub:
+    """Shared, ref-counted informers for one connection. Create, use and close on the app's loop."""
+
+    def __init__(self, connection: Connection, *, linger: float = 5.0,
+                 client: httpx.AsyncClient | None = None) -> None:
+        self.connection = connection
+        self.linger = linger
+        self._client = client
+        self._own_client = client is None
+        self._entries: dict[tuple[str, str | None], _Entry] = {}
+        self._health_listeners: list[Callable[[HubHealth], None]] = []
+        self._closed = False
+
+    @property
+    def client(self) -> httpx.AsyncClient:
+        if self._client is None:
+            self._client = self.connection.async_client()
+        return self._client
+
+    @staticmethod
+    def _key(kind: ResourceKind, namespace: str | None) -> tuple[str, str | None]:
+        return (kind.key, namespace if kind.namespaced else None)
+
+    @staticmethod
+    def _kind(kind: ResourceKind | str) -> ResourceKind:
+        if isinstance(kind, ResourceKind):
+            return kind
+        found = kind_for(kind)
+        if found is None:
+            raise KeyError(f"unknown resource kind {kind!r}")
+        return found
+
+    def acquire(self, kind: ResourceKind | str, namespace: str | None = None) -> Informer:
+        """The informer for ``kind`` in ``namespace`` (None = all namespaces), started if needed.
+        Each call must be paired with one ``release`` of the same arguments."""
+        if self._closed:
+            raise RuntimeError("InformerHub is closed")
+        rk = self._kind(kind)
+        key = self._key(rk, namespace)
+        entry = self._entries.get(key)
+        if entry is None:
+            informer = Informer(rk, key[1], self.client)
+            informer.subscribe_health(self._on_informer_health)
+            entry = self._entries[key] = _Entry(informer)
+        if entry.stop_handle is not None:
+            entry.stop_handle.cancel()
+            entry.stop_handle = None
+        entry.refs += 1
+        entry.informer.start()
+        return entry.informer
+
+    def peek(self, kind: ResourceKind | str, namespace: str | None = None) -> Informer | None:
+        """The informer if one is running, without taking a reference."""
+        rk = self._kind(kind)
+        entry = self._entries.get(self._key(rk, namespace))
+        return entry.informer if entry else None
+
+    def release(self, kind: ResourceKind | str | Informer, namespace: str | None = None) -> None:
+        """Drop one reference; the informer stops ``linger`` seconds after the last one is dropped."""
+        if isinstance(kind, Informer):
+            kind, namespace = kind.kind, kind.namespace
+        rk = self._kind(kind)
+        key = self._key(rk, namespace)
+        entry = self._entries.get(key)
+        if entry is None:
+            return
+        entry.refs = max(0, entry.refs - 1)
+        if entry.refs == 0 and entry.stop_handle is None:
+            if self.linger <= 0:
+                self._stop_entry(key)
+            else:
+                entry.stop_handle = asyncio.get_running_loop().call_later(self.linger, self._stop_entry, key)
+
+    def _stop_entry(self, key: tuple[str, str | None]) -> None:
+        entry = self._entries.get(key)
+        if entry is None or entry.refs > 0:
+            return
+        del self._entries[key]
+        asyncio.get_running_loop().create_task(entry.informer.stop())
+        self._notify_health()
+
+    def informers(self) -> list[Informer]:
+        return [e.informer for e in self._entries.values()]
+
+    def health(self) -> HubHealth:
+        worst = Health.SYNCED
+        error = ""
+        forbidden: list[str] = []
+        for entry in self._entries.values():
+            h = entry.informer.health
+            if h.state is Health.FORBIDDEN:
+                forbidden.append(_scope_label(entry.informer.kind, entry.informer.namespace))
+            if _SEVERITY[h.state] > _SEVERITY[worst]:
+                worst, error = h.state, h.error
+        return HubHealth(worst, error, tuple(forbidden))
+
+    def subscribe_health(self, listener: Callable[[HubHealth], None]) -> Callable[[], None]:
+        """Call ``listener(hub_health)`` whenever any informer's health changes."""
+        self._health_listeners.append(listener)
+        return lambda: self._health_listeners.remove(listener) if listener in self._health_listeners else None
+
+    def _on_informer_health(self, _state: HealthState) -> None:
+        self._notify_health()
+
+    def _notify_health(self) -> None:
+        if not self._health_listeners:
+            return
+        current = self.health()
+        for listener in list(self._health_listeners):
+            try:
+                listener(current)
+            except Exception:
+                log.exception("hub health listener failed")
+
+    async def close(self) -> None:
+        """Stop every informer and close the HTTP client."""
+        self._closed = True
+        entries = list(self._entries.values())
+        self._entries.clear()
+        for entry in entries:
+            if entry.stop_handle is not None:
+                entry.stop_handle.cancel()
+        await asyncio.gather(*(e.informer.stop() for e in entries), return_exceptions=True)
+        if self._client is not None and self._own_client:
+            await self._client.aclose()
+        self._client = None
+
+
+__all__ = ["CONFIGMAPS", "DEPLOYMENTS", "ENDPOINTS", "EVENTS", "HPAS", "INGRESSES", "KINDS", "NAMESPACES", "NODES",
+           "PODS", "REPLICASETS", "SECRETS", "SERVICES", "ApiStatusError", "ChangeBatch", "Health", "HealthState",
+           "HubHealth", "Informer", "InformerHub", "ResourceKind", "kind_for"]
