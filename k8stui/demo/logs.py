@@ -76,6 +76,14 @@ def parse_time_ns(text: str) -> int:
     return secs * NS_PER_S + nanos
 
 
+def end_time_ns(text: str) -> int:
+    """The last instant a ``finishedAt`` can mean: kubelet reports whole seconds, so a run that "finished at
+    12:00:05Z" may have written lines until 12:00:05.999999999. Both a follow stream that sees the run end and
+    a later ``previous=true`` read use this bound, so they agree line for line."""
+    ns = parse_time_ns(text)
+    return ns if "." in text else ns + NS_PER_S - 1
+
+
 _sec_cache: dict[int, str] = {}
 
 
@@ -259,7 +267,7 @@ def _run_from(pod: dict[str, Any], cs: dict[str, Any], term: dict[str, Any] | No
         namespace=meta.get("namespace", ""), pod=meta["name"], uid=meta.get("uid", ""), container=cs["name"],
         image=cs.get("image") or _spec_image(pod, cs["name"]), started_at=started,
         started_ns=parse_time_ns(started),
-        finished_ns=parse_time_ns(finished) if finished else (None if running else parse_time_ns(started)),
+        finished_ns=end_time_ns(finished) if finished else (None if running else end_time_ns(started)),
         labels=tuple(sorted((meta.get("labels") or {}).items())))
 
 
@@ -557,8 +565,8 @@ class LogService:
         for term in (state.get("terminated"), (cs.get("lastState") or {}).get("terminated")):
             if term and term.get("startedAt") == run.started_at:
                 finished = term.get("finishedAt")
-                return (parse_time_ns(finished) if finished else time.time_ns()), True
-        return time.time_ns(), True
+                return (end_time_ns(finished) if finished else time.time_ns()), True
+        return None, True  # replaced by a newer run whose predecessor is not ours: nothing more to read
 
     @staticmethod
     async def _emit(log: RunLog, lo: int, hi: int, timestamps: bool, budget: list[int]) -> AsyncIterator[bytes]:
