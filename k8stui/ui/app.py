@@ -1,0 +1,159 @@
+"""K8sTuiApp: composes the screens and wires the services (connection, informer hub, settings, themes).
+
+Kept thin on purpose: features live in their screens and in ``cluster/``; the app only knows which context and
+namespace are current, switches them, and routes ``:`` commands to views.
+"""
+
+from __future__ import annotations
+
+from textual.app import App
+from textual.binding import Binding
+
+from .. import config
+from ..cluster.connection import Connection, KubeconfigError, list_contexts, load_target
+from ..cluster.kinds import kind_for
+from ..cluster.store import InformerHub
+from ..config import Settings
+from .commands import CommandError, parse_command
+from .palette import K8sCommands
+from .themes import DEFAULT_THEME, load_themes
+
+
+class K8sTuiApp(App):
+    """The dashboard application."""
+
+    TITLE = "k8stui"
+    COMMANDS = App.COMMANDS | {K8sCommands}
+    BINDINGS = [
+        Binding("q", "quit", "Quit"),
+        Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
+    ]
+    CSS = """
+    Screen { background: $background; }
+    """
+
+    def __init__(self, connection: Connection, settings: Settings | None = None, *, all_namespaces: bool = False,
+                 read_only: bool = False, prometheus_url: str | None = None, theme: str | None = None,
+                 kubeconfig: str | None = None) -> None:
+        super().__init__()
+        self.settings = settings or Settings()
+        self.connection = connection
+        self.kubeconfig = kubeconfig
+        self.namespace = connection.target.namespace
+        self.all_namespaces = all_namespaces
+        self.read_only = read_only or self.settings.read_only
+        self.prometheus_url = prometheus_url or self.settings.prometheus_url or None
+        self.metrics_source = "prometheus" if self.prometheus_url else ""
+        self.hub = InformerHub(connection)
+        self._themes = load_themes()
+        for theme in self._themes.values():
+            self.register_theme(theme)
+        wanted = theme or self.settings.theme
+        self.theme = wanted if wanted in self.available_themes else DEFAULT_THEME
+
+    @property
+    def scope_namespace(self) -> str | None:
+        """The namespace informers list (None = all namespaces)."""
+        return None if self.all_namespaces else self.namespace
+
+    def on_mount(self) -> None:
+        from .screens.dashboard import DashboardScreen
+
+        self.push_screen(DashboardScreen())
+
+    async def on_unmount(self) -> None:
+        await self.hub.close()
+
+    # -- themes ------------------------------------------------------------------------------------
+    def watch_theme(self, theme: str) -> None:
+        if getattr(self, "_themes", None) is not None and self.is_running:
+            config.remember(theme=theme)
+
+    def k8stui_theme_names(self) -> list[str]:
+        return sorted(self._themes)
+
+    # -- navigation --------------------------------------------------------------------------------
+    def run_command(self, text: str) -> None:
+        try:
+            command = parse_command(text, self.settings.aliases)
+        except CommandError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        self.open_view(command.view, command.arg)
+
+    def open_view(self, view: str, arg: str = "") -> None:
+        from .screens.contexts import ContextsScreen
+        from .screens.dashboard import DashboardScreen
+        from .screens.nodes import NodesScreen
+        from .screens.resource import ResourceScreen
+
+        if view == "quit":
+            self.exit()
+        elif view == "help":
+            self.screen.action_help()  # type: ignore[attr-defined]
+        elif view == "dashboard":
+            self._reset_to(DashboardScreen())
+        elif view == "namespaces" and arg:
+            self.switch_namespace(arg)
+        elif view == "contexts" and arg:
+            self.switch_context(arg)
+        elif view == "contexts":
+            self.push_screen(ContextsScreen())
+        elif view == "nodes":
+            self.push_screen(NodesScreen())
+        elif view in ("alerts", "audit", "lint"):
+            self.notify(f":{view} is not available in this version", severity="warning")
+        else:
+            kind = kind_for(view)
+            if kind is None:
+                self.notify(f"unknown view {view!r}", severity="error")
+                return
+            screen = ResourceScreen(kind)
+            if arg:
+                screen.initial_filter = arg
+            self.push_screen(screen)
+
+    def _reset_to(self, screen) -> None:
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+        self.switch_screen(screen)
+
+    def switch_namespace(self, namespace: str) -> None:
+        """Look at another namespace (``all`` or ``-A`` for every namespace), keeping the current view."""
+        if namespace in ("all", "-A", "*"):
+            self.all_namespaces = True
+        else:
+            self.all_namespaces = False
+            self.namespace = namespace
+        self._reopen_current_view()
+        self.notify(f"namespace: {'all' if self.all_namespaces else namespace}", timeout=2)
+
+    def switch_context(self, context: str) -> None:
+        """Reconnect as another kubeconfig context without restarting; a bad context is a toast, not a crash."""
+        try:
+            connection = load_target(self.kubeconfig, context, None)
+        except KubeconfigError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        old_hub = self.hub
+        self.connection = connection
+        self.namespace = connection.target.namespace
+        self.all_namespaces = False
+        self.hub = InformerHub(connection)
+        self._reopen_current_view(dashboard=True)
+        self.run_worker(old_hub.close(), exclusive=False)
+        self.notify(f"context: {context}", timeout=2)
+
+    def _reopen_current_view(self, dashboard: bool = False) -> None:
+        from .screens.dashboard import DashboardScreen
+
+        current = self.screen
+        factory = getattr(current, "reopen", None)
+        new = DashboardScreen() if dashboard or factory is None else factory()
+        self._reset_to(new)
+
+    def context_names(self) -> tuple[list[str], str]:
+        try:
+            return list_contexts(self.kubeconfig)
+        except KubeconfigError:
+            return [self.connection.target.context], self.connection.target.context

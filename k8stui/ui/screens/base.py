@@ -1,0 +1,197 @@
+"""ClusterScreen: what every k8stui screen shares — header, footer, command bar, filter, help, describe.
+
+A screen subclass composes its body, names its focused ResourceTable, and lists the informers it holds;
+acquiring and releasing them, age refresh, `/` filtering, `:` commands, `?` help and `d` describe live here.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Footer
+
+from ...cluster.kinds import ResourceKind
+from ...cluster.store import Informer, InformerHub
+from ..feed import TableFeed
+from ..widgets.command_bar import CommandBar
+from ..widgets.resource_table import ResourceTable
+from ..widgets.status_header import HeaderState, StatusHeader
+
+if TYPE_CHECKING:
+    from ..app import K8sTuiApp
+
+AGE_REFRESH_SECONDS = 5.0
+BIG_TABLE_ROWS = 3000
+
+
+class ClusterScreen(Screen):
+    """Base of the resource screens."""
+
+    BINDINGS = [
+        Binding("colon", "command", ":command", key_display=":"),
+        Binding("slash", "filter", "/filter", key_display="/"),
+        Binding("escape", "escape", "Back / clear", show=False),
+        Binding("question_mark", "help", "Help", key_display="?"),
+        Binding("d", "describe", "Describe"),
+        Binding("o", "sort_next", "Sort", show=False),
+        Binding("O", "sort_reverse", "Reverse sort", show=False),
+    ]
+    view_name = "view"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.header = StatusHeader()
+        self.command_bar = CommandBar()
+        self.feeds: list[TableFeed] = []
+        self._held: list[tuple[InformerHub, Informer]] = []
+        self._age_ticks = 0
+
+    @property
+    def k8s_app(self) -> K8sTuiApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield self.header
+        yield from self.compose_body()
+        yield self.command_bar
+        yield Footer()
+
+    def compose_body(self) -> ComposeResult:  # pragma: no cover - abstract
+        raise NotImplementedError
+        yield
+
+    # -- informers ---------------------------------------------------------------------------------
+    def hold(self, kind: ResourceKind | str, namespace: str | None) -> Informer:
+        hub = self.k8s_app.hub
+        informer = hub.acquire(kind, namespace)
+        self._held.append((hub, informer))
+        return informer
+
+    def add_feed(self, feed: TableFeed) -> TableFeed:
+        self.feeds.append(feed)
+        feed.start()
+        return feed
+
+    def on_mount(self) -> None:
+        self.refresh_header()
+        self.set_interval(0.5, self.refresh_header)
+        self.set_interval(AGE_REFRESH_SECONDS, self._refresh_ages)
+
+    def on_unmount(self) -> None:
+        for feed in self.feeds:
+            feed.stop()
+        self.feeds.clear()
+        for hub, informer in self._held:
+            try:
+                hub.release(informer)
+            except RuntimeError:
+                pass  # the hub was closed (context switch); its informers are stopped already
+        self._held.clear()
+
+    def _refresh_ages(self) -> None:
+        self._age_ticks += 1
+        for feed in self.feeds:
+            big = len(feed.table.rows_by_key) > BIG_TABLE_ROWS
+            if not big or self._age_ticks % 6 == 0:
+                feed.reproject_all()
+
+    def refresh_header(self) -> None:
+        app = self.k8s_app
+        health = app.hub.health()
+        target = app.connection.target
+        self.header.state = HeaderState(
+            context=target.context, cluster=target.cluster,
+            namespace="all" if app.all_namespaces else app.namespace,
+            api_health=health.state.value, api_detail=health.error, read_only=app.read_only,
+            metrics_source=app.metrics_source, view=self.view_name)
+
+    # -- the focused table -------------------------------------------------------------------------
+    def active_table(self) -> ResourceTable | None:
+        focused = self.focused
+        if isinstance(focused, ResourceTable):
+            return focused
+        tables = list(self.query(ResourceTable))
+        return tables[0] if tables else None
+
+    def raw_object(self, table: ResourceTable, row: Any) -> dict[str, Any] | None:
+        """The cached object behind a row (for describe); None if it is gone."""
+        for feed in self.feeds:
+            if feed.table is table:
+                return feed.informer.get(getattr(row, "uid", ""))
+        return None
+
+    # -- actions -----------------------------------------------------------------------------------
+    def action_command(self) -> None:
+        self.command_bar.open(":")
+
+    def action_filter(self) -> None:
+        table = self.active_table()
+        self.command_bar.open("/", table.filter_text if table else "")
+
+    def action_escape(self) -> None:
+        table = self.active_table()
+        if table is not None and table.filter_text:
+            table.set_filter("")
+            return
+        if len(self.app.screen_stack) > 2:
+            self.app.pop_screen()
+
+    def action_help(self) -> None:
+        from .help import HelpScreen
+
+        bindings = [active.binding for active in self.app.active_bindings.values()]
+        self.app.push_screen(HelpScreen(self.view_name, bindings))
+
+    def action_describe(self) -> None:
+        from .describe import DescribeScreen
+
+        table = self.active_table()
+        row = table.current_row() if table else None
+        if table is None or row is None:
+            self.notify("nothing selected", severity="warning")
+            return
+        obj = self.raw_object(table, row)
+        if obj is None:
+            self.notify("that object is gone", severity="warning")
+            return
+        meta = obj.get("metadata", {})
+        title = f"{obj.get('kind', '')} {meta.get('namespace', '') + '/' if meta.get('namespace') else ''}" \
+                f"{meta.get('name', '')}"
+        self.app.push_screen(DescribeScreen(title, obj))
+
+    def action_sort_next(self) -> None:
+        table = self.active_table()
+        if table is None:
+            return
+        keys = [c.key for c in table.specs]
+        current = keys.index(table.sort_column) if table.sort_column in keys else -1
+        table.sort_column = None
+        table.sort_by(keys[(current + 1) % len(keys)])
+        self.notify(f"sorted by {table.sort_column}", timeout=1.5)
+
+    def action_sort_reverse(self) -> None:
+        table = self.active_table()
+        if table is not None and table.sort_column:
+            table.sort_by(table.sort_column)
+
+    @on(CommandBar.Submitted)
+    def _on_command(self, event: CommandBar.Submitted) -> None:
+        if event.mode == "/":
+            table = self.active_table()
+            if table is not None:
+                table.set_filter(event.text)
+                table.focus()
+            return
+        self.k8s_app.run_command(event.text)
+
+    @on(CommandBar.Cancelled)
+    def _on_cancel(self, event: CommandBar.Cancelled) -> None:
+        table = self.active_table()
+        if event.mode == "/" and table is not None:
+            table.set_filter("")
+        if table is not None:
+            table.focus()

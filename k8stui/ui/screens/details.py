@@ -1,0 +1,56 @@
+"""The details pane's content: the facts an SRE checks first about a Deployment or a Pod, as plain Text."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+
+from ...cluster.rows import DeploymentRow, PodRow
+from ...text import sanitize
+from ..columns import age
+
+
+def _line(text: Text, label: str, value: object, style: str = "") -> None:
+    text.append(f"{label:<12}", style="bold")
+    text.append(sanitize(str(value)), style=style)
+    text.append("\n")
+
+
+def deployment_details(row: DeploymentRow, raw: dict[str, Any]) -> Text:
+    out = Text()
+    _line(out, "Deployment", f"{row.namespace}/{row.name}", "bold")
+    _line(out, "Replicas", f"{row.ready_replicas} ready / {row.desired} desired, {row.up_to_date} up-to-date, "
+                          f"{row.available} available")
+    _line(out, "Strategy", row.strategy)
+    _line(out, "Revision", row.revision or "-")
+    _line(out, "Version", row.version or "-", {"blue": "bold blue", "green": "bold green"}.get(row.version, ""))
+    _line(out, "Selector", row.selector)
+    _line(out, "Images", ", ".join(row.images))
+    _line(out, "Conditions", row.conditions or "-")
+    if row.paused:
+        _line(out, "Paused", "yes", "yellow")
+    cause = ((raw.get("metadata") or {}).get("annotations") or {}).get("kubernetes.io/change-cause")
+    if cause:
+        _line(out, "Change", cause)
+    _line(out, "Age", age(row.created))
+    return out
+
+
+def pod_details(row: PodRow, raw: dict[str, Any]) -> Text:
+    out = Text()
+    _line(out, "Pod", f"{row.namespace}/{row.name}", "bold")
+    _line(out, "Status", row.status)
+    _line(out, "Ready", row.ready)
+    _line(out, "Restarts", row.restarts)
+    _line(out, "Node", row.node + ("  (virtual node)" if row.is_virtual_node else ""))
+    _line(out, "IP", row.ip or "-")
+    _line(out, "Owner", f"{row.owner_kind}/{row.owner_name}" if row.owner_kind else "-")
+    _line(out, "QoS", row.qos or "-")
+    _line(out, "Images", ", ".join(row.images))
+    for cs in (raw.get("status") or {}).get("containerStatuses") or []:
+        state = cs.get("state") or {}
+        waiting = (state.get("waiting") or {}).get("reason")
+        _line(out, "Container", f"{cs.get('name')}: {'ready' if cs.get('ready') else waiting or 'not ready'}")
+    _line(out, "Age", age(row.created))
+    return out

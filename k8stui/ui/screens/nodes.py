@@ -1,0 +1,160 @@
+"""``:nodes``: nodes with capacity bars (requested vs allocatable), real vs virtual, and pending pods.
+
+Requests per node come from the pods informer (all namespaces); the summary line says how much real and
+virtual capacity there is and how many pods wait for a node — the facts behind a burst decision.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import Static
+
+from ...cluster import kinds
+from ...cluster.quantity import format_cpu, format_memory
+from ...cluster.rows import NodeRow, NodeUsage, node_row, pod_row, requests_by_node
+from ...cluster.store import ChangeBatch
+from ..columns import NODE_COLUMNS
+from ..feed import TableFeed
+from ..widgets.pane import Pane
+from ..widgets.resource_table import Column, ResourceTable
+from .base import ClusterScreen
+
+BAR_WIDTH = 10
+
+
+def capacity_bar(used: int, total: int, label: str) -> Text:
+    """``█████░░░░░  52% 2/3.9`` coloured green / yellow (>70 %) / red (>90 %)."""
+    share = used / total if total else 0.0
+    filled = min(BAR_WIDTH, round(share * BAR_WIDTH))
+    style = "red" if share > 0.9 else ("yellow" if share > 0.7 else "green")
+    text = Text("█" * filled, style=style)
+    text.append("░" * (BAR_WIDTH - filled), style="dim")
+    text.append(f" {share * 100:3.0f}% {label}")
+    return text
+
+
+@dataclass(frozen=True)
+class NodeView:
+    """A node row and what its pods request."""
+
+    uid: str
+    node: NodeRow
+    usage: NodeUsage
+
+
+def _cpu_bar(v: NodeView) -> Text:
+    return capacity_bar(v.usage.cpu_requested, v.node.cpu_allocatable,
+                        f"{format_cpu(v.usage.cpu_requested)}/{format_cpu(v.node.cpu_allocatable)}")
+
+
+def _mem_bar(v: NodeView) -> Text:
+    return capacity_bar(v.usage.mem_requested, v.node.mem_allocatable,
+                        f"{format_memory(v.usage.mem_requested)}/{format_memory(v.node.mem_allocatable)}")
+
+
+def _pods_bar(v: NodeView) -> Text:
+    return capacity_bar(v.usage.pods, v.node.pods_allocatable, f"{v.usage.pods}/{v.node.pods_allocatable}")
+
+
+def _node_column(col: Column) -> Column:
+    return Column(col.key, col.label, lambda v: col.render(v.node),
+                  (lambda v: col.sort_key(v.node)) if col.sort_key else None, col.width)
+
+
+NODE_VIEW_COLUMNS = [
+    *(_node_column(c) for c in NODE_COLUMNS if c.key in ("name", "status", "roles", "version")),
+    Column("cpu", "CPU REQUESTED", _cpu_bar, lambda v: v.usage.cpu_requested / max(1, v.node.cpu_allocatable)),
+    Column("mem", "MEMORY REQUESTED", _mem_bar, lambda v: v.usage.mem_requested / max(1, v.node.mem_allocatable)),
+    Column("pods", "PODS", _pods_bar, lambda v: v.usage.pods),
+    *(_node_column(c) for c in NODE_COLUMNS if c.key == "age"),
+]
+
+
+class NodesScreen(ClusterScreen):
+    """Nodes and their capacity."""
+
+    view_name = "nodes"
+    BINDINGS = [Binding("enter", "drill", "Pods on node")]
+    DEFAULT_CSS = """
+    NodesScreen #capacity-summary { height: auto; padding: 0 1; border: round $panel-lighten-2; }
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.table = ResourceTable(NODE_VIEW_COLUMNS, key_of=lambda v: v.uid, id="nodes")
+        self.summary = Static("", id="capacity-summary")
+        self.usage: dict[str, NodeUsage] = {}
+        self.pending_pods = 0
+        self._usage_stamp = 0.0
+
+    def reopen(self) -> NodesScreen:
+        return NodesScreen()
+
+    def compose_body(self) -> ComposeResult:
+        yield self.summary
+        yield Pane("Nodes", self.table, id="nodes-pane")
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.nodes = self.hold(kinds.NODES, None)
+        self.pods = self.hold(kinds.PODS, None)
+        self.feed = self.add_feed(TableFeed(self.table, self.nodes, self._project,
+                                            on_health=self.query_one("#nodes-pane", Pane).show_health))
+        self._unsubscribe_pods = self.pods.subscribe(self._pods_changed)
+        self._recompute_usage()
+        self.table.focus()
+
+    def on_unmount(self) -> None:
+        self._unsubscribe_pods()
+        super().on_unmount()
+
+    def _project(self, raw: dict[str, Any]) -> NodeView:
+        row = node_row(raw)
+        return NodeView(row.uid, row, self.usage.get(row.name, NodeUsage()))
+
+    def _pods_changed(self, batch: ChangeBatch) -> None:
+        if time.monotonic() - self._usage_stamp > 1.0:
+            self._recompute_usage()
+        else:
+            self.set_timer(1.0, self._recompute_usage)
+
+    def _recompute_usage(self) -> None:
+        self._usage_stamp = time.monotonic()
+        rows = [pod_row(o) for o in self.pods.objects()]
+        self.usage = requests_by_node(r for r in rows if r.phase not in ("Succeeded", "Failed"))
+        self.pending_pods = sum(1 for r in rows if r.phase == "Pending" and not r.node)
+        self.feed.reproject_all()
+        self._update_summary()
+
+    def _update_summary(self) -> None:
+        real = [node_row(o) for o in self.nodes.objects()]
+        out = Text()
+        for label, group in (("real", [n for n in real if not n.virtual]), ("virtual", [n for n in real if n.virtual])):
+            cpu_alloc = sum(n.cpu_allocatable for n in group)
+            cpu_used = sum(self.usage.get(n.name, NodeUsage()).cpu_requested for n in group)
+            pods = sum(self.usage.get(n.name, NodeUsage()).pods for n in group)
+            out.append(f"{label}: ", style="bold")
+            out.append(f"{len(group)} node(s), cpu {format_cpu(cpu_used)}/{format_cpu(cpu_alloc)} requested, "
+                       f"{pods} pod(s)   ")
+        out.append("pending: ", style="bold")
+        out.append(str(self.pending_pods), style="bold red" if self.pending_pods else "green")
+        self.summary.update(out)
+
+    def action_drill(self) -> None:
+        from .resource import ResourceScreen
+
+        view = self.table.current_row()
+        if view is None:
+            return
+        name = view.node.name
+        self.app.push_screen(ResourceScreen(kinds.PODS, title=f"Pods on node {name}", all_namespaces=True,
+                                            predicate=lambda pod: (pod.get("spec") or {}).get("nodeName") == name))
+
+    def raw_object(self, table: ResourceTable, row: Any) -> dict[str, Any] | None:
+        return self.nodes.get(row.uid)

@@ -1,0 +1,62 @@
+"""CommandBar: the one-line input at the bottom for ``:`` commands and ``/`` filters (k9s habits)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual import on
+from textual.binding import Binding
+from textual.message import Message
+from textual.widgets import Input
+
+
+class CommandBar(Input):
+    """Hidden until ``:`` or ``/``; posts Submitted(mode, text) on enter and Cancelled on escape."""
+
+    DEFAULT_CSS = """
+    CommandBar { dock: bottom; display: none; border: none; height: 1; padding: 0 1; margin-bottom: 1; }
+    CommandBar.-open { display: block; }
+    """
+    BINDINGS = [Binding("escape", "cancel", "Cancel", show=False)]
+
+    @dataclass
+    class Submitted(Message):
+        """The user pressed enter: ``mode`` is ":" or "/"."""
+
+        mode: str
+        text: str
+
+    @dataclass
+    class Cancelled(Message):
+        """The user pressed escape: ``mode`` is ":" or "/"."""
+
+        mode: str
+
+    def __init__(self) -> None:
+        super().__init__(placeholder="", id="command-bar")
+        self.mode = ":"
+
+    def open(self, mode: str, initial: str = "") -> None:
+        self.mode = mode
+        self.placeholder = ("command: pods deploy svc nodes events ns ctx … (enter to run, esc to cancel)"
+                            if mode == ":" else "filter: text or /regex/ (enter to apply, esc to clear)")
+        self.value = initial
+        self.add_class("-open")
+        self.focus()
+
+    def close(self) -> None:
+        self.remove_class("-open")
+        self.value = ""
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        text = self.value
+        mode = self.mode
+        self.close()
+        self.post_message(self.Submitted(mode, text))
+
+    def action_cancel(self) -> None:
+        mode = self.mode
+        self.close()
+        self.post_message(self.Cancelled(mode))
