@@ -46,8 +46,8 @@ class K8sTuiApp(App):
         self.metrics_source = "prometheus" if self.prometheus_url else ""
         self.hub = InformerHub(connection)
         self._themes = load_themes()
-        for theme in self._themes.values():
-            self.register_theme(theme)
+        for bundled in self._themes.values():
+            self.register_theme(bundled)
         wanted = theme or self.settings.theme
         self.theme = wanted if wanted in self.available_themes else DEFAULT_THEME
 

@@ -178,8 +178,8 @@ class ClusterScreen(Screen):
         if table is not None and table.sort_column:
             table.sort_by(table.sort_column)
 
-    @on(CommandBar.Submitted)
-    def _on_command(self, event: CommandBar.Submitted) -> None:
+    @on(CommandBar.CommandSubmitted)
+    def _on_command(self, event: CommandBar.CommandSubmitted) -> None:
         if event.mode == "/":
             table = self.active_table()
             if table is not None:
@@ -188,8 +188,8 @@ class ClusterScreen(Screen):
             return
         self.k8s_app.run_command(event.text)
 
-    @on(CommandBar.Cancelled)
-    def _on_cancel(self, event: CommandBar.Cancelled) -> None:
+    @on(CommandBar.CommandCancelled)
+    def _on_cancel(self, event: CommandBar.CommandCancelled) -> None:
         table = self.active_table()
         if event.mode == "/" and table is not None:
             table.set_filter("")

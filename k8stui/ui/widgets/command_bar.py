@@ -11,7 +11,7 @@ from textual.widgets import Input
 
 
 class CommandBar(Input):
-    """Hidden until ``:`` or ``/``; posts Submitted(mode, text) on enter and Cancelled on escape."""
+    """Hidden until ``:`` or ``/``; posts CommandSubmitted(mode, text) on enter, CommandCancelled on escape."""
 
     DEFAULT_CSS = """
     CommandBar { dock: bottom; display: none; border: none; height: 1; padding: 0 1; margin-bottom: 1; }
@@ -20,14 +20,14 @@ class CommandBar(Input):
     BINDINGS = [Binding("escape", "cancel", "Cancel", show=False)]
 
     @dataclass
-    class Submitted(Message):
+    class CommandSubmitted(Message):
         """The user pressed enter: ``mode`` is ":" or "/"."""
 
         mode: str
         text: str
 
     @dataclass
-    class Cancelled(Message):
+    class CommandCancelled(Message):
         """The user pressed escape: ``mode`` is ":" or "/"."""
 
         mode: str
@@ -54,9 +54,9 @@ class CommandBar(Input):
         text = self.value
         mode = self.mode
         self.close()
-        self.post_message(self.Submitted(mode, text))
+        self.post_message(self.CommandSubmitted(mode, text))
 
     def action_cancel(self) -> None:
         mode = self.mode
         self.close()
-        self.post_message(self.Cancelled(mode))
+        self.post_message(self.CommandCancelled(mode))

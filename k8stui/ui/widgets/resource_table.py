@@ -18,7 +18,7 @@ from textual._two_way_dict import TwoWayDict
 from textual.widgets import DataTable
 from textual.widgets.data_table import CellDoesNotExist, RowDoesNotExist
 
-from ..text import safe_text
+from ...text import safe_text
 
 RowT = TypeVar("RowT")
 Cell = str | Text
@@ -178,7 +178,10 @@ class ResourceTable(DataTable, Generic[RowT]):
         self._after_paint()
 
     def _after_paint(self) -> None:
-        self.border_subtitle = self.summary()
+        summary = self.summary()
+        self.border_subtitle = summary
+        if self.parent is not None and hasattr(self.parent, "border_subtitle"):
+            self.parent.border_subtitle = summary
 
     def summary(self) -> str:
         shown, total = len(self._cells), len(self.rows_by_key)
