@@ -70,6 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--time-scale", type=_positive_float, default=1.0,
                       help="multiply every simulated delay (e.g. 0.5 = twice as fast)")
     demo.add_argument("--bookmark-interval", type=_positive_float, default=5.0, help=argparse.SUPPRESS)
+    demo.add_argument("--frozen-state", type=Path, help=argparse.SUPPRESS)  # snapshot tests: a saved cluster
     _add_app_options(demo)
     return parser
 
@@ -80,7 +81,7 @@ def _run_demo(args: argparse.Namespace) -> int:
 
         return serve(port=args.port, pods=args.pods, seed=args.seed, state_dir=args.state_dir,
                      prometheus=not args.no_prometheus, ready_file=args.ready_file, time_scale=args.time_scale,
-                     bookmark_interval=args.bookmark_interval)
+                     bookmark_interval=args.bookmark_interval, frozen_state=args.frozen_state)
     from .demo.launcher import DemoProcess, DemoStartError
 
     demo = DemoProcess(port=args.port, pods=args.pods, seed=args.seed, prometheus=not args.no_prometheus,

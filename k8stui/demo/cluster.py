@@ -24,6 +24,7 @@ from .controllers import ControllerManager
 from .kubeconfig import write_kubeconfig
 from .logs import LogService
 from .prometheus import PrometheusProcess, find_prometheus
+from .resources import BY_KEY
 from .scenario import load_default
 from .server import ApiServer
 from .sim import SimConfig
@@ -50,12 +51,13 @@ class DemoCluster:
     """A running demo cluster on 127.0.0.1."""
 
     def __init__(self, *, port: int = 0, sim: SimConfig | None = None, state_dir: Path | None = None,
-                 prometheus: bool = True, bookmark_interval: float = 5.0) -> None:
+                 prometheus: bool = True, bookmark_interval: float = 5.0, frozen_state: Path | None = None) -> None:
         self.port = port
         self.sim = sim or SimConfig()
         self._own_state_dir = state_dir is None
         self.state_dir = Path(state_dir or tempfile.mkdtemp(prefix="k8stui-demo-"))
         self.want_prometheus = prometheus
+        self.frozen_state = frozen_state
         self.store = Store()
         self.auth = Authenticator()
         self.telemetry = Telemetry(self.store, self.sim)
@@ -80,8 +82,11 @@ class DemoCluster:
         self.cert_files = certs.mint(self.state_dir / "pki")
         self._ssl = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         self._ssl.load_cert_chain(self.cert_files.server_cert, self.cert_files.server_key)
-        load_default(self.store, self.sim)
-        self.controllers.start()
+        if self.frozen_state is not None:
+            load_frozen(self.store, self.frozen_state)  # a saved cluster, exactly as saved: no controllers
+        else:
+            load_default(self.store, self.sim)
+            self.controllers.start()
         self.telemetry.start()
         self._runner = web.AppRunner(self.api.app(), access_log=None, handle_signals=False)
         await self._runner.setup()
@@ -157,6 +162,15 @@ class DemoCluster:
             self._runner = None
         if self._own_state_dir:
             shutil.rmtree(self.state_dir, ignore_errors=True)
+
+
+def load_frozen(store: Store, path: Path) -> None:
+    """Objects saved as a JSON list (see tests/ui/fixtures) are restored verbatim; nothing reconciles them."""
+    for obj in json.loads(path.read_text()):
+        api_version, kind = obj.get("apiVersion", ""), obj.get("kind", "")
+        rt = next((r for r in BY_KEY.values() if r.api_version == api_version and r.kind == kind), None)
+        if rt is not None:
+            store.restore(rt, obj)
 
 
 def write_ready_file(path: Path, info: ReadyInfo) -> None:

@@ -33,6 +33,7 @@ class DemoProcess:
     prometheus: bool = True
     time_scale: float = 1.0
     bookmark_interval: float = 5.0
+    frozen_state: str | None = None
     extra_args: tuple[str, ...] = ()
     info: dict[str, Any] = field(default_factory=dict)
     _proc: subprocess.Popen | None = None
@@ -68,6 +69,8 @@ class DemoProcess:
                "--bookmark-interval", str(self.bookmark_interval), *self.extra_args]
         if not self.prometheus:
             cmd.append("--no-prometheus")
+        if self.frozen_state:
+            cmd += ["--frozen-state", self.frozen_state]
         with open(self.log_path, "wb") as out:
             self._proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                           start_new_session=True)

@@ -13,9 +13,9 @@ from .sim import SimConfig
 
 
 async def _serve(port: int, sim: SimConfig, state_dir: Path | None, prometheus: bool, ready_file: Path | None,
-                 bookmark_interval: float) -> None:
+                 bookmark_interval: float, frozen_state: Path | None) -> None:
     cluster = DemoCluster(port=port, sim=sim, state_dir=state_dir, prometheus=prometheus,
-                          bookmark_interval=bookmark_interval)
+                          bookmark_interval=bookmark_interval, frozen_state=frozen_state)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -38,11 +38,12 @@ async def _serve(port: int, sim: SimConfig, state_dir: Path | None, prometheus: 
 
 
 def serve(port: int = 0, pods: int = 0, seed: int = 0, state_dir: Path | None = None, prometheus: bool = True,
-          ready_file: Path | None = None, time_scale: float = 1.0, bookmark_interval: float = 5.0) -> int:
+          ready_file: Path | None = None, time_scale: float = 1.0, bookmark_interval: float = 5.0,
+          frozen_state: Path | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="k8stui demo: %(message)s")
     sim = SimConfig(seed=seed, time_scale=time_scale, extra_pods=pods)
     try:
-        asyncio.run(_serve(port, sim, state_dir, prometheus, ready_file, bookmark_interval))
+        asyncio.run(_serve(port, sim, state_dir, prometheus, ready_file, bookmark_interval, frozen_state))
     except OSError as exc:
         print(f"k8stui demo: cannot start: {exc.strerror or exc}", file=sys.stderr)
         return 2

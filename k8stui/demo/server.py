@@ -580,6 +580,7 @@ class ApiServer:
                           since_seconds=_int_param(q, "sinceSeconds"), since_time=q.get("sinceTime"),
                           timestamps=_truthy(q.get("timestamps")), previous=previous,
                           limit_bytes=_int_param(q, "limitBytes"))
+        opts.validate(pod["metadata"]["name"])
         response = web.StreamResponse(headers={"Content-Type": "text/plain"})
         response.enable_chunked_encoding()
         self._streams[id(request)] = request

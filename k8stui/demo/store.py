@@ -193,6 +193,12 @@ class Store:
             return obj
         return self._commit(rt, ADDED, obj, None)
 
+    def restore(self, rt: ResourceType, obj: Obj) -> Obj:
+        """Load a saved object as it was (uid, timestamps, status kept): frozen scenarios and snapshots."""
+        obj = deep_copy(obj)
+        obj["apiVersion"], obj["kind"] = rt.api_version, rt.kind
+        return self._commit(rt, ADDED, obj, None)
+
     def update(self, rt: ResourceType, obj: Obj, *, subresource: str = "", dry_run: bool = False,
                check_rv: bool = True) -> Obj:
         """Replace an object. A set ``metadata.resourceVersion`` is a precondition (409 when stale).
