@@ -6,12 +6,12 @@ rendered at paint time from the row's creation time, so they move on without a w
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from typing import Any
 
 from rich.text import Text
 
+from ..clock import now
 from ..cluster.quantity import format_age, format_cpu, format_memory
 from ..text import sanitize
 from .widgets.resource_table import Column
@@ -38,7 +38,7 @@ def status_text(value: str) -> Text:
 
 
 def age(created: float | None) -> str:
-    return format_age(None if created is None else time.time() - created)
+    return format_age(None if created is None else now() - created)
 
 
 def _age_sort(row: Any) -> float:
@@ -65,7 +65,7 @@ def _restarts(row: Any) -> str:
     if not row.restarts:
         return "0"
     if row.last_restart:
-        return f"{row.restarts} ({format_age(time.time() - row.last_restart)} ago)"
+        return f"{row.restarts} ({format_age(now() - row.last_restart)} ago)"
     return str(row.restarts)
 
 
