@@ -7,6 +7,7 @@ import os
 import shutil
 import ssl
 import subprocess
+import tempfile
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -18,6 +19,9 @@ import pytest
 from k8stui.demo.launcher import DemoProcess
 
 KUBECTL = shutil.which("kubectl") or "/usr/bin/kubectl"
+
+# Keep the app's remembered choices and audit log out of the user's home during tests.
+os.environ.setdefault("K8STUI_HOME", tempfile.mkdtemp(prefix="k8stui-test-home-"))
 
 
 @dataclass

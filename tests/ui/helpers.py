@@ -1,0 +1,54 @@
+"""Helpers for driving the app with Textual's Pilot against the demo cluster."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from typing import Any
+
+from k8stui.cluster.connection import load_target
+from k8stui.config import Settings
+from k8stui.ui.app import K8sTuiApp
+from k8stui.ui.widgets.resource_table import ResourceTable
+
+SIZE = (160, 48)
+
+
+def make_app(demo: Any, *, context: str = "demo", namespace: str | None = None, **kwargs: Any) -> K8sTuiApp:
+    connection = load_target(demo.kubeconfig, context, namespace)
+    return K8sTuiApp(connection, Settings(), kubeconfig=demo.kubeconfig, **kwargs)
+
+
+async def wait_until(pilot: Any, predicate: Callable[[], Any], timeout: float, message: str) -> float:
+    """Let the app run until ``predicate()`` holds; returns the seconds it took, fails after ``timeout``."""
+    start = time.monotonic()
+    while True:
+        try:
+            if predicate():
+                return time.monotonic() - start
+        except Exception:  # the widget may not exist yet
+            pass
+        if time.monotonic() - start > timeout:
+            raise AssertionError(f"not within {timeout}s: {message}")
+        await pilot.pause(0.02)
+
+
+def table(app: K8sTuiApp, table_id: str) -> ResourceTable:
+    return app.screen.query_one(f"#{table_id}", ResourceTable)
+
+
+def names(app: K8sTuiApp, table_id: str) -> list[str]:
+    return [getattr(r, "name", "") for r in table(app, table_id).visible_rows()]
+
+
+def row(app: K8sTuiApp, table_id: str, name: str) -> Any:
+    for r in table(app, table_id).rows_by_key.values():
+        if getattr(r, "name", None) == name:
+            return r
+    return None
+
+
+async def kubectl(demo: Any, *args: str, **kwargs: Any) -> Any:
+    """Run kubectl without blocking the app's event loop."""
+    return await asyncio.to_thread(demo.kubectl, *args, **kwargs)

@@ -1,0 +1,141 @@
+"""The dashboard against the live demo cluster: first paint, live updates from kubectl, drill-down, filter,
+command mode and namespace switching — as a user at the keyboard sees them."""
+
+from __future__ import annotations
+
+import time
+
+from k8stui.ui.screens.dashboard import DashboardScreen
+from k8stui.ui.screens.describe import DescribeScreen
+from k8stui.ui.screens.help import HelpScreen
+from k8stui.ui.screens.resource import ContainersScreen, ResourceScreen
+from k8stui.ui.widgets.pane import Pane
+
+from .helpers import SIZE, kubectl, make_app, names, row, table, wait_until
+
+SCENARIO = {"api-blue", "api-green", "frontend", "checkout", "legacy-report"}
+
+
+async def test_dashboard_shows_the_scenario_within_two_seconds(demo):
+    app = make_app(demo)
+    started = time.monotonic()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: SCENARIO <= set(names(app, "workloads")), 2.0 - (time.monotonic() - started),
+                         "the shop deployments listed")
+        assert isinstance(app.screen, DashboardScreen)
+        # The first workload is selected: its pods and events are shown next to it.
+        await wait_until(pilot, lambda: len(table(app, "pods").rows_by_key) > 0, 2.0, "pods of the selection")
+        assert app.screen.header.state.api_health == "synced"
+
+
+async def test_kubectl_changes_appear_within_a_second_without_a_key_press(demo):
+    app = make_app(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: row(app, "workloads", "legacy-report") is not None, 5, "legacy-report row")
+        try:
+            await kubectl(demo, "scale", "deploy/legacy-report", "-n", "shop", "--replicas=2")
+            took = await wait_until(pilot, lambda: row(app, "workloads", "legacy-report").desired == 2, 1.0,
+                                    "desired replicas 2 after kubectl scale")
+            assert took <= 1.0
+            await kubectl(demo, "label", "deploy/legacy-report", "-n", "shop", "version=v9", "--overwrite")
+            await kubectl(demo, "patch", "deploy/legacy-report", "-n", "shop", "-p",
+                          '{"spec":{"template":{"metadata":{"labels":{"version":"v9"}}}}}')
+            await wait_until(pilot, lambda: row(app, "workloads", "legacy-report").version == "v9", 1.0,
+                             "version label v9 after kubectl patch")
+            # Show legacy-report's pods, delete one with kubectl: it goes away (or Terminating) by itself.
+            workloads = table(app, "workloads")
+            workloads.focus()
+            workloads.select_key(row(app, "workloads", "legacy-report").uid)
+            await wait_until(pilot, lambda: table(app, "pods").rows_by_key and all(
+                r.owner_name.startswith("legacy-report") for r in table(app, "pods").rows_by_key.values()),
+                3.0, "pods of legacy-report")
+            victim = next(iter(table(app, "pods").rows_by_key.values()))
+            await kubectl(demo, "delete", "pod", victim.name, "-n", "shop", "--wait=false")
+            await wait_until(pilot, lambda: victim.uid not in table(app, "pods").rows_by_key
+                             or table(app, "pods").rows_by_key[victim.uid].status == "Terminating", 1.0,
+                             "deleted pod gone or Terminating")
+        finally:
+            await kubectl(demo, "patch", "deploy/legacy-report", "-n", "shop", "--type=json", "-p",
+                          '[{"op":"remove","path":"/spec/template/metadata/labels/version"},'
+                          '{"op":"remove","path":"/metadata/labels/version"}]', check=False)
+            await kubectl(demo, "scale", "deploy/legacy-report", "-n", "shop", "--replicas=1", check=False)
+
+
+async def test_filter_command_mode_drill_down_and_back(demo):
+    app = make_app(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: SCENARIO <= set(names(app, "workloads")), 5, "scenario")
+        # "/" filters the focused table (substring, then regex); esc clears it.
+        await pilot.press("slash", *"api-", "enter")
+        assert set(names(app, "workloads")) == {"api-blue", "api-green"}
+        await pilot.press("slash", *"/^(front|check)/", "enter")
+        assert set(names(app, "workloads")) == {"frontend", "checkout"}
+        await pilot.press("escape")
+        assert SCENARIO <= set(names(app, "workloads"))
+        # enter drills down: deployment -> its pods -> a pod's containers; esc goes back.
+        workloads = table(app, "workloads")
+        workloads.select_key(row(app, "workloads", "api-blue").uid)
+        await pilot.press("enter")
+        assert isinstance(app.screen, ResourceScreen)
+        await wait_until(pilot, lambda: len(names(app, "resources")) == 3, 5, "3 api-blue pods")
+        assert all(n.startswith("api-blue-") for n in names(app, "resources"))
+        await pilot.press("enter")
+        assert isinstance(app.screen, ContainersScreen)
+        await wait_until(pilot, lambda: names(app, "containers") == ["api"], 3, "the api container")
+        await pilot.press("escape")
+        await pilot.press("escape")
+        assert isinstance(app.screen, DashboardScreen)
+        # ":" command mode opens other views; an unknown command is a toast, not a crash.
+        await pilot.press("colon", *"svc", "enter")
+        assert isinstance(app.screen, ResourceScreen) and app.screen.kind.plural == "services"
+        await wait_until(pilot, lambda: {"api", "api-preview"} <= set(names(app, "resources")), 5, "services")
+        await pilot.press("colon", *"bogus", "enter")
+        assert isinstance(app.screen, ResourceScreen)
+        await pilot.press("colon", *"nodes", "enter")
+        await wait_until(pilot, lambda: "virtual-node-aci" in names(app, "nodes"), 5, "virtual node listed")
+
+
+async def test_describe_masks_secret_values_and_help_lists_keys(demo):
+    app = make_app(demo, namespace="team-a")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("colon", *"secrets", "enter")
+        await wait_until(pilot, lambda: len(names(app, "resources")) > 0, 5, "secrets listed")
+        secret_name = names(app, "resources")[0]
+        raw = (await kubectl(demo, "get", "secret", secret_name, "-n", "team-a", "-o",
+                             "jsonpath={.data}")).stdout
+        await pilot.press("d")
+        assert isinstance(app.screen, DescribeScreen)
+        assert "<masked:" in app.screen.yaml_text
+        for value in __import__("json").loads(raw).values():
+            assert value not in app.screen.yaml_text
+        await pilot.press("escape", "question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        keys = {description for _, description in app.screen.rows}
+        assert {"Describe", "Help", "Drill down"} <= keys
+
+
+async def test_namespace_switch_keeps_the_view(demo):
+    app = make_app(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: "api-blue" in names(app, "workloads"), 5, "shop workloads")
+        await pilot.press("colon", *"ns team-a", "enter")
+        await wait_until(pilot, lambda: names(app, "workloads") == ["notes"], 5, "team-a workloads")
+        assert app.screen.header.state.namespace == "team-a"
+        await pilot.press("colon", *"ns all", "enter")
+        await wait_until(pilot, lambda: {"notes", "api-blue", "coredns"} <= set(names(app, "workloads")), 5,
+                         "all namespaces")
+        assert table(app, "workloads").specs[0].key == "namespace"
+
+
+async def test_developer_sees_team_a_and_forbidden_elsewhere(demo):
+    app = make_app(demo, context="demo-dev")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: names(app, "workloads") == ["notes"], 5, "team-a workloads as demo-dev")
+        await pilot.press("colon", *"nodes", "enter")
+        pane = app.screen.query_one("#nodes-pane", Pane)
+        await wait_until(pilot, lambda: pane.state_text.startswith("forbidden"), 5, "nodes forbidden")
+        assert "cannot list" in pane.state_text
+        await pilot.press("escape", "colon", *"ns shop", "enter")
+        pane = app.screen.query_one("#workloads-pane", Pane)
+        await wait_until(pilot, lambda: pane.state_text.startswith("forbidden"), 5, "shop forbidden for demo-dev")
+        assert isinstance(app.screen, DashboardScreen)

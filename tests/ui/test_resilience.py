@@ -1,0 +1,81 @@
+"""The app under a misbehaving API server: restart, 410 Gone, 429/500 with backoff, and 2 s latency."""
+
+from __future__ import annotations
+
+import time
+
+from k8stui.ui.screens.help import HelpScreen
+
+from .helpers import SIZE, kubectl, make_app, names, row, wait_until
+
+
+def _health(app) -> str:
+    return app.screen.header.state.api_health
+
+
+async def test_server_restart_shows_reconnecting_then_recovers(demo):
+    app = make_app(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: "api-blue" in names(app, "workloads"), 5, "initial data")
+        demo.admin("restart?down=2", {})
+        await wait_until(pilot, lambda: _health(app) == "reconnecting", 4, "header says reconnecting")
+        back = time.monotonic()
+        await wait_until(pilot, lambda: _health(app) == "synced", 7, "synced again after the restart")
+        assert time.monotonic() - back <= 7
+        try:
+            await kubectl(demo, "scale", "deploy/legacy-report", "-n", "shop", "--replicas=3")
+            await wait_until(pilot, lambda: row(app, "workloads", "legacy-report").desired == 3, 5,
+                             "a change after the restart shows")
+        finally:
+            await kubectl(demo, "scale", "deploy/legacy-report", "-n", "shop", "--replicas=1", check=False)
+
+
+async def test_injected_410_makes_the_store_relist(demo):
+    app = make_app(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: "api-blue" in names(app, "workloads"), 5, "initial data")
+        seq = demo.request_seq()
+        demo.set_faults(fail_next=1, fail_status=410, path_contains="/deployments", query_contains="watch")
+        try:
+            demo.admin("drop-streams", {})
+
+            def relisted() -> bool:
+                reqs = [r for r in demo.requests_since(seq) if "/namespaces/shop/deployments" in r["path"]]
+                gone = [i for i, r in enumerate(reqs) if r["status"] == 410]
+                return bool(gone) and any("watch" not in r["query"] for r in reqs[gone[0] + 1:])
+
+            await wait_until(pilot, relisted, 10, "a LIST of deployments after the 410")
+            await wait_until(pilot, lambda: _health(app) == "synced", 10, "synced after relist")
+            assert {"api-blue", "api-green"} <= set(names(app, "workloads"))
+        finally:
+            demo.clear_faults()
+
+
+async def test_429_500_and_latency_leave_the_ui_responsive(demo):
+    app = make_app(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: "api-blue" in names(app, "workloads"), 5, "initial data")
+        demo.set_faults(fail_next=6, fail_status=429, retry_after=1, path_contains="/apis/apps")
+        try:
+            demo.admin("drop-streams", {})
+            await wait_until(pilot, lambda: _health(app) == "reconnecting", 5, "reconnecting while throttled")
+            started = time.monotonic()
+            await pilot.press("question_mark")
+            assert isinstance(app.screen, HelpScreen)
+            assert time.monotonic() - started < 0.5
+            await pilot.press("escape")
+            await wait_until(pilot, lambda: _health(app) == "synced", 20, "synced after 429s")
+            demo.set_faults(fail_next=4, fail_status=500, path_contains="/api/v1/namespaces/shop/pods")
+            demo.admin("drop-streams", {})
+            await wait_until(pilot, lambda: _health(app) == "synced" and
+                             demo.admin("faults")["fail_next"] == 0, 20, "recovered from 500s")
+            demo.set_faults(latency=2.0)
+            demo.admin("drop-streams", {})
+            started = time.monotonic()
+            await pilot.press("colon")
+            assert app.screen.command_bar.has_class("-open")
+            await pilot.press("escape", "question_mark")
+            assert isinstance(app.screen, HelpScreen)
+            assert time.monotonic() - started < 0.5
+        finally:
+            demo.clear_faults()
