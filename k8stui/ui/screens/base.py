@@ -39,6 +39,16 @@ class ClusterScreen(Screen):
         Binding("d", "describe", "Describe"),
         Binding("o", "sort_next", "Sort", show=False),
         Binding("O", "sort_reverse", "Reverse sort", show=False),
+        Binding("l", "logs", "Logs"),
+        Binding("m", "metrics", "Metrics"),
+        Binding("s", "operate('scale')", "Scale"),
+        Binding("r", "operate('restart')", "Restart"),
+        Binding("u", "operate('rollback')", "Rollback"),
+        Binding("b", "operate('bluegreen')", "Blue/green"),
+        Binding("B", "operate('bluegreen-revert')", "Revert b/g", show=False),
+        Binding("x", "operate('burst')", "Burst", show=False),
+        Binding("X", "operate('unburst')", "Un-burst", show=False),
+        Binding("c", "operate('canary')", "Canary", show=False),
     ]
     view_name = "view"
 
@@ -162,6 +172,52 @@ class ClusterScreen(Screen):
         title = f"{obj.get('kind', '')} {meta.get('namespace', '') + '/' if meta.get('namespace') else ''}" \
                 f"{meta.get('name', '')}"
         self.app.push_screen(DescribeScreen(title, obj))
+
+    def selection(self) -> tuple[str, dict[str, Any]] | None:
+        """The kind key ("pods", "deployments.apps" ...) and cached raw object of the focused table's current
+        row, or None. Logs, metrics and operations start from this."""
+        table = self.active_table()
+        row = table.current_row() if table else None
+        if table is None or row is None:
+            return None
+        obj = self.raw_object(table, row)
+        if obj is None:
+            return None
+        for feed in self.feeds:
+            if feed.table is table:
+                return feed.informer.kind.key, obj
+        return (obj.get("kind", "").lower() + "s", obj)
+
+    def action_logs(self) -> None:
+        """``l``: logs of the selected pod, container or workload (k8stui/ui/screens/logs.py)."""
+        try:
+            from .logs import open_logs
+        except ImportError:
+            self.notify("logs are not available in this build", severity="warning")
+            return
+        open_logs(self)
+
+    def action_metrics(self) -> None:
+        """``m``: metrics of the selection (k8stui/ui/screens/metrics.py)."""
+        try:
+            from .metrics import open_metrics
+        except ImportError:
+            self.notify("metrics are not available in this build", severity="warning")
+            return
+        open_metrics(self)
+
+    def action_operate(self, operation: str) -> None:
+        """Mutations (scale, restart, rollback, blue/green, burst, canary): k8stui/ui/operations.py."""
+        if self.k8s_app.read_only:
+            self.notify(f"read-only mode: {operation} is disabled (started with --read-only)",
+                        severity="warning")
+            return
+        try:
+            from ..operations import run_operation
+        except ImportError:
+            self.notify(f"{operation} is not available in this build", severity="warning")
+            return
+        run_operation(self, operation)
 
     def action_sort_next(self) -> None:
         table = self.active_table()
