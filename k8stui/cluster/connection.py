@@ -9,6 +9,8 @@ mistake a user can make ends in one clear line (``KubeconfigError``), and turns 
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
 import ssl
 from collections.abc import AsyncGenerator, Generator
@@ -167,6 +169,9 @@ def load_target(kubeconfig: str | None = None, context: str | None = None,
     except ImportError as exc:  # pragma: no cover - a broken installation
         raise KubeconfigError(f"the kubernetes package is not usable: {exc}") from None
     configuration = Configuration()
+    captured = _CapturedErrors()
+    root = logging.getLogger()
+    root.addHandler(captured)  # the library logs (not raises) exec-plugin failures; keep them off the terminal
     try:
         load_kube_config(config_file=os.pathsep.join(merged.paths), context=name,
                          client_configuration=configuration, persist_config=False)
@@ -174,12 +179,35 @@ def load_target(kubeconfig: str | None = None, context: str | None = None,
         raise KubeconfigError(f"kubeconfig context {name!r}: {_first_line(exc)}") from None
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise KubeconfigError(f"kubeconfig context {name!r} cannot be used: {_first_line(exc)}") from None
+    finally:
+        root.removeHandler(captured)
+    user_entry = (merged.users.get(str(body.get("user", ""))) or {}).get("user") or {}
+    has_credentials = bool(configuration.api_key) or bool(configuration.cert_file)
+    if isinstance(user_entry, dict) and ("exec" in user_entry or "auth-provider" in user_entry) \
+            and not has_credentials:
+        plugin = "exec" if "exec" in user_entry else "auth-provider"
+        detail = captured.messages[0] if captured.messages else "it returned no credentials"
+        raise KubeconfigError(f"kubeconfig context {name!r}: the {plugin} credential plugin failed: {detail}")
     target = ClusterTarget(context=name, cluster=str(body.get("cluster", "")), user=str(body.get("user", "")),
                            namespace=namespace or str(body.get("namespace") or "default"),
                            server=configuration.host)
     connection = Connection(target, configuration, tuple(merged.paths))
     connection.ssl_context()  # fail now, with one line, if certificates cannot be loaded
     return connection
+
+
+class _CapturedErrors(logging.Handler):
+    """Collects the kubernetes library's error logs (first line each) while a kubeconfig is loaded."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        with contextlib.suppress(Exception):
+            text = record.getMessage().strip().splitlines()
+            if text:
+                self.messages.append(_one_line(text[0]))
 
 
 def _first_line(exc: BaseException) -> str:
