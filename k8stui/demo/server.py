@@ -610,16 +610,22 @@ class ApiServer:
         self.store.drop_all_watches()
         return n
 
-    async def _churn(self, namespace: str, count: int) -> None:
-        """Benchmark load: ``count`` pod updates (an annotation bump) as fast as the store takes them."""
+    async def _churn(self, namespace: str, count: int, rate: float = 0.0) -> None:
+        """Benchmark load: ``count`` pod updates (an annotation bump), as fast as the store takes them or at
+        ``rate`` per second."""
         pods = [p["metadata"]["name"] for p in self.store.list(PODS, namespace)]
         if not pods:
             return
+        started = time.monotonic()
         for i in range(count):
             name = pods[i % len(pods)]
             self.store.mutate(PODS, namespace, name, lambda o, i=i: o["metadata"].setdefault(
                 "annotations", {}).__setitem__("demo.k8stui.io/churn", str(i)))
-            if i % 500 == 499:
+            if rate > 0:
+                ahead = (i + 1) / rate - (time.monotonic() - started)
+                if ahead > 0:
+                    await asyncio.sleep(ahead)
+            elif i % 500 == 499:
                 await asyncio.sleep(0)
 
     async def _admin(self, request: web.Request) -> web.Response:
@@ -649,7 +655,8 @@ class ApiServer:
         if op == "churn":
             count = int(body.get("count", 1000))
             namespace = body.get("namespace", "bench")
-            asyncio.ensure_future(self._churn(namespace, count))
+            rate = float(body.get("rate", 0))
+            asyncio.ensure_future(self._churn(namespace, count, rate))
             return _json({"churning": count, "namespace": namespace})
         if op == "state":
             return _json({"resourceVersion": self.store.resource_version,
