@@ -27,6 +27,8 @@ async def _serve(port: int, sim: SimConfig, state_dir: Path | None, prometheus: 
         print("contexts: demo (admin), demo-dev (namespace team-a only)", flush=True)
         if info.prometheus_url:
             print(f"prometheus: {info.prometheus_url}", flush=True)
+        elif not prometheus:
+            print("prometheus: not started (--no-prometheus); metrics.k8s.io only", flush=True)
         else:
             print("prometheus: not started (no `prometheus` binary on PATH); metrics.k8s.io only", flush=True)
         print("press Ctrl-C to stop", flush=True)
