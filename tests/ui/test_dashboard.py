@@ -25,7 +25,7 @@ async def test_dashboard_shows_the_scenario_within_two_seconds(demo):
         assert isinstance(app.screen, DashboardScreen)
         # The first workload is selected: its pods and events are shown next to it.
         await wait_until(pilot, lambda: len(table(app, "pods").rows_by_key) > 0, 2.0, "pods of the selection")
-        assert app.screen.header.state.api_health == "synced"
+        await wait_until(pilot, lambda: app.screen.header.state.api_health == "synced", 2.0, "header synced")
 
 
 async def test_kubectl_changes_appear_within_a_second_without_a_key_press(demo):

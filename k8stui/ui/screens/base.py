@@ -154,6 +154,8 @@ class ClusterScreen(Screen):
         from .help import HelpScreen
 
         bindings = [active.binding for active in self.app.active_bindings.values()]
+        for cls in type(self).__mro__:  # keys a focused widget shadows (enter) still belong in the help
+            bindings += [b for b in getattr(cls, "BINDINGS", []) if isinstance(b, Binding)]
         self.app.push_screen(HelpScreen(self.view_name, bindings))
 
     def action_describe(self) -> None:

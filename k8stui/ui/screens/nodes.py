@@ -47,6 +47,10 @@ class NodeView:
     node: NodeRow
     usage: NodeUsage
 
+    @property
+    def name(self) -> str:
+        return self.node.name
+
 
 def _cpu_bar(v: NodeView) -> Text:
     return capacity_bar(v.usage.cpu_requested, v.node.cpu_allocatable,
