@@ -129,14 +129,6 @@ def _retry_after(headers: httpx.Headers) -> float | None:
         return None
 
 
-def _strip(obj: dict[str, Any]) -> dict[str, Any]:
-    """Drop what no pane shows and costs memory at 10k objects (managedFields)."""
-    meta = obj.get("metadata")
-    if meta and "managedFields" in meta:
-        del meta["managedFields"]
-    return obj
-
-
 class _Backoff:
     """Jittered exponential backoff: 0.25 s, 0.5 s, 1 s ... capped at 5 s (each times 0.5-1.0)."""
 
@@ -570,6 +562,7 @@ class InformerHub:
         self._own_client = client is None
         self._entries: dict[tuple[str, str | None], _Entry] = {}
         self._health_listeners: list[Callable[[HubHealth], None]] = []
+        self._stopping: set[asyncio.Task[None]] = set()
         self._closed = False
 
     @property
@@ -580,7 +573,7 @@ class InformerHub:
 
     @staticmethod
     def _key(kind: ResourceKind, namespace: str | None) -> tuple[str, str | None]:
-        return (kind.key, namespace if kind.namespaced else None)
+        return (kind.key, (namespace or None) if kind.namespaced else None)
 
     @staticmethod
     def _kind(kind: ResourceKind | str) -> ResourceKind:
@@ -637,7 +630,9 @@ class InformerHub:
         if entry is None or entry.refs > 0:
             return
         del self._entries[key]
-        asyncio.get_running_loop().create_task(entry.informer.stop())
+        task = asyncio.get_running_loop().create_task(entry.informer.stop())
+        self._stopping.add(task)
+        task.add_done_callback(self._stopping.discard)
         self._notify_health()
 
     def informers(self) -> list[Informer]:
@@ -681,7 +676,7 @@ class InformerHub:
         for entry in entries:
             if entry.stop_handle is not None:
                 entry.stop_handle.cancel()
-        await asyncio.gather(*(e.informer.stop() for e in entries), return_exceptions=True)
+        await asyncio.gather(*(e.informer.stop() for e in entries), *self._stopping, return_exceptions=True)
         if self._client is not None and self._own_client:
             await self._client.aclose()
         self._client = None

@@ -268,3 +268,36 @@ async def test_release_lingers(demo):
         await until(lambda: not inf.running, timeout=3)
     finally:
         await hub.close()
+
+
+async def test_watch_ingest_rate(demo, hub):
+    """The informer's own CPU cost per watch event must allow well over 5k events/s."""
+    ns = unique("churn")
+    await kubectl(demo, "create", "namespace", ns)
+    try:
+        items = ",".join(pod_manifest(ns, f"c{i}") for i in range(5))
+        await kubectl(demo, "create", "--validate=false", "-f", "-",
+                      input=f'{{"apiVersion": "v1", "kind": "List", "items": [{items}]}}')
+        informer = hub.acquire(PODS, ns)
+        assert await informer.wait_synced(10)
+        await until(lambda: len(informer) == 5, timeout=5)
+        batches: list[ChangeBatch] = []
+        informer.subscribe(batches.append)
+        count = 20_000
+        before = informer.events
+        cpu = time.process_time()
+        wall = time.monotonic()
+        demo.admin("churn", {"count": count, "namespace": ns})
+        await until(lambda: informer.events - before >= count, timeout=60, interval=0.05,
+                    message=f"{count} churn events")
+        cpu = time.process_time() - cpu
+        wall = time.monotonic() - wall
+        rate = count / cpu
+        print(f"ingest: {count} events, informer CPU {cpu:.2f}s ({rate:.0f} events/s of CPU), wall {wall:.2f}s "
+              f"({count / wall:.0f} events/s incl. the server), {len(batches)} batches")
+        assert rate >= 5_000, f"informer ingest {rate:.0f} events/s of CPU"
+        assert len(batches) < count / 10  # notifications are coalesced
+        annotations = {o["metadata"].get("annotations", {}).get("demo.k8stui.io/churn") for o in informer.objects()}
+        assert str(count - 1) in annotations  # the last write is what the cache holds
+    finally:
+        await kubectl(demo, "delete", "namespace", ns, "--wait=false", check=False)
