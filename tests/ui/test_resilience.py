@@ -59,10 +59,10 @@ async def test_429_500_and_latency_leave_the_ui_responsive(demo):
         try:
             demo.admin("drop-streams", {})
             await wait_until(pilot, lambda: _health(app) == "reconnecting", 5, "reconnecting while throttled")
-            started = time.monotonic()
+            # Keys are handled while the informers are still backing off.
             await pilot.press("question_mark")
             assert isinstance(app.screen, HelpScreen)
-            assert time.monotonic() - started < 0.5
+            assert app.hub.health().state.value != "synced"
             await pilot.press("escape")
             await wait_until(pilot, lambda: _health(app) == "synced", 20, "synced after 429s")
             demo.set_faults(fail_next=4, fail_status=500, path_contains="/api/v1/namespaces/shop/pods")
@@ -71,11 +71,13 @@ async def test_429_500_and_latency_leave_the_ui_responsive(demo):
                              demo.admin("faults")["fail_next"] == 0, 20, "recovered from 500s")
             demo.set_faults(latency=2.0)
             demo.admin("drop-streams", {})
-            started = time.monotonic()
             await pilot.press("colon")
             assert app.screen.command_bar.has_class("-open")
             await pilot.press("escape", "question_mark")
             assert isinstance(app.screen, HelpScreen)
-            assert time.monotonic() - started < 0.5
+            # ... and all of that while every request to the server still waits its 2 s.
+            assert app.hub.health().state.value != "synced"
+            await pilot.press("escape")
+            await wait_until(pilot, lambda: _health(app) == "synced", 15, "synced despite the latency")
         finally:
             demo.clear_faults()
