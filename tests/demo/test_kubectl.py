@@ -170,6 +170,20 @@ def test_get_pods_wide_shows_ip_and_node(demo: Demo) -> None:
     assert all(r[7:] == ["<none>", "<none>"] for r in out[1:])
 
 
+def test_get_pods_sort_by_and_labels(demo: Demo) -> None:
+    """--sort-by makes kubectl ask for includeObject=Object; --show-labels and -L read the row's metadata."""
+    out = rows(demo.kubectl("get", "pods", "-n", SHOP, "-l", "app=api", "-o", "wide",
+                            "--sort-by=.spec.nodeName").stdout)
+    nodes = [r[6] for r in out[1:]]
+    assert len(nodes) == 6 and nodes == sorted(nodes)
+    labelled = rows(demo.kubectl("get", "pods", "-n", SHOP, "-l", "app=api", "--show-labels").stdout)
+    assert labelled[0][-1] == "LABELS"
+    assert all(re.fullmatch(r"app=api,pod-template-hash=\w+,version=(blue|green)", r[-1]) for r in labelled[1:])
+    by_column = rows(demo.kubectl("get", "pods", "-n", SHOP, "-l", "app=api", "-L", "version").stdout)
+    assert by_column[0][-1] == "VERSION"
+    assert sorted(r[-1] for r in by_column[1:]) == ["blue"] * 3 + ["green"] * 3
+
+
 def test_get_deployments_wide(demo: Demo) -> None:
     out = rows(demo.kubectl("get", "deploy", "-n", SHOP, "-o", "wide").stdout)
     assert out[0] == ["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE", "CONTAINERS", "IMAGES", "SELECTOR"]
