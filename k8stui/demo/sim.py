@@ -15,6 +15,7 @@ class SimConfig:
     seed: int = 0
     time_scale: float = 1.0  # < 1 makes every simulated delay shorter
     extra_pods: int = 0  # ``--pods N``: N more Running pods (for benchmarks)
+    node_heartbeat_seconds: float = 40.0  # real seconds between node status heartbeats (at least 10)
 
     def delay(self, seconds: float) -> float:
         return max(0.0, seconds * self.time_scale)

@@ -1,0 +1,715 @@
+"""The kubelets of every node (and the virtual kubelet of ``virtual-node-aci``), simulated per pod.
+
+Each pod bound to a node gets a small state machine per container that reproduces what kubelet reports:
+``ContainerCreating`` while the image is pulled (``Pulling``/``Pulled`` events; the pull time grows with the
+image size, and a node that already has the image reports "already present on machine"), then
+``Created``/``Started``, ``running.startedAt``, and readiness after ``readinessProbe.initialDelaySeconds``.
+An image whose tag contains ``broken`` runs about two seconds and exits with code 1 (``Error``), is restarted
+once at once and then with kubelet's back-off (10s doubling to 5m, scaled): ``CrashLoopBackOff`` with
+``lastState.terminated`` and a growing ``restartCount``. A tag containing ``missing`` never pulls
+(``ErrImagePull`` / ``ImagePullBackOff``). A pod marked for deletion gets ``Killing`` events and is removed
+shortly after. Pods that are already running when the controllers start are adopted without any writes.
+
+Every delay goes through ``SimConfig.delay``; timestamps are wall-clock RFC3339.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import ipaddress
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..events import record_event
+from ..resources import NODES, PODS
+from ..store import now_iso
+from .base import Controller
+from .util import Obj, go_duration, is_terminal
+
+COMPONENT = "kubelet"
+VIRTUAL_COMPONENT = "virtual-kubelet"
+VIRTUAL_POD_SUBNET = "10.241.0.0/16"
+RUN_SECONDS_BEFORE_CRASH = 2.0
+MAX_BACKOFF = 300.0
+KILL_SECONDS = 0.6  # graceful stop of a simulated container (capped by the pod's grace period)
+
+# Compressed image sizes in bytes, by repository; others get a stable size from their name.
+IMAGE_SIZES: dict[str, int] = {
+    "ghcr.io/demo/api": 87_340_112,
+    "ghcr.io/demo/frontend": 178_456_903,
+    "ghcr.io/demo/checkout": 64_221_870,
+    "ghcr.io/demo/legacy-report": 412_778_345,
+    "ghcr.io/demo/notes": 52_119_004,
+    "ghcr.io/demo/bench": 9_412_330,
+    "registry.k8s.io/kube-state-metrics/kube-state-metrics": 17_838_471,
+    "mcr.microsoft.com/oss/v2/kubernetes/coredns": 16_190_137,
+    "quay.io/prometheus/prometheus": 97_312_808,
+    "nginx": 72_950_393,
+    "busybox": 2_155_102,
+    "redis": 45_612_470,
+    "postgres": 152_880_004,
+}
+
+
+def split_image(image: str) -> tuple[str, str]:
+    """(repository, tag) of an image reference; tag ``latest`` when none is given."""
+    ref = image.split("@", 1)[0]
+    slash = ref.rfind("/")
+    colon = ref.rfind(":")
+    if colon > slash:
+        return ref[:colon], ref[colon + 1:]
+    return ref, "latest"
+
+
+def image_size(image: str) -> int:
+    repo, _ = split_image(image)
+    if repo in IMAGE_SIZES:
+        return IMAGE_SIZES[repo]
+    short = repo.rsplit("/", 1)[-1]
+    if short in IMAGE_SIZES:
+        return IMAGE_SIZES[short]
+    digest = hashlib.sha256(repo.encode()).digest()
+    return 30_000_000 + int.from_bytes(digest[:4], "big") % 220_000_000
+
+
+def pull_seconds(image: str) -> float:
+    """Nominal time to pull an image that is not on the node yet (about 150 MB/s plus a fixed cost)."""
+    return 0.25 + image_size(image) / 150e6
+
+
+def image_id(image: str) -> str:
+    repo, _ = split_image(image)
+    return f"{repo}@sha256:{hashlib.sha256(image.encode()).hexdigest()}"
+
+
+def is_crash_image(image: str) -> bool:
+    return "broken" in split_image(image)[1]
+
+
+def is_missing_image(image: str) -> bool:
+    return "missing" in split_image(image)[1]
+
+
+def backoff_seconds(restarts: int) -> float:
+    """Kubelet's crash back-off before restart number ``restarts + 1`` (the first restart is immediate)."""
+    if restarts <= 0:
+        return 0.0
+    return min(MAX_BACKOFF, 10.0 * 2 ** (restarts - 1))
+
+
+def container_id(rng: Any) -> str:
+    return f"containerd://{rng.getrandbits(256):064x}"
+
+
+def running_pod_status(pod: Obj, host_ip: str, pod_ip: str, now: str, rng: Any) -> Obj:
+    """The status kubelet reports for a pod whose containers all run and are ready (used for pods the
+    scenario creates already running)."""
+    spec = pod.get("spec") or {}
+    statuses = []
+    for c in spec.get("containers") or ():
+        statuses.append({"containerID": container_id(rng), "image": c.get("image", ""),
+                         "imageID": image_id(c.get("image", "")), "lastState": {}, "name": c["name"],
+                         "ready": True, "restartCount": 0, "started": True,
+                         "state": {"running": {"startedAt": now}}})
+    conds = [_cond(t, "True", now) for t in ("PodReadyToStartContainers", "Initialized", "Ready",
+                                            "ContainersReady", "PodScheduled")]
+    status: Obj = {"phase": "Running", "conditions": conds, "hostIP": host_ip, "hostIPs": [{"ip": host_ip}],
+                   "podIP": pod_ip, "podIPs": [{"ip": pod_ip}], "startTime": now,
+                   "containerStatuses": statuses}
+    qos = (pod.get("status") or {}).get("qosClass")
+    if qos:
+        status["qosClass"] = qos
+    return status
+
+
+def _cond(ctype: str, status: str, ts: str, reason: str | None = None, message: str | None = None) -> Obj:
+    c: Obj = {"type": ctype, "status": status, "lastProbeTime": None, "lastTransitionTime": ts}
+    if reason:
+        c["reason"] = reason
+    if message:
+        c["message"] = message
+    return c
+
+
+@dataclass
+class ContainerRt:
+    """One container's simulated runtime state (mirrors its ``containerStatuses`` entry)."""
+
+    name: str
+    image: str
+    pull_policy: str
+    probe_delay: float | None  # readinessProbe.initialDelaySeconds, None without a readiness probe
+    init: bool = False
+    state: str = "waiting"  # waiting / running / terminated
+    reason: str | None = "ContainerCreating"
+    message: str | None = None
+    started_at: str | None = None
+    finished_at: str | None = None
+    exit_code: int | None = None
+    container_id: str = ""
+    image_id: str = ""
+    ready: bool = False
+    started: bool = False
+    restart_count: int = 0
+    last_terminated: Obj | None = None
+    action: str | None = None  # the next step of the state machine
+    due: float = 0.0  # loop time of that step
+    crash_due: float | None = None
+    pull_secs: float = 0.0
+    pull_failures: int = 0
+
+    @property
+    def crash(self) -> bool:
+        return is_crash_image(self.image)
+
+    @property
+    def missing(self) -> bool:
+        return is_missing_image(self.image)
+
+    @property
+    def field_path(self) -> str:
+        return f"spec.{'initContainers' if self.init else 'containers'}{{{self.name}}}"
+
+    def status(self) -> Obj:
+        if self.state == "running":
+            state: Obj = {"running": {"startedAt": self.started_at}}
+        elif self.state == "terminated":
+            state = {"terminated": self._terminated()}
+        else:
+            waiting: Obj = {"reason": self.reason or "ContainerCreating"}
+            if self.message:
+                waiting["message"] = self.message
+            state = {"waiting": waiting}
+        out: Obj = {"image": self.image, "imageID": self.image_id,
+                    "lastState": {"terminated": self.last_terminated} if self.last_terminated else {},
+                    "name": self.name, "ready": self.ready, "restartCount": self.restart_count,
+                    "started": self.started, "state": state}
+        if self.container_id:
+            out = {"containerID": self.container_id, **out}
+        return out
+
+    def _terminated(self) -> Obj:
+        t: Obj = {"exitCode": self.exit_code or 0, "reason": self.reason or "Completed",
+                  "startedAt": self.started_at, "finishedAt": self.finished_at}
+        if self.container_id:
+            t["containerID"] = self.container_id
+        return t
+
+
+@dataclass
+class PodRt:
+    """One pod's simulated runtime on its node."""
+
+    uid: str
+    namespace: str
+    name: str
+    node: str
+    virtual: bool
+    restart_policy: str
+    host_ip: str
+    pod_ip: str
+    start_time: str
+    init: list[ContainerRt]
+    containers: list[ContainerRt]
+    init_index: int = 0
+    conds: dict[str, tuple[str, str]] = field(default_factory=dict)  # type -> (status, lastTransitionTime)
+    timer: asyncio.TimerHandle | None = None
+
+    @property
+    def init_done(self) -> bool:
+        return self.init_index >= len(self.init)
+
+    def live(self) -> list[ContainerRt]:
+        """Containers whose state machine is currently moving."""
+        if not self.init_done:
+            return [self.init[self.init_index]]
+        return self.containers
+
+
+class PodIPs:
+    """Pod IP addresses per node: from the node's ``spec.podCIDR`` (kubenet style) or, for the virtual
+    node, the ACI subnet."""
+
+    def __init__(self) -> None:
+        self._used: dict[str, set[str]] = {}
+        self._pool: dict[str, list[str]] = {}
+        self._next: dict[str, int] = {}
+
+    def allocate(self, node: str, cidr: str, known_used: list[str]) -> str:
+        if node not in self._pool:
+            net = ipaddress.ip_network(cidr, strict=False)
+            hosts = net.hosts()
+            pool = []
+            for i, ip in enumerate(hosts):
+                if i == 0:
+                    continue  # .1 is the bridge
+                pool.append(str(ip))
+                if len(pool) >= 4096:
+                    break
+            self._pool[node] = pool
+            self._used[node] = set(known_used)
+            self._next[node] = 0
+        pool, used = self._pool[node], self._used[node]
+        for _ in range(len(pool)):
+            i = self._next[node] % len(pool)
+            self._next[node] = i + 1
+            if pool[i] not in used:
+                used.add(pool[i])
+                return pool[i]
+        return pool[self._next[node] % len(pool)]  # exhausted: reuse (never happens below 110 pods a node)
+
+    def release(self, node: str, ip: str | None) -> None:
+        if ip and node in self._used:
+            self._used[node].discard(ip)
+
+
+class Kubelet(Controller):
+    name = "kubelet"
+
+    def __init__(self, ctx) -> None:
+        super().__init__(ctx)
+        self.pods: dict[str, PodRt] = {}
+        self.adopted: set[str] = set()
+        self.killing: dict[str, asyncio.TimerHandle | None] = {}
+        self.images: dict[str, set[str]] = {}
+        self.ips = PodIPs()
+
+    # -- triggers ------------------------------------------------------------------------------------------
+    def on_change(self, change) -> None:
+        if change.rt is not PODS:
+            return
+        pod = change.obj
+        uid = pod["metadata"].get("uid")
+        key = (pod["metadata"].get("namespace", ""), pod["metadata"]["name"])
+        if change.type == "DELETED":
+            self._forget(uid, pod)
+            self.queue.discard(key)
+            return
+        if not (pod.get("spec") or {}).get("nodeName"):
+            return
+        if pod["metadata"].get("deletionTimestamp"):
+            if uid not in self.killing:
+                self.queue.add(key)
+        elif uid not in self.pods and uid not in self.adopted and not is_terminal(pod):
+            self.queue.add(key)
+
+    def resync_all(self) -> None:
+        for pod in self.store.iter_objects(PODS):
+            if (pod.get("spec") or {}).get("nodeName") and not is_terminal(pod):
+                self.queue.add((pod["metadata"]["namespace"], pod["metadata"]["name"]))
+                for cs in (pod.get("status") or {}).get("containerStatuses") or ():
+                    if cs.get("imageID"):
+                        self.images.setdefault(pod["spec"]["nodeName"], set()).add(cs.get("image", ""))
+
+    def stop(self) -> None:
+        for rt in self.pods.values():
+            self.ctx.cancel(rt.timer)
+        for h in self.killing.values():
+            self.ctx.cancel(h)
+
+    # -- sync ----------------------------------------------------------------------------------------------
+    def sync(self, key: tuple[str, str]) -> None:
+        pod = self.store.get(PODS, *key)
+        if pod is None:
+            return
+        uid = pod["metadata"]["uid"]
+        node_name = pod["spec"].get("nodeName")
+        if not node_name:
+            return
+        if pod["metadata"].get("deletionTimestamp"):
+            if uid not in self.killing:
+                self._kill(pod)
+            return
+        if uid in self.pods or uid in self.adopted or is_terminal(pod):
+            return
+        node = self.store.get(NODES, None, node_name)
+        if node is None:
+            return  # bound to a node that does not exist: stays Pending, as with a real cluster
+        if self._already_running(pod):
+            self.adopted.add(uid)
+            return
+        self._start(pod, node)
+
+    @staticmethod
+    def _already_running(pod: Obj) -> bool:
+        status = pod.get("status") or {}
+        statuses = status.get("containerStatuses") or ()
+        containers = pod["spec"].get("containers") or ()
+        if status.get("phase") != "Running" or len(statuses) != len(containers):
+            return False
+        for cs, c in zip(statuses, containers, strict=False):
+            if "running" not in (cs.get("state") or {}) or not cs.get("ready") or is_crash_image(c.get("image", "")):
+                return False
+        return True
+
+    def _forget(self, uid: str, pod: Obj) -> None:
+        rt = self.pods.pop(uid, None)
+        if rt is not None:
+            self.ctx.cancel(rt.timer)
+        self.ctx.cancel(self.killing.pop(uid, None))
+        self.adopted.discard(uid)
+        node = (pod.get("spec") or {}).get("nodeName")
+        if node:
+            self.ips.release(node, (pod.get("status") or {}).get("podIP"))
+
+    # -- start ---------------------------------------------------------------------------------------------
+    def _start(self, pod: Obj, node: Obj) -> None:
+        spec = pod["spec"]
+        meta = pod["metadata"]
+        node_name = node["metadata"]["name"]
+        virtual = (node["metadata"].get("labels") or {}).get("type") == "virtual-kubelet"
+        host_ip = next((a.get("address") for a in (node.get("status") or {}).get("addresses") or ()
+                        if a.get("type") == "InternalIP"), "10.224.0.4")
+        old_status = pod.get("status") or {}
+        pod_ip = old_status.get("podIP")
+        if not pod_ip:
+            cidr = VIRTUAL_POD_SUBNET if virtual else (node.get("spec") or {}).get("podCIDR") or "10.244.0.0/24"
+            known = [(p.get("status") or {}).get("podIP") for p in self._pods_on(node_name)]
+            pod_ip = self.ips.allocate(node_name, cidr, [ip for ip in known if ip])
+        rt = PodRt(uid=meta["uid"], namespace=meta["namespace"], name=meta["name"], node=node_name, virtual=virtual,
+                   restart_policy=spec.get("restartPolicy", "Always"), host_ip=host_ip, pod_ip=pod_ip,
+                   start_time=old_status.get("startTime") or now_iso(),
+                   init=[self._container(c, True) for c in spec.get("initContainers") or ()],
+                   containers=[self._container(c, False) for c in spec.get("containers") or ()])
+        for c in old_status.get("conditions") or ():
+            rt.conds[c.get("type")] = (c.get("status"), c.get("lastTransitionTime"))
+        self._restore(rt, old_status)
+        if not rt.init_done:
+            for c in rt.containers:
+                if c.state == "waiting" and c.action is None:
+                    c.reason = "PodInitializing"
+        self.pods[rt.uid] = rt
+        if virtual:
+            record_event(self.store, pod, "Normal", "ProviderCreateSuccess", "Create pod in provider successfully",
+                         VIRTUAL_COMPONENT, node_name)
+        loop_now = asyncio.get_running_loop().time()
+        for c in rt.live():
+            if c.action is None and c.state == "waiting":
+                self._begin(rt, c, pod, loop_now)
+        self._write(rt)
+        self._arm(rt)
+
+    def _pods_on(self, node: str) -> list[Obj]:
+        out = []
+        for k in self.index.pods_by_node.get(node, ()):
+            p = self.store.get(PODS, *k)
+            if p is not None:
+                out.append(p)
+        return out
+
+    @staticmethod
+    def _container(c: Obj, init: bool) -> ContainerRt:
+        probe = c.get("readinessProbe")
+        delay = float(probe.get("initialDelaySeconds") or 0) if isinstance(probe, dict) else None
+        return ContainerRt(name=c["name"], image=c.get("image", ""), pull_policy=c.get("imagePullPolicy", "IfNotPresent"),
+                           probe_delay=None if init else delay, init=init,
+                           reason="PodInitializing" if init else "ContainerCreating")
+
+    def _restore(self, rt: PodRt, status: Obj) -> None:
+        """Continue from a status written by an earlier run of the controllers (a restarted demo)."""
+        now = asyncio.get_running_loop().time()
+        by_name = {cs.get("name"): cs for cs in status.get("containerStatuses") or ()}
+        init_by_name = {cs.get("name"): cs for cs in status.get("initContainerStatuses") or ()}
+        for i, c in enumerate(rt.init):
+            cs = init_by_name.get(c.name) or {}
+            term = (cs.get("state") or {}).get("terminated")
+            if term and term.get("exitCode") == 0:
+                self._load(c, cs)
+                rt.init_index = i + 1
+            else:
+                break
+        for c in rt.containers:
+            cs = by_name.get(c.name)
+            if not cs:
+                if not rt.init_done:
+                    c.reason = "PodInitializing"
+                continue
+            self._load(c, cs)
+            if c.state == "running":
+                if c.crash:
+                    c.action, c.due = "crash", now + self.sim.delay(RUN_SECONDS_BEFORE_CRASH / 2)
+                elif not c.ready:
+                    c.action, c.due = "ready", now + self.sim.delay((c.probe_delay or 0) / 2 + 0.2)
+            elif c.state == "terminated":
+                c.action, c.due = "after_exit", now + self.sim.delay(0.3)
+            elif c.reason == "CrashLoopBackOff":
+                c.action, c.due = "restart", now + self.sim.delay(backoff_seconds(c.restart_count) / 2)
+            elif c.reason in ("ErrImagePull", "ImagePullBackOff"):
+                c.action, c.due = "pull_retry", now + self.sim.delay(2.0)
+            else:
+                c.state, c.action = "waiting", None  # not started yet: begins like a new container
+
+    @staticmethod
+    def _load(c: ContainerRt, cs: Obj) -> None:
+        state = cs.get("state") or {}
+        c.restart_count = int(cs.get("restartCount") or 0)
+        c.last_terminated = (cs.get("lastState") or {}).get("terminated")
+        c.container_id = cs.get("containerID", "")
+        c.image_id = cs.get("imageID", "")
+        c.ready = bool(cs.get("ready"))
+        c.started = bool(cs.get("started"))
+        if "running" in state:
+            c.state, c.reason, c.started_at = "running", None, state["running"].get("startedAt")
+        elif "terminated" in state:
+            t = state["terminated"]
+            c.state, c.reason, c.exit_code = "terminated", t.get("reason"), t.get("exitCode")
+            c.started_at, c.finished_at = t.get("startedAt"), t.get("finishedAt")
+        else:
+            w = state.get("waiting") or {}
+            c.state, c.reason, c.message = "waiting", w.get("reason"), w.get("message")
+
+    # -- the state machine ---------------------------------------------------------------------------------
+    def _jitter(self, seconds: float, spread: float = 0.15) -> float:
+        return seconds * self.ctx.rng.uniform(1 - spread, 1 + spread)
+
+    def _event(self, rt: PodRt, pod: Obj, c: ContainerRt | None, type_: str, reason: str, message: str) -> None:
+        component = VIRTUAL_COMPONENT if rt.virtual else COMPONENT
+        record_event(self.store, pod, type_, reason, message, component, rt.node,
+                     field_path=c.field_path if c else None)
+
+    def _begin(self, rt: PodRt, c: ContainerRt, pod: Obj, now: float) -> None:
+        """Start bringing a container up: pull its image (or find it on the node)."""
+        c.state, c.message = "waiting", None
+        c.reason = "PodInitializing" if c.init else "ContainerCreating"
+        if rt.virtual and not c.missing:
+            c.action, c.due = "run", now + self.sim.delay(self._jitter(2.5))
+            return
+        cached = c.image in self.images.get(rt.node, ())
+        if cached and c.pull_policy != "Always":
+            self._event(rt, pod, c, "Normal", "Pulled", f'Container image "{c.image}" already present on machine')
+            c.action, c.due = "run", now + self.sim.delay(self._jitter(0.3))
+            return
+        self._event(rt, pod, c, "Normal", "Pulling", f'Pulling image "{c.image}"')
+        if c.missing:
+            c.action, c.due = "pull_failed", now + self.sim.delay(self._jitter(0.6))
+            return
+        c.pull_secs = self._jitter(0.35 if cached else pull_seconds(c.image))
+        c.action, c.due = "pulled", now + self.sim.delay(c.pull_secs)
+
+    def _tick(self, uid: str) -> None:
+        rt = self.pods.get(uid)
+        if rt is None:
+            return
+        rt.timer = None
+        pod = self.store.get(PODS, rt.namespace, rt.name)
+        if pod is None or pod["metadata"].get("uid") != uid or pod["metadata"].get("deletionTimestamp"):
+            return
+        loop_now = asyncio.get_running_loop().time()
+        for _ in range(64):  # bounded: each step either finishes or schedules a later step
+            due = [c for c in rt.live() if c.action is not None and c.due <= loop_now + 1e-3]
+            if not due:
+                break
+            for c in due:
+                self._step(rt, c, pod, loop_now)
+            if not rt.init_done and rt.init[rt.init_index].state == "terminated" and \
+                    rt.init[rt.init_index].exit_code == 0:
+                rt.init_index += 1
+                for c in rt.live():
+                    if c.state == "waiting" and c.action is None:
+                        self._begin(rt, c, pod, loop_now)
+        self._write(rt)
+        self._arm(rt)
+
+    def _step(self, rt: PodRt, c: ContainerRt, pod: Obj, now: float) -> None:
+        action, c.action = c.action, None
+        if action == "pulled":
+            size = image_size(c.image)
+            took = go_duration(c.pull_secs)
+            self._event(rt, pod, c, "Normal", "Pulled",
+                        f'Successfully pulled image "{c.image}" in {took} ({took} including waiting). '
+                        f"Image size: {size} bytes.")
+            self.images.setdefault(rt.node, set()).add(c.image)
+            c.action, c.due = "run", now
+        elif action in ("run", "restart"):
+            self._run(rt, c, pod, now, restart=action == "restart")
+        elif action == "ready":
+            c.ready = True
+            if c.crash and c.crash_due is not None:
+                c.action, c.due, c.crash_due = "crash", c.crash_due, None
+        elif action == "init_done":
+            self._exit(c, 0, "Completed")
+            c.ready = True
+        elif action == "crash":
+            self._exit(c, 1, "Error")
+            if rt.restart_policy != "Never":
+                c.action, c.due = "after_exit", now + self.sim.delay(self._jitter(0.3))
+        elif action == "after_exit":
+            if c.restart_count == 0:
+                c.action, c.due = "restart", now
+                return
+            wait = backoff_seconds(c.restart_count)
+            c.last_terminated = c._terminated()
+            c.state, c.reason = "waiting", "CrashLoopBackOff"
+            c.message = (f"back-off {go_duration(wait)} restarting failed container={c.name} "
+                         f"pod={rt.name}_{rt.namespace}({rt.uid})")
+            self._event(rt, pod, c, "Warning", "BackOff",
+                        f"Back-off restarting failed container {c.name} in pod {rt.name}_{rt.namespace}({rt.uid})")
+            c.action, c.due = "restart", now + self.sim.delay(wait)
+        elif action == "pull_failed":
+            err = (f'rpc error: code = NotFound desc = failed to pull and unpack image "{c.image}": '
+                   f'failed to resolve reference "{c.image}": {c.image}: not found')
+            self._event(rt, pod, c, "Warning", "Failed", f'Failed to pull image "{c.image}": {err}')
+            self._event(rt, pod, c, "Warning", "Failed", "Error: ErrImagePull")
+            c.state, c.reason, c.message = "waiting", "ErrImagePull", err
+            c.action, c.due = "image_backoff", now + self.sim.delay(self._jitter(0.5))
+        elif action == "image_backoff":
+            wait = min(MAX_BACKOFF, 10.0 * 2 ** c.pull_failures)
+            c.pull_failures += 1
+            c.state, c.reason, c.message = "waiting", "ImagePullBackOff", f'Back-off pulling image "{c.image}"'
+            self._event(rt, pod, c, "Normal", "BackOff", f'Back-off pulling image "{c.image}"')
+            self._event(rt, pod, c, "Warning", "Failed", "Error: ImagePullBackOff")
+            c.action, c.due = "pull_retry", now + self.sim.delay(wait)
+        elif action == "pull_retry":
+            self._event(rt, pod, c, "Normal", "Pulling", f'Pulling image "{c.image}"')
+            c.action, c.due = "pull_failed", now + self.sim.delay(self._jitter(0.6))
+
+    def _run(self, rt: PodRt, c: ContainerRt, pod: Obj, now: float, restart: bool) -> None:
+        if restart:
+            if c.state == "terminated":
+                c.last_terminated = c._terminated()
+            c.restart_count += 1
+            if not rt.virtual:
+                self._event(rt, pod, c, "Normal", "Pulled", f'Container image "{c.image}" already present on machine')
+        c.container_id = container_id(self.ctx.rng)
+        c.image_id = c.image_id or image_id(c.image)
+        c.state, c.reason, c.message, c.exit_code, c.finished_at = "running", None, None, None, None
+        c.started_at = now_iso()
+        c.started = True
+        self._event(rt, pod, c, "Normal", "Created", f"Created container {c.name}")
+        self._event(rt, pod, c, "Normal", "Started", f"Started container {c.name}")
+        if c.init:
+            c.ready = False
+            c.action, c.due = "init_done", now + self.sim.delay(self._jitter(1.0))
+        elif c.crash:
+            crash_at = now + self.sim.delay(self._jitter(RUN_SECONDS_BEFORE_CRASH))
+            c.ready = c.probe_delay is None
+            ready_at = now + self.sim.delay(c.probe_delay + 0.1) if c.probe_delay is not None else None
+            if ready_at is not None and ready_at < crash_at:
+                c.action, c.due, c.crash_due = "ready", ready_at, crash_at  # ready for a moment, then it dies
+            else:
+                c.action, c.due = "crash", crash_at
+        elif c.probe_delay is None:
+            c.ready = True
+        else:
+            c.ready = False
+            c.action = "ready"
+            c.due = now + self.sim.delay(c.probe_delay + self.ctx.rng.uniform(0.1, 0.5))
+
+    @staticmethod
+    def _exit(c: ContainerRt, code: int, reason: str) -> None:
+        c.state, c.reason, c.exit_code = "terminated", reason, code
+        c.finished_at = now_iso()
+        c.ready = False
+        c.started = False
+
+    def _arm(self, rt: PodRt) -> None:
+        self.ctx.cancel(rt.timer)
+        rt.timer = None
+        dues = [c.due for c in rt.live() if c.action is not None]
+        if not dues:
+            return
+        delay = max(0.0, min(dues) - asyncio.get_running_loop().time())
+        rt.timer = self.ctx.call_later(delay, lambda: self._tick(rt.uid))
+
+    # -- status --------------------------------------------------------------------------------------------
+    def _phase(self, rt: PodRt) -> str:
+        if not rt.init_done:
+            return "Pending"
+        waiting = running = stopped = succeeded = 0
+        for c in rt.containers:
+            if c.state == "running":
+                running += 1
+            elif c.state == "terminated":
+                stopped += 1
+                succeeded += c.exit_code == 0
+            elif c.last_terminated:
+                stopped += 1
+            else:
+                waiting += 1
+        if waiting:
+            return "Pending"
+        if running:
+            return "Running"
+        if rt.restart_policy == "Always":
+            return "Running"
+        if stopped and stopped == succeeded:
+            return "Succeeded"
+        if rt.restart_policy == "Never":
+            return "Failed"
+        return "Running"
+
+    def _set_cond(self, rt: PodRt, ctype: str, status: str, now: str) -> str:
+        prev = rt.conds.get(ctype)
+        if prev and prev[0] == status and prev[1]:
+            return prev[1]
+        rt.conds[ctype] = (status, now)
+        return now
+
+    def _write(self, rt: PodRt) -> None:
+        now = now_iso()
+        phase = self._phase(rt)
+        not_init = [c.name for c in rt.init if not (c.state == "terminated" and c.exit_code == 0)]
+        unready = [c.name for c in rt.containers if not c.ready]
+        conds = [_cond("PodReadyToStartContainers", "True", self._set_cond(rt, "PodReadyToStartContainers", "True", now))]
+        if not_init:
+            conds.append(_cond("Initialized", "False", self._set_cond(rt, "Initialized", "False", now),
+                               "ContainersNotInitialized", f"containers with incomplete status: [{' '.join(not_init)}]"))
+        else:
+            conds.append(_cond("Initialized", "True", self._set_cond(rt, "Initialized", "True", now)))
+        for ctype in ("Ready", "ContainersReady"):
+            if phase in ("Succeeded", "Failed"):
+                conds.append(_cond(ctype, "False", self._set_cond(rt, ctype, "False", now),
+                                   "PodCompleted" if phase == "Succeeded" else "PodFailed"))
+            elif unready or not_init:
+                conds.append(_cond(ctype, "False", self._set_cond(rt, ctype, "False", now), "ContainersNotReady",
+                                   f"containers with unready status: [{' '.join(unready)}]"))
+            else:
+                conds.append(_cond(ctype, "True", self._set_cond(rt, ctype, "True", now)))
+        statuses = [c.status() for c in rt.containers]
+        init_statuses = [c.status() for c in rt.init]
+
+        def put(obj: Obj) -> None:
+            old = obj.get("status") or {}
+            scheduled = [c for c in old.get("conditions") or () if c.get("type") == "PodScheduled"]
+            status: Obj = {"phase": phase, "conditions": conds + scheduled, "hostIP": rt.host_ip,
+                           "hostIPs": [{"ip": rt.host_ip}], "podIP": rt.pod_ip, "podIPs": [{"ip": rt.pod_ip}],
+                           "startTime": rt.start_time}
+            if init_statuses:
+                status["initContainerStatuses"] = init_statuses
+            status["containerStatuses"] = statuses
+            if old.get("qosClass"):
+                status["qosClass"] = old["qosClass"]
+            obj["status"] = status
+
+        self.store.mutate(PODS, rt.namespace, rt.name, put)
+
+    # -- stop ----------------------------------------------------------------------------------------------
+    def _kill(self, pod: Obj) -> None:
+        meta = pod["metadata"]
+        uid = meta["uid"]
+        rt = self.pods.pop(uid, None)
+        if rt is not None:
+            self.ctx.cancel(rt.timer)
+        virtual = rt.virtual if rt else False
+        node = pod["spec"].get("nodeName")
+        component = VIRTUAL_COMPONENT if virtual else COMPONENT
+        for cs in (pod.get("status") or {}).get("containerStatuses") or ():
+            if "running" in (cs.get("state") or {}):
+                record_event(self.store, pod, "Normal", "Killing", f"Stopping container {cs.get('name')}",
+                             component, node, field_path=f"spec.containers{{{cs.get('name')}}}")
+        if virtual:
+            record_event(self.store, pod, "Normal", "ProviderDeleteSuccess", "Delete pod in provider successfully",
+                         component, node)
+        grace = meta.get("deletionGracePeriodSeconds")
+        grace = 30 if grace is None else int(grace)
+        seconds = self.sim.delay(min(float(grace), self._jitter(KILL_SECONDS)))
+        ns, name = meta["namespace"], meta["name"]
+
+        def remove() -> None:
+            self.killing.pop(uid, None)
+            current = self.store.get(PODS, ns, name)
+            if current is not None and current["metadata"].get("uid") == uid:
+                self.store.remove_now(PODS, ns, name)
+
+        self.killing[uid] = self.ctx.call_later(seconds, remove)
