@@ -48,13 +48,14 @@ from .kinds import (
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 500
-LINES_PER_SLICE = 1000          # watch lines handled before yielding to the event loop
+LINES_PER_SLICE = 500           # watch lines handled before yielding to the event loop
 FLUSH_INTERVAL = 0.05           # coalesce change notifications to at most ~20 a second per informer
 BACKOFF_INITIAL = 0.25
 BACKOFF_MAX = 5.0
 FORBIDDEN_RETRY = 30.0          # 403: the user's rights rarely change; look again only now and then
 ERROR_RETRY = 10.0              # other 4xx (401, 404 ...): same, a bit faster
 WATCH_TIMEOUT_RANGE = (300, 600)  # ask the server to end each watch after 5-10 min (like client-go)
+WATCH_IDLE_TIMEOUT = 150.0      # no byte (not even a bookmark) for this long: assume a dead connection, rewatch
 
 
 class Health(enum.Enum):
@@ -466,7 +467,17 @@ class Informer:
         params = self._params(watch="true", resourceVersion=self.resource_version, allowWatchBookmarks="true",
                               timeoutSeconds=random.randint(*WATCH_TIMEOUT_RANGE))
         got = False
-        async with self._client.stream("GET", self.kind.path(self.namespace), params=params) as resp:
+        timeout = httpx.Timeout(REQUEST_TIMEOUT, connect=5.0, read=WATCH_IDLE_TIMEOUT)
+        try:
+            got = await self._stream_watch(params, timeout)
+        except httpx.ReadTimeout:
+            pass  # a silent connection: watch again from the last resourceVersion
+        return got
+
+    async def _stream_watch(self, params: dict[str, Any], timeout: httpx.Timeout) -> bool:
+        got = False
+        async with self._client.stream("GET", self.kind.path(self.namespace), params=params,
+                                       timeout=timeout) as resp:
             if resp.status_code == 410:
                 raise _Gone()
             await self._raise_for_status(resp)
@@ -474,6 +485,7 @@ class Informer:
             if self._health.state is not Health.SYNCED:
                 self._set_health(Health.SYNCED)
             buf = b""
+            since_yield = 0
             async for chunk in resp.aiter_bytes():
                 if not chunk:
                     continue
@@ -484,10 +496,13 @@ class Informer:
                 buf = lines.pop()
                 got = True
                 for start in range(0, len(lines), LINES_PER_SLICE):
-                    if start:
+                    self._apply_lines(lines[start:start + LINES_PER_SLICE])
+                    since_yield += min(LINES_PER_SLICE, len(lines) - start)
+                    if since_yield >= LINES_PER_SLICE:
+                        # Reads of already-buffered data need not yield: let the UI paint between slices.
                         self._schedule_flush()
                         await asyncio.sleep(0)
-                    self._apply_lines(lines[start:start + LINES_PER_SLICE])
+                        since_yield = 0
                 self._schedule_flush()
             if buf.strip():
                 self._apply_lines([buf])
