@@ -166,7 +166,8 @@ class DemoCluster:
 
 def load_frozen(store: Store, path: Path) -> None:
     """Objects saved as a JSON list (see tests/ui/fixtures) are restored verbatim; nothing reconciles them."""
-    for obj in json.loads(path.read_text()):
+    data = json.loads(path.read_text())
+    for obj in data["objects"] if isinstance(data, dict) else data:
         api_version, kind = obj.get("apiVersion", ""), obj.get("kind", "")
         rt = next((r for r in BY_KEY.values() if r.api_version == api_version and r.kind == kind), None)
         if rt is not None:

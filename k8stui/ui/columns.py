@@ -57,7 +57,13 @@ def _col(key: str, label: str, render: Callable[[Any], Any], sort_key: Callable[
     return Column(key, label, render, sort_key, width)
 
 
-NAMESPACE_COLUMN = _col("namespace", "NAMESPACE", lambda r: r.namespace)
+NAMESPACE_COLUMN = _col("namespace", "NAMESPACE", lambda r: r.namespace, lambda r: (r.namespace, r.name))
+
+
+def _by_name(row: Any) -> tuple[str, str]:
+    """kubectl's order: namespace, then name."""
+    return (getattr(row, "namespace", ""), row.name)
+
 AGE_COLUMN = _col("age", "AGE", lambda r: age(r.created), _age_sort)
 
 
@@ -77,7 +83,7 @@ def _node(row: Any) -> Text:
 
 
 POD_COLUMNS = [
-    _col("name", "NAME", lambda r: r.name),
+    _col("name", "NAME", lambda r: r.name, _by_name),
     _col("ready", "READY", lambda r: ratio_text(r.ready_count, r.container_count, r.ready),
          lambda r: (r.ready_count, r.container_count)),
     _col("status", "STATUS", lambda r: status_text(r.status)),
@@ -91,7 +97,7 @@ POD_COLUMNS = [
 ]
 
 DEPLOYMENT_COLUMNS = [
-    _col("name", "NAME", lambda r: r.name),
+    _col("name", "NAME", lambda r: r.name, _by_name),
     _col("ready", "READY", lambda r: ratio_text(r.ready_replicas, r.desired, r.ready),
          lambda r: (r.ready_replicas, r.desired)),
     _col("uptodate", "UP-TO-DATE", lambda r: str(r.up_to_date), lambda r: r.up_to_date),
@@ -109,7 +115,7 @@ def _version_text(version: str) -> Text:
 
 
 REPLICASET_COLUMNS = [
-    _col("name", "NAME", lambda r: r.name),
+    _col("name", "NAME", lambda r: r.name, _by_name),
     _col("desired", "DESIRED", lambda r: str(r.desired), lambda r: r.desired),
     _col("current", "CURRENT", lambda r: str(r.current), lambda r: r.current),
     _col("ready", "READY", lambda r: ratio_text(r.ready, r.desired, str(r.ready)), lambda r: r.ready),
@@ -119,7 +125,7 @@ REPLICASET_COLUMNS = [
 ]
 
 SERVICE_COLUMNS = [
-    _col("name", "NAME", lambda r: r.name),
+    _col("name", "NAME", lambda r: r.name, _by_name),
     _col("type", "TYPE", lambda r: r.type),
     _col("clusterip", "CLUSTER-IP", lambda r: r.cluster_ip),
     _col("externalip", "EXTERNAL-IP", lambda r: r.external_ip),
@@ -129,13 +135,13 @@ SERVICE_COLUMNS = [
 ]
 
 ENDPOINTS_COLUMNS = [
-    _col("name", "NAME", lambda r: r.name),
+    _col("name", "NAME", lambda r: r.name, _by_name),
     _col("endpoints", "ENDPOINTS", lambda r: r.endpoints),
     AGE_COLUMN,
 ]
 
 INGRESS_COLUMNS = [
-    _col("name", "NAME", lambda r: r.name),
+    _col("name", "NAME", lambda r: r.name, _by_name),
     _col("class", "CLASS", lambda r: r.ingress_class or "<none>"),
     _col("hosts", "HOSTS", lambda r: r.hosts),
     _col("address", "ADDRESS", lambda r: r.address),
@@ -157,7 +163,7 @@ NODE_COLUMNS = [
 ]
 
 NAMESPACE_COLUMNS = [
-    _col("name", "NAME", lambda r: r.name),
+    _col("name", "NAME", lambda r: r.name, _by_name),
     _col("status", "STATUS", lambda r: status_text(r.status)),
     AGE_COLUMN,
 ]
@@ -172,20 +178,20 @@ EVENT_COLUMNS = [
 ]
 
 CONFIGMAP_COLUMNS = [
-    _col("name", "NAME", lambda r: r.name),
+    _col("name", "NAME", lambda r: r.name, _by_name),
     _col("data", "DATA", lambda r: str(r.data_count), lambda r: r.data_count),
     AGE_COLUMN,
 ]
 
 SECRET_COLUMNS = [
-    _col("name", "NAME", lambda r: r.name),
+    _col("name", "NAME", lambda r: r.name, _by_name),
     _col("type", "TYPE", lambda r: r.type),
     _col("data", "DATA", lambda r: str(r.data_count), lambda r: r.data_count),
     AGE_COLUMN,
 ]
 
 HPA_COLUMNS = [
-    _col("name", "NAME", lambda r: r.name),
+    _col("name", "NAME", lambda r: r.name, _by_name),
     _col("reference", "REFERENCE", lambda r: r.reference),
     _col("targets", "TARGETS", lambda r: r.targets),
     _col("min", "MINPODS", lambda r: str(r.min_pods), lambda r: r.min_pods),
@@ -213,9 +219,12 @@ BY_KIND: dict[str, list[Column]] = {
 }
 
 
-def columns_for(kind_key: str, *, with_namespace: bool = False) -> list[Column]:
-    """The columns of a kind; ``with_namespace`` adds NAMESPACE first (``-A`` views)."""
+def columns_for(kind_key: str, *, with_namespace: bool = False, only: tuple[str, ...] = ()) -> list[Column]:
+    """The columns of a kind (``only``: these keys, in this order); ``with_namespace`` adds NAMESPACE first."""
     cols = list(BY_KIND[kind_key])
+    if only:
+        by_key = {c.key: c for c in cols}
+        cols = [by_key[k] for k in only]
     if with_namespace:
         cols.insert(0, NAMESPACE_COLUMN)
     return cols

@@ -26,6 +26,11 @@ from ..widgets.resource_table import ResourceTable
 from .base import ClusterScreen
 from .details import deployment_details, pod_details
 
+# The dashboard's panes are narrow: the columns an on-call eye needs first (the full views have them all).
+WORKLOAD_KEYS = ("name", "ready", "uptodate", "available", "version", "revision", "age")
+POD_KEYS = ("name", "ready", "status", "restarts", "node", "age", "ip")
+EVENT_KEYS = ("lastseen", "type", "reason", "message", "object", "count")
+
 
 def _owned_by_deployment(name: str) -> Any:
     """Events about the Deployment, its ReplicaSets (name-hash) and its Pods (name-hash-id)."""
@@ -62,7 +67,8 @@ class DashboardScreen(ClusterScreen):
     DEFAULT_CSS = """
     DashboardScreen #left { width: 45%; }
     DashboardScreen #workloads-pane { height: 3fr; }
-    DashboardScreen #details-scroll { height: 2fr; border: round $panel-lighten-2; }
+    DashboardScreen #details-scroll { height: 2fr; border: round $foreground 30%;
+                                      border-title-color: $foreground 80%; }
     DashboardScreen #pods-pane { height: 3fr; }
     DashboardScreen #events-pane { height: 2fr; }
     """
@@ -70,9 +76,11 @@ class DashboardScreen(ClusterScreen):
     def __init__(self) -> None:
         super().__init__()
         all_ns = False
-        self.workloads = ResourceTable(columns_for(kinds.DEPLOYMENTS.key), key_of=lambda r: r.uid, id="workloads")
-        self.pods = ResourceTable(columns_for(kinds.PODS.key), key_of=lambda r: r.uid, id="pods")
-        self.events = ResourceTable(columns_for(kinds.EVENTS.key), key_of=lambda r: r.uid, id="events")
+        self.workloads = ResourceTable(columns_for(kinds.DEPLOYMENTS.key, only=WORKLOAD_KEYS), key_of=lambda r: r.uid,
+                                       id="workloads")
+        self.pods = ResourceTable(columns_for(kinds.PODS.key, only=POD_KEYS), key_of=lambda r: r.uid, id="pods")
+        self.events = ResourceTable(columns_for(kinds.EVENTS.key, only=EVENT_KEYS), key_of=lambda r: r.uid,
+                                    id="events")
         self.events.sort_column = "lastseen"
         self.details = Static(Text("select a workload"), id="details")
         self._all_ns = all_ns
@@ -86,8 +94,8 @@ class DashboardScreen(ClusterScreen):
     def compose_body(self) -> ComposeResult:
         all_ns = self.k8s_app.all_namespaces
         if all_ns:
-            self.workloads.specs = columns_for(kinds.DEPLOYMENTS.key, with_namespace=True)
-            self.pods.specs = columns_for(kinds.PODS.key, with_namespace=True)
+            self.workloads.specs = columns_for(kinds.DEPLOYMENTS.key, with_namespace=True, only=WORKLOAD_KEYS)
+            self.pods.specs = columns_for(kinds.PODS.key, with_namespace=True, only=POD_KEYS)
         with Horizontal():
             with Vertical(id="left"):
                 yield Pane("Workloads", self.workloads, id="workloads-pane")
@@ -117,8 +125,8 @@ class DashboardScreen(ClusterScreen):
         self.workloads.focus()
 
     # -- selection ---------------------------------------------------------------------------------
-    @on(DataTable.RowHighlighted, "#workloads")
-    def _workload_highlighted(self, event: DataTable.RowHighlighted) -> None:
+    @on(ResourceTable.CurrentChanged, "#workloads")
+    def _workload_highlighted(self, event: ResourceTable.CurrentChanged) -> None:
         row = self.workloads.current_row()
         if not isinstance(row, DeploymentRow):
             return
@@ -138,8 +146,8 @@ class DashboardScreen(ClusterScreen):
             self.query_one("#events-pane", Pane).set_title(f"Events of {row.name}")
         self.details.update(deployment_details(row, raw))
 
-    @on(DataTable.RowHighlighted, "#pods")
-    def _pod_highlighted(self, event: DataTable.RowHighlighted) -> None:
+    @on(ResourceTable.CurrentChanged, "#pods")
+    def _pod_highlighted(self, event: ResourceTable.CurrentChanged) -> None:
         if self.focused is not self.pods:
             return
         row = self.pods.current_row()

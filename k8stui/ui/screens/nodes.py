@@ -86,7 +86,7 @@ class NodesScreen(ClusterScreen):
     view_name = "nodes"
     BINDINGS = [Binding("enter", "drill", "Pods on node")]
     DEFAULT_CSS = """
-    NodesScreen #capacity-summary { height: auto; padding: 0 1; border: round $panel-lighten-2; }
+    NodesScreen #capacity-summary { height: auto; padding: 0 1; border: round $foreground 30%; }
     """
 
     def __init__(self) -> None:
@@ -95,6 +95,7 @@ class NodesScreen(ClusterScreen):
         self.summary = Static("", id="capacity-summary")
         self.usage: dict[str, NodeUsage] = {}
         self.pending_pods = 0
+        self.summary_plain = ""
         self._usage_stamp = 0.0
 
     def reopen(self) -> NodesScreen:
@@ -148,6 +149,7 @@ class NodesScreen(ClusterScreen):
                        f"{pods} pod(s)   ")
         out.append("pending: ", style="bold")
         out.append(str(self.pending_pods), style="bold red" if self.pending_pods else "green")
+        self.summary_plain = out.plain
         self.summary.update(out)
 
     def action_drill(self) -> None:

@@ -23,8 +23,9 @@ class Pane(Vertical):
     """A titled region holding a ResourceTable; ``show_health`` puts the informer's state on screen."""
 
     DEFAULT_CSS = """
-    Pane { border: round $panel-lighten-2; height: 1fr; }
-    Pane:focus-within { border: round $primary; }
+    Pane { border: round $foreground 30%; border-title-color: $foreground 80%;
+           border-subtitle-color: $foreground 60%; height: 1fr; }
+    Pane:focus-within { border: round $primary; border-title-color: $primary; border-title-style: bold; }
     Pane > .pane-state { height: auto; display: none; padding: 0 1; }
     Pane.-stateful > .pane-state { display: block; }
     """

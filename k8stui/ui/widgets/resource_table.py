@@ -15,6 +15,7 @@ from typing import Any, Generic, TypeVar
 
 from rich.text import Text
 from textual._two_way_dict import TwoWayDict
+from textual.message import Message
 from textual.widgets import DataTable
 from textual.widgets.data_table import CellDoesNotExist, RowDoesNotExist
 
@@ -55,13 +56,24 @@ def compile_filter(text: str) -> Callable[[str], bool] | None:
 class ResourceTable(DataTable, Generic[RowT]):
     """A table of rows keyed by a string (the object's uid, or namespace/name)."""
 
+    @dataclass
+    class CurrentChanged(Message):
+        """The row under the cursor is another object now (cursor moved, or rows arrived/left/re-sorted)."""
+
+        table: ResourceTable
+        key: str | None
+
+        @property
+        def control(self) -> ResourceTable:
+            return self.table
+
     DEFAULT_CSS = """
     ResourceTable { height: 1fr; }
     """
 
     def __init__(self, columns: list[Column[RowT]], *, key_of: Callable[[RowT], str],
-                 hz: float = 10.0, name: str | None = None, id: str | None = None,
-                 classes: str | None = None) -> None:
+                 hz: float = 10.0, sort_column: str | None = "name", name: str | None = None,
+                 id: str | None = None, classes: str | None = None) -> None:
         super().__init__(name=name, id=id, classes=classes, cursor_type="row", zebra_stripes=False)
         self.specs = columns
         self.key_of = key_of
@@ -71,11 +83,12 @@ class ResourceTable(DataTable, Generic[RowT]):
         self._pending: dict[str, RowT | None] = {}
         self._matcher: Callable[[str], bool] | None = None
         self.filter_text = ""
-        self.sort_column: str | None = None
+        self.sort_column: str | None = sort_column if any(c.key == sort_column for c in columns) else None
         self.sort_reverse = False
         self._flush_scheduled = False
         self._rebuild_needed = False
         self.empty_message = ""
+        self._notified_key: str | None = None
 
     def on_mount(self) -> None:
         for spec in self.specs:
@@ -112,6 +125,8 @@ class ResourceTable(DataTable, Generic[RowT]):
     def flush(self) -> None:
         """Apply staged changes now (tests call this to avoid waiting for the tick)."""
         self._flush_scheduled = False
+        if not self._cells and self._pending:
+            self._rebuild_needed = True  # first rows: insert them in order, cursor on the first
         if self._rebuild_needed:
             for key, row in self._pending.items():
                 if row is None:
@@ -170,14 +185,26 @@ class ResourceTable(DataTable, Generic[RowT]):
                 rendered.append((key, cells))
                 self._cells[key] = cells
         if self.sort_column:
-            rendered.sort(key=lambda kc: self._sort_value(self.rows_by_key[kc[0]]), reverse=self.sort_reverse)
+            sort_key = self._sort_key_fn()
+            rendered.sort(key=lambda kc: sort_key(self.rows_by_key[kc[0]]), reverse=self.sort_reverse)
         for key, cells in rendered:
             self.add_row(*cells, key=key)
         if cursor_key is not None and cursor_key in self._cells:
             self.select_key(cursor_key)
         self._after_paint()
 
+    def _notify_current(self) -> None:
+        key = self.current_key()
+        if key != self._notified_key:
+            self._notified_key = key
+            self.post_message(self.CurrentChanged(self, key))
+
+    def watch_cursor_coordinate(self, old: Any, new: Any) -> None:
+        super().watch_cursor_coordinate(old, new)
+        self._notify_current()
+
     def _after_paint(self) -> None:
+        self._notify_current()
         summary = self.summary()
         self.border_subtitle = summary
         if self.parent is not None and hasattr(self.parent, "border_subtitle"):
@@ -195,17 +222,24 @@ class ResourceTable(DataTable, Generic[RowT]):
         except RowDoesNotExist:
             pass
 
-    def _sort_value(self, row: RowT) -> Any:
-        spec = next(s for s in self.specs if s.key == self.sort_column)
+    def _sort_key_fn(self) -> Callable[[RowT], Any]:
+        spec = next((s for s in self.specs if s.key == self.sort_column), None)
+        if spec is None:
+            return lambda row: 0
         if spec.sort_key is not None:
-            return spec.sort_key(row)
-        value = spec.render(row)
-        return value.plain if isinstance(value, Text) else value
+            return spec.sort_key
+
+        def rendered(row: RowT) -> Any:
+            value = spec.render(row)
+            return value.plain if isinstance(value, Text) else value
+
+        return rendered
 
     def _apply_sort(self) -> None:
         """Reorder the displayed rows by the sort column, the way DataTable.sort does, but with typed keys."""
         cursor_key = self.current_key()
-        ordered = sorted(self.rows.keys(), key=lambda rk: self._sort_value(self.rows_by_key[rk.value]),
+        sort_key = self._sort_key_fn()
+        ordered = sorted(self.rows.keys(), key=lambda rk: sort_key(self.rows_by_key[rk.value]),
                          reverse=self.sort_reverse)
         self._row_locations = TwoWayDict({rk: index for index, rk in enumerate(ordered)})
         self._update_count += 1

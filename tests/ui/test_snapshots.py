@@ -1,0 +1,86 @@
+"""Snapshots of the main views in two themes, from a frozen cluster (fixtures/frozen-cluster.json) served by the
+demo server with no controllers, and the app's clock frozen at the capture time: same picture every run."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import Demo
+
+from k8stui import clock
+from k8stui.demo.launcher import DemoProcess
+
+from .helpers import SIZE, make_app, names, row, table, wait_until
+
+FIXTURE = Path(__file__).parent / "fixtures" / "frozen-cluster.json"
+THEMES = ["k8stui-dark", "k8stui-light"]
+
+
+@pytest.fixture(scope="module")
+def frozen_demo() -> Iterator[Demo]:
+    with DemoProcess(prometheus=False, frozen_state=str(FIXTURE)) as process:
+        yield Demo(process)
+
+
+@pytest.fixture
+def frozen_clock() -> Iterator[None]:
+    clock.freeze(json.loads(FIXTURE.read_text())["captured_at"] + 30)
+    yield
+    clock.freeze(None)
+
+
+async def _dashboard_ready(pilot) -> None:
+    app = pilot.app
+    await wait_until(pilot, lambda: len(names(app, "workloads")) == 5, 10, "workloads")
+    await wait_until(pilot, lambda: len(names(app, "pods")) == 3 and len(names(app, "events")) > 0, 10,
+                     "pods and events of api-blue")
+    await wait_until(pilot, lambda: app.screen.header.state.api_health == "synced", 10, "synced")
+    await pilot.pause(0.3)
+
+
+@pytest.mark.parametrize("theme", THEMES)
+def test_dashboard(snap_compare, frozen_demo, frozen_clock, theme):
+    app = make_app(frozen_demo, theme=theme)
+    assert snap_compare(app, terminal_size=SIZE, run_before=_dashboard_ready)
+
+
+@pytest.mark.parametrize("theme", THEMES)
+def test_nodes_view(snap_compare, frozen_demo, frozen_clock, theme):
+    app = make_app(frozen_demo, theme=theme)
+
+    async def run_before(pilot) -> None:
+        await _dashboard_ready(pilot)
+        await pilot.press("colon", *"nodes", "enter")
+        await wait_until(pilot, lambda: len(names(app, "nodes")) == 4, 10, "4 nodes")
+        await wait_until(pilot, lambda: "pending" in app.screen.summary_plain, 10, "capacity summary")
+        await pilot.pause(1.5)  # pod requests are folded into the bars at most once a second
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+@pytest.mark.parametrize("theme", THEMES)
+def test_describe_view(snap_compare, frozen_demo, frozen_clock, theme):
+    app = make_app(frozen_demo, theme=theme)
+
+    async def run_before(pilot) -> None:
+        await _dashboard_ready(pilot)
+        table(app, "workloads").select_key(row(app, "workloads", "frontend").uid)
+        await pilot.press("d")
+        await pilot.pause(0.3)
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+@pytest.mark.parametrize("theme", THEMES)
+def test_help(snap_compare, frozen_demo, frozen_clock, theme):
+    app = make_app(frozen_demo, theme=theme)
+
+    async def run_before(pilot) -> None:
+        await _dashboard_ready(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause(0.3)
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
