@@ -116,7 +116,7 @@ async def test_relists_after_injected_410(demo, hub, faults):
     seq = demo.request_seq()
     demo.set_faults(fail_next=1, fail_status=410, path_contains="/pods", query_contains="watch")
     demo.admin("drop-streams", {})  # the informer must open a new watch, which gets the 410
-    await until(lambda: informer.lists > lists_before and informer.health.state is Health.SYNCED, timeout=10,
+    await until(lambda: informer.lists > lists_before and informer.health.state is Health.SYNCED, timeout=3,
                 message="a relist after the 410")
     records = await asyncio.to_thread(demo.requests_since, seq)
     gone = [r for r in watch_requests(records) if r["status"] == 410]
@@ -140,7 +140,7 @@ async def test_relists_after_410_error_event(demo, hub, faults):
     await asyncio.sleep(0.2)
     demo.admin("compact", {})
     demo.clear_faults()
-    await until(lambda: informer.lists > lists_before, timeout=10, message="relist after the 410 event")
+    await until(lambda: informer.lists > lists_before, timeout=4, message="relist after the 410 event")
     await until(lambda: informer.health.state is Health.SYNCED, timeout=5)
     records = await asyncio.to_thread(demo.requests_since, seq)
     watches = watch_requests(records, "/api/v1/namespaces/shop/pods")
@@ -183,7 +183,7 @@ async def test_500_backs_off_then_recovers(demo, hub, faults):
     assert len(records) >= 5 and records[4]["status"] in (0, 200)  # 0: the watch stream is still open
     gaps = [b["time"] - a["time"] for a, b in zip(records, records[1:5], strict=False)]
     assert gaps[-1] > gaps[0], f"no exponential backoff: {gaps}"
-    assert sum(gaps) < 8
+    assert sum(gaps) < 10  # 0.25-0.5, 0.5-1, 1-2, 2-4 s plus request times
 
 
 async def test_reconnects_after_dropped_streams(demo, hub):
