@@ -458,3 +458,29 @@ def test_repeated_events_are_aggregated() -> None:
     assert (ref["kind"], ref["namespace"], ref["name"], ref["uid"], ref["apiVersion"]) == \
         ("Deployment", "shop", "api-blue", d["metadata"]["uid"], "apps/v1")
     assert first["source"] == {"component": "deployment-controller"} and first["firstTimestamp"]
+
+
+async def test_restarted_controllers_continue_from_the_store() -> None:
+    c = await start(time_scale=0.05)
+    try:
+        store = c.store
+
+        def crash_restarts() -> int:
+            return max((p["status"].get("containerStatuses") or [{}])[0].get("restartCount", 0)
+                       for p in pods_of(store, "shop", app="checkout"))
+
+        await wait_for(lambda: rollout_done(store, "shop", "api-blue") and crash_restarts() >= 1)
+        await c.manager.stop()
+        healthy = {p["metadata"]["name"]: p["metadata"]["resourceVersion"]
+                   for p in pods_of(store, "shop", app="api", version="blue")}
+        before = crash_restarts()
+        c.manager.start()
+        await wait_for(lambda: crash_restarts() > before, timeout=15, message="crash loop to continue")
+        assert {p["metadata"]["name"]: p["metadata"]["resourceVersion"]
+                for p in pods_of(store, "shop", app="api", version="blue")} == healthy
+        # and new work is still done: scale api-blue up
+        update_deployment(store, "shop", "api-blue", lambda d: d["spec"].__setitem__("replicas", 4))
+        await wait_for(lambda: rollout_done(store, "shop", "api-blue") and
+                       len(pods_of(store, "shop", app="api", version="blue")) == 4)
+    finally:
+        await c.manager.stop()

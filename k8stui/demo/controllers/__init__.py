@@ -41,7 +41,15 @@ class ControllerManager:
         self.sim = sim
         self.index = ClusterIndex(store)
         self._wake_event: asyncio.Event | None = None
-        self.ctx = Context(store, sim, self.index, self._wake)
+        self._build()
+        self._task: asyncio.Task | None = None
+        self._active = False
+        self._subscribed = False
+        self._stopped = False
+
+    def _build(self) -> None:
+        """Fresh controllers (and their runtime state) over the shared index."""
+        self.ctx = Context(self.store, self.sim, self.index, self._wake)
         self.gc = GarbageCollector(self.ctx)
         self.deployments = DeploymentController(self.ctx)
         self.replicasets = ReplicaSetController(self.ctx)
@@ -51,16 +59,17 @@ class ControllerManager:
         self.heartbeats = NodeHeartbeats(self.ctx)
         self.controllers: list[Controller] = [self.gc, self.deployments, self.replicasets, self.scheduler,
                                               self.kubelet, self.endpoints]
-        self._task: asyncio.Task | None = None
-        self._active = False
-        self._subscribed = False
 
     # -- lifecycle -----------------------------------------------------------------------------------------
     def start(self) -> None:
-        """Begin reconciling. Must be called from inside the running event loop."""
+        """Begin reconciling. Must be called from inside the running event loop. After ``stop`` it starts
+        again from what the store holds (like a restarted kube-controller-manager and kubelets)."""
         if self._active:
             return
         loop = asyncio.get_running_loop()
+        if self._stopped:
+            self._build()
+            self._stopped = False
         self._wake_event = asyncio.Event()
         self.index.rebuild()
         if not self._subscribed:
@@ -74,6 +83,7 @@ class ControllerManager:
     async def stop(self) -> None:
         """Stop every loop and timer this manager started."""
         self._active = False
+        self._stopped = True
         self.kubelet.stop()
         self.ctx.cancel_all()
         task, self._task = self._task, None

@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import ipaddress
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -157,6 +158,7 @@ class ContainerRt:
     due: float = 0.0  # loop time of that step
     crash_due: float | None = None
     pull_secs: float = 0.0
+    pull_total: float = 0.0  # including the time spent waiting for another pod's pull of the same image
     pull_failures: int = 0
 
     @property
@@ -236,7 +238,7 @@ class PodIPs:
         self._pool: dict[str, list[str]] = {}
         self._next: dict[str, int] = {}
 
-    def allocate(self, node: str, cidr: str, known_used: list[str]) -> str:
+    def allocate(self, node: str, cidr: str, known_used: Callable[[], list[str]]) -> str:
         if node not in self._pool:
             net = ipaddress.ip_network(cidr, strict=False)
             hosts = net.hosts()
@@ -248,7 +250,7 @@ class PodIPs:
                 if len(pool) >= 4096:
                     break
             self._pool[node] = pool
-            self._used[node] = set(known_used)
+            self._used[node] = set(known_used())
             self._next[node] = 0
         pool, used = self._pool[node], self._used[node]
         for _ in range(len(pool)):
@@ -272,7 +274,8 @@ class Kubelet(Controller):
         self.pods: dict[str, PodRt] = {}
         self.adopted: set[str] = set()
         self.killing: dict[str, asyncio.TimerHandle | None] = {}
-        self.images: dict[str, set[str]] = {}
+        self.images: dict[str, set[str]] = {}  # node -> images present
+        self.pulls: dict[str, dict[str, float]] = {}  # node -> image -> loop time its pull completes
         self.ips = PodIPs()
 
     # -- triggers ------------------------------------------------------------------------------------------
@@ -365,8 +368,8 @@ class Kubelet(Controller):
         pod_ip = old_status.get("podIP")
         if not pod_ip:
             cidr = VIRTUAL_POD_SUBNET if virtual else (node.get("spec") or {}).get("podCIDR") or "10.244.0.0/24"
-            known = [(p.get("status") or {}).get("podIP") for p in self._pods_on(node_name)]
-            pod_ip = self.ips.allocate(node_name, cidr, [ip for ip in known if ip])
+            pod_ip = self.ips.allocate(node_name, cidr, lambda: [ip for p in self._pods_on(node_name)
+                                                                 if (ip := (p.get("status") or {}).get("podIP"))])
         rt = PodRt(uid=meta["uid"], namespace=meta["namespace"], name=meta["name"], node=node_name, virtual=virtual,
                    restart_policy=spec.get("restartPolicy", "Always"), host_ip=host_ip, pod_ip=pod_ip,
                    start_time=old_status.get("startTime") or now_iso(),
@@ -484,8 +487,18 @@ class Kubelet(Controller):
         if c.missing:
             c.action, c.due = "pull_failed", now + self.sim.delay(self._jitter(0.6))
             return
-        c.pull_secs = self._jitter(0.35 if cached else pull_seconds(c.image))
-        c.action, c.due = "pulled", now + self.sim.delay(c.pull_secs)
+        own = self._jitter(0.35 if cached else pull_seconds(c.image))
+        in_flight = self.pulls.get(rt.node, {}).get(c.image)
+        if in_flight is not None and in_flight > now:
+            # Another pod on this node is pulling the same image: wait for it, then a quick pull of our own.
+            own = self._jitter(0.3)
+            waited = (in_flight - now) / max(self.sim.time_scale, 1e-9)
+            c.pull_secs, c.pull_total = own, waited + own
+            c.action, c.due = "pulled", in_flight + self.sim.delay(own)
+            return
+        c.pull_secs = c.pull_total = own
+        c.action, c.due = "pulled", now + self.sim.delay(own)
+        self.pulls.setdefault(rt.node, {})[c.image] = c.due
 
     def _tick(self, uid: str) -> None:
         rt = self.pods.get(uid)
@@ -515,11 +528,13 @@ class Kubelet(Controller):
         action, c.action = c.action, None
         if action == "pulled":
             size = image_size(c.image)
-            took = go_duration(c.pull_secs)
             self._event(rt, pod, c, "Normal", "Pulled",
-                        f'Successfully pulled image "{c.image}" in {took} ({took} including waiting). '
-                        f"Image size: {size} bytes.")
+                        f'Successfully pulled image "{c.image}" in {go_duration(c.pull_secs)} '
+                        f"({go_duration(c.pull_total)} including waiting). Image size: {size} bytes.")
             self.images.setdefault(rt.node, set()).add(c.image)
+            node_pulls = self.pulls.get(rt.node, {})
+            if node_pulls.get(c.image, now + 1) <= now:
+                del node_pulls[c.image]
             c.action, c.due = "run", now
         elif action in ("run", "restart"):
             self._run(rt, c, pod, now, restart=action == "restart")
