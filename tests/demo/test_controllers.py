@@ -484,3 +484,39 @@ async def test_restarted_controllers_continue_from_the_store() -> None:
                        len(pods_of(store, "shop", app="api", version="blue")) == 4)
     finally:
         await c.manager.stop()
+
+
+async def test_revision_history_limit_removes_oldest_unused_replicasets(cluster: Cluster) -> None:
+    store = cluster.store
+    spec = small_deployment("team-a", "hist", 1, "ghcr.io/demo/notes:1.0.0")
+    spec["spec"]["revisionHistoryLimit"] = 1
+    store.create(DEPLOYMENTS, spec)
+    for i in range(1, 4):
+        await wait_for(lambda: rollout_done(store, "team-a", "hist"), message=f"revision {i}")
+        update_deployment(store, "team-a", "hist", lambda d, i=i: d["spec"]["template"]["spec"]["containers"][0]
+                          .__setitem__("image", f"ghcr.io/demo/notes:1.0.{i}"))
+    await wait_for(lambda: rollout_done(store, "team-a", "hist") and len(owned_rs(store, "team-a", "hist")) == 2,
+                   message="history trimmed to one old ReplicaSet")
+    revisions = sorted(int(rs["metadata"]["annotations"][REVISION]) for rs in owned_rs(store, "team-a", "hist"))
+    assert revisions == [3, 4]
+
+
+async def test_required_node_affinity_and_cordoned_nodes(cluster: Cluster) -> None:
+    store = cluster.store
+    affinity = {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [
+        {"matchExpressions": [{"key": "topology.kubernetes.io/zone", "operator": "In", "values": ["westeurope-2"]}]}]}}}
+    store.create(DEPLOYMENTS, small_deployment("team-a", "zonal", 2, "ghcr.io/demo/notes:3.1.0", affinity=affinity))
+    await wait_for(lambda: rollout_done(store, "team-a", "zonal"), message="zonal rolled out")
+    assert {p["spec"]["nodeName"] for p in pods_of(store, "team-a", app="zonal")} == {"aks-nodepool1-00001"}
+
+    store.mutate(NODES, None, "aks-nodepool1-00001", lambda n: n["spec"].__setitem__("unschedulable", True))
+    update_deployment(store, "team-a", "zonal", lambda d: d["spec"].__setitem__("replicas", 3))
+    pending = await wait_for(lambda: [p for p in pods_of(store, "team-a", app="zonal") if not p["spec"].get("nodeName")
+                                      and any(c.get("reason") == "Unschedulable"
+                                              for c in p["status"].get("conditions") or ())])
+    message = next(c["message"] for c in pending[0]["status"]["conditions"] if c["type"] == "PodScheduled")
+    assert message == ("0/4 nodes are available: 1 node(s) had untolerated taint {virtual-kubelet.io/provider: azure}, "
+                       "1 node(s) were unschedulable, 2 node(s) didn't match Pod's node affinity/selector. "
+                       "preemption: 0/4 nodes are available: 4 Preemption is not helpful for scheduling.")
+    store.mutate(NODES, None, "aks-nodepool1-00001", lambda n: n["spec"].pop("unschedulable"))
+    await wait_for(lambda: rollout_done(store, "team-a", "zonal"), message="scheduled after uncordon")
