@@ -139,3 +139,24 @@ async def test_developer_sees_team_a_and_forbidden_elsewhere(demo):
         pane = app.screen.query_one("#workloads-pane", Pane)
         await wait_until(pilot, lambda: pane.state_text.startswith("forbidden"), 5, "shop forbidden for demo-dev")
         assert isinstance(app.screen, DashboardScreen)
+
+
+async def test_context_switch_and_sorting(demo):
+    app = make_app(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: "api-blue" in names(app, "workloads"), 5, "shop workloads")
+        # Sorting: by name by default; "o" moves to the next column, "O" reverses it.
+        assert names(app, "workloads") == sorted(names(app, "workloads"))
+        await pilot.press("o")
+        assert table(app, "workloads").sort_column == "ready"
+        await pilot.press("O")
+        ready = [(r.ready_replicas, r.desired) for r in table(app, "workloads").visible_rows()]
+        assert ready == sorted(ready, reverse=True)
+        # ":ctx NAME" reconnects as another context without restarting.
+        await pilot.press("colon", *"ctx demo-dev", "enter")
+        await wait_until(pilot, lambda: names(app, "workloads") == ["notes"], 5, "team-a workloads as demo-dev")
+        assert app.screen.header.state.context == "demo-dev"
+        await pilot.press("colon", *"ctx nope", "enter")
+        assert app.screen.header.state.context == "demo-dev"  # an unknown context is a toast, nothing changes
+        await pilot.press("colon", *"ctx", "enter")
+        await wait_until(pilot, lambda: {"demo", "demo-dev"} <= set(names(app, "contexts")), 3, "contexts listed")

@@ -32,12 +32,25 @@ def frozen_clock() -> Iterator[None]:
     clock.freeze(None)
 
 
+def _expected_counts() -> tuple[int, int]:
+    """Pods and events the dashboard shows for api-blue (the first workload) in the frozen cluster."""
+    objects = json.loads(FIXTURE.read_text())["objects"]
+    pods = [o for o in objects if o["kind"] == "Pod" and o["metadata"].get("namespace") == "shop"
+            and (o["metadata"].get("labels") or {}).get("version") == "blue"]
+    events = [o for o in objects if o["kind"] == "Event" and o["metadata"].get("namespace") == "shop"
+              and (o["involvedObject"]["name"] == "api-blue" and o["involvedObject"]["kind"] == "Deployment"
+                   or o["involvedObject"]["kind"] in ("ReplicaSet", "Pod")
+                   and o["involvedObject"]["name"].startswith("api-blue-"))]
+    return len(pods), len(events)
+
+
 async def _dashboard_ready(pilot) -> None:
     app = pilot.app
-    await wait_until(pilot, lambda: len(names(app, "workloads")) == 5, 10, "workloads")
-    await wait_until(pilot, lambda: len(names(app, "pods")) == 3 and len(names(app, "events")) > 0, 10,
+    pods, events = _expected_counts()
+    await wait_until(pilot, lambda: len(names(app, "workloads")) == 5, 20, "workloads")
+    await wait_until(pilot, lambda: len(names(app, "pods")) == pods and len(names(app, "events")) == events, 20,
                      "pods and events of api-blue")
-    await wait_until(pilot, lambda: app.screen.header.state.api_health == "synced", 10, "synced")
+    await wait_until(pilot, lambda: app.screen.header.state.api_health == "synced", 20, "synced")
     await pilot.pause(0.3)
 
 

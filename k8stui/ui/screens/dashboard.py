@@ -120,7 +120,7 @@ class DashboardScreen(ClusterScreen):
             self.pods, pods, self.pod_projector.project, predicate=lambda _obj: False,
             on_health=self.query_one("#pods-pane", Pane).show_health))
         self.events_feed = self.add_feed(TableFeed(
-            self.events, events, lambda raw: kinds_project(kinds.EVENTS, raw),
+            self.events, events, lambda raw: kinds_project(kinds.EVENTS, raw), predicate=lambda _obj: False,
             on_health=self.query_one("#events-pane", Pane).show_health))
         self.workloads.focus()
 

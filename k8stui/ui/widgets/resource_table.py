@@ -177,6 +177,8 @@ class ResourceTable(DataTable, Generic[RowT]):
         self._rebuild_needed = False
         cursor_key = self.current_key()
         self.clear()
+        for column in self.columns.values():
+            column.content_width = 0  # widths follow what is shown now, not what was shown before
         self._cells.clear()
         rendered = []
         for key, row in self.rows_by_key.items():
