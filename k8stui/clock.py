@@ -15,3 +15,8 @@ def freeze(at: float | None) -> None:
     """Make ``now()`` return ``at`` (None unfreezes)."""
     global _frozen
     _frozen = at
+
+
+def frozen() -> bool:
+    """Whether ``now()`` is frozen (snapshot tests): live time series have no place on a frozen screen."""
+    return _frozen is not None

@@ -26,6 +26,8 @@ _CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 def sanitize(value: str) -> str:
     """The printable part of ``value``: escape sequences and control characters removed."""
+    if value.isprintable():
+        return value
     if "\x1b" in value or "\x9b" in value or "\x9d" in value:
         value = _ESCAPES.sub("", value)
     return _CONTROLS.sub("", value)

@@ -28,14 +28,27 @@ class TableFeed:
         self.predicate = predicate
         self.on_health = on_health
         self._unsubscribe: list[Callable[[], None]] = []
+        self._change_unsubscribe: Callable[[], None] | None = None
 
     def start(self) -> None:
-        self._unsubscribe.append(self.informer.subscribe(self._on_change))
+        self._change_unsubscribe = self.informer.subscribe(self._on_change)
         self._unsubscribe.append(self.informer.subscribe_health(self._on_health))
         self.refill()
         self._on_health(self.informer.health)
 
+    def pause(self) -> None:
+        """Stop following changes (the screen is hidden); ``resume`` catches up with one refill."""
+        if self._change_unsubscribe is not None:
+            self._change_unsubscribe()
+            self._change_unsubscribe = None
+
+    def resume(self) -> None:
+        if self._change_unsubscribe is None and self._unsubscribe:
+            self._change_unsubscribe = self.informer.subscribe(self._on_change)
+            self.refill()
+
     def stop(self) -> None:
+        self.pause()
         for undo in self._unsubscribe:
             undo()
         self._unsubscribe.clear()

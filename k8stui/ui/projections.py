@@ -17,13 +17,19 @@ class PodProjector:
 
     def __init__(self, screen: ClusterScreen) -> None:
         self.nodes = screen.hold(kinds.NODES, None)
+        self._virtual: set[str] = set()
+        screen.at_unmount(self.nodes.subscribe(lambda _batch: self._refresh()))
+        self._refresh()
+
+    def _refresh(self) -> None:
+        self._virtual = {o["metadata"]["name"] for o in self.nodes.objects()
+                         if (o["metadata"].get("labels") or {}).get("type") == "virtual-kubelet"}
 
     def virtual_nodes(self) -> set[str]:
-        return {o["metadata"]["name"] for o in self.nodes.objects()
-                if (o["metadata"].get("labels") or {}).get("type") == "virtual-kubelet"}
+        return self._virtual
 
     def project(self, raw: dict[str, Any]) -> PodRow:
         row = pod_row(raw)
-        if row.node and self.nodes.synced and row.node in self.virtual_nodes():
+        if row.node and row.node in self._virtual:
             return dataclasses.replace(row, is_virtual_node=True)
         return row

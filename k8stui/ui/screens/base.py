@@ -6,6 +6,7 @@ acquiring and releasing them, age refresh, `/` filtering, `:` commands, `?` help
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from textual import on
@@ -59,6 +60,7 @@ class ClusterScreen(Screen):
         self.feeds: list[TableFeed] = []
         self._held: list[tuple[InformerHub, Informer]] = []
         self._age_ticks = 0
+        self._cleanups: list[Callable[[], None]] = []
 
     @property
     def k8s_app(self) -> K8sTuiApp:
@@ -81,6 +83,10 @@ class ClusterScreen(Screen):
         self._held.append((hub, informer))
         return informer
 
+    def at_unmount(self, cleanup: Callable[[], None]) -> None:
+        """Run ``cleanup`` (e.g. an unsubscribe) when the screen goes away."""
+        self._cleanups.append(cleanup)
+
     def add_feed(self, feed: TableFeed) -> TableFeed:
         self.feeds.append(feed)
         feed.start()
@@ -91,7 +97,19 @@ class ClusterScreen(Screen):
         self.set_interval(0.5, self.refresh_header)
         self.set_interval(AGE_REFRESH_SECONDS, self._refresh_ages)
 
+    def on_screen_suspend(self) -> None:
+        """Hidden under another screen: stop repainting tables nobody sees (10k-row views stay cheap)."""
+        for feed in self.feeds:
+            feed.pause()
+
+    def on_screen_resume(self) -> None:
+        for feed in self.feeds:
+            feed.resume()
+
     def on_unmount(self) -> None:
+        for cleanup in self._cleanups:
+            cleanup()
+        self._cleanups.clear()
         for feed in self.feeds:
             feed.stop()
         self.feeds.clear()

@@ -23,6 +23,7 @@ from ..feed import TableFeed
 from ..projections import PodProjector
 from ..widgets.pane import Pane
 from ..widgets.resource_table import ResourceTable
+from ..widgets.sparklines import MetricsSparklines
 from .base import ClusterScreen
 from .details import deployment_details, pod_details
 
@@ -104,6 +105,7 @@ class DashboardScreen(ClusterScreen):
                 yield scroll
             with Vertical(id="right"):
                 yield Pane("Pods", self.pods, id="pods-pane")
+                yield MetricsSparklines(id="metrics-pane")
                 yield Pane("Events", self.events, id="events-pane")
 
     def on_mount(self) -> None:
@@ -125,6 +127,10 @@ class DashboardScreen(ClusterScreen):
         self.workloads.focus()
 
     # -- selection ---------------------------------------------------------------------------------
+    @on(ResourceTable.CurrentChanged)
+    def _metrics_follow_selection(self, event: ResourceTable.CurrentChanged) -> None:
+        self.query_one(MetricsSparklines).follow(self.selection())
+
     @on(ResourceTable.CurrentChanged, "#workloads")
     def _workload_highlighted(self, event: ResourceTable.CurrentChanged) -> None:
         row = self.workloads.current_row()

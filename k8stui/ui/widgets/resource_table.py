@@ -249,6 +249,19 @@ class ResourceTable(DataTable, Generic[RowT]):
         if cursor_key is not None:
             self.select_key(cursor_key)
 
+    def _update_dimensions(self, new_rows: Iterable[Any]) -> None:
+        """Column widths from our own pre-built cells (``Text.cell_len``) instead of DataTable's Rich measure
+        of every cell: 10k new rows cost milliseconds instead of seconds. All rows are one line high."""
+        columns = self.ordered_columns
+        for row_key in new_rows:
+            cells = self._cells.get(row_key.value)
+            if cells is None:
+                continue
+            for column, cell in zip(columns, cells, strict=False):
+                width = cell.cell_len
+                if width > column.content_width:
+                    column.content_width = width
+
     # -- user actions ------------------------------------------------------------------------------
     def set_filter(self, text: str) -> None:
         self.filter_text = text.strip()

@@ -1,0 +1,345 @@
+"""Plans and the one path every mutation takes: RBAC pre-check -> server-side dry-run -> confirm -> apply ->
+audit, with 409 Conflict -> re-read, rebuild, ask again.
+
+A ``Plan`` is what will change, said twice: for people (kind/name, namespace, context, before -> after, warnings,
+details) and for the API server (``writes``: patches carrying the object's resourceVersion as precondition,
+creates, deletes). Builders in ``scale``, ``rollout``, ``bluegreen``, ``burst``, ``canary`` and ``undo`` read
+the objects fresh and return a Plan, or raise ``PlanError`` with a one-line reason when the action makes no
+sense (nothing selected that can be scaled, no virtual node, ...).
+
+``run_plan`` drives a builder through the path; the UI passes a ``confirm`` callback (the dialog) and nothing
+else, so the same path is exercised by tests without widgets. Nothing here overwrites a change made by
+someone else: a stale precondition is a 409, which re-reads and asks again with the new state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..cluster.access import AccessChecker
+from ..cluster.connection import Connection
+from ..cluster.kinds import ResourceKind
+from .audit import APPLIED, CONFLICT, DENIED, DRY_RUN_FAILED, FAILED, AuditLog, AuditRecord
+from .client import ApiFailure, KubeApi, ObjectRef
+
+WAIT_ZERO_TIMEOUT = 120.0
+MAX_CONFLICT_ROUNDS = 5
+
+
+class PlanError(Exception):
+    """The action cannot be planned; ``str(err)`` is one line for the user (nothing was sent)."""
+
+
+@dataclass(frozen=True)
+class Write:
+    """One API write of a plan: a patch (``patch_type`` merge/strategic/json), a create or a delete.
+
+    Patches carry ``resource_version`` inside the body as a precondition (the server answers 409 when the
+    object changed). A delete that follows a scale-to-zero has no version yet: with ``require_replicas`` set
+    it is re-read just before the delete, checked, and deleted with that fresh version as precondition.
+    """
+
+    verb: str  # "patch" | "create" | "delete"
+    ref: ObjectRef
+    body: Any = None
+    patch_type: str = "merge"
+    resource_version: str = ""
+    summary: str = ""
+    wait_scaled_down: bool = False  # after this write, wait until the Deployment has no pods
+    require_replicas: int | None = None
+
+    def describe(self) -> str:
+        text = f"{self.verb} {self.ref}"
+        if self.verb == "patch":
+            text += f" ({self.patch_type} patch)"
+        return f"{text}: {self.summary}" if self.summary else text
+
+    @property
+    def rbac_verb(self) -> str:
+        return self.verb
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """What to watch after the writes: ``rollout`` of a Deployment (until complete or stalled)."""
+
+    kind: str
+    ref: ObjectRef
+    description: str = ""
+
+
+@dataclass
+class Plan:
+    """A change ready to be shown, dry-run, confirmed and applied."""
+
+    verb: str  # scale, restart, rollback, bluegreen, bluegreen-revert, burst, unburst, canary, undo
+    kind: str  # the main object's kind ("Deployment", "Service")
+    namespace: str
+    name: str
+    context: str
+    user: str
+    before: str
+    after: str
+    writes: list[Write]
+    resource_version: str = ""
+    warnings: list[str] = field(default_factory=list)
+    details: list[str] = field(default_factory=list)
+    follow_up: list[FollowUp] = field(default_factory=list)
+    undo: dict[str, Any] | None = None  # stored in the audit line when applied
+    undoes: str = ""  # the audit id this plan reverses (undo plans)
+
+    @property
+    def title(self) -> str:
+        return f"{self.verb} {self.kind.lower()} {self.namespace}/{self.name}" if self.namespace else \
+            f"{self.verb} {self.kind.lower()} {self.name}"
+
+    @property
+    def change(self) -> str:
+        return f"{self.before} → {self.after}"
+
+
+@dataclass
+class Outcome:
+    """How ``run_plan`` ended: ``status`` is applied, cancelled, denied, dry-run-failed, failed or refused."""
+
+    status: str
+    message: str
+    plan: Plan | None = None
+    record: AuditRecord | None = None
+    results: list[dict[str, Any]] = field(default_factory=list)
+    conflicts: int = 0
+
+    @property
+    def applied(self) -> bool:
+        return self.status == APPLIED
+
+
+class ConflictError(Exception):
+    """A write's precondition failed: the object changed (or appeared) since the plan was built."""
+
+    def __init__(self, write: Write, failure: ApiFailure | None, applied: int, message: str = "") -> None:
+        super().__init__(message or (str(failure) if failure else "conflict"))
+        self.write = write
+        self.failure = failure
+        self.applied = applied
+
+
+class ApplyError(Exception):
+    """A write failed for another reason than a conflict; ``applied`` writes before it went through."""
+
+    def __init__(self, write: Write, failure: ApiFailure, applied: int) -> None:
+        super().__init__(str(failure))
+        self.write = write
+        self.failure = failure
+        self.applied = applied
+
+
+class Session:
+    """What an action needs: the API, RBAC answers, the audit log, and who is acting (context, user)."""
+
+    def __init__(self, connection: Connection, audit: AuditLog | None = None) -> None:
+        self.connection = connection
+        self.api = KubeApi(connection)
+        self.access = AccessChecker(connection, client=self.api.client)
+        self.audit = audit or AuditLog()
+
+    async def __aenter__(self) -> Session:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        await self.api.close()
+
+    @property
+    def context(self) -> str:
+        return self.connection.target.context
+
+    @property
+    def user(self) -> str:
+        return self.connection.target.user
+
+    def new_plan(self, verb: str, ref: ObjectRef, before: str, after: str, writes: list[Write],
+                 resource_version: str = "", **extra: Any) -> Plan:
+        return Plan(verb=verb, kind=ref.kind.kind, namespace=ref.namespace, name=ref.name, context=self.context,
+                    user=self.user, before=before, after=after, writes=writes,
+                    resource_version=resource_version, **extra)
+
+    # -- reads ---------------------------------------------------------------------------------------
+    async def read(self, ref: ObjectRef) -> dict[str, Any]:
+        """The object now; a missing or forbidden object is a PlanError with the server's reason."""
+        try:
+            return await self.api.get(ref.kind, ref.namespace or None, ref.name)
+        except ApiFailure as exc:
+            raise PlanError(read_error(ref, exc)) from None
+
+    async def read_list(self, kind: ResourceKind, namespace: str | None, label_selector: str = "",
+                        field_selector: str = "") -> list[dict[str, Any]]:
+        try:
+            return await self.api.list(kind, namespace, label_selector, field_selector)
+        except ApiFailure as exc:
+            where = f" in namespace {namespace}" if namespace else ""
+            if exc.forbidden:
+                raise PlanError(f"RBAC: user {self.user!r} may not list {kind.key}{where}") from None
+            raise PlanError(f"cannot list {kind.key}{where}: {exc}") from None
+
+    # -- the path ------------------------------------------------------------------------------------
+    async def may(self, verb: str, kind: ResourceKind, namespace: str, name: str = "") -> str:
+        """"" when RBAC allows ``verb`` on the object (SelfSubjectAccessReview), else the reason."""
+        decision = await self.access.check(verb, kind.plural, kind.group, namespace or None,
+                                           name or None)
+        if decision.allowed:
+            return ""
+        where = f" in namespace {namespace}" if namespace else " at cluster scope"
+        if decision.error:
+            return f"cannot check permissions ({decision.error}); refusing to {verb} {kind.key}{where}"
+        why = f" ({decision.reason})" if decision.reason else ""
+        return f"RBAC: user {self.user!r} may not {verb} {kind.key}{where}{why}"
+
+    async def check_access(self, plan: Plan) -> str:
+        """"" when every write is allowed, else the first refusal."""
+        for w in plan.writes:
+            reason = await self.may(w.rbac_verb, w.ref.kind, w.ref.namespace,
+                                    "" if w.verb == "create" else w.ref.name)
+            if reason:
+                return reason
+        return ""
+
+    async def dry_run(self, plan: Plan) -> str:
+        """"" when the server accepts every write with ``dryRun=All``, else its message."""
+        for w in plan.writes:
+            try:
+                await self._send(w, dry_run=True)
+            except ApiFailure as exc:
+                return f"{w.describe()}: {exc}"
+        return ""
+
+    async def apply(self, plan: Plan) -> list[dict[str, Any]]:
+        """Send the writes in order; raises ConflictError (409 or a changed object) or ApplyError."""
+        results: list[dict[str, Any]] = []
+        for index, w in enumerate(plan.writes):
+            if w.require_replicas is not None and not w.resource_version:
+                w = await self._refreshed(w, index)
+            try:
+                results.append(await self._send(w))
+            except ApiFailure as exc:
+                if exc.conflict:
+                    raise ConflictError(w, exc, index) from None
+                raise ApplyError(w, exc, index) from None
+            if w.wait_scaled_down:
+                await self.wait_scaled_down(w.ref)
+        return results
+
+    async def _refreshed(self, w: Write, index: int) -> Write:
+        try:
+            obj = await self.api.get(w.ref.kind, w.ref.namespace, w.ref.name)
+        except ApiFailure as exc:
+            if exc.not_found:
+                raise ConflictError(w, exc, index, f"{w.ref} is gone already") from None
+            raise ApplyError(w, exc, index) from None
+        replicas = (obj.get("spec") or {}).get("replicas", 1)
+        if replicas != w.require_replicas:
+            raise ConflictError(w, None, index, f"{w.ref} was scaled to {replicas} by someone else")
+        return Write(w.verb, w.ref, w.body, w.patch_type, obj["metadata"]["resourceVersion"], w.summary,
+                     w.wait_scaled_down, None)
+
+    async def _send(self, w: Write, dry_run: bool = False) -> dict[str, Any]:
+        ns = w.ref.namespace or None
+        if w.verb == "patch":
+            return await self.api.patch(w.ref.kind, ns, w.ref.name, w.body, w.patch_type, dry_run=dry_run)
+        if w.verb == "create":
+            return await self.api.create(w.ref.kind, ns, w.body, dry_run=dry_run)
+        if w.verb == "delete":
+            rv = w.resource_version
+            if dry_run and not rv:
+                rv = ""  # the version is only known after the preceding writes; dry-run without it
+            return await self.api.delete(w.ref.kind, ns, w.ref.name, rv, dry_run=dry_run)
+        raise ValueError(f"unknown write verb {w.verb!r}")
+
+    async def wait_scaled_down(self, ref: ObjectRef, timeout: float = WAIT_ZERO_TIMEOUT) -> None:
+        """Until the Deployment reports no pods (status.replicas 0)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                obj = await self.api.get(ref.kind, ref.namespace, ref.name)
+            except ApiFailure as exc:
+                if exc.not_found:
+                    return
+                raise
+            if not (obj.get("status") or {}).get("replicas"):
+                return
+            await asyncio.sleep(0.3)
+
+
+def read_error(ref: ObjectRef, exc: ApiFailure) -> str:
+    if exc.forbidden:
+        return f"RBAC: forbidden to read {ref}: {exc.message}"
+    if exc.not_found:
+        return f"{ref} not found (deleted?)"
+    return f"cannot read {ref}: {exc}"
+
+
+ConfirmFn = Callable[[Plan, str], Awaitable[bool]]
+Builder = Callable[[], Awaitable[Plan]]
+
+
+async def run_plan(session: Session, build: Builder, confirm: ConfirmFn) -> Outcome:
+    """Build -> access -> dry-run -> confirm(plan, notice) -> apply -> audit; a 409 re-reads (rebuilds the
+    plan from the new state) and asks again with a notice saying what changed. Never raises for API or
+    planning errors: the Outcome says what happened, in one line."""
+    notice = ""
+    conflicts = 0
+    while True:
+        try:
+            plan = await build()
+        except PlanError as exc:
+            if conflicts:
+                return Outcome("cancelled", f"after a concurrent change: {exc}", conflicts=conflicts)
+            return Outcome("refused", str(exc))
+        denied = await session.check_access(plan)
+        if denied:
+            rec = session.audit.record(plan, DENIED, message=denied)
+            return Outcome("denied", denied, plan, rec, conflicts=conflicts)
+        dry = await session.dry_run(plan)
+        if dry:
+            rec = session.audit.record(plan, DRY_RUN_FAILED, dry_run=f"failed: {dry}", message=dry)
+            return Outcome(DRY_RUN_FAILED, f"the server rejected the change (dry-run): {dry}", plan, rec,
+                           conflicts=conflicts)
+        if not await confirm(plan, notice):
+            return Outcome("cancelled", f"{plan.title}: cancelled, nothing changed", plan, conflicts=conflicts)
+        try:
+            results = await session.apply(plan)
+        except ConflictError as exc:
+            conflicts += 1
+            partial = f" ({exc.applied} of {len(plan.writes)} writes were applied first)" if exc.applied else ""
+            message = f"{exc.write.ref} changed since the plan was made{partial}: {exc}"
+            session.audit.record(plan, CONFLICT, dry_run="ok", message=message)
+            if conflicts >= MAX_CONFLICT_ROUNDS:
+                return Outcome(CONFLICT, f"{message}; giving up after {conflicts} conflicts", plan,
+                               conflicts=conflicts)
+            notice = (f"{exc.write.ref} was changed by someone else after the plan was made; nothing of yours "
+                      f"overwrote it{partial}. The plan was rebuilt from the new state — check it and confirm again.")
+            continue
+        except ApplyError as exc:
+            partial = f" after {exc.applied} of {len(plan.writes)} writes" if exc.applied else ""
+            message = f"{exc.write.describe()} failed{partial}: {exc.failure}"
+            rec = session.audit.record(plan, FAILED, dry_run="ok", message=message)
+            return Outcome(FAILED, message, plan, rec, conflicts=conflicts)
+        except ApiFailure as exc:
+            rec = session.audit.record(plan, FAILED, dry_run="ok", message=str(exc))
+            return Outcome(FAILED, str(exc), plan, rec, conflicts=conflicts)
+        rec = session.audit.record(plan, APPLIED, dry_run="ok")
+        return Outcome(APPLIED, f"{plan.title}: {plan.change}", plan, rec, results, conflicts)
+
+
+def meta_rv(obj: dict[str, Any]) -> str:
+    return str((obj.get("metadata") or {}).get("resourceVersion") or "")
+
+
+__all__ = ["ApplyError", "Builder", "ConfirmFn", "ConflictError", "FollowUp", "Outcome", "Plan", "PlanError",
+           "Session", "Write", "meta_rv", "read_error", "run_plan"]

@@ -1,0 +1,90 @@
+"""What a selected row is, as the metrics code sees it: a pod, a deployment, a node or a namespace.
+
+The UI hands over ``(kind_key, raw_object)`` from ``ClusterScreen.selection()``; this module turns it into a
+small frozen ``Target`` carrying the names PromQL templates and metrics.k8s.io queries need (namespace, name,
+the workload's ``app`` label, its label selector). Kinds without templates fall back to their namespace.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+KINDS = ("pod", "deployment", "node", "namespace")
+
+_KIND_OF_KEY = {"pods": "pod", "deployments.apps": "deployment", "nodes": "node", "namespaces": "namespace"}
+
+
+@dataclass(frozen=True)
+class Target:
+    """One object whose metrics are shown."""
+
+    kind: str  # one of KINDS
+    name: str
+    namespace: str = ""
+    app: str = ""  # the app label its request counters carry ("" when unknown)
+    selector: tuple[tuple[str, str], ...] = ()  # matchLabels of a deployment (for metrics.k8s.io)
+    label_selector: str = ""  # the same, as a labelSelector query string (matchExpressions included)
+    note: str = field(default="", compare=False)  # why this target was chosen, when not the row itself
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind}/{self.namespace}/{self.name}"
+
+    @property
+    def title(self) -> str:
+        if self.kind in ("node", "namespace"):
+            return f"{self.kind} {self.name}"
+        return f"{self.kind} {self.namespace}/{self.name}"
+
+
+def _app_label(labels: Mapping[str, str], fallback: str = "") -> str:
+    return labels.get("app") or labels.get("app.kubernetes.io/name") or labels.get("k8s-app") or fallback
+
+
+def label_selector_text(selector: Mapping[str, Any] | None) -> str:
+    """A LabelSelector as the ``labelSelector`` query parameter (``a=b,c in (d,e),!f``)."""
+    if not selector:
+        return ""
+    parts = [f"{k}={v}" for k, v in sorted((selector.get("matchLabels") or {}).items())]
+    for expr in selector.get("matchExpressions") or ():
+        key, op, values = expr.get("key", ""), expr.get("operator", ""), expr.get("values") or ()
+        if op == "In":
+            parts.append(f"{key} in ({','.join(values)})")
+        elif op == "NotIn":
+            parts.append(f"{key} notin ({','.join(values)})")
+        elif op == "Exists":
+            parts.append(key)
+        elif op == "DoesNotExist":
+            parts.append(f"!{key}")
+    return ",".join(parts)
+
+
+def target_for(kind_key: str, obj: Mapping[str, Any]) -> Target | None:
+    """The metrics target of a selected row; None when the object has no name."""
+    meta = obj.get("metadata") or {}
+    name = str(meta.get("name") or "")
+    namespace = str(meta.get("namespace") or "")
+    if not name:
+        return None
+    labels = meta.get("labels") or {}
+    kind = _KIND_OF_KEY.get(kind_key)
+    if kind == "pod":
+        return Target("pod", name, namespace, app=_app_label(labels), label_selector="")
+    if kind == "deployment":
+        spec = obj.get("spec") or {}
+        selector = spec.get("selector") or {}
+        template_labels = ((spec.get("template") or {}).get("metadata") or {}).get("labels") or {}
+        return Target("deployment", name, namespace,
+                      app=_app_label(template_labels, _app_label(labels, name)),
+                      selector=tuple(sorted((selector.get("matchLabels") or {}).items())),
+                      label_selector=label_selector_text(selector))
+    if kind == "node":
+        return Target("node", name)
+    if kind == "namespace":
+        return Target("namespace", name, name)
+    if namespace:  # services, replicasets, events ...: the namespace they live in
+        what = str(obj.get("kind") or kind_key)
+        return Target("namespace", namespace, namespace, note=f"no metrics for a {what}: showing its namespace")
+    return None
