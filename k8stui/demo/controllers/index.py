@@ -76,6 +76,8 @@ class ClusterIndex:
         key = change.rt.key
         if key == EVENTS.key:
             return
+        if change.type == "MODIFIED" and _indexed_fields(change.old) == _indexed_fields(change.obj):
+            return  # status or annotation writes: the indexes hold nothing that changed
         if change.old is not None:
             self._remove(key, change.old)
         if change.type != "DELETED":
@@ -161,3 +163,12 @@ def _discard(index: dict, key: object, value: object) -> None:
         bucket.discard(value)
         if not bucket:
             del index[key]
+
+
+def _indexed_fields(obj: Obj | None) -> tuple | None:
+    """What the indexes and the node usage depend on: owners, node, requests, and whether the pod still counts."""
+    if obj is None:
+        return None
+    spec = obj.get("spec") or {}
+    return (obj["metadata"].get("ownerReferences"), spec.get("nodeName"), spec.get("containers"),
+            spec.get("initContainers"), spec.get("overhead"), is_terminal(obj))

@@ -37,6 +37,8 @@ class ReplicaSetController(Controller):
                 return  # a status (or label) write, most often our own
             self.queue.add(_key(change.obj))
         elif change.rt is PODS:
+            if change.type == "MODIFIED" and _status_signature(change.old) == _status_signature(change.obj):
+                return  # e.g. an annotation: nothing a ReplicaSet counts changed (keeps 10k-pod churn cheap)
             for pod in (change.old, change.obj):
                 ref = controller_ref(pod) if pod is not None else None
                 if ref and ref.get("kind") == "ReplicaSet":
@@ -174,6 +176,17 @@ class ReplicaSetController(Controller):
                 obj["status"] = status
 
             self.store.mutate(REPLICASETS, meta["namespace"], meta["name"], put)
+
+
+def _status_signature(pod: Obj | None) -> tuple | None:
+    """What a ReplicaSet's reconcile and status depend on in one of its pods."""
+    if pod is None:
+        return None
+    meta, status = pod["metadata"], pod.get("status") or {}
+    ready = next(((c.get("status"), c.get("lastTransitionTime")) for c in status.get("conditions") or []
+                  if c.get("type") == "Ready"), None)
+    return (meta.get("labels"), meta.get("ownerReferences"), meta.get("deletionTimestamp"), status.get("phase"),
+            ready, (pod.get("spec") or {}).get("nodeName"))
 
 
 def _deletion_cost(pod: Obj) -> int:

@@ -7,6 +7,7 @@ They read the standard Kubernetes fields of plain JSON dicts, so every controlle
 from __future__ import annotations
 
 import calendar
+import functools
 import re
 import time
 from typing import Any
@@ -28,7 +29,13 @@ def parse_quantity(value: Any) -> float:
         return 0.0
     if isinstance(value, int | float):
         return float(value)
-    m = _QTY_RE.match(str(value).strip())
+    return _parse_quantity_text(str(value))
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_quantity_text(text: str) -> float:
+    """Quantities repeat across thousands of pods: parse each spelling once."""
+    m = _QTY_RE.match(text.strip())
     if not m:
         return 0.0
     number, suffix = m.groups()
