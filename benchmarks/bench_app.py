@@ -32,7 +32,6 @@ PROBE = r"""
 import resource, sys, time, json
 t0 = time.perf_counter()
 from k8stui.cluster.connection import load_target
-from k8stui.cluster import kinds
 from k8stui.ui.app import K8sTuiApp
 from k8stui.ui.screens.resource import ResourceScreen
 
@@ -40,16 +39,14 @@ expected = int(sys.argv[2])
 
 class Probe(K8sTuiApp):
     def on_mount(self):
-        screen = ResourceScreen(kinds.PODS)
-        self.push_screen(screen)
         self.set_interval(0.01, self.check)
     def check(self):
-        table = getattr(self.screen, "table", None)
+        table = getattr(self.screen, "table", None) if isinstance(self.screen, ResourceScreen) else None
         if table is not None and len(table.rows_by_key) >= expected and table.row_count >= expected:
             self.elapsed = time.perf_counter() - t0
             self.exit()
 
-app = Probe(load_target(sys.argv[1], None, None), all_namespaces=True)
+app = Probe(load_target(sys.argv[1], None, None), all_namespaces=True, start_command="pods")
 app.elapsed = None
 app.run(headless=True, size=(160, 48))
 rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -49,6 +49,8 @@ def _add_app_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--read-only", action="store_true", help="disable every mutating action")
     parser.add_argument("--theme", help="colour theme (default, light, high-contrast, solarized, ...)")
     parser.add_argument("--prometheus-url", help="Prometheus base URL (default: config or $K8STUI_PROMETHEUS_URL)")
+    parser.add_argument("-c", "--command", dest="command_text", metavar="CMD",
+                        help="start in this view, as typed after ':' (e.g. -c pods, -c 'ns team-a')")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -33,9 +33,32 @@ def sanitize(value: str) -> str:
     return _CONTROLS.sub("", value)
 
 
+class _CleanText(Text):
+    """A Text made from an already-sanitized string: skips Rich's second control-code pass, which is most of
+    the cost of building 100k table cells. Same slots, same behaviour otherwise."""
+
+    __slots__ = ()
+
+    def __init__(self, clean: str, style: str = "") -> None:  # noqa: D107 - mirrors Text.__init__
+        self._text = [clean]
+        self.style = style
+        self.justify = None
+        self.overflow = None
+        self.no_wrap = True
+        self.end = "\n"
+        self.tab_size = None
+        self._spans = []
+        self._length = len(clean)
+
+
+def styled(value: object, style: str = "") -> Text:
+    """Untrusted text as a one-line Text in ``style`` (sanitized, never markup)."""
+    return _CleanText(sanitize("" if value is None else str(value)), style)
+
+
 def safe_text(value: object) -> Text:
     """A Text for a table cell or label: ``Text`` passes through (we built it), anything else is sanitized
     plain text."""
     if isinstance(value, Text):
         return value
-    return Text(sanitize("" if value is None else str(value)), no_wrap=True)
+    return _CleanText(sanitize("" if value is None else str(value)))

@@ -34,14 +34,17 @@ class K8sTuiApp(App):
 
     def __init__(self, connection: Connection, settings: Settings | None = None, *, all_namespaces: bool = False,
                  read_only: bool = False, prometheus_url: str | None = None, theme: str | None = None,
-                 kubeconfig: str | None = None) -> None:
+                 kubeconfig: str | None = None, start_command: str | None = None) -> None:
         super().__init__()
+        self.start_command = start_command
         self.settings = settings or Settings()
         self.connection = connection
         self.kubeconfig = kubeconfig
         self.namespace = connection.target.namespace
         self.all_namespaces = all_namespaces
         self.read_only = read_only or self.settings.read_only
+        self.read_only_reason = ("started with --read-only" if read_only else
+                                 "read_only = true in config.toml" if self.settings.read_only else "")
         self.prometheus_url = prometheus_url or self.settings.prometheus_url or None
         self.metrics_source = "prometheus" if self.prometheus_url else ""
         self.hub = InformerHub(connection)
@@ -60,6 +63,8 @@ class K8sTuiApp(App):
         from .screens.dashboard import DashboardScreen
 
         self.push_screen(DashboardScreen())
+        if self.start_command:
+            self.run_command(self.start_command)
 
     async def on_unmount(self) -> None:
         await self.hub.close()
@@ -101,7 +106,15 @@ class K8sTuiApp(App):
             self.push_screen(ContextsScreen())
         elif view == "nodes":
             self.push_screen(NodesScreen())
-        elif view in ("alerts", "audit", "lint"):
+        elif view == "audit":
+            from .screens.audit import AuditScreen
+
+            self.push_screen(AuditScreen())
+        elif view == "alerts":
+            from .screens.alerts import AlertsScreen
+
+            self.push_screen(AlertsScreen())
+        elif view in ("audit", "lint"):
             self.notify(f":{view} is not available in this version", severity="warning")
         else:
             kind = kind_for(view)

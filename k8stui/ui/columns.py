@@ -13,7 +13,7 @@ from rich.text import Text
 
 from ..clock import now
 from ..cluster.quantity import format_age, format_cpu, format_memory
-from ..text import sanitize
+from ..text import sanitize, styled
 from .widgets.resource_table import Column
 
 _BAD = {"CrashLoopBackOff", "Error", "ImagePullBackOff", "ErrImagePull", "Failed", "OOMKilled", "NotReady",
@@ -34,7 +34,7 @@ def status_text(value: str) -> Text:
         style = "green"
     else:
         style = ""
-    return Text(clean, style=style, no_wrap=True)
+    return styled(clean, style)
 
 
 def age(created: float | None) -> str:
@@ -49,7 +49,7 @@ def ratio_text(ready: int, desired: int, label: str) -> Text:
     style = "green" if desired and ready >= desired else ("bold red" if desired and ready == 0 else "yellow")
     if desired == 0:
         style = "dim"
-    return Text(label, style=style, no_wrap=True)
+    return styled(label, style)
 
 
 def _col(key: str, label: str, render: Callable[[Any], Any], sort_key: Callable[[Any], Any] | None = None,
@@ -111,7 +111,7 @@ DEPLOYMENT_COLUMNS = [
 
 def _version_text(version: str) -> Text:
     style = {"blue": "bold blue", "green": "bold green"}.get(version, "")
-    return Text(sanitize(version) or "-", style=style, no_wrap=True)
+    return styled(version or "-", style)
 
 
 REPLICASET_COLUMNS = [

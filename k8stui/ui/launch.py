@@ -32,6 +32,6 @@ def launch(args: argparse.Namespace, kubeconfig: str | None = None, prometheus_u
 
     app = K8sTuiApp(connection, settings, all_namespaces=bool(args.all_namespaces), read_only=args.read_only,
                     prometheus_url=prometheus_url or args.prometheus_url or os.environ.get("K8STUI_PROMETHEUS_URL"),
-                    theme=args.theme, kubeconfig=kubeconfig)
+                    theme=args.theme, kubeconfig=kubeconfig, start_command=getattr(args, "command_text", None))
     app.run()
     return app.return_code or 0

@@ -89,6 +89,7 @@ class ResourceTable(DataTable, Generic[RowT]):
         self._rebuild_needed = False
         self.empty_message = ""
         self._notified_key: str | None = None
+        self._bulk = False  # inside a rebuild: cursor notifications wait for the end
 
     def on_mount(self) -> None:
         for spec in self.specs:
@@ -189,8 +190,12 @@ class ResourceTable(DataTable, Generic[RowT]):
         if self.sort_column:
             sort_key = self._sort_key_fn()
             rendered.sort(key=lambda kc: sort_key(self.rows_by_key[kc[0]]), reverse=self.sort_reverse)
-        for key, cells in rendered:
-            self.add_row(*cells, key=key)
+        self._bulk = True
+        try:
+            for key, cells in rendered:
+                self.add_row(*cells, key=key)
+        finally:
+            self._bulk = False
         if cursor_key is not None and cursor_key in self._cells:
             self.select_key(cursor_key)
         self._after_paint()
@@ -203,7 +208,8 @@ class ResourceTable(DataTable, Generic[RowT]):
 
     def watch_cursor_coordinate(self, old: Any, new: Any) -> None:
         super().watch_cursor_coordinate(old, new)
-        self._notify_current()
+        if not self._bulk:
+            self._notify_current()
 
     def _after_paint(self) -> None:
         self._notify_current()
