@@ -85,7 +85,8 @@ async def plan_scale(session: Session, namespace: str, name: str, replicas: int,
         meta_rv(obj), warnings=warnings,
         details=[f"ready now: {ready_of(obj)}/{current}"],
         follow_up=[FollowUp("rollout", ref, f"waiting for {replicas} ready replicas")],
-        undo={"type": "scale", "namespace": namespace, "name": name, "replicas": current, "expect": replicas})
+        undo={"type": "replicas", "items": [{"namespace": namespace, "name": name, "replicas": current,
+                                            "expect": replicas}]})
 
 
 __all__ = ["deployment_ref", "hpa_for", "parse_replicas", "plan_scale", "ready_of", "replicas_of", "scale_write"]

@@ -61,4 +61,6 @@ class StatusHeader(Widget):
         if s.read_only:
             out.append("  ")
             out.append(" READ-ONLY ", style="bold reverse red")
+            reason = getattr(self.app, "read_only_reason", "") if self.is_attached else ""
+            out.append(f" changes disabled{f' ({reason})' if reason else ''}", style="bold red")
         return out

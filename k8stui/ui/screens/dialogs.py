@@ -1,0 +1,267 @@
+"""The small modal dialogs operations ask through: a replica count (scale), a revision (rollback, with the pod
+template diff), a canary share, and a yes/no question (the blue/green preflight).
+
+They only collect and validate input (with the validators of ``k8stui.actions``, so a bad value is an error
+line in the dialog and nothing is sent); the plan, its confirmation and the API calls come after.
+"""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, DataTable, Input, Static
+
+from ...actions.canary import STEPS, parse_percent
+from ...actions.rollout import Revision, template_diff
+from ...actions.scale import parse_replicas
+from ...text import sanitize
+from .confirm import detail_text
+
+DIALOG_CSS = """
+{name} {{ align: center middle; }}
+{name} > Vertical {{ width: 90; max-width: 95%; height: auto; max-height: 90%; border: thick $primary;
+                    background: $surface; padding: 0 1; }}
+{name} .dialog-error {{ color: $error; text-style: bold; height: auto; }}
+{name} .dialog-warning {{ color: $warning; height: auto; }}
+{name} .dialog-buttons {{ height: 3; align-horizontal: right; }}
+{name} Button {{ margin-left: 1; }}
+"""
+
+
+class ScaleDialog(ModalScreen[int | None]):
+    """Current and desired replica count; dismisses with the validated count or None."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    DEFAULT_CSS = DIALOG_CSS.format(name="ScaleDialog")
+
+    def __init__(self, namespace: str, name: str, current: int, ready: int, maximum: int,
+                 hpa: str = "") -> None:
+        super().__init__()
+        self.target = f"{namespace}/{name}"
+        self.current = current
+        self.ready = ready
+        self.maximum = maximum
+        self.hpa = hpa
+
+    def compose(self) -> ComposeResult:
+        with Vertical() as box:
+            box.border_title = sanitize(f"Scale deployment {self.target}")
+            yield Static(Text(f"current: {self.current} replicas ({self.ready} ready)   allowed: 0..{self.maximum}"))
+            if self.hpa:
+                yield Static(Text(sanitize(f"! HorizontalPodAutoscaler {self.hpa} manages this Deployment: it "
+                                           "will override the count you set")), classes="dialog-warning",
+                             id="scale-hpa")
+            yield Input(value=str(self.current), placeholder=f"replicas (0..{self.maximum})", id="scale-input")
+            yield Static("", classes="dialog-error", id="scale-error")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Next", variant="primary", id="scale-ok")
+                yield Button("Cancel (esc)", id="scale-cancel")
+
+    def on_mount(self) -> None:
+        field = self.query_one("#scale-input", Input)
+        field.focus()
+        field.action_select_all()
+
+    @property
+    def error(self) -> str:
+        return str(self.query_one("#scale-error", Static).content)
+
+    def submit(self) -> None:
+        value = self.query_one("#scale-input", Input).value
+        try:
+            replicas = parse_replicas(value, self.maximum)
+        except ValueError as exc:
+            self.query_one("#scale-error", Static).update(Text(sanitize(str(exc))))
+            return
+        if replicas == self.current:
+            self.query_one("#scale-error", Static).update(
+                Text(f"already {replicas} replicas: enter a different count or press esc"))
+            return
+        self.dismiss(replicas)
+
+    @on(Input.Submitted, "#scale-input")
+    def _submitted(self) -> None:
+        self.submit()
+
+    @on(Input.Changed, "#scale-input")
+    def _changed(self) -> None:
+        self.query_one("#scale-error", Static).update("")
+
+    @on(Button.Pressed, "#scale-ok")
+    def _ok(self) -> None:
+        self.submit()
+
+    @on(Button.Pressed, "#scale-cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class RevisionPicker(ModalScreen[int | None]):
+    """The revision history (revision, age, images, change-cause) with the diff of the highlighted
+    revision's pod template against the current one; enter picks it."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    DEFAULT_CSS = DIALOG_CSS.format(name="RevisionPicker") + """
+    RevisionPicker > Vertical { width: 130; }
+    RevisionPicker DataTable { height: auto; max-height: 12; }
+    RevisionPicker #revision-diff { height: 18; border-top: solid $foreground 30%; }
+    """
+
+    def __init__(self, namespace: str, name: str, revisions: list[Revision], current_template: dict) -> None:
+        super().__init__()
+        self.target = f"{namespace}/{name}"
+        self.revisions = sorted(revisions, key=lambda r: -r.revision)
+        self.current_template = current_template
+        self.current = next((r.revision for r in revisions if r.current), 0)
+
+    def compose(self) -> ComposeResult:
+        with Vertical() as box:
+            box.border_title = sanitize(f"Roll back deployment {self.target}: pick a revision (enter)")
+            table: DataTable = DataTable(cursor_type="row", id="revision-table")
+            yield table
+            with VerticalScroll(id="revision-diff"):
+                yield Static("", id="revision-diff-text")
+            yield Static("", classes="dialog-error", id="revision-error")
+
+    def on_mount(self) -> None:
+        table = self.query_one("#revision-table", DataTable)
+        table.add_columns("REVISION", "AGE", "IMAGES", "CHANGE-CAUSE", "")
+        start = 0
+        for n, rev in enumerate(self.revisions):
+            table.add_row(str(rev.revision), rev.age(), sanitize(", ".join(rev.images)),
+                          sanitize(rev.change_cause or "<none>"), "current" if rev.current else "",
+                          key=str(rev.revision))
+            if rev.current and n + 1 < len(self.revisions):
+                start = n + 1
+        table.focus()
+        if self.revisions:
+            table.move_cursor(row=start)
+            self._show_diff(self.revisions[start])
+
+    def _show_diff(self, rev: Revision) -> None:
+        text = self.query_one("#revision-diff-text", Static)
+        if rev.current:
+            text.update(Text("this is the current revision"))
+            return
+        diff = template_diff(self.current_template, rev.template, f"revision {self.current} (current)",
+                             f"revision {rev.revision}")
+        text.update(detail_text(diff) if diff else Text("same pod template as the current revision"))
+
+    def _rev(self, key: str | None) -> Revision | None:
+        return next((r for r in self.revisions if str(r.revision) == key), None)
+
+    @on(DataTable.RowHighlighted, "#revision-table")
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        rev = self._rev(event.row_key.value)
+        if rev is not None:
+            self._show_diff(rev)
+            self.query_one("#revision-error", Static).update("")
+
+    @on(DataTable.RowSelected, "#revision-table")
+    def _selected(self, event: DataTable.RowSelected) -> None:
+        rev = self._rev(event.row_key.value)
+        if rev is None:
+            return
+        if rev.current:
+            self.query_one("#revision-error", Static).update(
+                Text(f"revision {rev.revision} is the current one: pick an earlier revision"))
+            return
+        self.dismiss(rev.revision)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class CanaryDialog(ModalScreen[int | None]):
+    """The new colour's share: 1-4 for 10/25/50/100 %, or a typed percentage."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")] + [
+        Binding(str(n + 1), f"step({pct})", f"{pct}%") for n, pct in enumerate(STEPS)]
+    DEFAULT_CSS = DIALOG_CSS.format(name="CanaryDialog")
+
+    def __init__(self, namespace: str, name: str, replicas: int, total: int, other: str = "") -> None:
+        super().__init__()
+        self.target = f"{namespace}/{name}"
+        self.name_ = name
+        self.replicas = replicas
+        self.total = total
+        self.other = other
+
+    def compose(self) -> ComposeResult:
+        with Vertical() as box:
+            box.border_title = sanitize(f"Canary: share of {self.target}")
+            share = f"{round(100 * self.replicas / self.total)}%" if self.total else "0%"
+            yield Static(Text(sanitize(f"{self.name_} has {self.replicas} of {self.total} replicas ({share})"
+                                       + (f"; {self.other} has the rest" if self.other else "")
+                                       + ". The total stays the same.")))
+            with Horizontal(classes="dialog-buttons"):
+                for n, pct in enumerate(STEPS):
+                    yield Button(f"{pct}% ({n + 1})", id=f"canary-{pct}")
+            yield Input(placeholder="or type a share 0..100 and press enter", id="canary-input")
+            yield Static("", classes="dialog-error", id="canary-error")
+
+    def on_mount(self) -> None:
+        self.query_one("#canary-25", Button).focus()
+
+    def action_step(self, pct: int) -> None:
+        self.dismiss(pct)
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        if event.button.id and event.button.id.startswith("canary-"):
+            self.dismiss(int(event.button.id.split("-", 1)[1]))
+
+    @on(Input.Submitted, "#canary-input")
+    def _submitted(self, event: Input.Submitted) -> None:
+        try:
+            pct = parse_percent(event.value)
+        except ValueError as exc:
+            self.query_one("#canary-error", Static).update(Text(sanitize(str(exc))))
+            return
+        self.dismiss(pct)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class QuestionDialog(ModalScreen[bool]):
+    """A yes/no question (y / n, esc = no)."""
+
+    BINDINGS = [Binding("escape,n", "answer(False)", "No"), Binding("y", "answer(True)", "Yes")]
+    DEFAULT_CSS = DIALOG_CSS.format(name="QuestionDialog")
+
+    def __init__(self, title: str, lines: list[str], yes: str = "Yes", no: str = "No") -> None:
+        super().__init__()
+        self.title_text = title
+        self.lines = lines
+        self.yes, self.no = yes, no
+
+    def compose(self) -> ComposeResult:
+        with Vertical() as box:
+            box.border_title = sanitize(self.title_text)
+            table = Table.grid()
+            for line in self.lines:
+                table.add_row(Text(sanitize(line)))
+            yield Static(table)
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(f"{self.yes} (y)", variant="primary", id="question-yes")
+                yield Button(f"{self.no} (n)", id="question-no")
+
+    def on_mount(self) -> None:
+        self.query_one("#question-no", Button).focus()
+
+    def action_answer(self, value: bool) -> None:
+        self.dismiss(value)
+
+    @on(Button.Pressed, "#question-yes")
+    def _yes(self) -> None:
+        self.dismiss(True)
+
+    @on(Button.Pressed, "#question-no")
+    def _no(self) -> None:
+        self.dismiss(False)

@@ -1,0 +1,194 @@
+"""The plan path against the demo cluster, without the UI: preconditions in every patch flavour (409, nothing
+clobbered), the re-read-and-ask-again loop, RBAC refusal before any write, undo (and its refusal when the
+object moved on), burst/un-burst, and a rollout that stalls with its reason."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+
+import pytest
+
+from k8stui.actions import bluegreen, burst, rollout, scale, undo
+from k8stui.actions.audit import AuditLog
+from k8stui.actions.plan import ConflictError, Plan, PlanError, Session, Write, run_plan
+from k8stui.actions.scale import deployment_ref
+from k8stui.cluster.connection import load_target
+
+from .scenario import all_ready, create_namespace, delete_namespace, get_json, wait_for
+
+
+@pytest.fixture
+def ns(demo):
+    name = create_namespace(demo, "act", web=True, pair=True, pair_replicas=(1, 1))
+    yield name
+    delete_namespace(demo, name)
+
+
+@pytest.fixture
+async def session(demo, tmp_path):
+    s = Session(load_target(demo.kubeconfig, "demo", None), AuditLog(tmp_path / "audit.jsonl"))
+    yield s
+    await s.close()
+
+
+async def yes(plan: Plan, notice: str) -> bool:
+    return True
+
+
+async def kubectl(demo, *args: str, **kwargs):
+    return await asyncio.to_thread(demo.kubectl, *args, **kwargs)
+
+
+PLANS = {
+    "scale (merge patch)": lambda s, ns: scale.plan_scale(s, ns, "web", 2),
+    "restart (strategic merge patch)": lambda s, ns: rollout.plan_restart(s, ns, "web"),
+    "switch (merge patch of a Service)": lambda s, ns: bluegreen.plan_switch(s, ns, "api", "green"),
+}
+
+
+@pytest.mark.parametrize("which", list(PLANS))
+async def test_every_write_carries_a_precondition(demo, ns, session, which):
+    await asyncio.to_thread(wait_for, lambda: all_ready(demo, ns, "api-blue", "api-green"), 60, "pair ready")
+    plan = await PLANS[which](session, ns)
+    ref = plan.writes[0].ref
+    kind = "service" if ref.kind.kind == "Service" else "deployment"
+    await kubectl(demo, "annotate", kind, ref.name, "-n", ns, "someone=else")
+    before = get_json(demo, kind, ref.name, "-n", ns)
+    with pytest.raises(ConflictError) as err:
+        await session.apply(plan)
+    assert err.value.failure is not None and err.value.failure.status == 409
+    after = get_json(demo, kind, ref.name, "-n", ns)
+    assert after["metadata"]["resourceVersion"] == before["metadata"]["resourceVersion"]
+    assert after["spec"] == before["spec"]
+
+
+async def test_rollback_json_patch_carries_a_precondition(demo, ns, session):
+    await kubectl(demo, "set", "image", "deployment/web", "web=ghcr.io/demo/legacy-report:0.9.2", "-n", ns)
+    await asyncio.to_thread(wait_for, lambda: len(get_json(demo, "rs", "-n", ns, "-l", "app=web")["items"]) == 2,
+                            20, "two ReplicaSets")
+    plan = await rollout.plan_rollback(session, ns, "web", 1)
+    assert plan.writes[0].patch_type == "json"
+    await kubectl(demo, "annotate", "deployment", "web", "-n", ns, "someone=else")
+    with pytest.raises(ConflictError):
+        await session.apply(plan)
+    image = get_json(demo, "deployment", "web", "-n", ns)["spec"]["template"]["spec"]["containers"][0]["image"]
+    assert image.endswith(":0.9.2")
+    with pytest.raises(PlanError, match="unable to find revision 7"):
+        await rollout.plan_rollback(session, ns, "web", 7)
+
+
+async def test_a_conflict_rereads_and_asks_again_with_the_new_state(demo, ns, session):
+    asked: list[tuple[str, str]] = []
+
+    async def confirm(plan: Plan, notice: str) -> bool:
+        asked.append((plan.before, notice))
+        if len(asked) == 1:
+            await kubectl(demo, "scale", "deployment/web", "-n", ns, "--replicas=4")
+        return True
+
+    outcome = await run_plan(session, lambda: scale.plan_scale(session, ns, "web", 3), confirm)
+    assert outcome.applied and outcome.conflicts == 1
+    assert asked[0] == ("replicas 1", "")
+    assert asked[1][0] == "replicas 4" and "changed by someone else" in asked[1][1]
+    assert get_json(demo, "deployment", "web", "-n", ns)["spec"]["replicas"] == 3
+    assert [r.outcome for r in session.audit.read()] == ["conflict", "applied"]
+
+
+async def test_rbac_refusal_comes_before_any_write_and_is_audited(demo, ns, tmp_path):
+    seq = demo.request_seq()
+    dev = Session(load_target(demo.kubeconfig, "demo-dev", None), AuditLog(tmp_path / "dev.jsonl"))
+    try:
+        obj = get_json(demo, "deployment", "web", "-n", ns)
+
+        async def build() -> Plan:  # a plan as it would be built from a view of the object
+            return dev.new_plan("scale", deployment_ref(ns, "web"), "replicas 1", "replicas 2",
+                                [scale.scale_write(deployment_ref(ns, "web"), obj, 2)])
+
+        outcome = await run_plan(dev, build, yes)
+    finally:
+        await dev.close()
+    assert outcome.status == "denied"
+    assert outcome.message == f"RBAC: user 'dev@team-a' may not patch deployments.apps in namespace {ns}"
+    assert [r["method"] for r in demo.requests_since(seq) if r["mutating"]] == []
+    assert [(r.outcome, r.user) for r in AuditLog(tmp_path / "dev.jsonl").read()] == [("denied", "dev@team-a")]
+
+
+async def test_undo_a_selector_switch_and_refuse_an_undo_after_someone_else_changed_it(demo, ns, session):
+    await asyncio.to_thread(wait_for, lambda: all_ready(demo, ns, "api-blue", "api-green"), 60, "pair ready")
+    flipped = await run_plan(session, lambda: bluegreen.plan_switch(session, ns, "api", "green"), yes)
+    assert flipped.applied
+    assert get_json(demo, "service", "api", "-n", ns)["spec"]["selector"]["version"] == "green"
+    undone = await run_plan(session, lambda: undo.plan_undo_last(session), yes)
+    assert undone.applied and undone.plan.undoes == flipped.record.id
+    assert get_json(demo, "service", "api", "-n", ns)["spec"]["selector"] == {"app": "api", "version": "blue"}
+    with pytest.raises(PlanError, match="nothing to undo"):
+        await undo.plan_undo_last(session)
+
+    scaled = await run_plan(session, lambda: scale.plan_scale(session, ns, "web", 2), yes)
+    assert scaled.applied
+    await kubectl(demo, "scale", "deployment/web", "-n", ns, "--replicas=3")
+    outcome = await run_plan(session, lambda: undo.plan_undo_last(session), yes)
+    assert outcome.status == "refused" and "was changed since, so undo is refused" in outcome.message
+    assert get_json(demo, "deployment", "web", "-n", ns)["spec"]["replicas"] == 3
+
+
+async def test_burst_and_undo_of_the_burst(demo, session):
+    ns = create_namespace(demo, "act", big=True)
+    try:
+        with pytest.raises(PlanError, match="select big to burst it"):
+            await burst.plan_burst(session, ns, "big-burst")
+        await asyncio.to_thread(wait_for, lambda: len(get_json(demo, "pods", "-n", ns)["items"]) == 2, 20, "pods")
+        await asyncio.sleep(0.5)
+        outcome = await run_plan(session, lambda: burst.plan_burst(session, ns, "big"), yes)
+        assert outcome.applied, outcome.message
+        assert [w.verb for w in outcome.plan.writes] == ["create"]
+        state = await rollout.watch_rollout(session, deployment_ref(ns, "big-burst"), timeout=60)
+        assert state.done, state
+        nodes = {p["spec"]["nodeName"] for p in get_json(demo, "pods", "-n", ns, "-l", "k8stui.io/burst")["items"]}
+        assert nodes == {"virtual-node-aci"}
+        # A second burst adds to the companion instead of creating another one.
+        more = await burst.plan_burst(session, ns, "big", 1)
+        assert more.writes[0].verb == "patch" and more.after.startswith("big-burst: 3 replicas")
+        outcome = await run_plan(session, lambda: undo.plan_undo_last(session), yes)
+        assert outcome.applied and [w.verb for w in outcome.plan.writes] == ["patch", "delete"]
+        assert (await asyncio.to_thread(demo.kubectl, "get", "deploy", "big-burst", "-n", ns,
+                                        check=False)).returncode != 0
+        with pytest.raises(PlanError, match="no burst companion"):
+            await burst.plan_unburst(session, ns, "big")
+    finally:
+        delete_namespace(demo, ns)
+
+
+async def test_a_stalled_rollout_reports_the_deadline_and_the_pods_reason(demo, ns, session):
+    await kubectl(demo, "patch", "deployment", "web", "-n", ns, "-p", json.dumps({"spec": {
+        "progressDeadlineSeconds": 3,
+        "template": {"spec": {"containers": [{
+            "name": "web", "image": "ghcr.io/demo/legacy-report:v2-broken",
+            "readinessProbe": {"httpGet": {"path": "/healthz", "port": 8080}, "initialDelaySeconds": 30}}]}}}}))
+    seen: list[str] = []
+    state = await rollout.watch_rollout(session, deployment_ref(ns, "web"), lambda s: seen.append(s.message),
+                                        timeout=60)
+    assert state.stalled and not state.done
+    assert state.reason.startswith("ProgressDeadlineExceeded"), state
+    # ... and what the new pod is doing (by then: not ready yet, restarting, or CrashLoopBackOff).
+    assert re.search(r"\(1 pod (CrashLoopBackOff|restarting \(last exit: Error\)|running but not ready)\)$",
+                     state.reason), state
+    assert seen and seen[-1] == 'deployment "web" exceeded its progress deadline'
+
+
+async def test_nothing_to_do_is_a_refusal_not_a_write(demo, ns, session):
+    seq = demo.request_seq()
+    with pytest.raises(PlanError, match="already has 1 replicas"):
+        await scale.plan_scale(session, ns, "web", 1)
+    with pytest.raises(PlanError, match="already selects version=blue"):
+        await bluegreen.plan_switch(session, ns, "api", "blue")
+    with pytest.raises(PlanError, match="not found"):
+        await scale.plan_scale(session, ns, "nope", 1)
+    assert [r for r in demo.requests_since(seq) if r["mutating"]] == []
+
+
+async def test_write_describes_itself():
+    w = Write("patch", deployment_ref("ns", "web"), {}, "merge", "7", "spec.replicas 1 → 2")
+    assert w.describe() == "patch deployment ns/web (merge patch): spec.replicas 1 → 2"
