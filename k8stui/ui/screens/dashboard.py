@@ -26,6 +26,7 @@ from ..widgets.resource_table import ResourceTable
 from ..widgets.sparklines import MetricsSparklines
 from .base import ClusterScreen
 from .details import deployment_details, pod_details
+from .logs import LogsPanel
 
 # The dashboard's panes are narrow: the columns an on-call eye needs first (the full views have them all).
 WORKLOAD_KEYS = ("name", "ready", "uptodate", "available", "version", "revision", "age")
@@ -64,6 +65,7 @@ class DashboardScreen(ClusterScreen):
         Binding("enter", "drill", "Drill down"),
         Binding("tab", "app.focus_next", "Next pane", show=False),
         Binding("shift+tab", "app.focus_previous", "Previous pane", show=False),
+        Binding("L", "toggle_logs", "Logs pane", show=False),
     ]
     DEFAULT_CSS = """
     DashboardScreen #left { width: 45%; }
@@ -72,6 +74,9 @@ class DashboardScreen(ClusterScreen):
                                       border-title-color: $foreground 80%; }
     DashboardScreen #pods-pane { height: 3fr; }
     DashboardScreen #events-pane { height: 2fr; }
+    DashboardScreen #logs-pane { height: 2fr; display: none; }
+    DashboardScreen.-logs #logs-pane { display: block; }
+    DashboardScreen.-logs #events-pane { display: none; }
     """
 
     def __init__(self) -> None:
@@ -87,6 +92,7 @@ class DashboardScreen(ClusterScreen):
         self._all_ns = all_ns
         self.selected_deployment: str = ""
         self.selected_pod: str = ""
+        self.details_uid: str = ""
         self.pod_projector: PodProjector | None = None
 
     def reopen(self) -> DashboardScreen:
@@ -107,6 +113,7 @@ class DashboardScreen(ClusterScreen):
                 yield Pane("Pods", self.pods, id="pods-pane")
                 yield MetricsSparklines(id="metrics-pane")
                 yield Pane("Events", self.events, id="events-pane")
+                yield LogsPanel(id="logs-pane")
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -124,7 +131,22 @@ class DashboardScreen(ClusterScreen):
         self.events_feed = self.add_feed(TableFeed(
             self.events, events, lambda raw: kinds_project(kinds.EVENTS, raw), predicate=lambda _obj: False,
             on_health=self.query_one("#events-pane", Pane).show_health))
+        self.at_unmount(deployments.subscribe(self._details_follow_changes))
+        self.at_unmount(pods.subscribe(self._details_follow_changes))
         self.workloads.focus()
+
+    def _details_follow_changes(self, batch: Any) -> None:
+        """Keep the details pane true while its object changes (replicas becoming ready, restarts ...)."""
+        shown = self.details_uid
+        if shown and (shown in batch.modified or shown in batch.added):
+            if shown == self.selected_deployment:
+                raw = self.workloads_feed.informer.get(shown)
+                if raw is not None:
+                    self.details.update(deployment_details(kinds_project(kinds.DEPLOYMENTS, raw), raw))
+            else:
+                raw = self.pods_feed.informer.get(shown)
+                if raw is not None:
+                    self.details.update(pod_details(self.pod_projector.project(raw), raw))
 
     # -- selection ---------------------------------------------------------------------------------
     @on(ResourceTable.CurrentChanged)
@@ -150,6 +172,7 @@ class DashboardScreen(ClusterScreen):
             self.events_feed.set_predicate(_owned_by_deployment(row.name))
             self.query_one("#pods-pane", Pane).set_title(f"Pods of {row.name}")
             self.query_one("#events-pane", Pane).set_title(f"Events of {row.name}")
+        self.details_uid = row.uid
         self.details.update(deployment_details(row, raw))
 
     @on(ResourceTable.CurrentChanged, "#pods")
@@ -159,7 +182,14 @@ class DashboardScreen(ClusterScreen):
         row = self.pods.current_row()
         if isinstance(row, PodRow):
             raw = self.pods_feed.informer.get(row.uid) or {}
+            self.details_uid = row.uid
             self.details.update(pod_details(row, raw))
+
+    def action_toggle_logs(self) -> None:
+        """``L``: the bottom pane shows the logs of the selection (following it) instead of its events."""
+        shown = not self.has_class("-logs")
+        self.set_class(shown, "-logs")
+        self.query_one(LogsPanel).follow_selection(self if shown else None)
 
     @on(DataTable.RowSelected, "#workloads")
     def _workload_selected(self, event: DataTable.RowSelected) -> None:

@@ -179,7 +179,7 @@ class ResourceTable(DataTable, Generic[RowT]):
         cursor_key = self.current_key()
         self.clear()
         for column in self.columns.values():
-            column.content_width = 0  # widths follow what is shown now, not what was shown before
+            column.content_width = column.label.cell_len  # widths follow what is shown now
         self._cells.clear()
         rendered = []
         for key, row in self.rows_by_key.items():
