@@ -40,7 +40,9 @@ def parse_memory(text: str | int | float | None) -> int:
 
 
 def format_cpu(millicores: int) -> str:
-    """``1500`` -> ``"1500m"``; whole cores below 10 stay in m for precision, like kubectl top."""
+    """``1500`` -> ``"1500m"`` like kubectl top; from 100 cores up (virtual nodes), whole cores: ``"10000"``."""
+    if millicores >= 100_000:
+        return f"{millicores / 1000:.0f}"
     return f"{millicores}m"
 
 

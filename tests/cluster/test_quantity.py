@@ -43,3 +43,11 @@ def test_parse_time():
     assert parse_time("1970-01-01T00:01:00Z") == 60.0
     assert parse_time("2024-01-01T00:00:00.123456Z") == pytest.approx(1704067200.123456)
     assert parse_time("") is None and parse_time("yesterday") is None
+
+
+def test_format_cpu_uses_cores_for_virtual_node_sizes() -> None:
+    from k8stui.cluster.quantity import format_cpu
+
+    assert format_cpu(250) == "250m"
+    assert format_cpu(3860) == "3860m"
+    assert format_cpu(10_000_000) == "10000"
