@@ -24,8 +24,12 @@ from actions.scenario import (
     ready,
 )
 from rich.console import Console
+from textual.app import App
 
 from k8stui.actions.audit import AuditLog
+from k8stui.actions.client import ObjectRef
+from k8stui.actions.plan import Plan, Write
+from k8stui.cluster import kinds
 from k8stui.config import Settings
 from k8stui.ui.operations import OPERATIONS, journal, run_operation
 from k8stui.ui.screens.audit import AuditScreen
@@ -405,6 +409,9 @@ async def test_canary_25_percent_keeps_the_total(demo):
         async with app.run_test(size=SIZE) as pilot:
             await pilot.press("colon", *"audit", "enter")
             await wait_until(pilot, lambda: isinstance(app.screen, AuditScreen), 3, "the audit view")
+            newest = app.screen.records[0]
+            assert (newest.namespace, newest.verb, newest.outcome) == (ns, "canary", "applied")
+            assert app.screen.query_one("#audit-table").row_count >= 1
             await pilot.press("z")
             confirm = await confirm_and_wait(pilot, app)
             assert confirm.plan.verb == "undo"
@@ -461,3 +468,32 @@ def _wait(predicate, timeout: float) -> None:
             return
         time.sleep(0.3)
     raise AssertionError(f"timed out after {timeout}s")
+
+
+# -- pictures -------------------------------------------------------------------------------------------------
+class _ConfirmApp(App):
+    """Only the confirmation of a fixed plan (no cluster): the picture cannot change between runs."""
+
+    def __init__(self, plan: Plan, notice: str = "", dangerous: bool = False) -> None:
+        super().__init__()
+        self.plan, self.notice, self.dangerous = plan, notice, dangerous
+
+    def on_mount(self) -> None:
+        self.push_screen(ConfirmScreen(self.plan, self.notice, self.dangerous))
+
+
+def _fixed_plan() -> Plan:
+    ref = ObjectRef(kinds.DEPLOYMENTS, "shop", "api-blue")
+    write = Write("patch", ref, [], "json", "4242", "spec.template ← ReplicaSet api-blue-c6db869d (revision 1)")
+    return Plan("rollback", "Deployment", "shop", "api-blue", "prod-westeurope", "sre@example.com",
+                "revision 2 (ghcr.io/demo/api:1.4.2)", "revision 1 (ghcr.io/demo/api:1.4.1)", [write], "4242",
+                warnings=["HorizontalPodAutoscaler api manages this Deployment"],
+                details=["change-cause of revision 1: kubectl apply --filename=deploy/api-blue.yaml",
+                         "--- revision 2 (current)", "+++ revision 1", "@@ -4,3 +4,3 @@", " spec:",
+                         "   containers:", "-  - image: ghcr.io/demo/api:1.4.2", "+  - image: ghcr.io/demo/api:1.4.1"])
+
+
+def test_confirmation_picture(snap_compare):
+    app = _ConfirmApp(_fixed_plan(), notice="deployment shop/api-blue was changed by someone else after the plan "
+                                            "was made; the plan was rebuilt from the new state.", dangerous=True)
+    assert snap_compare(app, terminal_size=(130, 36))

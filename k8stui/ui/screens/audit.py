@@ -52,7 +52,7 @@ class AuditScreen(ClusterScreen):
     def on_mount(self) -> None:
         super().on_mount()
         table = self.query_one("#audit-table", DataTable)
-        table.add_columns("TIME", "CONTEXT", "USER", "NAMESPACE", "OBJECT", "VERB", "CHANGE", "DRY-RUN", "OUTCOME")
+        table.add_columns("TIME", "CONTEXT", "USER", "NAMESPACE", "OBJECT", "VERB", "OUTCOME", "DRY-RUN", "CHANGE")
         self.load()
         self.set_interval(1.0, self._poll)
         table.focus()
@@ -71,10 +71,11 @@ class AuditScreen(ClusterScreen):
             table.add_row(
                 rec.time.replace("T", " ").rstrip("Z"), sanitize(rec.context), sanitize(rec.user),
                 sanitize(rec.namespace), sanitize(rec.target), sanitize(rec.verb),
-                Text(sanitize(f"{rec.before} → {rec.after}")),
-                Text(sanitize(dry[:40]), style="red" if dry.startswith("failed") else ""),
                 Text(rec.outcome + (" (undone)" if self._undone(rec) else ""),
                      style=_OUTCOME_STYLE.get(rec.outcome, "")),
+                Text(sanitize(dry if len(dry) <= 24 else dry[:23] + "…"),
+                     style="red" if dry.startswith("failed") else ""),
+                Text(sanitize(f"{rec.before} → {rec.after}")),
                 key=f"{n}:{rec.id}")
         box = self.query_one("#audit-box")
         box.border_subtitle = f"{len(self.records)} entries · z undo last · esc back"
@@ -90,6 +91,8 @@ class AuditScreen(ClusterScreen):
             return
         rec = self.records[index]
         out = Text()
+        if rec.dry_run.startswith("failed"):
+            out.append(f"dry-run {sanitize(rec.dry_run)}\n", style="red")
         for w in rec.writes:
             out.append(sanitize(w) + "\n")
         if rec.message:
