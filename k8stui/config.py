@@ -32,12 +32,13 @@ class Settings:
     log_buffer_lines: int = 10_000
     aliases: dict[str, str] = field(default_factory=dict)  # ":po" -> "pods" style extra aliases
     promql: dict[str, str] = field(default_factory=dict)  # template overrides (metrics)
+    prometheus: dict[str, Any] = field(default_factory=dict)  # credentials/TLS/AlertManager (metrics/source.py)
 
 
 _TYPES: dict[str, tuple[type, ...]] = {
     "theme": (str,), "read_only": (bool,), "refresh_hz": (int, float), "prometheus_url": (str,),
     "dangerous_contexts": (list,), "scale_max": (int,), "log_buffer_lines": (int,), "aliases": (dict,),
-    "promql": (dict,),
+    "promql": (dict,), "prometheus": (dict,),
 }
 
 

@@ -24,6 +24,23 @@ SEVERITY_ORDER = {"critical": 0, "error": 1, "warning": 2, "info": 3, "none": 4}
 
 
 @dataclass(frozen=True)
+class Related:
+    """What an alert points at: ``kind`` (pods/deployments/nodes/namespaces), where, and by which label."""
+
+    kind: str
+    namespace: str
+    name: str
+    label: str  # pod / deployment / app / node / namespace
+
+    @property
+    def title(self) -> str:
+        what = {"pods": "pod", "deployments": "deployment", "nodes": "node", "namespaces": "namespace"}[self.kind]
+        if self.label == "app":
+            what = "app"
+        return f"{what} {self.namespace + '/' if self.namespace and self.kind != 'namespaces' else ''}{self.name}"
+
+
+@dataclass(frozen=True)
 class Alert:
     """One alert instance (one label set)."""
 
@@ -52,18 +69,18 @@ class Alert:
     def identity(self) -> frozenset[tuple[str, str]]:
         return frozenset(self.labels)
 
-    def related(self) -> tuple[str, str, str] | None:
-        """``(kind, namespace, name)`` of the object this alert is about: a pod, a deployment, an app (matched
-        against deployment names), or the namespace (name ""); None when no namespace is known."""
+    def related(self) -> Related | None:
+        """The object this alert is about: its pod, deployment, app (deployments with that ``app`` label), node,
+        or just its namespace; None when the labels name none of these."""
         labels = self.label_map
         ns = self.namespace
         if not ns:
-            node = labels.get("node")
-            return ("nodes", "", node) if node else None
+            node = labels.get("node") or labels.get("instance_node")
+            return Related("nodes", "", node, "node") if node else None
         for label, kind in (("pod", "pods"), ("deployment", "deployments"), ("app", "deployments")):
             if labels.get(label):
-                return kind, ns, labels[label]
-        return "namespaces", ns, ""
+                return Related(kind, ns, labels[label], label)
+        return Related("namespaces", ns, ns, "namespace")
 
     def sort_key(self) -> tuple[Any, ...]:
         return (STATE_ORDER.get(self.state, 9), SEVERITY_ORDER.get(self.severity, 5), self.name, self.labels)

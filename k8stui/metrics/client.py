@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import requests
+import urllib3
 from prometheus_api_client import PrometheusApiClientException, PrometheusConnect
 from urllib3.util.retry import Retry
 
@@ -103,6 +104,8 @@ class PromClient:
         self.endpoint = endpoint
         session = requests.Session()
         session.verify = endpoint.verify
+        if endpoint.verify is False:  # the user chose `insecure`: no warning per request on the terminal
+            urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
         if endpoint.client_cert:
             session.cert = endpoint.client_cert
         self._prom = PrometheusConnect(url=endpoint.url, headers={}, retry=Retry(total=0, redirect=3),

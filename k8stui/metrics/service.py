@@ -114,15 +114,18 @@ class MetricsFeed:
 
     def fetch(self) -> MetricsSnapshot | None:
         target, range_name, width = self.target, self.range_name, self.width
-        if target is None:
-            return None
         service = self.service
         if service.endpoint is not None:
             with self._lock:
                 if self._client is None:
                     self._client = service.prom_client()
                 client = self._client
+            if target is None:  # nothing selected yet: still say whether Prometheus answers
+                client.check()
+                return None
             return query_metrics(client, service.templates, target, range_name, width, only=self.only)
+        if target is None:
+            return None
         if service.history is not None:
             return service.history.fetch(target, range_name, width)
         raise PrometheusUnavailable(service.config_error or "no metrics source")

@@ -9,10 +9,12 @@ It pauses while its screen is not the visible one. ``show_snapshot`` renders giv
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from rich.markup import escape
 from rich.text import Text
 from textual.message import Message
 from textual.widget import Widget
@@ -33,21 +35,32 @@ VALUES_WIDTH = 32
 DASHBOARD_METRICS = ("cpu", "memory", "requests", "restarts")
 SHORT_TITLES = {"cpu": "CPU", "memory": "Memory", "requests": "req/s", "errors": "5xx %", "restarts": "Restarts"}
 NAMED_COLOURS = {"blue": "#4f8ff7", "green": "#3fb950", "canary": "#d29922", "stable": "#8b949e"}
+ZOOMED = ("cpu", "memory")  # usage hovers: scale min..max; rates and counts scale from 0
+SAMPLE_TOLERANCE = 12.0  # seconds a metrics.k8s.io sample (taken every 5 s) may stand for
 THEME_COLOURS = ("primary", "accent", "warning", "secondary", "success", "error")
 
 
-def sparkline_text(series: Series, start: float, end: float, width: int, floor_zero: bool = True) -> str:
-    """``series`` drawn with block characters on a time axis of ``width`` columns from ``start`` to ``end``
-    (columns without samples stay blank, so gaps and short histories look like what they are)."""
+def sparkline_text(series: Series, start: float, end: float, width: int, floor_zero: bool = True,
+                   tolerance: float | None = None) -> str:
+    """``series`` drawn with block characters on a time axis of ``width`` columns from ``start`` to ``end``.
+
+    Each column shows the newest sample at or before its time if that sample is at most ``tolerance`` seconds
+    old (default: 1.5 columns); otherwise the column stays blank, so gaps and short histories show as such.
+    ``floor_zero`` scales from 0 (rates, counts), otherwise from the series' minimum (usage that hovers).
+    """
     if width <= 0:
         return ""
-    cells: list[float | None] = [None] * width
     span = max(end - start, 1e-9)
-    for ts, value in series.points:
-        if ts < start - span / width or ts > end + span / width:
-            continue
-        col = min(width - 1, max(0, round((ts - start) / span * (width - 1))))
-        cells[col] = value
+    column = span / max(width - 1, 1)
+    tolerance = 1.5 * column if tolerance is None else max(tolerance, column / 2)
+    points = sorted(series.points)
+    cells: list[float | None] = []
+    i = -1
+    for c in range(width):
+        at = start + c * column
+        while i + 1 < len(points) and points[i + 1][0] <= at + column / 2:
+            i += 1
+        cells.append(points[i][1] if i >= 0 and at - points[i][0] <= tolerance else None)
     present = [v for v in cells if v is not None]
     if not present:
         return " " * width
@@ -90,11 +103,12 @@ def source_line(service: MetricsService | None, result: PollResult[Any] | None, 
     if service is not None and service.config_error and service.endpoint is None and service.history is None:
         return f"metrics unavailable: {service.config_error}", "bold red"
     if result is not None and result.state is PollState.UNREACHABLE:
-        retry = f" — retrying in {result.retry_in:.0f}s" if result.retry_in >= 1 else ""
+        retry = f" — retrying in {math.ceil(result.retry_in)}s" if result.retry_in > 0 else ""
         if service is not None and service.endpoint is None:
             return f"metrics.k8s.io unavailable: {result.error}{retry}", "bold red"
-        detail = result.error.removeprefix("Prometheus unreachable at ")
-        return f"Prometheus unreachable: {detail}{retry}", "bold red"
+        text = result.error if result.error.lower().startswith(("prometheus", "no prometheus")) else (
+            f"Prometheus unreachable: {result.error}")
+        return f"{text}{retry}", "bold red"
     if snapshot is None:
         if service is not None and service.endpoint is not None:
             return f"from Prometheus ({service.endpoint.display}) — loading…", "yellow"
@@ -166,11 +180,11 @@ class MetricsSparklines(Widget, can_focus=False):
         from ...metrics.service import service_for
 
         self.service = service_for(self.app)
-        self._set_header_source(None)
-        if clock.frozen():
+        if clock.frozen():  # a replay (snapshot tests): no live series, header left as the app set it
             self.paused_reason = "metrics paused: the clock is frozen (replay)"
             self._status = (self.paused_reason, "dim")
             return
+        self._set_header_source(None)
         self.feed = self.service.feed(None, self.range_name, self.spark_width(), only=self.metrics)
         self.poller = Poller(self.feed.fetch, lambda r: self.post_message(MetricsUpdated(r)), name="k8stui-sparklines")
         self.poller.start()
@@ -206,7 +220,7 @@ class MetricsSparklines(Widget, can_focus=False):
         if target is None or (self.target is not None and target.key == self.target.key):
             return
         self.target = target
-        self.border_title = f"Metrics of {sanitize(target.title)}"
+        self.border_title = escape(f"Metrics of {sanitize(target.title)}")
         if self.snapshot is not None and self.snapshot.target.key != target.key:
             self.snapshot = None
         if self.feed is not None and self.poller is not None:
@@ -219,7 +233,7 @@ class MetricsSparklines(Widget, can_focus=False):
         self.snapshot = snapshot
         if snapshot is not None:
             self.target = snapshot.target
-            self.border_title = f"Metrics of {sanitize(snapshot.target.title)}"
+            self.border_title = escape(f"Metrics of {sanitize(snapshot.target.title)}")
         self._status = status or source_line(self.service, self.result, snapshot)
         self.refresh()
 
@@ -282,7 +296,8 @@ class MetricsSparklines(Widget, can_focus=False):
                     continue
                 colour = series_colour(series.name, index, theme_vars) if series.name else ""
                 index += 1 if series.name else 0
-                out.append(sparkline_text(series, snapshot.start, now, width), style=colour)
+                out.append(sparkline_text(series, snapshot.start, now, width, floor_zero=metric.key not in ZOOMED,
+                                          tolerance=max(1.5 * snapshot.step, SAMPLE_TOLERANCE)), style=colour)
                 out.append("  ")
                 out.append(values_text(series, metric.unit)[:VALUES_WIDTH])
         return out

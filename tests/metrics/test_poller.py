@@ -1,0 +1,108 @@
+"""The background poller: interval refresh, back-off while the source is down, recovery, retargeting."""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+
+import pytest
+
+from k8stui.metrics.errors import PrometheusUnavailable
+from k8stui.metrics.poller import Poller, PollResult, PollState, backoff_delay
+
+
+def _collect(poller_factory):
+    results: queue.Queue[PollResult] = queue.Queue()
+    poller = poller_factory(results.put)
+    poller.start()
+    return poller, results
+
+
+def _next(results: queue.Queue, timeout: float = 5.0) -> PollResult:
+    return results.get(timeout=timeout)
+
+
+def test_backoff_grows_and_is_capped():
+    delays = [backoff_delay(n, base=1.0, cap=8.0) for n in range(1, 7)]
+    assert 0.8 <= delays[0] <= 1.0 and 1.6 <= delays[1] <= 2.0 and 3.2 <= delays[2] <= 4.0
+    assert all(6.4 <= d <= 8.0 for d in delays[3:])
+
+
+def test_down_then_up_reports_unreachable_with_backoff_then_ok():
+    state = {"down": True, "calls": 0}
+
+    def fetch() -> str:
+        state["calls"] += 1
+        if state["down"]:
+            raise PrometheusUnavailable("Prometheus unreachable at http://x: connection refused")
+        return "data"
+
+    poller, results = _collect(lambda deliver: Poller(fetch, deliver, interval=0.2, backoff_base=0.05,
+                                                      backoff_max=0.2))
+    try:
+        first, second, third = _next(results), _next(results), _next(results)
+        assert [r.state for r in (first, second, third)] == [PollState.UNREACHABLE] * 3
+        assert (first.failures, second.failures, third.failures) == (1, 2, 3)
+        assert first.error == "Prometheus unreachable at http://x: connection refused"
+        assert third.retry_in > first.retry_in
+        state["down"] = False
+        deadline = time.monotonic() + 5
+        while (result := _next(results)).state is not PollState.OK:
+            assert time.monotonic() < deadline
+        assert result.value == "data" and result.failures == 0 and result.retry_in == 0.2
+    finally:
+        poller.stop()
+    assert not poller.running
+
+
+def test_unexpected_exceptions_become_one_line_not_a_crash():
+    def fetch() -> str:
+        raise KeyError("boom\nsecond line")
+
+    poller, results = _collect(lambda deliver: Poller(fetch, deliver, backoff_base=0.05))
+    try:
+        result = _next(results)
+        assert result.state is PollState.UNREACHABLE and result.error.startswith("internal error: KeyError")
+        assert "\n" not in result.error
+    finally:
+        poller.stop()
+
+
+def test_set_fetch_drops_the_result_in_flight_and_poke_refreshes_now():
+    release = threading.Event()
+
+    def slow_old() -> str:
+        release.wait(5)
+        return "old"
+
+    poller, results = _collect(lambda deliver: Poller(slow_old, deliver, interval=60))
+    try:
+        time.sleep(0.1)
+        poller.set_fetch(lambda: "new")
+        release.set()
+        assert _next(results).value == "new"
+        with pytest.raises(queue.Empty):
+            results.get(timeout=0.3)  # the interval is 60 s: nothing more unless poked
+        poller.poke()
+        assert _next(results).value == "new"
+    finally:
+        poller.stop()
+
+
+def test_pause_stops_fetching_until_resumed():
+    calls = []
+    poller, results = _collect(lambda deliver: Poller(lambda: calls.append(1) or len(calls), deliver, interval=0.05))
+    try:
+        _next(results)
+        poller.pause()
+        time.sleep(0.2)
+        while not results.empty():
+            results.get_nowait()
+        count = len(calls)
+        time.sleep(0.3)
+        assert len(calls) <= count + 1
+        poller.resume()
+        assert _next(results).state is PollState.OK
+    finally:
+        poller.stop()
