@@ -54,6 +54,7 @@ def objects(ns: str, *, web: bool = False, pair: bool = False, shared: bool = Fa
         out.append(_service(ns, "api-all", {"app": "api"}))
     if big:
         out.append(_deployment(ns, "big", {"app": "big"}, WEB_IMAGE, 2, "big", cpu="5"))
+        out.append(_service(ns, "big", {"app": "big"}))
     return out
 
 

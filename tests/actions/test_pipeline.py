@@ -192,3 +192,22 @@ async def test_nothing_to_do_is_a_refusal_not_a_write(demo, ns, session):
 async def test_write_describes_itself():
     w = Write("patch", deployment_ref("ns", "web"), {}, "merge", "7", "spec.replicas 1 → 2")
     assert w.describe() == "patch deployment ns/web (merge patch): spec.replicas 1 → 2"
+
+
+async def test_what_b_and_shift_b_mean_for_each_selection(demo, ns, session):
+    await asyncio.to_thread(wait_for, lambda: all_ready(demo, ns, "api-blue", "api-green"), 60, "pair ready")
+
+    def meta(name):
+        return {"metadata": {"name": name, "namespace": ns}}
+
+    for kind_key, name in (("deployments.apps", "api-green"), ("deployments.apps", "api-blue"), ("services", "api")):
+        switch = await bluegreen.resolve_switch(session, kind_key, meta(name))
+        assert (switch.service, switch.live, switch.target) == ("api", "blue", "green"), (kind_key, name)
+    preview = await bluegreen.resolve_switch(session, "services", meta("api-preview"))
+    assert (preview.service, preview.live, preview.target) == ("api-preview", "green", "blue")
+    with pytest.raises(PlanError, match="not part of a blue/green pair"):
+        await bluegreen.resolve_switch(session, "deployments.apps", meta("web"))
+    # After a switch, B goes back to the colour before it.
+    assert (await run_plan(session, lambda: bluegreen.plan_switch(session, ns, "api", "green"), yes)).applied
+    revert = await bluegreen.resolve_revert(session, "services", meta("api"))
+    assert (revert.live, revert.target) == ("green", "blue")

@@ -230,6 +230,31 @@ async def test_rollback_to_revision_one_after_kubectl_set_image(demo, web_ns):
     assert "pod-template-hash" not in d["spec"]["template"]["metadata"]["labels"]
 
 
+async def test_a_stalled_rollout_is_reported_with_its_reason_and_rollback_recovers(demo, web_ns):
+    demo.kubectl("patch", "deployment", "web", "-n", web_ns, "-p", json.dumps({"spec": {
+        "progressDeadlineSeconds": 3, "template": {"spec": {"containers": [{
+            "name": "web", "image": "ghcr.io/demo/legacy-report:v2-broken",
+            "readinessProbe": {"httpGet": {"path": "/healthz", "port": 8080}, "initialDelaySeconds": 30}}]}}}}))
+    app = make_app(demo, namespace=web_ns)
+    async with app.run_test(size=SIZE) as pilot:
+        await select(pilot, app, "web")
+        await pilot.press("r")
+        await confirm_and_wait(pilot, app)
+        await pilot.press("y")
+        stalled = await until_message(pilot, app, r"web: rollout stalled", 30)
+        assert "ProgressDeadlineExceeded" in stalled
+        assert [r.severity for r in journal(app) if r.message == stalled] == ["error"]
+        await pilot.press("u")
+        await wait_until(pilot, lambda: isinstance(app.screen, RevisionPicker), 5, "the revision picker")
+        assert [r.revision for r in app.screen.revisions] == [3, 2, 1]
+        await pilot.press("down", "enter")  # from revision 2 (highlighted first) down to 1
+        confirm = await confirm_and_wait(pilot, app)
+        assert confirm.plan.after == f"revision 1 ({WEB_IMAGE})"
+        await pilot.press("y")
+        await until_message(pilot, app, r'web: deployment "web" successfully rolled out', 60)
+    assert ready(demo, web_ns, "web") == (1, 1)
+
+
 # -- safety ---------------------------------------------------------------------------------------------------
 async def test_read_only_sends_nothing_and_says_why(demo, web_ns):
     app = make_app(demo, namespace=web_ns, read_only=True)
@@ -445,7 +470,10 @@ async def test_burst_to_the_virtual_node_and_back(demo):
             assert len(pods) == 2
             assert all(p["spec"]["nodeName"] == "virtual-node-aci" and p["status"]["phase"] == "Running"
                        for p in pods)
-            assert all(p["metadata"]["labels"]["app"] == "big" for p in pods)  # the same Service selects them
+            # The same Service selects them: its endpoints are the burst pods (the originals are still Pending).
+            ips = {p["status"]["podIP"] for p in pods}
+            await wait_until(pilot, lambda: {a["ip"] for s in get_json(demo, "endpoints", "big", "-n", ns).get(
+                "subsets") or [] for a in s.get("addresses") or []} == ips, 10, "the Service's endpoints")
             await wait_until(pilot, lambda: row(app, "workloads", "big-burst") is not None, 5, "big-burst listed")
             await select(pilot, app, "big")
             await pilot.press("X")
