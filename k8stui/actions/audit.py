@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import time
 import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -143,14 +142,6 @@ def mtime(path: Path) -> float:
         return path.stat().st_mtime
     except OSError:
         return 0.0
-
-
-def age_seconds(rec: AuditRecord) -> float | None:
-    try:
-        then = datetime.strptime(rec.time, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC).timestamp()
-    except ValueError:
-        return None
-    return max(0.0, time.time() - then)
 
 
 __all__ = ["APPLIED", "CONFLICT", "DENIED", "DRY_RUN_FAILED", "FAILED", "AuditLog", "AuditRecord", "utc_now"]

@@ -187,14 +187,6 @@ def original_name(name: str) -> str:
     return name[: -len(BURST_SUFFIX)] if name.endswith(BURST_SUFFIX) else name
 
 
-async def pending_count(session: Session, namespace: str, name: str) -> int:
-    """How many pods of the Deployment wait for capacity (the default burst size)."""
-    obj = await session.read(deployment_ref(namespace, name))
-    pods = [p for p in await _pods_of(session, obj)
-            if (p.get("metadata", {}).get("labels") or {}).get(BURST_LABEL) != "true"]
-    return len(unschedulable(pods))
-
-
 async def plan_burst(session: Session, namespace: str, name: str, replicas: int | None = None) -> Plan:
     """Create ``NAME-burst`` (or add to it) with ``replicas`` more pods on the virtual node (default: as many
     as are Pending for lack of capacity)."""
@@ -281,5 +273,5 @@ async def plan_unburst(session: Session, namespace: str, name: str) -> Plan:
 
 
 __all__ = ["BURST_LABEL", "BURST_SUFFIX", "VirtualNodes", "burst_deployment", "burst_template",
-           "capacity_lines", "original_name", "pending_count", "placement_lines", "plan_burst", "plan_unburst",
+           "capacity_lines", "original_name", "placement_lines", "plan_burst", "plan_unburst",
            "unschedulable", "virtual_placement"]
