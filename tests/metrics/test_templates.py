@@ -87,3 +87,14 @@ def test_bad_overrides_are_one_line_errors(overrides, message):
     with pytest.raises(TemplateError) as err:
         Templates(overrides)
     assert message in str(err.value) and "\n" not in str(err.value)
+
+
+def test_a_bad_promql_table_is_reported_and_the_defaults_are_used():
+    from k8stui.metrics.service import MetricsService
+
+    service = MetricsService.build(connection=None, prometheus_url="http://127.0.0.1:9090",  # type: ignore[arg-type]
+                                   settings=config.Settings(promql={"deployment.cpu": "rate(x{$nope}[1m])"}))
+    assert service.config_error == ("[promql] deployment.cpu uses unknown placeholder $nope (known: $namespace, "
+                                    "$name, $app, $pod_regex, $node, $window)")
+    assert service.endpoint is not None and service.templates.template("deployment", "cpu") == \
+        DEFAULT_TEMPLATES["deployment.cpu"]

@@ -122,6 +122,8 @@ def source_line(service: MetricsService | None, result: PollResult[Any] | None, 
         text = f"from metrics.k8s.io, sampled by k8stui (no Prometheus configured) · {snapshot.range_name}"
     if snapshot.note:
         text += f" · {snapshot.note}"
+    if service is not None and service.config_error:  # e.g. a bad [promql] entry: defaults are used meanwhile
+        return f"{text} · {service.config_error}", "yellow"
     return text, "dim"
 
 
