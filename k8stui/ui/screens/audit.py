@@ -50,7 +50,6 @@ class AuditScreen(ClusterScreen):
             yield Static("", id="audit-detail")
 
     def on_mount(self) -> None:
-        super().on_mount()
         table = self.query_one("#audit-table", DataTable)
         table.add_columns("TIME", "CONTEXT", "USER", "NAMESPACE", "OBJECT", "VERB", "OUTCOME", "DRY-RUN", "CHANGE")
         self.load()

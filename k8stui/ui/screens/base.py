@@ -93,6 +93,7 @@ class ClusterScreen(Screen):
         return feed
 
     def on_mount(self) -> None:
+        # Textual calls on_mount/on_unmount of every class in the MRO: subclasses must not call super().
         self.refresh_header()
         self.set_interval(0.5, self.refresh_header)
         self.set_interval(AGE_REFRESH_SECONDS, self._refresh_ages)

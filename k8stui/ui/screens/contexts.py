@@ -44,7 +44,6 @@ class ContextsScreen(ClusterScreen):
         yield Pane("Contexts", self.table, id="contexts-pane")
 
     def on_mount(self) -> None:
-        super().on_mount()
         names, _ = self.k8s_app.context_names()
         active = self.k8s_app.connection.target.context
         self.table.replace_all(ContextRow(n, n, n == active) for n in names)

@@ -116,7 +116,6 @@ class DashboardScreen(ClusterScreen):
                 yield LogsPanel(id="logs-pane")
 
     def on_mount(self) -> None:
-        super().on_mount()
         ns = self.k8s_app.scope_namespace
         deployments = self.hold(kinds.DEPLOYMENTS, ns)
         pods = self.hold(kinds.PODS, ns)

@@ -106,18 +106,13 @@ class NodesScreen(ClusterScreen):
         yield Pane("Nodes", self.table, id="nodes-pane")
 
     def on_mount(self) -> None:
-        super().on_mount()
         self.nodes = self.hold(kinds.NODES, None)
         self.pods = self.hold(kinds.PODS, None)
         self.feed = self.add_feed(TableFeed(self.table, self.nodes, self._project,
                                             on_health=self.query_one("#nodes-pane", Pane).show_health))
-        self._unsubscribe_pods = self.pods.subscribe(self._pods_changed)
+        self.at_unmount(self.pods.subscribe(self._pods_changed))
         self._recompute_usage()
         self.table.focus()
-
-    def on_unmount(self) -> None:
-        self._unsubscribe_pods()
-        super().on_unmount()
 
     def _project(self, raw: dict[str, Any]) -> NodeView:
         row = node_row(raw)

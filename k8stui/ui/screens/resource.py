@@ -62,7 +62,6 @@ class ResourceScreen(ClusterScreen):
         yield Pane(f"{self.title_text} ({scope})", self.table, id="resources-pane")
 
     def on_mount(self) -> None:
-        super().on_mount()
         assert self.table is not None
         namespace = None if self.all_namespaces else self.k8s_app.namespace
         informer = self.hold(self.kind, namespace if self.kind.namespaced else None)
@@ -131,15 +130,10 @@ class ContainersScreen(ClusterScreen):
         yield Pane(f"Containers of pod {self.namespace}/{self.pod_name}", self.table, id="containers-pane")
 
     def on_mount(self) -> None:
-        super().on_mount()
         self.informer = self.hold(kinds.PODS, self.namespace)
-        self._unsubscribe = self.informer.subscribe(self._on_change)
+        self.at_unmount(self.informer.subscribe(self._on_change))
         self._refill()
         self.table.focus()
-
-    def on_unmount(self) -> None:
-        self._unsubscribe()
-        super().on_unmount()
 
     def _on_change(self, batch: ChangeBatch) -> None:
         if self.pod_uid in batch.added or self.pod_uid in batch.modified or self.pod_uid in batch.deleted:
