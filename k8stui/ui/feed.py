@@ -67,6 +67,15 @@ class TableFeed:
         self.table.stage((uid, self.project(obj) if self._accepts(obj) else None)
                          for uid, obj in self.informer.items())
 
+    def reproject_in_view(self) -> None:
+        """Re-render the rows on screen only: big tables keep their ages fresh without a full pass."""
+        changes = []
+        for uid in self.table.keys_in_view():
+            obj = self.informer.get(uid)
+            if obj is not None and self._accepts(obj):
+                changes.append((uid, self.project(obj)))
+        self.table.stage(changes)
+
     def _accepts(self, obj: dict[str, Any]) -> bool:
         return self.predicate is None or self.predicate(obj)
 

@@ -59,7 +59,6 @@ class ClusterScreen(Screen):
         self.command_bar = CommandBar()
         self.feeds: list[TableFeed] = []
         self._held: list[tuple[InformerHub, Informer]] = []
-        self._age_ticks = 0
         self._cleanups: list[Callable[[], None]] = []
 
     @property
@@ -122,10 +121,10 @@ class ClusterScreen(Screen):
         self._held.clear()
 
     def _refresh_ages(self) -> None:
-        self._age_ticks += 1
         for feed in self.feeds:
-            big = len(feed.table.rows_by_key) > BIG_TABLE_ROWS
-            if not big or self._age_ticks % 6 == 0:
+            if len(feed.table.rows_by_key) > BIG_TABLE_ROWS:
+                feed.reproject_in_view()
+            else:
                 feed.reproject_all()
 
     def refresh_header(self) -> None:

@@ -139,6 +139,7 @@ class ResourceTable(DataTable, Generic[RowT]):
             return
         pending, self._pending = self._pending, {}
         structural = False
+        sort_key = self._sort_key_fn() if self.sort_column else None
         for key, row in pending.items():
             if row is None:
                 self.rows_by_key.pop(key, None)
@@ -146,6 +147,7 @@ class ResourceTable(DataTable, Generic[RowT]):
                     del self._cells[key]
                     self._remove(key)
                 continue
+            previous = self.rows_by_key.get(key)
             self.rows_by_key[key] = row
             cells = self._render_cells(row)
             old = self._cells.get(key)
@@ -168,8 +170,8 @@ class ResourceTable(DataTable, Generic[RowT]):
                         except (CellDoesNotExist, RowDoesNotExist):
                             pass
                 self._cells[key] = cells
-                if self.sort_column:
-                    structural = True
+                if sort_key is not None and (previous is None or sort_key(previous) != sort_key(row)):
+                    structural = True  # re-sort only when a sort value moved
         if structural and self.sort_column:
             self._apply_sort()
         self._after_paint()
@@ -307,6 +309,17 @@ class ResourceTable(DataTable, Generic[RowT]):
         except RowDoesNotExist:
             return
         self.move_cursor(row=index, animate=False)
+
+    def keys_in_view(self) -> list[str]:
+        """Keys of the rows inside the viewport (and a screen's worth around it)."""
+        height = max(1, self.size.height)
+        first = max(0, int(self.scroll_y) - height)
+        out = []
+        for index in range(first, min(self.row_count, first + 3 * height)):
+            row_key = self._row_key_at(index)
+            if row_key is not None:
+                out.append(row_key)
+        return out
 
     def visible_rows(self) -> list[RowT]:
         """The rows as displayed, in display order (tests and exports read this)."""
