@@ -402,6 +402,9 @@ class Informer:
         fresh: dict[str, dict[str, Any]] = {}
         token = ""
         rv = ""
+        # The very first LIST fills the empty cache page by page, so panes show rows while later pages are
+        # still on their way (10k pods: the table builds during the list instead of after it).
+        progressive = self.lists == 0 and not self._objects
         while True:
             params = self._params(limit=PAGE_SIZE)
             if token:
@@ -423,6 +426,10 @@ class Informer:
                     del m["managedFields"]
                 uid = m.get("uid") or f"{m.get('namespace', '')}/{m.get('name', '')}"
                 fresh[uid] = obj
+                if progressive:
+                    self._put(obj)
+            if progressive:
+                self._schedule_flush()
             token = meta.get("continue") or ""
             if not token:
                 break
