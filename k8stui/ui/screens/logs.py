@@ -1,0 +1,534 @@
+"""Logs of the selection: ``l`` on a pod, a container or a workload opens them full screen.
+
+``open_logs(screen)`` turns a ClusterScreen's selection into a ``LogTarget`` (a pod — with a container picker
+when it has several —, a container row, or every pod of a Deployment / ReplicaSet / Service selector) and
+pushes a ``LogsScreen``. ``LogsPanel`` (the same ``LogView`` widget plus its session, status line and filter
+input) is what both the full-screen view and the dashboard's logs pane show.
+
+The UI only wires things: the streams live in ``k8stui.logs`` (the session) and talk HTTP there; the panel
+holds the pods informer the session needs and lets the widget poll the buffer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Footer, Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from ...cluster import kinds
+from ...cluster.store import Informer, InformerHub
+from ...logs.buffer import DEFAULT_CAPACITY, LogBuffer
+from ...logs.filter import FilterError, LineFilter
+from ...logs.merge import LogSession, SessionSummary
+from ...logs.options import LogOptions, LogTarget, pod_containers, range_for_key
+from ...logs.save import default_path, format_line, write_lines
+from ...text import sanitize
+from ..widgets.log_view import LogView, LogViewStats
+from ..widgets.status_header import HeaderState, StatusHeader
+
+if TYPE_CHECKING:
+    from ..app import K8sTuiApp
+
+WORKLOAD_KINDS = {"deployments.apps": "Deployment", "replicasets.apps": "ReplicaSet",
+                  "statefulsets.apps": "StatefulSet", "daemonsets.apps": "DaemonSet", "jobs.batch": "Job"}
+ALL_CONTAINERS = "*"
+SELECTION_POLL_SECONDS = 0.3
+
+
+# -- from a selection to a target -------------------------------------------------------------------------
+def target_for(kind_key: str, obj: dict[str, Any], container: str | None = None) -> LogTarget | str:
+    """The log target for a selected object, or a one-line reason why it has no logs."""
+    meta = obj.get("metadata") or {}
+    namespace, name = meta.get("namespace", ""), meta.get("name", "")
+    if kind_key == "pods":
+        containers = (container,) if container and container != ALL_CONTAINERS else ()
+        return LogTarget(namespace, "Pod", name, pod_uid=meta.get("uid", ""), containers=containers)
+    if kind_key in WORKLOAD_KINDS:
+        selector = (obj.get("spec") or {}).get("selector")
+        if not selector:
+            return f"{WORKLOAD_KINDS[kind_key].lower()} {name} has no selector"
+        return LogTarget(namespace, WORKLOAD_KINDS[kind_key], name, selector=selector)
+    if kind_key == "services":
+        selector = (obj.get("spec") or {}).get("selector") or {}
+        if not selector:
+            return f"service {name} has no selector: no pods to show logs of"
+        return LogTarget(namespace, "Service", name, selector={"matchLabels": dict(selector)})
+    return "logs: select a pod, a container or a workload (deployment, replicaset, service)"
+
+
+def open_logs(screen: Any) -> None:
+    """``l`` on any ClusterScreen: logs of the focused row (pod, container, Deployment/ReplicaSet/Service)."""
+    from .resource import ContainersScreen
+
+    selection = screen.selection()
+    if selection is None:
+        screen.notify("nothing selected", severity="warning")
+        return
+    kind_key, obj = selection
+    if isinstance(screen, ContainersScreen):
+        row = screen.table.current_row()
+        name = getattr(row, "name", "")
+        _push(screen, target_for("pods", obj, name or None), obj)
+        return
+    if kind_key == "pods":
+        containers = pod_containers(obj)
+        if len(containers) > 1:
+            def chosen(container: str | None) -> None:
+                if container:
+                    _push(screen, target_for("pods", obj, container), obj)
+
+            screen.app.push_screen(ContainerPicker(obj), chosen)
+            return
+    _push(screen, target_for(kind_key, obj), obj if kind_key == "pods" else None)
+
+
+def _push(screen: Any, target: LogTarget | str, pod: dict[str, Any] | None) -> None:
+    if isinstance(target, str):
+        screen.notify(target, severity="warning")
+        return
+    screen.app.push_screen(LogsScreen(target, pod=pod))
+
+
+class ContainerPicker(ModalScreen[str | None]):
+    """Which container of a pod (or all of them)."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    DEFAULT_CSS = """
+    ContainerPicker { align: center middle; }
+    ContainerPicker > OptionList { width: 60; height: auto; max-height: 20; border: round $primary; }
+    """
+
+    def __init__(self, pod: dict[str, Any]) -> None:
+        super().__init__()
+        self.pod = pod
+
+    def compose(self) -> ComposeResult:
+        meta = self.pod.get("metadata") or {}
+        options = [Option(Text("all containers", style="bold"), id=ALL_CONTAINERS)]
+        for name, init in pod_containers(self.pod):
+            options.append(Option(Text(sanitize(name) + (" (init)" if init else "")), id=name))
+        picker = OptionList(*options)
+        picker.border_title = f"Logs of pod {sanitize(meta.get('name', ''))}: which container?"
+        yield picker
+
+    def on_mount(self) -> None:
+        self.query_one(OptionList).focus()
+
+    @on(OptionList.OptionSelected)
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+# -- the panel --------------------------------------------------------------------------------------------
+_gc_tuned = False
+GC_THRESHOLDS = (2000, 10, 100)
+
+
+def _tune_gc() -> None:
+    """Keep garbage-collector pauses out of the key latency while thousands of lines a second arrive; once
+    per process, when the first log view opens.
+
+    Following a fast stream renders the visible rows ten times a second, and the cached rows (Strips and their
+    caches) live long enough to reach the oldest generation, so with the default thresholds a full collection
+    ran about once a second and, over the app's ~150k long-lived objects (modules, CSS, widgets), took ~100 ms
+    on our 2-core machines: the p99 key latency. Freezing what exists now takes those objects out of every
+    collection (they live as long as the app anyway), and higher thresholds make full collections rare; the
+    young objects are still collected. Measured with benchmarks/bench_logs.py."""
+    global _gc_tuned
+    if not _gc_tuned:
+        _gc_tuned = True
+        gc.collect()
+        gc.freeze()
+        gc.set_threshold(*GC_THRESHOLDS)
+
+
+class FilterInput(Input):
+    """The ``/`` line of a log panel; ``esc`` closes it."""
+
+    BINDINGS = [Binding("escape", "close", "Close", show=False)]
+
+    class Closed(Input.Changed):
+        """Escape pressed in the filter line."""
+
+    def action_close(self) -> None:
+        self.post_message(self.Closed(self, self.value))
+
+
+class LogsPanel(Vertical):
+    """A LogView with the session feeding it, a status line, a problem line and the filter input."""
+
+    BINDINGS = [
+        Binding("slash", "filter", "/filter", key_display="/"),
+        Binding("p", "previous", "Previous"),
+        Binding("w", "save", "Save"),
+        Binding("1", "range('1')", "100 lines", show=False),
+        Binding("2", "range('2')", "1000 lines", show=False),
+        Binding("3", "range('3')", "5 min", show=False),
+        Binding("4", "range('4')", "1 hour", show=False),
+        Binding("0", "range('0')", "All", show=False),
+    ]
+    DEFAULT_CSS = """
+    LogsPanel { border: round $foreground 30%; border-title-color: $foreground 80%;
+                border-subtitle-color: $foreground 60%; height: 1fr; }
+    LogsPanel:focus-within { border: round $primary; border-title-color: $primary; border-title-style: bold; }
+    LogsPanel > LogView { height: 1fr; }
+    LogsPanel > .logs-problem { height: auto; padding: 0 1; display: none; }
+    LogsPanel.-problem > .logs-problem { display: block; }
+    LogsPanel > .logs-status { height: 1; padding: 0 1; background: $panel; }
+    LogsPanel > FilterInput { display: none; height: 3; }
+    LogsPanel.-filtering > FilterInput { display: block; }
+    """
+
+    def __init__(self, target: LogTarget | None = None, *, pod: dict[str, Any] | None = None,
+                 options: LogOptions | None = None, capacity: int | None = None, id: str | None = None,
+                 classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.target = target
+        self.pod = pod
+        self.options = options or LogOptions()
+        self._capacity = capacity
+        self.buffer = LogBuffer(capacity or DEFAULT_CAPACITY)  # replaced in compose by the configured size
+        self.session: LogSession | None = None
+        self.view = LogView(self.buffer, tags=self._tag, show_tags=self._show_tags, before_sync=self._flush)
+        self.last_saved: tuple[Any, int] | None = None
+        self.problem_line = Static("", classes="logs-problem")
+        self.status_line = Static("", classes="logs-status")
+        self.filter_input = FilterInput(placeholder="regex filter (smart case; !pattern inverts)  enter: apply  "
+                                                    "esc: close")
+        self._informer: Informer | None = None
+        self._hub: InformerHub | None = None
+        self._summary = SessionSummary()
+        self._stats = LogViewStats()
+        self._session_version = -1
+        self.problem_text = ""
+        self.status_text = ""
+        self._selection_screen: Any | None = None
+        self._selection_timer: Any | None = None
+        self._selected: tuple[str, str] | None = None
+        self._retarget_lock = asyncio.Lock()
+
+    @property
+    def k8s_app(self) -> K8sTuiApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        if self._capacity is None:
+            wanted = getattr(getattr(self.app, "settings", None), "log_buffer_lines", DEFAULT_CAPACITY)
+            capacity = max(100, int(wanted or DEFAULT_CAPACITY))
+            if capacity != self.buffer.capacity:
+                self.buffer = LogBuffer(capacity)
+                self.view = LogView(self.buffer, tags=self._tag, show_tags=self._show_tags,
+                                    before_sync=self._flush)
+        yield self.problem_line
+        yield self.view
+        yield self.filter_input
+        yield self.status_line
+
+    def on_mount(self) -> None:
+        _tune_gc()
+        self.set_interval(0.2, self._refresh_status)
+        if self.target is not None:
+            self._open(self.target, self.pod)
+        else:
+            self._show_problem("select a pod or a workload to see its logs", "")
+
+    async def on_unmount(self) -> None:
+        await self._close()
+
+    # -- session -----------------------------------------------------------------------------------
+    def _open(self, target: LogTarget, pod: dict[str, Any] | None) -> None:
+        app = self.k8s_app
+        self.target, self.pod = target, pod
+        self._hub = app.hub
+        self._informer = app.hub.acquire(kinds.PODS, target.namespace)
+        self.session = LogSession(app.connection.async_client, target, self.buffer, self.options,
+                                  pods=self._informer, pod=pod)
+        self.session.start()
+        self._session_version = -1
+        self._update_title()
+        self._refresh_status()
+
+    async def _close(self) -> None:
+        session, self.session = self.session, None
+        if session is not None:
+            await session.stop()
+        if self._informer is not None and self._hub is not None:
+            try:
+                self._hub.release(self._informer)
+            except RuntimeError:
+                pass  # the hub was closed (context switch)
+        self._informer = self._hub = None
+
+    async def retarget(self, target: LogTarget | None, pod: dict[str, Any] | None = None) -> None:
+        """Show the logs of something else (the dashboard pane follows the selection)."""
+        async with self._retarget_lock:
+            await self._retarget(target, pod)
+
+    async def _retarget(self, target: LogTarget | None, pod: dict[str, Any] | None) -> None:
+        if target == self.target and self.session is not None:
+            return
+        await self._close()
+        self.buffer.clear()
+        self.view.set_following(True)
+        if target is None:
+            self.target = None
+            self._show_problem("select a pod or a workload to see its logs", "")
+            return
+        self._show_problem("", "")
+        self._open(target, pod)
+
+    # -- following a dashboard's selection ---------------------------------------------------------
+    def follow_selection(self, screen: Any | None) -> None:
+        """Show the logs of ``screen``'s selection (the dashboard's bottom pane) and keep following it as the
+        selection moves; ``None`` stops (the pane is hidden: nothing streams for nobody)."""
+        self._selection_screen = screen
+        if self._selection_timer is None:
+            self._selection_timer = self.set_interval(SELECTION_POLL_SECONDS, self._check_selection)
+        if screen is None:
+            self._selected = None
+            self.run_worker(self.retarget(None))
+        else:
+            self.run_worker(self._check_selection())
+
+    async def _check_selection(self) -> None:
+        from ..widgets.resource_table import ResourceTable
+
+        screen = self._selection_screen
+        if screen is None or not isinstance(screen.focused, ResourceTable):
+            return  # focus is in the log pane (or nowhere): keep what is shown
+        selection = screen.selection()
+        if selection is None:
+            return
+        kind_key, obj = selection
+        key = (kind_key, (obj.get("metadata") or {}).get("uid", ""))
+        if key == self._selected:
+            return
+        target = target_for(kind_key, obj)
+        if isinstance(target, str):
+            return
+        self._selected = key
+        await self.retarget(target, obj if kind_key == "pods" else None)
+
+    def _flush(self) -> None:
+        if self.session is not None:
+            self.session.flush()
+
+    def _tag(self, source: int) -> tuple[str, str] | None:
+        src = self.session.source(source) if self.session is not None else None
+        return (src.tag, src.colour) if src is not None else None
+
+    def _show_tags(self) -> bool:
+        return self.session.show_tags if self.session is not None else False
+
+    # -- status ------------------------------------------------------------------------------------
+    def _update_title(self) -> None:
+        if self.target is None:
+            self.border_title = "Logs"
+            return
+        self.border_title = sanitize(f"Logs of {self.target.title}")
+        self.border_subtitle = self.options.describe()
+
+    @on(LogView.StatsChanged)
+    def _stats_changed(self, event: LogView.StatsChanged) -> None:
+        event.stop()
+        self._stats = event.stats
+        self._render_status()
+
+    def _refresh_status(self) -> None:
+        session = self.session
+        if session is None or session.version == self._session_version:
+            return
+        self._session_version = session.version
+        self._summary = session.summary()
+        self._show_problem(self._summary.problem, self._summary.severity)
+        self._render_status()
+
+    def _show_problem(self, text: str, severity: str) -> None:
+        self.problem_text = text
+        if not text:
+            self.remove_class("-problem")
+            return
+        style = {"error": "bold red", "warning": "yellow"}.get(severity, "italic")
+        self.problem_line.update(Text(sanitize(text), style=style))
+        self.add_class("-problem")
+
+    def _render_status(self) -> None:
+        stats, summary = self._stats, self._summary
+        out = Text(no_wrap=True, overflow="ellipsis")
+        if stats.following:
+            out.append("● following", style="bold green")
+        else:
+            out.append("‖ paused", style="bold yellow")
+            if stats.waiting:
+                out.append(f" · {stats.waiting:,} new line{'s' if stats.waiting != 1 else ''} waiting (space)",
+                           style="yellow")
+        out.append(f"  {stats.held:,} lines")
+        if stats.dropped:
+            out.append(f"  {stats.dropped:,} dropped", style="bold magenta")
+        if stats.filter:
+            out.append(f"  filter {stats.filter}: ", style="bold")
+            out.append(f"{stats.matches:,} matching", style="bold cyan")
+        if self.options.previous:
+            out.append("  previous run", style="bold magenta")
+        if summary.sources:
+            out.append(f"  {summary.pods} pod{'s' if summary.pods != 1 else ''}")
+            if summary.sources != summary.pods:
+                out.append(f" / {summary.sources} containers")
+            if summary.ended:
+                out.append(f" · {summary.ended} ended", style="dim")
+            if summary.waiting:
+                out.append(f" · {summary.waiting} waiting", style="yellow")
+            if summary.reconnecting:
+                out.append(f" · {summary.reconnecting} reconnecting", style="bold yellow")
+        flags = [name for name, on_ in (("timestamps", stats.timestamps), ("wrap", stats.wrap)) if on_]
+        if flags:
+            out.append("  " + " ".join(flags), style="dim")
+        self.status_text = out.plain
+        self.status_line.update(out, layout=False)  # one fixed-height row: no relayout 10x a second
+
+    # -- actions -----------------------------------------------------------------------------------
+    def action_filter(self) -> None:
+        f = self.view.line_filter
+        self.filter_input.value = ("!" if f and f.invert else "") + (f.pattern if f else "")
+        self.add_class("-filtering")
+        self.filter_input.focus()
+
+    @on(Input.Submitted, "FilterInput")
+    def _filter_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.apply_filter(event.value)
+
+    def apply_filter(self, text: str) -> bool:
+        """Set the filter from what the user typed; a bad regex is a toast and changes nothing."""
+        try:
+            line_filter = LineFilter.parse(text.strip())
+        except FilterError as exc:
+            self.notify(str(exc), severity="error")
+            return False
+        self.view.set_filter(line_filter)
+        self.remove_class("-filtering")
+        self.view.focus()
+        return True
+
+    @on(FilterInput.Closed)
+    def _filter_closed(self, event: FilterInput.Closed) -> None:
+        event.stop()
+        self.remove_class("-filtering")
+        self.view.focus()
+
+    def clear_filter(self) -> bool:
+        """Drop the filter; False if there was none."""
+        if self.view.line_filter is None:
+            return False
+        self.view.set_filter(None)
+        return True
+
+    async def action_previous(self) -> None:
+        """``p``: the previous (terminated) run of the containers, and back."""
+        await self._reopen(self.options.with_previous(not self.options.previous))
+        if self.options.previous:
+            self.notify("previous run of the container(s); p again for the current logs", timeout=3)
+
+    async def action_range(self, key: str) -> None:
+        chosen = range_for_key(key)
+        if chosen is None or chosen == self.options.range:
+            return
+        await self._reopen(self.options.with_range(chosen))
+        self.notify(f"logs: {chosen.label}", timeout=2)
+
+    async def _reopen(self, options: LogOptions) -> None:
+        self.options = options
+        self.view.set_following(True)
+        if self.session is not None:
+            await self.session.restart(options)
+            self._session_version = -1
+        self._update_title()
+        self._refresh_status()
+
+    def action_save(self) -> None:
+        """``w``: write the lines shown (the filter applies) to a file."""
+        if self.target is None:
+            return
+        session = self.session
+        rows = []
+        for line in self.view.shown_lines():
+            src = session.source(line.source) if session is not None and session.show_tags else None
+            rows.append(format_line(line, src.tag if src is not None else ""))
+        path = default_path(self.target.namespace, self.target.name)
+        self._save(path, rows)
+
+    @work(thread=True, exclusive=True, group="save-logs")
+    def _save(self, path: Any, rows: list[str]) -> None:
+        try:
+            count = write_lines(path, rows)
+        except OSError as exc:
+            self.app.call_from_thread(self.notify, f"cannot save logs: {exc.strerror or exc}", severity="error")
+            return
+        self.last_saved = (path, count)
+        self.app.call_from_thread(self.notify, f"saved {count:,} lines to {path}", timeout=5)
+
+
+# -- the full-screen view ---------------------------------------------------------------------------------
+class LogsScreen(Screen):
+    """Full-screen logs of one target."""
+
+    BINDINGS = [
+        Binding("escape", "back", "Back / clear filter"),
+        Binding("question_mark", "help", "Help", key_display="?"),
+    ]
+    view_name = "logs"
+
+    def __init__(self, target: LogTarget, *, pod: dict[str, Any] | None = None,
+                 options: LogOptions | None = None) -> None:
+        super().__init__()
+        self.target = target
+        self.header = StatusHeader()
+        self.panel = LogsPanel(target, pod=pod, options=options, id="logs-panel")
+
+    @property
+    def k8s_app(self) -> K8sTuiApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield self.header
+        yield self.panel
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.refresh_header()
+        self.set_interval(0.5, self.refresh_header)
+        self.panel.view.focus()
+
+    def refresh_header(self) -> None:
+        app = self.k8s_app
+        health = app.hub.health()
+        target = app.connection.target
+        self.header.state = HeaderState(
+            context=target.context, cluster=target.cluster, namespace=self.target.namespace,
+            api_health=health.state.value, api_detail=health.error, read_only=app.read_only,
+            metrics_source=app.metrics_source, view="logs")
+
+    def action_back(self) -> None:
+        if self.panel.clear_filter():
+            return
+        self.app.pop_screen()
+
+    def action_help(self) -> None:
+        from .help import HelpScreen
+
+        bindings = []
+        for cls in (LogView, LogsPanel, LogsScreen):
+            bindings += [b for b in cls.BINDINGS if isinstance(b, Binding)]
+        self.app.push_screen(HelpScreen("logs", bindings))

@@ -1,0 +1,607 @@
+"""LogView: a scrolling view of a ``LogBuffer`` that renders only the rows on screen.
+
+Like toolong's ``LogLines`` it is a ``ScrollView`` whose ``render_line`` builds the visible rows on demand with
+an LRU cache of rendered ``Strip``s, so 10k lines (or a 100k-line burst through the ring) cost what the screen
+shows. Unlike it, reading and buffering live elsewhere (``k8stui.logs``): this widget polls the buffer about
+ten times a second (``sync``), folds new lines through the filter index, keeps its place when old lines are
+dropped, and follows the end unless paused.
+
+Keys: ``space`` follow/pause (paused: buffering continues and the status says how many new lines wait),
+``up/down/pgup/pgdn`` move the cursor line, ``g``/``G`` (``home``/``end``) top/bottom, ``t`` timestamps,
+``W`` wrap, ``y`` copy the cursor line, ``i`` invert the filter. Session-level keys (``/`` filter, ``p``
+previous, ``0-4`` range, ``w`` save) belong to the panel around it.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from rich.cells import cell_len
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual import events
+from textual.binding import Binding
+from textual.cache import LRUCache
+from textual.geometry import Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+from textual.widget import Widget
+
+from ...logs.buffer import LogBuffer
+from ...logs.filter import FilteredIndex, LineFilter
+from ...logs.line import LogLine
+from ...logs.sanitize import styled
+
+TagLookup = Callable[[int], "tuple[str, str] | None"]  # source index -> (tag, colour)
+POLL_SECONDS = 0.1
+TS_WIDTH = 24  # "2026-11-24T11:01:55.240Z"
+CACHE_LINES = 400  # rendered lines kept: a few screens (each holds Strips, Segments and their caches)
+
+
+@dataclass(frozen=True)
+class LogViewStats:
+    """What the status line shows about the view."""
+
+    held: int = 0  # lines in the buffer
+    shown: int = 0  # rows passing the filter
+    matches: int = 0  # of them, real log lines (not the view's notes)
+    dropped: int = 0  # lines the ring buffer let go
+    following: bool = True
+    waiting: int = 0  # new rows that arrived while paused
+    filter: str = ""  # "/err/" or "!/err/"
+    wrap: bool = False
+    timestamps: bool = False
+
+
+class _WrapRows:
+    """Virtual rows of the shown lines when wrapping: cumulative row counts, dropped at the front cheaply."""
+
+    def __init__(self) -> None:
+        self.cum: list[int] = []  # cum[i]: virtual rows of lines 0..i, offset by ``base``
+        self.base = 0
+
+    def clear(self) -> None:
+        self.cum, self.base = [], 0
+
+    @property
+    def total(self) -> int:
+        return (self.cum[-1] - self.base) if self.cum else 0
+
+    def append(self, height: int) -> None:
+        self.cum.append((self.cum[-1] if self.cum else self.base) + height)
+
+    def drop_front(self, count: int) -> int:
+        """Forget the first ``count`` lines; returns how many virtual rows went with them."""
+        if count <= 0 or not self.cum:
+            return 0
+        count = min(count, len(self.cum))
+        new_base = self.cum[count - 1]
+        gone = new_base - self.base
+        self.base = new_base
+        del self.cum[:count]
+        return gone
+
+    def locate(self, y: int) -> tuple[int, int] | None:
+        """(line row, row within the line) of virtual row ``y``."""
+        if y < 0 or y >= self.total:
+            return None
+        absolute = y + self.base
+        row = bisect.bisect_right(self.cum, absolute)
+        start = self.cum[row - 1] if row else self.base
+        return row, absolute - start
+
+    def first_row_of(self, row: int) -> int:
+        return (self.cum[row - 1] if row else self.base) - self.base
+
+
+class LogView(ScrollView, can_focus=True):
+    """The lines of a log buffer, filtered, tagged, optionally wrapped and timestamped."""
+
+    BINDINGS = [
+        Binding("space", "toggle_follow", "Follow/pause"),
+        Binding("up,k", "cursor_up", "Up", show=False),
+        Binding("down,j", "cursor_down", "Down", show=False),
+        Binding("pageup", "page_up", "Page up", show=False),
+        Binding("pagedown", "page_down", "Page down", show=False),
+        Binding("home,g", "top", "Top", show=False),
+        Binding("end,G", "bottom", "Bottom"),
+        Binding("left", "scroll_left", "Left", show=False),
+        Binding("right", "scroll_right", "Right", show=False),
+        Binding("t", "toggle_timestamps", "Timestamps"),
+        Binding("W", "toggle_wrap", "Wrap"),
+        Binding("y", "copy_line", "Copy line"),
+        Binding("i", "invert_filter", "Invert filter", show=False),
+    ]
+    COMPONENT_CLASSES = {"log-view--match", "log-view--cursor", "log-view--note", "log-view--timestamp"}
+    DEFAULT_CSS = """
+    LogView { background: $surface; scrollbar-gutter: stable; }
+    LogView > .log-view--match { background: $warning 70%; color: $background; text-style: bold; }
+    LogView > .log-view--cursor { background: $primary 35%; }
+    LogView > .log-view--note { color: $foreground 60%; text-style: italic; }
+    LogView > .log-view--timestamp { color: $foreground 55%; }
+    """
+
+    @dataclass
+    class StatsChanged(Message):
+        """The figures of the status line changed (only the latest matters)."""
+
+        view: LogView
+        stats: LogViewStats
+
+        def can_replace(self, message: Message) -> bool:
+            return isinstance(message, LogView.StatsChanged) and message.view is self.view
+
+    def __init__(self, buffer: LogBuffer, *, tags: TagLookup | None = None,
+                 show_tags: Callable[[], bool] | None = None, before_sync: Callable[[], None] | None = None,
+                 poll: bool = True, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.buffer = buffer
+        self.index = FilteredIndex(buffer)
+        self.tags = tags
+        self._show_tags = show_tags
+        self.before_sync = before_sync
+        self.poll = poll
+        self.following = True
+        self.show_timestamps = False
+        self.wrap = False
+        self.cursor: int | None = None  # buffer number of the cursor line (None while following)
+        self.waiting = 0
+        self._wrap_rows = _WrapRows()
+        self._wrap_width = 0
+        self._cache: LRUCache[tuple[int, int, int], list[Strip]] = LRUCache(CACHE_LINES)
+        self._render_key = 0  # bumped when the look of every line changes
+        self._tag_width = 0
+        self._max_width = 0
+        self._styles: dict[str, Style] = {}
+        self._last_stats: LogViewStats | None = None
+
+    # -- lifecycle ---------------------------------------------------------------------------------
+    def on_mount(self) -> None:
+        if self.poll:
+            self.set_interval(POLL_SECONDS, self.sync)
+        self.sync()
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._styles = {}
+        self._invalidate()
+
+    def _style(self, name: str) -> Style:
+        style = self._styles.get(name)
+        if style is None:
+            style = self._styles[name] = self.get_component_rich_style(name, partial=False)
+        return style
+
+    def _invalidate(self) -> None:
+        self._render_key += 1
+        self._cache.clear()
+        self.refresh()
+
+    # -- reading the buffer ------------------------------------------------------------------------
+    @property
+    def show_tags(self) -> bool:
+        return self._show_tags() if self._show_tags is not None else self.tags is not None
+
+    @property
+    def line_filter(self) -> LineFilter | None:
+        return self.index.filter
+
+    def sync(self) -> None:
+        """Take in what changed in the buffer (called ~10 times a second)."""
+        if self.before_sync is not None:
+            self.before_sync()
+        cleared = self.index.generation != self.buffer.generation
+        removed, added = self.index.sync()
+        if cleared:
+            self._rebuild_rows()
+            self._cache.clear()
+            self.cursor = None
+            self.waiting = 0
+        elif removed or added:
+            self._update_tag_width(added)
+            gone_rows = removed
+            if self.wrap:
+                gone_rows = self._wrap_rows.drop_front(removed)
+                self._append_wrap_rows()
+            if not self.following:
+                self.waiting += added
+                if gone_rows:
+                    self.scroll_to(y=max(0, self.scroll_y - gone_rows), animate=False, immediate=True, force=True)
+            if self.cursor is not None and self.cursor < self.buffer.first:
+                self.cursor = self.index.number(0) if len(self.index) else None
+        if cleared or removed or added:
+            self._update_virtual_size()
+            if self.following:
+                self._scroll_to_end()
+            self.refresh()
+        self._post_stats()
+
+    def _update_tag_width(self, added: int) -> None:
+        if not self.show_tags or self.tags is None:
+            return
+        width = self._tag_width
+        start = max(0, len(self.index) - added)
+        seen: set[int] = set()
+        for row in range(start, len(self.index)):
+            line = self.buffer.get(self.index.number(row))
+            if line is None or line.source in seen or line.source < 0:
+                continue
+            seen.add(line.source)
+            found = self.tags(line.source)
+            if found is not None:
+                width = max(width, len(found[0]))
+        if width != self._tag_width:
+            self._tag_width = min(width, 40)
+            self._invalidate()
+            if self.wrap:
+                self._rebuild_rows()
+
+    def _prefix_width(self) -> int:
+        width = self._tag_width + 1 if self.show_tags and self._tag_width else 0
+        if self.show_timestamps:
+            width += TS_WIDTH + 1
+        return width
+
+    def _body_width(self) -> int:
+        return max(8, self.scrollable_content_region.width - self._prefix_width())
+
+    @staticmethod
+    def _line_height(line: LogLine | None, avail: int) -> int:
+        if line is None:
+            return 1
+        width = len(line.plain) if line.plain.isascii() else cell_len(line.plain)
+        return max(1, -(-width // avail))
+
+    def _rebuild_rows(self) -> None:
+        self._wrap_rows.clear()
+        if self.wrap:
+            self._wrap_width = self._body_width()
+            self._append_wrap_rows()
+
+    def _append_wrap_rows(self) -> None:
+        avail = self._wrap_width or self._body_width()
+        rows = self._wrap_rows
+        for row in range(len(rows.cum), len(self.index)):
+            rows.append(self._line_height(self.buffer.get(self.index.number(row)), avail))
+
+    def _total_rows(self) -> int:
+        return self._wrap_rows.total if self.wrap else len(self.index)
+
+    def _update_virtual_size(self) -> None:
+        if not self.wrap:
+            widest = self._prefix_width() + self._widest_recent()
+            self._max_width = max(self._max_width, widest)
+        width = self.scrollable_content_region.width if self.wrap else self._max_width
+        size = Size(width, self._total_rows())
+        if size == self.virtual_size:
+            return
+        # Assigning ``virtual_size`` re-lays out the whole screen (~30 ms here), ten times a second while lines
+        # arrive. Only the scroll range changed: set it quietly and update the scrollbars; a scrollbar that
+        # has to appear or vanish still triggers the layout it needs (``show_*_scrollbar`` are layout reactives).
+        self.set_reactive(Widget.virtual_size, size)
+        self._scroll_update(size)
+        self.refresh()
+
+    def _widest_recent(self) -> int:
+        """Widest of the last lines (a full scan of 10k lines each tick would cost more than it is worth)."""
+        widest = 0
+        n = len(self.index)
+        for row in range(max(0, n - 200), n):
+            line = self.buffer.get(self.index.number(row))
+            if line is not None:
+                widest = max(widest, len(line.plain))
+        return widest
+
+    def _scroll_to_end(self) -> None:
+        self.scroll_to(y=max(0, self._total_rows() - self.scrollable_content_region.height), animate=False, force=True,
+                       immediate=True)
+
+    def on_resize(self, event: events.Resize) -> None:
+        if self.wrap and self._body_width() != self._wrap_width:
+            self._rebuild_rows()
+            self._cache.clear()
+        self._update_virtual_size()
+        if self.following:
+            self._scroll_to_end()
+
+    def _post_stats(self) -> None:
+        f = self.index.filter
+        stats = LogViewStats(held=len(self.buffer), shown=len(self.index), matches=self.index.matches,
+                             dropped=self.buffer.dropped, following=self.following, waiting=self.waiting,
+                             filter=f.describe() if f else "", wrap=self.wrap, timestamps=self.show_timestamps)
+        if stats != self._last_stats:
+            self._last_stats = stats
+            self.post_message(self.StatsChanged(self, stats))
+
+    @property
+    def stats(self) -> LogViewStats:
+        return self._last_stats or LogViewStats()
+
+    # -- what is on screen -------------------------------------------------------------------------
+    def row_for_y(self, y: int) -> tuple[int, int] | None:
+        """(shown row, row within the line) at virtual row ``y``."""
+        if self.wrap:
+            return self._wrap_rows.locate(y)
+        return (y, 0) if 0 <= y < len(self.index) else None
+
+    def _virtual_y_of_row(self, row: int) -> int:
+        return self._wrap_rows.first_row_of(row) if self.wrap else row
+
+    def visible_lines(self) -> list[LogLine]:
+        """The lines on screen, top to bottom (tests and copy use it)."""
+        out: list[LogLine] = []
+        seen: set[int] = set()
+        top = round(self.scroll_y)
+        for y in range(top, top + self.scrollable_content_region.height):
+            found = self.row_for_y(y)
+            if found is None or found[0] in seen:
+                continue
+            seen.add(found[0])
+            line = self.buffer.get(self.index.number(found[0]))
+            if line is not None:
+                out.append(line)
+        return out
+
+    def shown_lines(self) -> list[LogLine]:
+        """Every line passing the filter, oldest first."""
+        out = []
+        for row in range(len(self.index)):
+            line = self.buffer.get(self.index.number(row))
+            if line is not None:
+                out.append(line)
+        return out
+
+    def render_line(self, y: int) -> Strip:
+        scroll_x, scroll_y = self.scroll_offset
+        width = self.scrollable_content_region.width
+        found = self.row_for_y(scroll_y + y)
+        if found is None:
+            return Strip.blank(width, self._base())
+        row, sub = found
+        number = self.index.number(row)
+        strips = self._line_strips(number, scroll_x, width)
+        if sub >= len(strips):
+            return Strip.blank(width, self._base())
+        strip = strips[sub]
+        if number == self.cursor:
+            strip = strip.apply_style(self._style("log-view--cursor"))
+        return strip
+
+    def _base(self) -> Style:
+        """The widget's own style (computing ``rich_style`` walks the DOM: once per look, not per row)."""
+        base = self._styles.get("")
+        if base is None:
+            base = self._styles[""] = self.rich_style
+        return base
+
+    def _line_strips(self, number: int, scroll_x: int, width: int) -> list[Strip]:
+        """The rows of line ``number`` as shown now (cropped to the window, or wrapped), cached: a frame
+        while following re-renders only the lines that just arrived."""
+        key = (number, self._render_key, width, 0 if self.wrap else scroll_x)
+        cached = self._cache.get(key)
+        if cached is not None:
+            return cached
+        line = self.buffer.get(number)
+        base = self._base()
+        if line is None:
+            strips = [Strip.blank(width, base)]
+        elif self.wrap:
+            strips = [strip.extend_cell_length(width, base) for strip in self._build(line)]
+        else:
+            strips = [self._build(line)[0].crop_extend(scroll_x, scroll_x + width, base)]
+        self._cache[key] = strips
+        return strips
+
+    def line_text(self, line: LogLine) -> Text:
+        """The Text a line is shown as (prefix, colours, filter highlights), before cropping or wrapping."""
+        prefix, body = self._prefix_and_body(line)
+        prefix.append_text(body)
+        return prefix
+
+    def _tag_style(self, colour: str) -> Style:
+        key = f"tag:{colour}"
+        style = self._styles.get(key)
+        if style is None:
+            style = self._styles[key] = Style.parse(f"bold {colour}")
+        return style
+
+    def _prefix_and_body(self, line: LogLine) -> tuple[Text, Text]:
+        prefix = Text(end="", no_wrap=True)
+        if self.show_tags and self._tag_width:
+            found = self.tags(line.source) if self.tags is not None and line.source >= 0 else None
+            if found is not None:
+                tag, colour = found
+                prefix.append(tag[: self._tag_width].ljust(self._tag_width), style=self._tag_style(colour))
+            else:
+                prefix.append(" " * self._tag_width)
+            prefix.append(" ")
+        if self.show_timestamps:
+            ts = line.ts
+            shown = f"{ts[:23]}Z" if len(ts) >= 23 else ts
+            prefix.append(shown.ljust(TS_WIDTH), style=self._style("log-view--timestamp"))
+            prefix.append(" ")
+        body = styled(line.text, line.plain)
+        if line.note:
+            body.stylize(self._style("log-view--note"))
+        f = self.index.filter
+        if f is not None and not line.note:
+            match_style = self._style("log-view--match")
+            for start, end in f.spans(line.plain):
+                body.stylize(match_style, start, end)
+        return prefix, body
+
+    def _build(self, line: LogLine) -> list[Strip]:
+        """The uncropped rows of a line: one, or (wrapping) one per ``avail`` cells of its text."""
+        console = self.app.console
+        base = self._base()
+        prefix, body = self._prefix_and_body(line)
+        if not self.wrap or body.cell_len <= (avail := self._wrap_width or self._body_width()):
+            prefix.append_text(body)
+            prefix.stylize_before(base)
+            return [Strip(list(prefix.render(console)), prefix.cell_len)]
+        prefix.stylize_before(base)
+        body.stylize_before(base)
+        prefix_strip = Strip(list(prefix.render(console)), prefix.cell_len)
+        body_strip = Strip(list(body.render(console)), body.cell_len)
+        length = body_strip.cell_length
+        pieces = body_strip.divide([*range(avail, length, avail), length])  # divide wants the end too
+        indent = Strip([Segment(" " * prefix_strip.cell_length, base)], prefix_strip.cell_length)
+        return [Strip.join([prefix_strip if i == 0 else indent, piece]) for i, piece in enumerate(pieces)]
+
+    # -- changing how it looks ---------------------------------------------------------------------
+    def set_filter(self, line_filter: LineFilter | None) -> None:
+        """Show only lines passing ``line_filter`` (None: every line)."""
+        cursor = self.cursor
+        self.index.set_filter(line_filter)
+        self._rebuild_rows()
+        self._invalidate()
+        self._update_virtual_size()
+        if cursor is not None and self.index.row_of(cursor) is None:
+            self.cursor = None
+        if self.following or self.cursor is None:
+            self._scroll_to_end()
+        else:
+            self._scroll_to_row(self.index.row_of(self.cursor) or 0)
+        self._post_stats()
+
+    def action_toggle_timestamps(self) -> None:
+        self.show_timestamps = not self.show_timestamps
+        self._relayout()
+
+    def action_toggle_wrap(self) -> None:
+        self.wrap = not self.wrap
+        self.scroll_to(x=0, animate=False, immediate=True, force=True)
+        self._relayout()
+
+    def _relayout(self) -> None:
+        self._max_width = 0
+        self._rebuild_rows()
+        self._invalidate()
+        self._update_virtual_size()
+        if self.following:
+            self._scroll_to_end()
+        elif self.cursor is not None:
+            row = self.index.row_of(self.cursor)
+            if row is not None:
+                self._scroll_to_row(row)
+        self._post_stats()
+
+    def action_invert_filter(self) -> None:
+        f = self.index.filter
+        if f is None:
+            self.notify("no filter to invert (press / to set one)", severity="warning", timeout=2)
+            return
+        self.set_filter(f.with_invert(not f.invert))
+
+    # -- follow, cursor, scrolling -----------------------------------------------------------------
+    def set_following(self, following: bool) -> None:
+        self.following = following
+        if following:
+            self.waiting = 0
+            self.cursor = None
+            self._scroll_to_end()
+            self.refresh()
+        self._post_stats()
+
+    def action_toggle_follow(self) -> None:
+        self.set_following(not self.following)
+
+    def action_top(self) -> None:
+        self.set_following(False)
+        self.cursor = self.index.number(0) if len(self.index) else None
+        self.scroll_to(y=0, animate=False, immediate=True, force=True)
+        self.refresh()
+
+    def action_bottom(self) -> None:
+        self.set_following(True)
+
+    def _cursor_row(self) -> int | None:
+        if self.cursor is None:
+            return None
+        row = self.index.row_of(self.cursor)
+        return row if row is not None else self.index.row_at_or_after(self.cursor)
+
+    def _bottom_visible_row(self) -> int:
+        y = round(self.scroll_y) + self.scrollable_content_region.height - 1
+        found = self.row_for_y(min(y, self._total_rows() - 1))
+        return found[0] if found else max(0, len(self.index) - 1)
+
+    def _move_cursor(self, delta: int) -> None:
+        count = len(self.index)
+        if not count:
+            return
+        row = self._cursor_row()
+        if row is None:
+            row = self._bottom_visible_row()
+            delta = min(delta, 0)  # the first press marks the bottom line
+        row = max(0, min(count - 1, row + delta))
+        self.cursor = self.index.number(row)
+        if self.following:
+            self.following = False
+            self.waiting = 0
+        self._scroll_to_row(row)
+        self.refresh()
+        self._post_stats()
+
+    def _scroll_to_row(self, row: int) -> None:
+        y = self._virtual_y_of_row(row)
+        height = self.scrollable_content_region.height
+        top = round(self.scroll_y)
+        if y < top:
+            self.scroll_to(y=y, animate=False, immediate=True, force=True)
+        elif y >= top + height:
+            self.scroll_to(y=y - height + 1, animate=False, immediate=True, force=True)
+
+    def action_cursor_up(self) -> None:
+        self._move_cursor(-1)
+
+    def action_cursor_down(self) -> None:
+        self._move_cursor(1)
+
+    def action_page_up(self) -> None:
+        self._move_cursor(-max(1, self.scrollable_content_region.height - 1))
+
+    def action_page_down(self) -> None:
+        self._move_cursor(max(1, self.scrollable_content_region.height - 1))
+
+    def on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
+        if self.following:
+            self.following = False
+            self._post_stats()
+
+    def on_click(self, event: events.Click) -> None:
+        found = self.row_for_y(round(self.scroll_y) + event.y)
+        if found is None:
+            return
+        self.cursor = self.index.number(found[0])
+        if self.following:
+            self.following = False
+        self.refresh()
+        self._post_stats()
+
+    def cursor_line(self) -> LogLine | None:
+        """The cursor line, or the newest shown line when there is no cursor."""
+        if self.cursor is not None:
+            line = self.buffer.get(self.cursor)
+            if line is not None:
+                return line
+        if len(self.index):
+            return self.buffer.get(self.index.number(len(self.index) - 1))
+        return None
+
+    def action_copy_line(self) -> None:
+        line = self.cursor_line()
+        if line is None:
+            self.notify("no line to copy", severity="warning", timeout=2)
+            return
+        text = line.plain
+        if self.show_tags and self.tags is not None and line.source >= 0 and (found := self.tags(line.source)):
+            text = f"{found[0]} {text}"
+        if self.show_timestamps and line.ts:
+            text = f"{line.ts} {text}"
+        self.app.copy_to_clipboard(text)
+        self.notify(f"copied: {text[:60]}{'…' if len(text) > 60 else ''}", timeout=2)
