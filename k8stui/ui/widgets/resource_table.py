@@ -17,7 +17,7 @@ from rich.text import Text
 from textual._two_way_dict import TwoWayDict
 from textual.message import Message
 from textual.widgets import DataTable
-from textual.widgets.data_table import CellDoesNotExist, RowDoesNotExist
+from textual.widgets.data_table import CellDoesNotExist, Row, RowDoesNotExist, RowKey
 
 from ...text import safe_text
 
@@ -140,6 +140,7 @@ class ResourceTable(DataTable, Generic[RowT]):
         pending, self._pending = self._pending, {}
         structural = False
         sort_key = self._sort_key_fn() if self.sort_column else None
+        appended: list[tuple[str, tuple[Cell, ...]]] = []
         for key, row in pending.items():
             if row is None:
                 self.rows_by_key.pop(key, None)
@@ -159,7 +160,7 @@ class ResourceTable(DataTable, Generic[RowT]):
                     self._remove(key)
                 continue
             if old is None:
-                self.add_row(*cells, key=key)
+                appended.append((key, cells))
                 self._cells[key] = cells
                 structural = True
             else:
@@ -172,6 +173,7 @@ class ResourceTable(DataTable, Generic[RowT]):
                 self._cells[key] = cells
                 if sort_key is not None and (previous is None or sort_key(previous) != sort_key(row)):
                     structural = True  # re-sort only when a sort value moved
+        self._append_rows(appended)
         if structural and self.sort_column:
             self._apply_sort()
         self._after_paint()
@@ -192,12 +194,7 @@ class ResourceTable(DataTable, Generic[RowT]):
         if self.sort_column:
             sort_key = self._sort_key_fn()
             rendered.sort(key=lambda kc: sort_key(self.rows_by_key[kc[0]]), reverse=self.sort_reverse)
-        self._bulk = True
-        try:
-            for key, cells in rendered:
-                self.add_row(*cells, key=key)
-        finally:
-            self._bulk = False
+        self._append_rows(rendered)
         if cursor_key is not None and cursor_key in self._cells:
             self.select_key(cursor_key)
         self._after_paint()
@@ -256,6 +253,32 @@ class ResourceTable(DataTable, Generic[RowT]):
         self.refresh()
         if cursor_key is not None:
             self.select_key(cursor_key)
+
+    def _append_rows(self, items: list[tuple[str, tuple[Cell, ...]]]) -> None:
+        """DataTable.add_row for many one-line rows at once: the same bookkeeping, with the cursor check,
+        change count and idle check done once per batch instead of once per row (10k rows: ~1 s less)."""
+        if not items:
+            return
+        column_keys = [column.key for column in self.ordered_columns]
+        was_empty = self.row_count == 0
+        index = self.row_count
+        for key, cells in items:
+            row_key = RowKey(key)
+            self._row_locations[row_key] = index
+            index += 1
+            self._data[row_key] = dict(zip(column_keys, cells, strict=False))
+            self.rows[row_key] = Row(row_key, 1)
+            self._new_rows.add(row_key)
+        self._require_update_dimensions = True
+        self._bulk = True
+        try:
+            self.cursor_coordinate = self.cursor_coordinate
+        finally:
+            self._bulk = False
+        if was_empty and self.columns and self.show_cursor and self.cursor_type != "none":
+            self._highlight_cursor()
+        self._update_count += 1
+        self.check_idle()
 
     def _update_dimensions(self, new_rows: Iterable[Any]) -> None:
         """Column widths from our own pre-built cells (``Text.cell_len``) instead of DataTable's Rich measure
