@@ -213,7 +213,9 @@ def bench_same_stream(hours: float) -> dict[str, Any]:
         "kubectl_logs_f_lines_per_s": round(best_kubectl[0] / best_kubectl[1]),
         "k8stui_s": round(best_ours[1], 3), "kubectl_s": round(best_kubectl[1], 3),
         "ratio_k8stui_speed_to_kubectl": round((best_ours[0] / best_ours[1]) / (best_kubectl[0] / best_kubectl[1]), 2),
-        "first_line_ms": {"k8stui": round(best_ours[2] * 1000, 1), "kubectl": round(best_kubectl[2] * 1000, 1)},
+        # not like for like: k8stui's client is already configured, kubectl's figure includes its exec and discovery
+        "first_line_ms": {"k8stui_in_process": round(best_ours[2] * 1000, 1),
+                          "kubectl_incl_process_start": round(best_kubectl[2] * 1000, 1)},
     }
 
 

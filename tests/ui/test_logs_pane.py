@@ -114,6 +114,7 @@ async def test_single_pod_follow_shows_new_lines(demo):
     async with app.run_test(size=SIZE) as pilot:
         panel = await open_pod_logs(pilot, app, pod)
         assert panel.target is not None and panel.target.single_pod and panel.target.name == pod
+        assert panel.buffer.capacity == app.settings.log_buffer_lines == 10_000  # the ring's size is a setting
         await wait_until(pilot, lambda: real_lines(panel), 10, "the pod's recent lines")
         first_newest = max(seqs_by_source(panel)[0])
         # No key press: the stream follows and the view keeps the newest line on screen.

@@ -237,7 +237,6 @@ class LogsPanel(Vertical):
         yield self.status_line
 
     def on_mount(self) -> None:
-        _tune_gc()
         self.set_interval(0.2, self._refresh_status)
         if self.target is not None:
             self._open(self.target, self.pod)
@@ -249,6 +248,7 @@ class LogsPanel(Vertical):
 
     # -- session -----------------------------------------------------------------------------------
     def _open(self, target: LogTarget, pod: dict[str, Any] | None) -> None:
+        _tune_gc()
         app = self.k8s_app
         self.target, self.pod = target, pod
         self._hub = app.hub
