@@ -227,13 +227,34 @@ class LogSession:
             return meta.get("uid") == uid if uid else meta.get("name") == self.target.name
         return selector_matches(self.target.selector, meta.get("labels") or {})
 
-    def _on_pods_changed(self, _batch: Any) -> None:
+    def _on_pods_changed(self, batch: Any) -> None:
         if not self._started:
             return
         try:
-            self.reconcile()
+            changed = None if getattr(batch, "relisted", True) or not self._reconciled_once else \
+                set(batch.added) | set(batch.modified) | set(batch.deleted)
+            if changed is None:
+                self.reconcile()
+            else:
+                self._reconcile_changed(changed)
         except Exception:  # a bug here must not kill the informer's notifications
             log.exception("log session reconcile failed")
+
+    def _reconcile_changed(self, uids: set[str]) -> None:
+        """Only the pods a watch batch names (a namespace of 10k pods costs what changed, not 10k checks)."""
+        assert self.pods is not None
+        for uid in uids:
+            pod = self.pods.get(uid)
+            if pod is not None and self._matches(pod):
+                self._reconcile_pod(pod, announce=not self.target.single_pod)
+        for src in self.sources:
+            if src.uid in uids and not src.ended:
+                pod = self.pods.get(src.uid)
+                if pod is None:
+                    self._end_source(src, "deleted")
+                elif not self._matches(pod):
+                    self._end_source(src, "no longer selected")
+        self.version += 1
 
     def reconcile(self) -> None:
         """Bring the sources in line with the pods the informer holds."""
@@ -277,6 +298,8 @@ class LogSession:
                 joined = True
             if src.ended:
                 continue
+            if self.options.previous and src.stream is not None:
+                continue  # a previous run is read once; pod changes do not ask for it again
             if src.task is None and (src.idle or src.stream is None):
                 if run_state == "running" or (run_state == "terminated" and src.stream is None):
                     self._start_stream(src)
