@@ -372,7 +372,7 @@ class LogsPanel(Vertical):
         else:
             out.append("‖ paused", style="bold yellow")
             if stats.waiting:
-                out.append(f" · {stats.waiting:,} new line{'s' if stats.waiting != 1 else ''} waiting (space)",
+                out.append(f"  · {stats.waiting:,} new line{'s' if stats.waiting != 1 else ''} waiting (space)",
                            style="yellow")
         out.append(f"  {stats.held:,} lines")
         if stats.dropped:

@@ -368,8 +368,15 @@ class LogView(ScrollView, can_focus=True):
             return Strip.blank(width, self._base())
         strip = strips[sub]
         if number == self.cursor:
-            strip = strip.apply_style(self._style("log-view--cursor"))
+            strip = self._cursor_strip(strip)
         return strip
+
+    def _cursor_strip(self, strip: Strip) -> Strip:
+        """The cursor row: the theme's cursor background laid *over* the row (its text keeps its colours)."""
+        cursor = self._styles.get("cursor-bg")
+        if cursor is None:
+            cursor = self._styles["cursor-bg"] = Style(bgcolor=self._style("log-view--cursor").bgcolor)
+        return Strip(Segment.apply_style(iter(strip), post_style=cursor), strip.cell_length)
 
     def _base(self) -> Style:
         """The widget's own style (computing ``rich_style`` walks the DOM: once per look, not per row)."""
