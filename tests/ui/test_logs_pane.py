@@ -485,6 +485,9 @@ async def test_wrap_timestamps_top_bottom_and_the_waiting_count():
         assert rows[2].startswith(" " * 25 + "x")
         await pilot.press("g")  # top: paused, cursor on the first line
         assert not view.following and view.cursor_line().plain == "first seq=1"
+        cursor_bg = view.get_component_rich_style("log-view--cursor").bgcolor
+        assert all(seg.style.bgcolor == cursor_bg for seg in view.render_line(0))  # the cursor row is marked
+        assert all(seg.style.bgcolor != cursor_bg for seg in view.render_line(1))
         app.buffer.extend([parse_line(b"2026-01-02T03:05:00.000000000Z new %d" % i, 0) for i in range(7)])
         view.sync()
         assert view.stats.waiting == 7 and round(view.scroll_y) == 0  # paused: the view stays where it was
