@@ -73,6 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
                       help="multiply every simulated delay (e.g. 0.5 = twice as fast)")
     demo.add_argument("--bookmark-interval", type=_positive_float, default=5.0, help=argparse.SUPPRESS)
     demo.add_argument("--frozen-state", type=Path, help=argparse.SUPPRESS)  # snapshot tests: a saved cluster
+    demo.add_argument("--exit-with-parent", action="store_true", help=argparse.SUPPRESS)  # started by a launcher
     _add_app_options(demo)
     return parser
 
@@ -83,7 +84,8 @@ def _run_demo(args: argparse.Namespace) -> int:
 
         return serve(port=args.port, pods=args.pods, seed=args.seed, state_dir=args.state_dir,
                      prometheus=not args.no_prometheus, ready_file=args.ready_file, time_scale=args.time_scale,
-                     bookmark_interval=args.bookmark_interval, frozen_state=args.frozen_state)
+                     bookmark_interval=args.bookmark_interval, frozen_state=args.frozen_state,
+                     exit_with_parent=args.exit_with_parent)
     from .demo.launcher import DemoProcess, DemoStartError
 
     demo = DemoProcess(port=args.port, pods=args.pods, seed=args.seed, prometheus=not args.no_prometheus,

@@ -66,7 +66,7 @@ class DemoProcess:
         cmd = [sys.executable, "-m", "k8stui", "demo", "--serve-only", "--port", str(self.port),
                "--pods", str(self.pods), "--seed", str(self.seed), "--state-dir", str(self._dir / "state"),
                "--ready-file", str(ready), "--time-scale", str(self.time_scale),
-               "--bookmark-interval", str(self.bookmark_interval), *self.extra_args]
+               "--bookmark-interval", str(self.bookmark_interval), "--exit-with-parent", *self.extra_args]
         if not self.prometheus:
             cmd.append("--no-prometheus")
         if self.frozen_state:

@@ -77,3 +77,30 @@ def test_port_in_use_is_one_clear_error(tmp_path: Path) -> None:
     assert proc.returncode == 2
     errors = [line for line in proc.stderr.splitlines() if line.strip()]
     assert len(errors) == 1 and "cannot start" in errors[0] and "Traceback" not in proc.stderr
+
+
+def test_demo_started_by_a_launcher_stops_when_the_launcher_dies(tmp_path: Path) -> None:
+    """`k8stui demo` runs the cluster as a child: if the app is killed outright, the cluster must not linger."""
+    launcher = subprocess.Popen([sys.executable, "-c", (
+        "import sys, time; from k8stui.demo.launcher import DemoProcess\n"
+        "d = DemoProcess(prometheus=False).start(); print(d.info['pid'], flush=True); time.sleep(600)")],
+        stdout=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL)
+    try:
+        assert launcher.stdout is not None
+        child = int(launcher.stdout.readline())
+        os.kill(child, 0)  # running
+        launcher.kill()
+        launcher.wait(timeout=10)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                os.kill(child, 0)
+            except ProcessLookupError:
+                break
+            time.sleep(0.2)
+        else:
+            os.kill(child, signal.SIGKILL)
+            raise AssertionError("the demo cluster outlived its launcher")
+    finally:
+        if launcher.poll() is None:
+            launcher.kill()
