@@ -169,7 +169,7 @@ async def test_without_prometheus_the_pane_shows_metrics_k8s_io(demo):
         assert "needs Prometheus" in spark.render().plain  # request rate cannot come from metrics.k8s.io
         await wait_until(pilot, lambda: app.screen.header.state.metrics_source == "metrics.k8s.io", 2, "header")
         # History grows client-side.
-        await wait_until(pilot, lambda: len(pane(app).series("cpu").points) >= 2, 15, "a second sample")
+        await wait_until(pilot, lambda: len(pane(app).series("cpu").points) >= 2, 30, "a second sample")
         await pilot.press("m")
         await wait_until(pilot, lambda: isinstance(app.screen, MetricsScreen) and has_points(app.screen, "cpu"), 15,
                          "metrics view from metrics.k8s.io")
