@@ -15,6 +15,7 @@ from ..cluster.kinds import kind_for
 from ..cluster.store import InformerHub
 from ..config import Settings
 from .commands import CommandError, parse_command
+from .gc_tuning import tune_gc
 from .palette import K8sCommands
 from .themes import DEFAULT_THEME, load_themes
 
@@ -63,6 +64,7 @@ class K8sTuiApp(App):
         from .screens.dashboard import DashboardScreen
 
         self.push_screen(DashboardScreen())
+        self.call_after_refresh(tune_gc)
         if self.start_command:
             self.run_command(self.start_command)
 

@@ -12,7 +12,6 @@ holds the pods informer the session needs and lets the widget poll the buffer.
 from __future__ import annotations
 
 import asyncio
-import gc
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
@@ -32,6 +31,7 @@ from ...logs.merge import LogSession, SessionSummary
 from ...logs.options import LogOptions, LogTarget, pod_containers, range_for_key
 from ...logs.save import default_path, format_line, write_lines
 from ...text import sanitize
+from ..gc_tuning import tune_gc
 from ..widgets.log_view import LogView, LogViewStats
 from ..widgets.status_header import HeaderState, StatusHeader
 
@@ -132,28 +132,6 @@ class ContainerPicker(ModalScreen[str | None]):
 
 
 # -- the panel --------------------------------------------------------------------------------------------
-_gc_tuned = False
-GC_THRESHOLDS = (2000, 10, 100)
-
-
-def _tune_gc() -> None:
-    """Keep garbage-collector pauses out of the key latency while thousands of lines a second arrive; once
-    per process, when the first log view opens.
-
-    Following a fast stream renders the visible rows ten times a second, and the cached rows (Strips and their
-    caches) live long enough to reach the oldest generation, so with the default thresholds a full collection
-    ran about once a second and, over the app's ~150k long-lived objects (modules, CSS, widgets), took ~100 ms
-    on our 2-core machines: the p99 key latency. Freezing what exists now takes those objects out of every
-    collection (they live as long as the app anyway), and higher thresholds make full collections rare; the
-    young objects are still collected. Measured with benchmarks/bench_logs.py."""
-    global _gc_tuned
-    if not _gc_tuned:
-        _gc_tuned = True
-        gc.collect()
-        gc.freeze()
-        gc.set_threshold(*GC_THRESHOLDS)
-
-
 class FilterInput(Input):
     """The ``/`` line of a log panel; ``esc`` closes it."""
 
@@ -248,7 +226,7 @@ class LogsPanel(Vertical):
 
     # -- session -----------------------------------------------------------------------------------
     def _open(self, target: LogTarget, pod: dict[str, Any] | None) -> None:
-        _tune_gc()
+        tune_gc()
         app = self.k8s_app
         self.target, self.pod = target, pod
         self._hub = app.hub
