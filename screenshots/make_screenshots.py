@@ -68,6 +68,11 @@ async def _describe(app: K8sTuiApp, pilot) -> None:
     await pilot.press("d")
 
 
+async def _logs(app: K8sTuiApp, pilot) -> None:
+    await pilot.press("L")  # the dashboard's bottom pane shows the selection's logs instead of its events
+    await pilot.pause(2.5)
+
+
 async def _help(app: K8sTuiApp, pilot) -> None:
     await pilot.press("question_mark")
 
@@ -75,13 +80,42 @@ async def _help(app: K8sTuiApp, pilot) -> None:
 SHOTS: list[tuple[str, str, Callable[[K8sTuiApp, object], Awaitable[None]]]] = [
     ("dashboard", "k8stui-dark", _dashboard),
     ("dashboard-light", "k8stui-light", _dashboard),
+    ("dashboard-logs", "k8stui-dark", _logs),
     ("nodes", "k8stui-dark", _nodes),
     ("describe", "solarized-dark", _describe),
     ("help", "high-contrast", _help),
 ]
 
 
+async def _live_metrics() -> Path | None:
+    """The metrics view needs a live Prometheus history, so this one is taken from a running demo cluster (it
+    differs a little on every run)."""
+    from k8stui.ui.screens.metrics import MetricsScreen
+    from k8stui.ui.widgets.sparklines import MetricsSparklines
+
+    if not shutil.which("prometheus"):
+        return None
+    with DemoProcess(prometheus=True) as demo:
+        app = K8sTuiApp(load_target(demo.kubeconfig, None, None), Settings(), theme="k8stui-dark",
+                        kubeconfig=demo.kubeconfig, prometheus_url=demo.prometheus_url)
+        async with app.run_test(size=SIZE) as pilot:
+            def charted(metric: str) -> bool:
+                series = app.screen.query_one(MetricsSparklines).series(metric)
+                return series is not None and len(series.points) > 5
+            await _settle(app, pilot, lambda: charted("cpu") and charted("requests"), timeout=90)
+            await pilot.press("m")
+            await _settle(app, pilot, lambda: isinstance(app.screen, MetricsScreen), timeout=10)
+            await pilot.pause(3)
+            path = HERE / "metrics.svg"
+            app.save_screenshot(str(path))
+    return path
+
+
 async def main() -> None:
+    metrics = await _live_metrics()
+    if metrics is not None and shutil.which("rsvg-convert"):
+        subprocess.run(["rsvg-convert", str(metrics), "-o", str(metrics.with_suffix(".png"))], check=True)
+        print(f"wrote {metrics.relative_to(ROOT)}")
     clock.freeze(json.loads(FIXTURE.read_text())["captured_at"] + 30)
     with DemoProcess(prometheus=False, frozen_state=str(FIXTURE)) as demo:
         for name, theme, steps in SHOTS:
