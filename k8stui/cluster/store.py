@@ -26,6 +26,7 @@ from typing import Any
 import httpx
 import orjson
 
+from ..backoff import jittered_backoff
 from .connection import REQUEST_TIMEOUT, Connection
 from .kinds import (
     CONFIGMAPS,
@@ -137,9 +138,9 @@ class _Backoff:
         self.initial, self.cap, self.attempt = initial, cap, 0
 
     def next(self) -> float:
-        delay = min(self.cap, self.initial * (2 ** self.attempt))
+        delay = jittered_backoff(self.attempt, self.initial, self.cap)
         self.attempt += 1
-        return delay * random.uniform(0.5, 1.0)
+        return delay
 
     def reset(self) -> None:
         self.attempt = 0

@@ -16,13 +16,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import enum
-import random
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import httpx
 import orjson
 
+from ..backoff import jittered_backoff
 from ..cluster.kinds import PODS
 from .line import NS_PER_S, LogLine, format_ns, parse_line, parse_lines, parse_ts_ns
 from .options import LogOptions
@@ -163,7 +163,7 @@ class LogStream:
                 continue
 
     def _delay(self, attempt: int) -> float:
-        return min(self.backoff_max, self.backoff_initial * (2 ** attempt)) * random.uniform(0.5, 1.0)
+        return jittered_backoff(attempt, self.backoff_initial, self.backoff_max)
 
     async def _request(self) -> None:
         since = self.resume_point()

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+from ..backoff import jittered_backoff
 from .errors import MetricsError, one_line
 
 T = TypeVar("T")
@@ -49,8 +50,7 @@ class PollResult(Generic[T]):
 def backoff_delay(failures: int, base: float = BACKOFF_BASE, cap: float = BACKOFF_MAX,
                   rng: random.Random | None = None) -> float:
     """``base * 2^(failures-1)`` capped at ``cap``, minus up to 20 % jitter (so many clients spread out)."""
-    delay = min(cap, base * (2 ** max(0, failures - 1)))
-    return delay * (1.0 - 0.2 * (rng or random).random())
+    return jittered_backoff(failures - 1, base, cap, jitter=0.2, rng=rng)
 
 
 class Poller(Generic[T]):
