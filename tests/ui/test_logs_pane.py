@@ -119,9 +119,9 @@ async def test_single_pod_follow_shows_new_lines(demo):
         first_newest = max(seqs_by_source(panel)[0])
         # No key press: the stream follows and the view keeps the newest line on screen.
         await wait_until(pilot, lambda: max(seqs_by_source(panel)[0]) >= first_newest + 2, 10, "new lines")
-        await pilot.pause(0.3)
         newest = real_lines(panel)[-1]
-        assert newest.plain in "\n".join(screen_text(panel.view))
+        await wait_until(pilot, lambda: newest.plain in "\n".join(screen_text(panel.view)), 5,
+                         "the newest line painted at the bottom without a key press")
         assert panel.status_text.startswith("● following")
         assert not panel.session.show_tags  # one pod, one container: no tag column
 
