@@ -54,10 +54,10 @@ def _version_label(labels: Mapping[str, str]) -> str:
     return ""
 
 
-def _selector_text(selector: Mapping[str, Any] | None) -> str:
-    """A LabelSelector as kubectl prints it: ``app=api,version=blue`` (expressions ``k in (a,b)``)."""
+def label_selector_text(selector: Mapping[str, Any] | None) -> str:
+    """A LabelSelector in the query syntax (``app=api,version in (blue,green),!canary``); "" for none."""
     if not selector:
-        return "<none>"
+        return ""
     parts = [f"{k}={v}" for k, v in sorted((selector.get("matchLabels") or {}).items())]
     for expr in selector.get("matchExpressions") or ():
         op = expr.get("operator", "")
@@ -71,7 +71,12 @@ def _selector_text(selector: Mapping[str, Any] | None) -> str:
             parts.append(key)
         elif op == "DoesNotExist":
             parts.append(f"!{key}")
-    return ",".join(parts) or "<none>"
+    return ",".join(parts)
+
+
+def _selector_text(selector: Mapping[str, Any] | None) -> str:
+    """A LabelSelector as kubectl prints it: ``app=api,version=blue``, ``<none>`` when empty."""
+    return label_selector_text(selector) or "<none>"
 
 
 def selector_matches(selector: Mapping[str, Any] | None, labels: Mapping[str, str]) -> bool:
@@ -817,5 +822,5 @@ def project(kind: ResourceKind | str, raw: Mapping[str, Any]) -> Row:
 
 __all__ = ["ConfigMapRow", "ContainerRow", "DeploymentRow", "EndpointsRow", "EventRow", "HpaRow", "IngressRow",
            "NamespaceRow", "NodeRow", "NodeUsage", "PROJECTIONS", "PodRow", "ReplicaSetRow", "Row", "SecretRow",
-           "ServiceRow", "container_rows", "format_age", "labels_match", "parse_cpu", "parse_memory", "pod_resources",
+           "ServiceRow", "container_rows", "format_age", "label_selector_text", "labels_match", "parse_cpu", "parse_memory", "pod_resources",
            "project", "requests_by_node", "selector_matches"]

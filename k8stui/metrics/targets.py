@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..cluster.rows import label_selector_text
+
 KINDS = ("pod", "deployment", "node", "namespace")
 
 _KIND_OF_KEY = {"pods": "pod", "deployments.apps": "deployment", "nodes": "node", "namespaces": "namespace"}
@@ -41,24 +43,6 @@ class Target:
 
 def _app_label(labels: Mapping[str, str], fallback: str = "") -> str:
     return labels.get("app") or labels.get("app.kubernetes.io/name") or labels.get("k8s-app") or fallback
-
-
-def label_selector_text(selector: Mapping[str, Any] | None) -> str:
-    """A LabelSelector as the ``labelSelector`` query parameter (``a=b,c in (d,e),!f``)."""
-    if not selector:
-        return ""
-    parts = [f"{k}={v}" for k, v in sorted((selector.get("matchLabels") or {}).items())]
-    for expr in selector.get("matchExpressions") or ():
-        key, op, values = expr.get("key", ""), expr.get("operator", ""), expr.get("values") or ()
-        if op == "In":
-            parts.append(f"{key} in ({','.join(values)})")
-        elif op == "NotIn":
-            parts.append(f"{key} notin ({','.join(values)})")
-        elif op == "Exists":
-            parts.append(key)
-        elif op == "DoesNotExist":
-            parts.append(f"!{key}")
-    return ",".join(parts)
 
 
 def target_for(kind_key: str, obj: Mapping[str, Any]) -> Target | None:
