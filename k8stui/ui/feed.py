@@ -62,13 +62,21 @@ class TableFeed:
         rows = [self.project(obj) for obj in self.informer.objects() if self._accepts(obj)]
         self.table.replace_all(rows)
 
+    @property
+    def paused(self) -> bool:
+        return self._change_unsubscribe is None
+
     def reproject_all(self) -> None:
         """Re-render every row (ages move on even when objects do not change)."""
+        if self.paused:
+            return  # a hidden screen: resume() refills anyway
         self.table.stage((uid, self.project(obj) if self._accepts(obj) else None)
                          for uid, obj in self.informer.items())
 
     def reproject_in_view(self) -> None:
         """Re-render the rows on screen only: big tables keep their ages fresh without a full pass."""
+        if self.paused:
+            return
         changes = []
         for uid in self.table.keys_in_view():
             obj = self.informer.get(uid)
