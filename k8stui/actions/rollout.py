@@ -248,7 +248,7 @@ async def pod_problems(session: Session, obj: dict[str, Any]) -> str:
         found = ""
         for cs in status.get("containerStatuses") or ():
             waiting = (cs.get("state") or {}).get("waiting") or {}
-            if waiting.get("reason") and waiting["reason"] != "ContainerCreating":
+            if waiting.get("reason"):  # ContainerCreating too: a pull that outlasts the deadline is news
                 found = waiting["reason"]
                 break
             terminated = (cs.get("lastState") or {}).get("terminated") or {}
@@ -261,6 +261,7 @@ async def pod_problems(session: Session, obj: dict[str, Any]) -> str:
             for cond in status.get("conditions") or ():
                 if cond.get("type") == "PodScheduled" and cond.get("status") == "False":
                     found = cond.get("reason") or "Unschedulable"
+            found = found or "Pending"
         if found:
             reasons[found] = reasons.get(found, 0) + 1
     return ", ".join(f"{n} pod{'s' if n != 1 else ''} {r}" for r, n in sorted(reasons.items()))
