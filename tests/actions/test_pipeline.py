@@ -174,7 +174,7 @@ async def test_a_stalled_rollout_reports_the_deadline_and_the_pods_reason(demo, 
     assert state.reason.startswith("ProgressDeadlineExceeded"), state
     # ... and what the new pod is doing (by then: still being created on a slow machine, not ready yet,
     # restarting, or CrashLoopBackOff).
-    assert re.search(r"\(1 pod (Pending|ContainerCreating|CrashLoopBackOff|restarting \(last exit: Error\)|"
+    assert re.search(r"\(\d+ pods? (Pending|ContainerCreating|CrashLoopBackOff|restarting \(last exit: Error\)|"
                      r"running but not ready)\)$",
                      state.reason), state
     assert seen and seen[-1] == 'deployment "web" exceeded its progress deadline'
