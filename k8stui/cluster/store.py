@@ -150,6 +150,11 @@ class _Gone(Exception):
     """The resourceVersion is too old: relist."""
 
 
+def _uid_of(meta: dict[str, Any]) -> str:
+    """The cache key of an object: its uid, or namespace/name for the rare object without one."""
+    return meta.get("uid") or f"{meta.get('namespace', '')}/{meta.get('name', '')}"
+
+
 class Informer:
     """A live cache of one resource kind in one namespace (or all namespaces / cluster scope).
 
@@ -270,7 +275,7 @@ class Informer:
 
     def _put(self, obj: dict[str, Any]) -> None:
         meta = obj.get("metadata") or {}
-        uid = meta.get("uid") or f"{meta.get('namespace', '')}/{meta.get('name', '')}"
+        uid = _uid_of(meta)
         if uid in self._objects:
             if uid not in self._p_added:
                 self._p_modified.add(uid)
@@ -285,9 +290,14 @@ class Informer:
 
     def _remove(self, obj: dict[str, Any]) -> None:
         meta = obj.get("metadata") or {}
-        uid = meta.get("uid") or f"{meta.get('namespace', '')}/{meta.get('name', '')}"
+        uid = _uid_of(meta)
         if self._objects.pop(uid, None) is None:
             return
+        self._mark_deleted(uid, meta)
+
+    def _mark_deleted(self, uid: str, meta: dict[str, Any]) -> None:
+        """Forget the name index entry and record a deletion for the next batch (an object added and removed
+        within one batch is never announced)."""
         self._by_name.pop((meta.get("namespace") or "", meta.get("name", "")), None)
         if uid in self._p_added:
             self._p_added.discard(uid)
@@ -425,7 +435,7 @@ class Informer:
                 m = obj.get("metadata") or {}
                 if "managedFields" in m:
                     del m["managedFields"]
-                uid = m.get("uid") or f"{m.get('namespace', '')}/{m.get('name', '')}"
+                uid = _uid_of(m)
                 fresh[uid] = obj
                 if progressive:
                     self._put(obj)
@@ -443,13 +453,7 @@ class Informer:
         old = self._objects
         for uid, obj in old.items():
             if uid not in fresh:
-                meta = obj.get("metadata") or {}
-                self._by_name.pop((meta.get("namespace") or "", meta.get("name", "")), None)
-                if uid in self._p_added:
-                    self._p_added.discard(uid)
-                else:
-                    self._p_modified.discard(uid)
-                    self._p_deleted.add(uid)
+                self._mark_deleted(uid, obj.get("metadata") or {})
         for uid, obj in fresh.items():
             prev = old.get(uid)
             if prev is None:
