@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT))
 from k8stui.demo.logs import ContainerRun, RunLog, format_time_ns  # noqa: E402
 from k8stui.logs.buffer import LogBuffer  # noqa: E402
 from k8stui.logs.filter import FilteredIndex, LineFilter  # noqa: E402
-from k8stui.logs.line import parse_lines  # noqa: E402
+from k8stui.logs.line import complete_lines, parse_lines  # noqa: E402
 
 IMAGES = ("ghcr.io/demo/api:1.4.2", "ghcr.io/demo/frontend:2.3.0", "ghcr.io/demo/notes:1.0")
 FILTER = "POST|ERROR|error"
@@ -70,14 +70,10 @@ def pipeline(chunks: list[bytes], capacity: int, pattern: str | None) -> tuple[i
     started = time.perf_counter()
     pending = b""
     for n, chunk in enumerate(chunks):
-        if pending:
-            chunk = pending + chunk
-        cut = chunk.rfind(b"\n")
-        if cut < 0:
-            pending = chunk
+        complete, pending = complete_lines(pending, chunk)
+        if complete is None:
             continue
-        pending = chunk[cut + 1:]
-        lines = parse_lines(chunk[:cut], 0)
+        lines = parse_lines(complete, 0)
         buffer.extend(lines)
         taken += len(lines)
         if n % 8 == 7:

@@ -53,6 +53,17 @@ def parse_line(raw: bytes, source: int) -> LogLine:
     return LogLine(source, ts, display, plain)
 
 
+def complete_lines(pending: bytes, chunk: bytes) -> tuple[bytes | None, bytes]:
+    """Join a stream chunk to what was left over: the complete lines (without their last newline, or None if
+    there is none yet) and the unfinished rest to keep for the next chunk."""
+    if pending:
+        chunk = pending + chunk
+    cut = chunk.rfind(b"\n")
+    if cut < 0:
+        return None, chunk
+    return chunk[:cut], chunk[cut + 1:]
+
+
 def parse_lines(data: bytes, source: int) -> list[LogLine]:
     """Whole lines (``data`` ends at a line boundary, without the last newline), parsed in one go: one decode
     per chunk instead of one per line (a chunk cut at a newline never splits a UTF-8 sequence)."""

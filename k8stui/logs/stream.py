@@ -24,7 +24,7 @@ import orjson
 
 from ..backoff import jittered_backoff
 from ..cluster.kinds import PODS
-from .line import NS_PER_S, LogLine, format_ns, parse_line, parse_lines, parse_ts_ns
+from .line import NS_PER_S, LogLine, complete_lines, format_ns, parse_line, parse_lines, parse_ts_ns
 from .options import LogOptions
 
 SLICE_LINES = 1000  # lines parsed between two yields to the event loop
@@ -193,14 +193,10 @@ class LogStream:
         async for chunk in resp.aiter_bytes():
             if not chunk:
                 continue
-            if pending:
-                chunk = pending + chunk
-            cut = chunk.rfind(b"\n")
-            if cut < 0:
-                pending = chunk
+            complete, pending = complete_lines(pending, chunk)
+            if complete is None:
                 continue
-            pending = chunk[cut + 1:]
-            parsed = parse_lines(chunk[:cut], source)
+            parsed = parse_lines(complete, source)
             for start in range(0, len(parsed), SLICE_LINES):
                 lines = parsed[start:start + SLICE_LINES] if len(parsed) > SLICE_LINES else parsed
                 if skip:
