@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import bisect
 import calendar
+import functools
 import hashlib
 import re
 import time
@@ -84,16 +85,14 @@ def end_time_ns(text: str) -> int:
     return ns if "." in text else ns + NS_PER_S - 1
 
 
-_sec_cache: dict[int, str] = {}
+@functools.lru_cache(maxsize=8192)
+def _utc_text(fmt: str, sec: int) -> str:
+    """``time.strftime`` of a whole UTC second, cached: thousands of log lines share each second."""
+    return time.strftime(fmt, time.gmtime(sec))
 
 
 def _second_text(sec: int) -> str:
-    text = _sec_cache.get(sec)
-    if text is None:
-        if len(_sec_cache) > 4096:
-            _sec_cache.clear()
-        text = _sec_cache[sec] = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(sec))
-    return text
+    return _utc_text("%Y-%m-%dT%H:%M:%S", sec)
 
 
 def format_time_ns(ns: int) -> str:
@@ -102,16 +101,8 @@ def format_time_ns(ns: int) -> str:
     return f"{_second_text(sec)}.{frac:09d}Z"
 
 
-_clf_cache: dict[int, str] = {}
-
-
 def _clf_time(sec: int) -> str:
-    text = _clf_cache.get(sec)
-    if text is None:
-        if len(_clf_cache) > 4096:
-            _clf_cache.clear()
-        text = _clf_cache[sec] = time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(sec))
-    return text
+    return _utc_text("%d/%b/%Y:%H:%M:%S +0000", sec)
 
 
 def _mix(x: int) -> int:
