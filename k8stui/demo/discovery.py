@@ -20,10 +20,14 @@ _SUBRESOURCE_VERBS = {
     "status": ["get", "patch", "update"],
     "scale": ["get", "patch", "update"],
     "log": ["get"],
+    "exec": ["create", "get"], "attach": ["create", "get"], "portforward": ["create", "get"],
+    "eviction": ["create"], "ephemeralcontainers": ["get", "patch", "update"],
     "proxy": ["create", "delete", "get", "patch", "update"],
 }
 _SUBRESOURCE_KIND = {"scale": ("Scale", "autoscaling", "v1"), "log": ("Pod", "", ""),
-                     "proxy": ("ServiceProxyOptions", "", "")}
+                     "proxy": ("ServiceProxyOptions", "", ""),
+                     "exec": ("PodExecOptions", "", ""), "attach": ("PodAttachOptions", "", ""),
+                     "portforward": ("PodPortForwardOptions", "", ""), "eviction": ("Eviction", "policy", "v1")}
 
 
 def api_versions(server_address: str) -> dict[str, Any]:

@@ -58,7 +58,7 @@ RESOURCES: tuple[ResourceType, ...] = (
     _core("namespaces", "Namespace", namespaced=False, short_names=("ns",),
           verbs=("create", "delete", "get", "list", "patch", "update", "watch"), subresources=("status",)),
     _core("nodes", "Node", namespaced=False, short_names=("no",), subresources=("status",)),
-    _core("pods", "Pod", short_names=("po",), categories=("all",), subresources=("status", "log")),
+    _core("pods", "Pod", short_names=("po",), categories=("all",), subresources=("status", "log", "exec", "attach", "portforward", "eviction", "ephemeralcontainers")),
     _core("services", "Service", short_names=("svc",), categories=("all",), subresources=("status", "proxy")),
     _core("endpoints", "Endpoints", short_names=("ep",), has_status=False),
     _core("events", "Event", short_names=("ev",), has_status=False),

@@ -36,6 +36,7 @@ from .resources import (
     lookup,
 )
 from .selectors import parse_field_selector, parse_label_selector, selector_string
+from .sessions import PodSessions
 from .store import Store, now_iso
 
 if TYPE_CHECKING:
@@ -97,6 +98,7 @@ class ApiServer:
         self.proxy = proxy
         self.server_address = "127.0.0.1:6443"
         self._streams: dict[int, web.Request] = {}
+        self.sessions = PodSessions(store, logs)  # exec, attach, portforward, eviction, ephemeralcontainers
 
     def app(self) -> web.Application:
         app = web.Application(client_max_size=16 * 1024 * 1024)
@@ -218,6 +220,8 @@ class ApiServer:
 
     # -- dispatch ----------------------------------------------------------------------------------
     async def _dispatch(self, request: web.Request, user: User, t: Target) -> web.StreamResponse:
+        if t.rt is PODS and t.name and t.subresource in self.sessions.SUBRESOURCES:
+            return await self.sessions.handle(request, user, t.namespace or "", t.name, t.subresource)
         method = request.method
         q = request.query
         if t.name is None:

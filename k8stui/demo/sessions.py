@@ -1,0 +1,49 @@
+"""The pod subresources that are not CRUD: exec, attach, portforward, eviction, ephemeralcontainers.
+
+``server.py`` hands every such request here after parsing the URL; this module checks RBAC the way the API
+server does for them (exec/attach/portforward need ``create`` on the subresource whatever the HTTP method,
+as since Kubernetes 1.31 websocket upgrades do) and picks the protocol module.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+
+from .errors import ApiError, forbidden
+from .exec import ExecService
+from .resources import PODS
+
+if TYPE_CHECKING:
+    from .auth import User
+
+SUBRESOURCES = ("exec", "attach", "portforward", "eviction", "ephemeralcontainers")
+
+
+class PodSessions:
+    """Exec/attach, port-forward, eviction and ephemeral containers for the pods in ``store``."""
+
+    SUBRESOURCES = SUBRESOURCES
+
+    def __init__(self, store: Any, logs: Any = None) -> None:
+        self.store = store
+        self.exec = ExecService(store, logs)
+
+    def _verb(self, request: web.Request, subresource: str) -> str:
+        if subresource in ("exec", "attach", "portforward", "eviction"):
+            return "create"
+        return {"GET": "get", "PATCH": "patch", "PUT": "update"}.get(request.method, "")
+
+    async def handle(self, request: web.Request, user: User, namespace: str, name: str,
+                     subresource: str) -> web.StreamResponse:
+        verb = self._verb(request, subresource)
+        if not verb or (subresource == "eviction" and request.method != "POST"):
+            raise ApiError(405, "MethodNotAllowed",
+                           "the server does not allow this method on the requested resource")
+        if not user.allowed(verb, "", "pods", namespace, subresource):
+            raise forbidden(user.name, verb, "pods", "", namespace, name, subresource)
+        pod = self.store.must_get(PODS, namespace, name)
+        if subresource in ("exec", "attach"):
+            return await self.exec.handle(request, pod, subresource)
+        raise ApiError(404, "NotFound", "the server could not find the requested resource")
