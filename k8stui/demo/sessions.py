@@ -13,6 +13,7 @@ from aiohttp import web
 
 from .errors import ApiError, forbidden
 from .exec import ExecService
+from .portforward import PortForwardService
 from .resources import PODS
 
 if TYPE_CHECKING:
@@ -26,9 +27,10 @@ class PodSessions:
 
     SUBRESOURCES = SUBRESOURCES
 
-    def __init__(self, store: Any, logs: Any = None) -> None:
+    def __init__(self, store: Any, logs: Any = None, telemetry: Any = None) -> None:
         self.store = store
         self.exec = ExecService(store, logs)
+        self.portforward = PortForwardService(store, telemetry)
 
     def _verb(self, request: web.Request, subresource: str) -> str:
         if subresource in ("exec", "attach", "portforward", "eviction"):
@@ -46,4 +48,6 @@ class PodSessions:
         pod = self.store.must_get(PODS, namespace, name)
         if subresource in ("exec", "attach"):
             return await self.exec.handle(request, pod, subresource)
+        if subresource == "portforward":
+            return await self.portforward.handle(request, pod)
         raise ApiError(404, "NotFound", "the server could not find the requested resource")
