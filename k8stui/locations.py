@@ -23,6 +23,15 @@ def state_dir() -> Path:
     return _base("XDG_STATE_HOME", ".local/state") / "k8stui"
 
 
+def cache_dir() -> Path:
+    """Things k8stui can always fetch again: per-context API discovery."""
+    return _base("XDG_CACHE_HOME", ".cache") / "k8stui"
+
+
+def discovery_cache_dir() -> Path:
+    return cache_dir() / "discovery"
+
+
 def config_file() -> Path:
     return config_dir() / "config.toml"
 
