@@ -7,11 +7,14 @@ as since Kubernetes 1.31 websocket upgrades do) and picks the protocol module.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
+import orjson
 from aiohttp import web
 
 from .errors import ApiError, forbidden
+from .eviction import evict
 from .exec import ExecService
 from .portforward import PortForwardService
 from .resources import PODS
@@ -27,8 +30,10 @@ class PodSessions:
 
     SUBRESOURCES = SUBRESOURCES
 
-    def __init__(self, store: Any, logs: Any = None, telemetry: Any = None) -> None:
+    def __init__(self, store: Any, logs: Any = None, telemetry: Any = None,
+                 read_body: Callable[[web.Request], Awaitable[Any]] | None = None) -> None:
         self.store = store
+        self.read_body = read_body  # the server's body decoding (JSON, YAML, protobuf where supported)
         self.exec = ExecService(store, logs)
         self.portforward = PortForwardService(store, telemetry)
 
@@ -50,4 +55,9 @@ class PodSessions:
             return await self.exec.handle(request, pod, subresource)
         if subresource == "portforward":
             return await self.portforward.handle(request, pod)
+        if subresource == "eviction":
+            body = await self.read_body(request) if self.read_body else orjson.loads(await request.read())
+            dry_run = "All" in request.query.getall("dryRun", [])
+            status = evict(self.store, namespace, name, body, dry_run)
+            return web.Response(body=orjson.dumps(status), status=201, content_type="application/json")
         raise ApiError(404, "NotFound", "the server could not find the requested resource")
