@@ -184,9 +184,11 @@ Runner = Callable[[SessionIO], Awaitable[Obj]]
 class ExecService:
     """Serves exec and attach for the pods in ``store``; ``logs`` feeds attach."""
 
-    def __init__(self, store: Any, logs: Any = None) -> None:
+    def __init__(self, store: Any, logs: Any = None,
+                 on_exit: Callable[[Obj, str, int], None] | None = None) -> None:
         self.store = store
         self.logs = logs
+        self.on_exit = on_exit  # an attached shell ended (ephemeral containers then terminate)
         self.active: set[asyncio.Task[Any]] = set()
 
     async def handle(self, request: web.Request, pod: Obj, subresource: str) -> web.StreamResponse:
@@ -225,7 +227,10 @@ class ExecService:
                 container = build_container(self.store, pod, spec)
                 shell = Shell(container, io.stdin if opts.stdin else None, io.out, io.err,
                               tty=opts.tty and bool(spec.get("tty")), size=io.size)
-                return exit_status(await shell.run(["sh"]), ("sh",))
+                code = await shell.run(["sh"])
+                if self.on_exit is not None:
+                    self.on_exit(pod, opts.container, code)
+                return exit_status(code, ("sh",))
             await self._follow_logs(pod, opts, io)
             return success_status()
         return run

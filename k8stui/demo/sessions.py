@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 from aiohttp import web
 
+from .ephemeral import EphemeralContainers, is_ephemeral
 from .errors import ApiError, forbidden
 from .eviction import evict
 from .exec import ExecService
@@ -34,7 +35,8 @@ class PodSessions:
                  read_body: Callable[[web.Request], Awaitable[Any]] | None = None) -> None:
         self.store = store
         self.read_body = read_body  # the server's body decoding (JSON, YAML, protobuf where supported)
-        self.exec = ExecService(store, logs)
+        self.ephemeral = EphemeralContainers(store)
+        self.exec = ExecService(store, logs, on_exit=self._exited)
         self.portforward = PortForwardService(store, telemetry)
 
     def _verb(self, request: web.Request, subresource: str) -> str:
@@ -55,9 +57,18 @@ class PodSessions:
             return await self.exec.handle(request, pod, subresource)
         if subresource == "portforward":
             return await self.portforward.handle(request, pod)
+        if subresource == "ephemeralcontainers":
+            body = await self.read_body(request) if request.method in ("PATCH", "PUT") and self.read_body else None
+            dry_run = "All" in request.query.getall("dryRun", [])
+            pod = await self.ephemeral.handle(request, pod, body, dry_run)
+            return web.Response(body=orjson.dumps(pod), content_type="application/json")
         if subresource == "eviction":
             body = await self.read_body(request) if self.read_body else orjson.loads(await request.read())
             dry_run = "All" in request.query.getall("dryRun", [])
             status = evict(self.store, namespace, name, body, dry_run)
             return web.Response(body=orjson.dumps(status), status=201, content_type="application/json")
         raise ApiError(404, "NotFound", "the server could not find the requested resource")
+
+    def _exited(self, pod: dict[str, Any], container: str, code: int) -> None:
+        if is_ephemeral(pod, container):
+            self.ephemeral.exited(pod, container, code)

@@ -341,3 +341,29 @@ def test_eviction_api_with_the_python_client(demo: Demo) -> None:
             assert core.read_namespaced_pod(pod, ns).metadata.deletion_timestamp  # graceful delete started
     finally:
         demo.kubectl("delete", "namespace", ns, "--wait=false", check=False)
+
+
+# ------------------------------------------------------------------------------------------------ debug
+
+
+@pytest.mark.parametrize("minor", [NEWEST, OLDEST])
+def test_debug_adds_an_ephemeral_container_and_attaches(demo: Demo, minor: str) -> None:
+    pod = running_pod(demo, "team-a", "app=notes")
+    argv = [kubectl_minor(minor), "--context", "demo", "debug", "-it", "-n", "team-a", pod, "--image=busybox:1.36",
+            "--target=notes"]
+    with background(argv, env_for(demo), tty=(24, 80)) as term:
+        name = term.expect(rb"Defaulting debug container name to (debugger-\w+)").group(1).decode()
+        term.expect(rb"/ # ")
+        term.send(b"hostname\r")
+        term.expect(re.escape(pod.encode()) + rb"\r\n/ # ")
+        term.send(b"exit 2\r")
+        term.proc.wait(timeout=20)
+    statuses = json.loads(demo.kubectl("get", "pod", pod, "-n", "team-a", "-o",
+                                       "jsonpath={.status.ephemeralContainerStatuses}").stdout)
+    mine = next(s for s in statuses if s["name"] == name)
+    assert mine["image"] == "busybox:1.36"
+    assert mine["state"]["terminated"]["exitCode"] == 2  # the shell was its process: it is not restarted
+    spec = json.loads(demo.kubectl("get", "pod", pod, "-n", "team-a", "-o",
+                                   "jsonpath={.spec.ephemeralContainers}").stdout)
+    assert {"name": name, "targetContainerName": "notes", "stdin": True, "tty": True} | \
+        next(c for c in spec if c["name"] == name) == next(c for c in spec if c["name"] == name)
