@@ -198,3 +198,49 @@ async def test_port_forward_a_service(demo: Demo) -> None:
             await forwards.start_service(connect(demo), "shop", "api", 81)
     finally:
         await forwards.stop_all()
+
+
+async def test_v4_protocol_exit_code(demo: Demo, notes_pod: str) -> None:
+    """A server that only speaks v4 (older kubelets through the API server): the exit code still arrives."""
+    async with open_session(connect(demo), ExecTarget("team-a", notes_pod), ["sh", "-c", "exit 9"],
+                            protocols=["v4.channel.k8s.io"]) as session:
+        assert session.protocol == "v4.channel.k8s.io"
+        assert [chunk async for chunk in session.output()] == []
+        assert session.exit_code() == 9
+
+
+async def test_attach_follows_the_container_output(demo: Demo) -> None:
+    pod = ready_pod(demo, "shop", "app=api,version=blue")
+    async with open_session(connect(demo), ExecTarget("shop", pod, "api"), attach=True) as session:
+        seen = b""
+        async with asyncio.timeout(30):
+            async for channel, data in session.output():
+                assert channel == 1
+                seen += data
+                if re.search(rb'"(GET|POST|PUT|DELETE) /\S* HTTP/1\.1" \d{3}', seen):
+                    break
+
+
+async def test_debug_container_then_attach(demo: Demo, notes_pod: str) -> None:
+    from k8stui.actions.sessions import add_debug_container, attach_mode, wait_running
+
+    conn = connect(demo)
+    name = await add_debug_container(conn, "team-a", notes_pod, target="notes")
+    assert name.startswith("debugger-")
+    await wait_running(conn, "team-a", notes_pod, name, timeout=30)
+    pod = json.loads(demo.kubectl("get", "pod", notes_pod, "-n", "team-a", "-o", "json").stdout)
+    assert attach_mode(pod, name) == (True, True) and attach_mode(pod, "notes") == (False, False)
+    async with open_session(conn, ExecTarget("team-a", notes_pod, name), attach=True, stdin=True,
+                            tty=True) as session:
+        await session.send_stdin(b"hostname\r")
+        seen = b""
+        async with asyncio.timeout(20):
+            async for _, data in session.output():
+                seen += data
+                if f"{notes_pod}\r\n".encode() in seen:
+                    break
+        await session.send_stdin(b"exit\r")
+    with pytest.raises(SessionError, match="existing ephemeral containers may not be removed or changed"):
+        await add_debug_container(conn, "team-a", notes_pod, name=name, image="alpine:3.20")
+    with pytest.raises(SessionError, match='pods "nope" not found'):
+        await add_debug_container(conn, "team-a", "nope")
