@@ -189,7 +189,6 @@ class ExecService:
         self.store = store
         self.logs = logs
         self.on_exit = on_exit  # an attached shell ended (ephemeral containers then terminate)
-        self.active: set[asyncio.Task[Any]] = set()
 
     async def handle(self, request: web.Request, pod: Obj, subresource: str) -> web.StreamResponse:
         opts = parse_options(request.query, pod, subresource)
@@ -259,6 +258,13 @@ class ExecService:
 
 # -- websocket transport -------------------------------------------------------------------------------------
 
+def _status_bytes(status: Obj, protocol: str) -> bytes:
+    """v4/v5 send the Status as JSON; the older channel protocols only an error text (nothing on success)."""
+    if protocol in (V5, V4) or not protocol:
+        return orjson.dumps(status)
+    return b"" if status.get("status") == "Success" else str(status.get("message", "")).encode()
+
+
 async def serve_websocket(request: web.Request, opts: StreamOptions, runner: Runner) -> web.StreamResponse:
     ws = web.WebSocketResponse(protocols=WS_PROTOCOLS, autoping=True, max_msg_size=16 * 1024 * 1024)
     await ws.prepare(request)
@@ -300,9 +306,7 @@ async def serve_websocket(request: web.Request, opts: StreamOptions, runner: Run
     try:
         await asyncio.wait({task, reader}, return_when=asyncio.FIRST_COMPLETED)
         if task.done() and not task.cancelled():
-            status = task.result()
-            await send(ERROR, orjson.dumps(status) if protocol.startswith(("v4.", "v5.")) or not protocol
-                       else str(status.get("message", "")).encode() if status.get("status") != "Success" else b"")
+            await send(ERROR, _status_bytes(task.result(), protocol))
             await ws.close()
     finally:
         for pending in (task, reader):
@@ -387,10 +391,7 @@ async def serve_spdy(request: web.Request, opts: StreamOptions, runner: Runner) 
             await asyncio.wait({task, gone}, return_when=asyncio.FIRST_COMPLETED)
             if task.done() and not task.cancelled():
                 status = task.result()
-                if protocol == V4:
-                    streams["error"].write(orjson.dumps(status))
-                elif status.get("status") != "Success":
-                    streams["error"].write(str(status.get("message", "")).encode())
+                streams["error"].write(_status_bytes(status, protocol))
         finally:
             for pending in (task, gone, *pumps):
                 pending.cancel()

@@ -612,7 +612,7 @@ class ApiServer:
                 n += 1
         self._streams.clear()
         self.store.drop_all_watches()
-        return n
+        return n + self.sessions.drop()
 
     async def _churn(self, namespace: str, count: int, rate: float = 0.0) -> None:
         """Benchmark load: ``count`` pod updates (an annotation bump), as fast as the store takes them or at

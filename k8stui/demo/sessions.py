@@ -35,6 +35,7 @@ class PodSessions:
                  read_body: Callable[[web.Request], Awaitable[Any]] | None = None) -> None:
         self.store = store
         self.read_body = read_body  # the server's body decoding (JSON, YAML, protobuf where supported)
+        self._open: dict[int, web.Request] = {}
         self.ephemeral = EphemeralContainers(store)
         self.exec = ExecService(store, logs, on_exit=self._exited)
         self.portforward = PortForwardService(store, telemetry)
@@ -53,6 +54,24 @@ class PodSessions:
         if not user.allowed(verb, "", "pods", namespace, subresource):
             raise forbidden(user.name, verb, "pods", "", namespace, name, subresource)
         pod = self.store.must_get(PODS, namespace, name)
+        self._open[id(request)] = request
+        try:
+            return await self._serve(request, pod, namespace, name, subresource)
+        finally:
+            self._open.pop(id(request), None)
+
+    def drop(self) -> int:
+        """Cut every open session's connection, as a network failure or an API server restart would."""
+        n = 0
+        for request in list(self._open.values()):
+            if request.transport is not None and not request.transport.is_closing():
+                request.transport.abort()
+                n += 1
+        self._open.clear()
+        return n
+
+    async def _serve(self, request: web.Request, pod: dict[str, Any], namespace: str, name: str,
+                     subresource: str) -> web.StreamResponse:
         if subresource in ("exec", "attach"):
             return await self.exec.handle(request, pod, subresource)
         if subresource == "portforward":

@@ -244,3 +244,20 @@ async def test_debug_container_then_attach(demo: Demo, notes_pod: str) -> None:
         await add_debug_container(conn, "team-a", notes_pod, name=name, image="alpine:3.20")
     with pytest.raises(SessionError, match='pods "nope" not found'):
         await add_debug_container(conn, "team-a", "nope")
+
+
+async def test_a_cut_connection_ends_the_session_with_an_error(demo: Demo, notes_pod: str) -> None:
+    with pytest.raises(SessionError, match="without an exit status|interrupted|connection to the API server was lost"):
+        async with open_session(connect(demo), ExecTarget("team-a", notes_pod), ["sh"], stdin=True,
+                                tty=True) as session:
+            await session.send_stdin(b"echo ready\r")
+            seen = b""
+            async for _, data in session.output():
+                seen += data
+                if b"ready\r\n" in seen:
+                    break
+            assert (await asyncio.to_thread(demo.admin, "drop-streams", {}))["dropped"] >= 1
+            async with asyncio.timeout(20):
+                async for _ in session.output():
+                    pass
+            session.exit_code()
