@@ -97,8 +97,11 @@ def test_interactive_shell_in_a_pseudo_terminal(demo: Demo, notes_pod: str) -> N
         "import sys, termios\n"
         "from k8stui.actions.sessions import ExecTarget, interactive\n"
         "from k8stui.cluster.connection import load_target\n"
+        "import asyncio\n"
         "before = termios.tcgetattr(0)\n"
-        f"code = interactive(load_target({demo.kubeconfig!r}, 'demo'), ExecTarget('team-a', {notes_pod!r}), ['sh'])\n"
+        "async def suspended_app():  # called from a running event loop's thread, as inside App.suspend()\n"
+        f"    return interactive(load_target({demo.kubeconfig!r}, 'demo'), ExecTarget('team-a', {notes_pod!r}), ['sh'])\n"
+        "code = asyncio.run(suspended_app())\n"
         "restored = termios.tcgetattr(0) == before\n"
         "print('EXIT', code, 'RESTORED' if restored else 'NOT-RESTORED', flush=True)\n")
     master, child = pty.openpty()
