@@ -367,3 +367,14 @@ def test_debug_adds_an_ephemeral_container_and_attaches(demo: Demo, minor: str) 
                                    "jsonpath={.spec.ephemeralContainers}").stdout)
     assert {"name": name, "targetContainerName": "notes", "stdin": True, "tty": True} | \
         next(c for c in spec if c["name"] == name) == next(c for c in spec if c["name"] == name)
+
+
+def test_cp_from_a_pod(demo: Demo, tmp_path: Path) -> None:
+    pod = running_pod(demo, "shop", "app=frontend")
+    proc = run(demo, NEWEST, "cp", f"shop/{pod}:/etc/frontend", str(tmp_path / "frontend"), "-c", "frontend")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads((tmp_path / "frontend" / "config.json").read_text())["theme"] == "autumn"
+    local = tmp_path / "f.txt"
+    local.write_text("hi\n")
+    proc = run(demo, NEWEST, "cp", str(local), f"shop/{pod}:/tmp/f.txt", "-c", "frontend")
+    assert proc.returncode != 0 and "Read-only file system" in proc.stderr
