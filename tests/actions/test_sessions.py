@@ -22,7 +22,7 @@ import pytest
 
 from k8stui.actions.sessions import ExecTarget, Forwards, PortForwardError, SessionError, open_session, run
 from k8stui.cluster.connection import Connection, load_target
-from tests.conftest import Demo
+from tests.conftest import Demo, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -32,12 +32,15 @@ def connect(demo: Demo, context: str = "demo") -> Connection:
 
 
 def ready_pod(demo: Demo, namespace: str, selector: str) -> str:
-    out = demo.kubectl("get", "pods", "-n", namespace, "-l", selector, "--field-selector=status.phase=Running",
-                       "-o", "json").stdout
-    pods = [p for p in json.loads(out)["items"] if not p["metadata"].get("deletionTimestamp")
-            and all(cs.get("ready") for cs in p["status"].get("containerStatuses") or [])]
-    assert pods, f"no ready pod for {selector}"
-    return pods[0]["metadata"]["name"]
+    """A ready, not terminating pod of ``selector`` (waits for one: the scenario may still be starting)."""
+    def find() -> str | None:
+        out = demo.kubectl("get", "pods", "-n", namespace, "-l", selector, "--field-selector=status.phase=Running",
+                           "-o", "json").stdout
+        pods = [p for p in json.loads(out)["items"] if not p["metadata"].get("deletionTimestamp")
+                and p["status"].get("containerStatuses")
+                and all(cs.get("ready") for cs in p["status"]["containerStatuses"])]
+        return pods[0]["metadata"]["name"] if pods else None
+    return wait_for(find, timeout=60, message=f"a ready pod for {selector} in {namespace}")
 
 
 @pytest.fixture(scope="module")

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Demo
+from tests.conftest import Demo, wait_for
 
 SDK_BIN = Path("/usr/lib/google-cloud-sdk/bin")
 NEWEST, OLDEST = "1.33", "1.27"
@@ -49,12 +49,15 @@ def run(demo: Demo, minor: str, *args: str, timeout: float = 30) -> subprocess.C
 
 
 def running_pod(demo: Demo, namespace: str, selector: str) -> str:
-    out = demo.kubectl("get", "pods", "-n", namespace, "-l", selector, "--field-selector=status.phase=Running",
-                       "-o", "json").stdout
-    pods = [p for p in json.loads(out)["items"] if not p["metadata"].get("deletionTimestamp")
-            and all(cs.get("ready") for cs in p["status"].get("containerStatuses") or [])]
-    assert pods, f"no ready pod for {selector} in {namespace}"
-    return pods[0]["metadata"]["name"]
+    """A ready, not terminating pod of ``selector`` (waits for one: the scenario may still be starting)."""
+    def find() -> str | None:
+        out = demo.kubectl("get", "pods", "-n", namespace, "-l", selector, "--field-selector=status.phase=Running",
+                           "-o", "json").stdout
+        pods = [p for p in json.loads(out)["items"] if not p["metadata"].get("deletionTimestamp")
+                and p["status"].get("containerStatuses")
+                and all(cs.get("ready") for cs in p["status"]["containerStatuses"])]
+        return pods[0]["metadata"]["name"] if pods else None
+    return wait_for(find, timeout=60, message=f"a ready pod for {selector} in {namespace}")
 
 
 @pytest.fixture(scope="module")
