@@ -227,29 +227,40 @@ async def test_attach_follows_the_container_output(demo: Demo) -> None:
                     break
 
 
-async def test_debug_container_then_attach(demo: Demo, notes_pod: str) -> None:
+def test_debug_container_then_attach(demo: Demo) -> None:
+    ns = "debug-client"
+    demo.kubectl("create", "namespace", ns)
+    try:
+        demo.kubectl("create", "deployment", "web", "--image=nginx:1.27", "--replicas=1", "-n", ns)
+        demo.kubectl("rollout", "status", "deployment/web", "-n", ns, "--timeout=60s", timeout=90)
+        asyncio.run(_debug_then_attach(demo, ns, ready_pod(demo, ns, "app=web")))
+    finally:
+        demo.kubectl("delete", "namespace", ns, "--wait=false", check=False)
+
+
+async def _debug_then_attach(demo: Demo, ns: str, pod_name: str) -> None:
     from k8stui.actions.sessions import add_debug_container, attach_mode, wait_running
 
     conn = connect(demo)
-    name = await add_debug_container(conn, "team-a", notes_pod, target="notes")
+    name = await add_debug_container(conn, ns, pod_name, target="nginx")
     assert name.startswith("debugger-")
-    await wait_running(conn, "team-a", notes_pod, name, timeout=30)
-    pod = json.loads(demo.kubectl("get", "pod", notes_pod, "-n", "team-a", "-o", "json").stdout)
-    assert attach_mode(pod, name) == (True, True) and attach_mode(pod, "notes") == (False, False)
-    async with open_session(conn, ExecTarget("team-a", notes_pod, name), attach=True, stdin=True,
+    await wait_running(conn, ns, pod_name, name, timeout=30)
+    pod = json.loads(demo.kubectl("get", "pod", pod_name, "-n", ns, "-o", "json").stdout)
+    assert attach_mode(pod, name) == (True, True) and attach_mode(pod, "nginx") == (False, False)
+    async with open_session(conn, ExecTarget(ns, pod_name, name), attach=True, stdin=True,
                             tty=True) as session:
         await session.send_stdin(b"hostname\r")
         seen = b""
         async with asyncio.timeout(20):
             async for _, data in session.output():
                 seen += data
-                if f"{notes_pod}\r\n".encode() in seen:
+                if f"{pod_name}\r\n".encode() in seen:
                     break
         await session.send_stdin(b"exit\r")
     with pytest.raises(SessionError, match="existing ephemeral containers may not be removed or changed"):
-        await add_debug_container(conn, "team-a", notes_pod, name=name, image="alpine:3.20")
+        await add_debug_container(conn, ns, pod_name, name=name, image="alpine:3.20")
     with pytest.raises(SessionError, match='pods "nope" not found'):
-        await add_debug_container(conn, "team-a", "nope")
+        await add_debug_container(conn, ns, "nope")
 
 
 async def test_a_cut_connection_ends_the_session_with_an_error(demo: Demo, notes_pod: str) -> None:

@@ -349,11 +349,24 @@ def test_eviction_api_with_the_python_client(demo: Demo) -> None:
 # ------------------------------------------------------------------------------------------------ debug
 
 
+@pytest.fixture(scope="module")
+def debug_ns(demo: Demo) -> Iterator[str]:
+    """A namespace with one ``web`` pod to add ephemeral containers to (the scenario's pods stay untouched)."""
+    ns = "debug-it"
+    demo.kubectl("create", "namespace", ns)
+    try:
+        demo.kubectl("create", "deployment", "web", "--image=nginx:1.27", "--replicas=1", "-n", ns)
+        demo.kubectl("rollout", "status", "deployment/web", "-n", ns, "--timeout=60s", timeout=90)
+        yield ns
+    finally:
+        demo.kubectl("delete", "namespace", ns, "--wait=false", check=False)
+
+
 @pytest.mark.parametrize("minor", [NEWEST, OLDEST])
-def test_debug_adds_an_ephemeral_container_and_attaches(demo: Demo, minor: str) -> None:
-    pod = running_pod(demo, "team-a", "app=notes")
-    argv = [kubectl_minor(minor), "--context", "demo", "debug", "-it", "-n", "team-a", pod, "--image=busybox:1.36",
-            "--target=notes"]
+def test_debug_adds_an_ephemeral_container_and_attaches(demo: Demo, debug_ns: str, minor: str) -> None:
+    pod = running_pod(demo, debug_ns, "app=web")
+    argv = [kubectl_minor(minor), "--context", "demo", "debug", "-it", "-n", debug_ns, pod, "--image=busybox:1.36",
+            "--target=nginx"]
     with background(argv, env_for(demo), tty=(24, 80)) as term:
         name = term.expect(rb"Defaulting debug container name to (debugger-\w+)").group(1).decode()
         term.expect(rb"/ # ")
@@ -361,15 +374,15 @@ def test_debug_adds_an_ephemeral_container_and_attaches(demo: Demo, minor: str) 
         term.expect(re.escape(pod.encode()) + rb"\r\n/ # ")
         term.send(b"exit 2\r")
         term.proc.wait(timeout=20)
-    statuses = json.loads(demo.kubectl("get", "pod", pod, "-n", "team-a", "-o",
+    statuses = json.loads(demo.kubectl("get", "pod", pod, "-n", debug_ns, "-o",
                                        "jsonpath={.status.ephemeralContainerStatuses}").stdout)
     mine = next(s for s in statuses if s["name"] == name)
     assert mine["image"] == "busybox:1.36"
     assert mine["state"]["terminated"]["exitCode"] == 2  # the shell was its process: it is not restarted
-    spec = json.loads(demo.kubectl("get", "pod", pod, "-n", "team-a", "-o",
+    spec = json.loads(demo.kubectl("get", "pod", pod, "-n", debug_ns, "-o",
                                    "jsonpath={.spec.ephemeralContainers}").stdout)
-    assert {"name": name, "targetContainerName": "notes", "stdin": True, "tty": True} | \
-        next(c for c in spec if c["name"] == name) == next(c for c in spec if c["name"] == name)
+    added = next(c for c in spec if c["name"] == name)
+    assert {"name": name, "targetContainerName": "nginx", "stdin": True, "tty": True} | added == added
 
 
 def test_cp_from_a_pod(demo: Demo, tmp_path: Path) -> None:
