@@ -73,6 +73,8 @@ RESOURCES: tuple[ResourceType, ...] = (
                  subresources=("status",)),
     ResourceType("autoscaling", "v2", "horizontalpodautoscalers", "HorizontalPodAutoscaler", True,
                  short_names=("hpa",), categories=("all",), subresources=("status",)),
+    ResourceType("policy", "v1", "poddisruptionbudgets", "PodDisruptionBudget", True, short_names=("pdb",),
+                 subresources=("status",)),
 )
 
 # Virtual resources: served by handlers, never stored.
@@ -129,3 +131,4 @@ CONFIGMAPS = BY_KEY["configmaps"]
 HPAS = BY_KEY["horizontalpodautoscalers.autoscaling"]
 INGRESSES = BY_KEY["ingresses.networking.k8s.io"]
 SERVICEACCOUNTS = BY_KEY["serviceaccounts"]
+PDBS = BY_KEY["poddisruptionbudgets.policy"]

@@ -98,7 +98,7 @@ class ApiServer:
         self.proxy = proxy
         self.server_address = "127.0.0.1:6443"
         self._streams: dict[int, web.Request] = {}
-        self.sessions = PodSessions(store, logs, telemetry)  # exec, attach, portforward, eviction, ephemeralcontainers
+        self.sessions = PodSessions(store, logs, telemetry, read_body=self._body)  # exec, portforward, eviction...
 
     def app(self) -> web.Application:
         app = web.Application(client_max_size=16 * 1024 * 1024)
@@ -612,7 +612,7 @@ class ApiServer:
                 n += 1
         self._streams.clear()
         self.store.drop_all_watches()
-        return n
+        return n + self.sessions.drop()
 
     async def _churn(self, namespace: str, count: int, rate: float = 0.0) -> None:
         """Benchmark load: ``count`` pod updates (an annotation bump), as fast as the store takes them or at

@@ -22,7 +22,7 @@ import pytest
 
 from k8stui.actions.sessions import ExecTarget, Forwards, PortForwardError, SessionError, open_session, run
 from k8stui.cluster.connection import Connection, load_target
-from tests.conftest import Demo
+from tests.conftest import Demo, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -32,12 +32,15 @@ def connect(demo: Demo, context: str = "demo") -> Connection:
 
 
 def ready_pod(demo: Demo, namespace: str, selector: str) -> str:
-    out = demo.kubectl("get", "pods", "-n", namespace, "-l", selector, "--field-selector=status.phase=Running",
-                       "-o", "json").stdout
-    pods = [p for p in json.loads(out)["items"] if not p["metadata"].get("deletionTimestamp")
-            and all(cs.get("ready") for cs in p["status"].get("containerStatuses") or [])]
-    assert pods, f"no ready pod for {selector}"
-    return pods[0]["metadata"]["name"]
+    """A ready, not terminating pod of ``selector`` (waits for one: the scenario may still be starting)."""
+    def find() -> str | None:
+        out = demo.kubectl("get", "pods", "-n", namespace, "-l", selector, "--field-selector=status.phase=Running",
+                           "-o", "json").stdout
+        pods = [p for p in json.loads(out)["items"] if not p["metadata"].get("deletionTimestamp")
+                and p["status"].get("containerStatuses")
+                and all(cs.get("ready") for cs in p["status"]["containerStatuses"])]
+        return pods[0]["metadata"]["name"] if pods else None
+    return wait_for(find, timeout=60, message=f"a ready pod for {selector} in {namespace}")
 
 
 @pytest.fixture(scope="module")
@@ -97,8 +100,11 @@ def test_interactive_shell_in_a_pseudo_terminal(demo: Demo, notes_pod: str) -> N
         "import sys, termios\n"
         "from k8stui.actions.sessions import ExecTarget, interactive\n"
         "from k8stui.cluster.connection import load_target\n"
+        "import asyncio\n"
         "before = termios.tcgetattr(0)\n"
-        f"code = interactive(load_target({demo.kubeconfig!r}, 'demo'), ExecTarget('team-a', {notes_pod!r}), ['sh'])\n"
+        "async def suspended_app():  # called from a running event loop's thread, as inside App.suspend()\n"
+        f"    return interactive(load_target({demo.kubeconfig!r}, 'demo'), ExecTarget('team-a', {notes_pod!r}), ['sh'])\n"
+        "code = asyncio.run(suspended_app())\n"
         "restored = termios.tcgetattr(0) == before\n"
         "print('EXIT', code, 'RESTORED' if restored else 'NOT-RESTORED', flush=True)\n")
     master, child = pty.openpty()
@@ -198,3 +204,77 @@ async def test_port_forward_a_service(demo: Demo) -> None:
             await forwards.start_service(connect(demo), "shop", "api", 81)
     finally:
         await forwards.stop_all()
+
+
+async def test_v4_protocol_exit_code(demo: Demo, notes_pod: str) -> None:
+    """A server that only speaks v4 (older kubelets through the API server): the exit code still arrives."""
+    async with open_session(connect(demo), ExecTarget("team-a", notes_pod), ["sh", "-c", "exit 9"],
+                            protocols=["v4.channel.k8s.io"]) as session:
+        assert session.protocol == "v4.channel.k8s.io"
+        assert [chunk async for chunk in session.output()] == []
+        assert session.exit_code() == 9
+
+
+async def test_attach_follows_the_container_output(demo: Demo) -> None:
+    pod = ready_pod(demo, "shop", "app=api,version=blue")
+    async with open_session(connect(demo), ExecTarget("shop", pod, "api"), attach=True) as session:
+        seen = b""
+        async with asyncio.timeout(30):
+            async for channel, data in session.output():
+                assert channel == 1
+                seen += data
+                if re.search(rb'"(GET|POST|PUT|DELETE) /\S* HTTP/1\.1" \d{3}', seen):
+                    break
+
+
+def test_debug_container_then_attach(demo: Demo) -> None:
+    ns = "debug-client"
+    demo.kubectl("create", "namespace", ns)
+    try:
+        demo.kubectl("create", "deployment", "web", "--image=nginx:1.27", "--replicas=1", "-n", ns)
+        demo.kubectl("rollout", "status", "deployment/web", "-n", ns, "--timeout=60s", timeout=90)
+        asyncio.run(_debug_then_attach(demo, ns, ready_pod(demo, ns, "app=web")))
+    finally:
+        demo.kubectl("delete", "namespace", ns, "--wait=false", check=False)
+
+
+async def _debug_then_attach(demo: Demo, ns: str, pod_name: str) -> None:
+    from k8stui.actions.sessions import add_debug_container, attach_mode, wait_running
+
+    conn = connect(demo)
+    name = await add_debug_container(conn, ns, pod_name, target="nginx")
+    assert name.startswith("debugger-")
+    await wait_running(conn, ns, pod_name, name, timeout=30)
+    pod = json.loads(demo.kubectl("get", "pod", pod_name, "-n", ns, "-o", "json").stdout)
+    assert attach_mode(pod, name) == (True, True) and attach_mode(pod, "nginx") == (False, False)
+    async with open_session(conn, ExecTarget(ns, pod_name, name), attach=True, stdin=True,
+                            tty=True) as session:
+        await session.send_stdin(b"hostname\r")
+        seen = b""
+        async with asyncio.timeout(20):
+            async for _, data in session.output():
+                seen += data
+                if f"{pod_name}\r\n".encode() in seen:
+                    break
+        await session.send_stdin(b"exit\r")
+    with pytest.raises(SessionError, match="existing ephemeral containers may not be removed or changed"):
+        await add_debug_container(conn, ns, pod_name, name=name, image="alpine:3.20")
+    with pytest.raises(SessionError, match='pods "nope" not found'):
+        await add_debug_container(conn, ns, "nope")
+
+
+async def test_a_cut_connection_ends_the_session_with_an_error(demo: Demo, notes_pod: str) -> None:
+    with pytest.raises(SessionError, match="without an exit status|interrupted|connection to the API server was lost"):
+        async with open_session(connect(demo), ExecTarget("team-a", notes_pod), ["sh"], stdin=True,
+                                tty=True) as session:
+            await session.send_stdin(b"echo ready\r")
+            seen = b""
+            async for _, data in session.output():
+                seen += data
+                if b"ready\r\n" in seen:
+                    break
+            assert (await asyncio.to_thread(demo.admin, "drop-streams", {}))["dropped"] >= 1
+            async with asyncio.timeout(20):
+                async for _ in session.output():
+                    pass
+            session.exit_code()

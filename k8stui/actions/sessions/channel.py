@@ -14,13 +14,15 @@ from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import quote, urlencode
 
+import anyio
 import httpx
 import orjson
-from httpx_ws import AsyncWebSocketSession, WebSocketUpgradeError, aconnect_ws
+from httpx_ws import AsyncWebSocketSession, HTTPXWSException, WebSocketUpgradeError, aconnect_ws
 
 from ...cluster.connection import CONNECT_TIMEOUT, Connection
 
 MAX_MESSAGE = 4 * 1024 * 1024
+LOST = (anyio.EndOfStream, anyio.BrokenResourceError, anyio.ClosedResourceError, OSError, HTTPXWSException)
 PING_SECONDS = 20.0  # keeps idle sessions open through proxies and load balancers
 
 
@@ -78,7 +80,9 @@ async def open_websocket(connection: Connection, path: str, params: list[tuple[s
             except WebSocketUpgradeError as exc:
                 raise _refusal(exc.response) from None
             except BaseExceptionGroup as group:  # httpx-ws runs the session in an anyio task group
-                raise _single(group) from None
+                raise _outcome(group) from None
+            except LOST:
+                raise SessionError("the connection to the API server was lost") from None
     except httpx.ConnectError as exc:
         raise SessionError(f"cannot reach the API server at {connection.server}: {exc}") from None
     except httpx.TimeoutException:
@@ -88,18 +92,22 @@ async def open_websocket(connection: Connection, path: str, params: list[tuple[s
         raise SessionError(f"connection to the API server failed: {exc or type(exc).__name__}") from None
 
 
-def _single(group: BaseExceptionGroup) -> BaseException:
-    """The one error inside (nested) exception groups, or the group itself when there are several."""
-    leaves: list[BaseException] = []
+def _leaves(exc: BaseException) -> list[BaseException]:
+    if isinstance(exc, BaseExceptionGroup):
+        return [leaf for inner in exc.exceptions for leaf in _leaves(inner)]
+    return [exc]
 
-    def walk(exc: BaseException) -> None:
-        if isinstance(exc, BaseExceptionGroup):
-            for inner in exc.exceptions:
-                walk(inner)
-        else:
-            leaves.append(exc)
 
-    walk(group)
+def _outcome(group: BaseExceptionGroup) -> BaseException:
+    """What a caller should see of the errors of httpx-ws's task group: our own ``SessionError`` first, a lost
+    connection as one, anything else (cancellation, a bug) unchanged."""
+    leaves = _leaves(group)
+    for leaf in leaves:
+        if isinstance(leaf, SessionError):
+            return leaf
+    for leaf in leaves:
+        if isinstance(leaf, LOST):
+            return SessionError("the connection to the API server was lost")
     return leaves[0] if len(leaves) == 1 else group
 
 

@@ -141,11 +141,12 @@ def _params(target: ExecTarget, command: Sequence[str], *, stdin: bool, tty: boo
 
 @contextlib.asynccontextmanager
 async def open_session(connection: Connection, target: ExecTarget, command: Sequence[str] = DEFAULT_SHELL, *,
-                       stdin: bool = False, tty: bool = False, attach: bool = False) -> AsyncIterator[RemoteSession]:
+                       stdin: bool = False, tty: bool = False, attach: bool = False,
+                       protocols: Sequence[str] = (V5, V4)) -> AsyncIterator[RemoteSession]:
     """An exec (or, with ``attach``, an attach) websocket; ``SessionError`` (one line) when refused."""
     path = pod_path(target.namespace, target.pod, "attach" if attach else "exec")
     async with open_websocket(connection, path, _params(target, command, stdin=stdin, tty=tty, attach=attach),
-                              [V5, V4]) as ws:
+                              list(protocols)) as ws:
         yield RemoteSession(ws)
 
 
