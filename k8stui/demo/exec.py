@@ -172,9 +172,13 @@ class SessionIO:
             except ValueError:
                 break
             if isinstance(obj, dict):
-                self.size.width = int(obj.get("Width") or self.size.width)
-                self.size.height = int(obj.get("Height") or self.size.height)
-                self.resized.set()
+                try:
+                    width, height = int(obj.get("Width") or 0), int(obj.get("Height") or 0)
+                except (TypeError, ValueError):
+                    continue  # a malformed size is ignored, as kubelet does
+                if width > 0 and height > 0:
+                    self.size.width, self.size.height = width, height
+                    self.resized.set()
         self._resize_buf = text[pos:].encode()
 
 

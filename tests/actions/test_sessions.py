@@ -48,6 +48,15 @@ def notes_pod(demo: Demo) -> str:
     return ready_pod(demo, "team-a", "app=notes")
 
 
+def ipv6_loopback() -> bool:
+    try:
+        with socket.socket(socket.AF_INET6) as probe:
+            probe.bind(("::1", 0))
+        return True
+    except OSError:
+        return False
+
+
 def get(url: str) -> tuple[int, bytes]:
     with urllib.request.urlopen(url, timeout=10) as resp:
         return resp.status, resp.read()
@@ -161,8 +170,10 @@ async def test_port_forward_counts_traffic_and_stops(demo: Demo, notes_pod: str)
         assert status == 200 and json.loads(body)["pod"] == notes_pod
         status, body = await asyncio.to_thread(get, f"{forward.url}/health")
         assert (status, body) == (200, b"ok\n")
+        if ipv6_loopback():  # "localhost" listens on ::1 too, as kubectl does
+            assert await asyncio.to_thread(get, f"http://[::1]:{forward.local_port}/health") == (200, b"ok\n")
         stats = forward.stats
-        assert stats.connections_total == 2 and stats.errors == 0
+        assert stats.connections_total == (3 if ipv6_loopback() else 2) and stats.errors == 0, stats
         assert stats.bytes_in > len(body) and stats.bytes_out > 0
         assert [f.id for f in forwards] == [forward.id]
         port = forward.local_port

@@ -23,7 +23,7 @@ import threading
 import tty as ttymod
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 from httpx_ws import (
@@ -51,8 +51,9 @@ class ExecTarget:
     container: str | None = None
 
 
-@dataclass(frozen=True)
-class ExecResult:
+class ExecResult(NamedTuple):
+    """What ``run`` collected; unpacks as ``stdout, stderr, exit_code``."""
+
     stdout: bytes
     stderr: bytes
     exit_code: int
@@ -261,9 +262,11 @@ async def bridge(session: RemoteSession, terminal: Terminal, *, tty: bool, send_
                 last = size
                 await session.resize(*size)
 
+    cooked = not tty and terminal.is_tty  # raw local terminal, remote without a TTY: put back the CRs
+
     async def copy_output() -> None:
         async for _, data in session.output():
-            terminal.write(data)
+            terminal.write(data.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n") if cooked else data)
 
     tasks = [asyncio.ensure_future(copy_output()), asyncio.ensure_future(detach.wait())]
     if tty:

@@ -54,7 +54,7 @@ class Forward:
     _ids = itertools.count(1)
 
     def __init__(self, connection: Connection, namespace: str, pod: str, remote_port: int, local_port: int = 0,
-                 address: str = "127.0.0.1", *, label: str = "") -> None:
+                 address: str = "localhost", *, label: str = "") -> None:
         self.id = next(self._ids)
         self.connection = connection
         self.namespace = namespace
@@ -65,6 +65,7 @@ class Forward:
         self.label = label or f"pod/{pod}"
         self.stats = ForwardStats()
         self._server: asyncio.base_events.Server | None = None
+        self._extra: list[asyncio.base_events.Server] = []  # ::1 beside 127.0.0.1 for "localhost"
         self._tasks: set[asyncio.Task[Any]] = set()
 
     def __repr__(self) -> str:
@@ -76,17 +77,24 @@ class Forward:
 
     @property
     def url(self) -> str:
-        return f"http://{self.address}:{self.local_port}"
+        host = "127.0.0.1" if self.address == "localhost" else self.address
+        return f"http://{f'[{host}]' if ':' in host else host}:{self.local_port}"
 
     async def start(self) -> int:
+        """Listen; ``localhost`` means 127.0.0.1 and, where the machine has IPv6, ::1 on the same port (as
+        kubectl does)."""
         if not 0 < self.remote_port < 65536:
             raise PortForwardError(f"remote port {self.remote_port} is not a valid port")
+        primary = "127.0.0.1" if self.address == "localhost" else self.address
         try:
-            self._server = await asyncio.start_server(self._serve, self.address, self.local_port,
-                                                      reuse_address=True)
+            self._server = await asyncio.start_server(self._serve, primary, self.local_port, reuse_address=True)
         except OSError as exc:
             raise PortForwardError(self._bind_error(exc)) from None
         self.local_port = self._server.sockets[0].getsockname()[1]
+        if self.address == "localhost":
+            with contextlib.suppress(OSError):  # no IPv6 loopback, or ::1 taken by someone else: IPv4 is enough
+                self._extra.append(await asyncio.start_server(self._serve, "::1", self.local_port,
+                                                              reuse_address=True))
         return self.local_port
 
     def _bind_error(self, exc: OSError) -> str:
@@ -101,6 +109,9 @@ class Forward:
 
     async def stop(self) -> None:
         server, self._server = self._server, None
+        extra, self._extra = self._extra, []
+        for other in extra:
+            other.close()
         if server is not None:
             server.close()
         for task in list(self._tasks):
@@ -136,13 +147,19 @@ class Forward:
 
     async def _tunnel(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         path = pod_path(self.namespace, self.pod, "portforward")
-        async with open_websocket(self.connection, path, [("ports", str(self.remote_port))], PROTOCOLS) as ws:
-            upstream = asyncio.ensure_future(self._upstream(reader, ws))
-            try:
-                await self._downstream(ws, writer)
-            finally:
-                upstream.cancel()
-                await asyncio.gather(upstream, return_exceptions=True)
+        finished = False
+        try:
+            async with open_websocket(self.connection, path, [("ports", str(self.remote_port))], PROTOCOLS) as ws:
+                upstream = asyncio.ensure_future(self._upstream(reader, ws))
+                try:
+                    await self._downstream(ws, writer)
+                    finished = True
+                finally:
+                    upstream.cancel()
+                    await asyncio.gather(upstream, return_exceptions=True)
+        except SessionError:
+            if not finished:  # a close handshake racing the server's own close is not an error
+                raise
 
     async def _upstream(self, reader: asyncio.StreamReader, ws: AsyncWebSocketSession) -> None:
         while data := await reader.read(CHUNK):
@@ -238,14 +255,14 @@ class Forwards:
         return len(self._items)
 
     async def start(self, connection: Connection, namespace: str, pod: str, remote_port: int, local_port: int = 0,
-                    address: str = "127.0.0.1", *, label: str = "") -> Forward:
+                    address: str = "localhost", *, label: str = "") -> Forward:
         forward = Forward(connection, namespace, pod, remote_port, local_port, address, label=label)
         await forward.start()
         self._items[forward.id] = forward
         return forward
 
     async def start_service(self, connection: Connection, namespace: str, service: str, port: int | str,
-                            local_port: int = 0, address: str = "127.0.0.1") -> Forward:
+                            local_port: int = 0, address: str = "localhost") -> Forward:
         pod, container_port = await resolve_service(connection, namespace, service, port)
         return await self.start(connection, namespace, pod, container_port, local_port, address,
                                 label=f"svc/{service}:{port}")
