@@ -344,6 +344,10 @@ class Discovery:
             self._client = self.connection.async_client()
         return self._client
 
+    @property
+    def running(self) -> bool:
+        return self._task is not None and not self._task.done()
+
     def start(self) -> None:
         """Begin in the background (cache, then server, then watch/poll); returns at once."""
         if self._task is None or self._task.done():
