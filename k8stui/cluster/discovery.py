@@ -197,8 +197,9 @@ def cache_file(context: str, server: str, directory: Path | None = None) -> Path
     return (directory or discovery_cache_dir()) / f"{slug}-{digest}.json"
 
 
-def load_cache(path: Path, server: str) -> dict[str, _Doc] | None:
-    """The cached documents, or None when there is no usable cache (missing, corrupt, another server)."""
+def load_cache(path: Path, server: str) -> tuple[dict[str, _Doc], KindRegistry] | None:
+    """The cached documents and their registry, or None when there is no usable cache (missing, corrupt,
+    another server). Blocking: call it in a thread."""
     try:
         data = orjson.loads(path.read_bytes())
     except FileNotFoundError:
@@ -212,11 +213,13 @@ def load_cache(path: Path, server: str) -> dict[str, _Doc] | None:
     try:
         for path_key, doc in (data.get("docs") or {}).items():
             docs[str(path_key)] = _Doc(str(doc["kind"]), doc["body"], str(doc.get("etag") or ""))
-        build_registry(docs)  # validates the shapes
+        if "/api" not in docs or "/apis" not in docs:
+            return None
+        registry = build_registry(docs, source="cache")  # also checks the shapes
     except (KeyError, TypeError, ValueError, IndexError) as exc:
         log.warning("ignoring malformed discovery cache %s: %s", path, exc)
         return None
-    return docs
+    return docs, registry
 
 
 def save_cache(path: Path, server: str, context: str, docs: Mapping[str, _Doc]) -> None:
@@ -369,10 +372,10 @@ class Discovery:
     # -- the background loop -----------------------------------------------------------------------
     async def _run(self) -> None:
         if self.use_cache:
-            docs = await asyncio.to_thread(load_cache, self.cache_path, self.server)
-            if docs:
-                self._docs = docs
-                self._publish(build_registry(docs, source="cache"))
+            cached = await asyncio.to_thread(load_cache, self.cache_path, self.server)
+            if cached is not None:
+                self._docs = cached[0]
+                self._publish(cached[1])
         attempt = 0
         while True:
             self._wakeup.clear()  # what happens from here on wakes the wait below
@@ -473,8 +476,10 @@ class Discovery:
             if full:
                 self._last_full = time.monotonic()
             self._docs = docs
-            registry = build_registry(docs)
-            changed = self._publish(registry)
+            changed = False
+            if changed_docs or self._registry.source != "discovery":
+                # In a thread: indexing 300 CRDs takes ~10 ms, too long for the UI's loop.
+                changed = self._publish(await asyncio.to_thread(build_registry, docs))
             if changed_docs and self.use_cache:
                 await asyncio.to_thread(save_cache, self.cache_path, self.server, self.context, docs)
             return changed

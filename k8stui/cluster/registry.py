@@ -94,6 +94,7 @@ class KindRegistry:
                         seen.add(kind.plural)
                         primary.append(kind)
         self.kinds: tuple[ResourceKind, ...] = tuple(primary)
+        self._primary = frozenset(primary)
         self.all_versions: tuple[ResourceKind, ...] = tuple(every)
         self._signature = (tuple(g.name for g in self.groups), tuple(_signature(k) for k in every))
         # name -> [(match class, priority, kind)]
@@ -139,7 +140,7 @@ class KindRegistry:
         return iter(self.kinds)
 
     def __contains__(self, item: object) -> bool:
-        return item in self.kinds
+        return item in self._primary
 
     def __eq__(self, other: object) -> bool:
         """Same kinds with the same discovery details (the source does not count)."""
@@ -212,9 +213,10 @@ class KindRegistry:
         (``plural.version.group`` for a non-preferred version)."""
         name = self._qualified.get(kind)
         if name is None:
-            if self.resolve(kind.plural) == kind and kind in self.kinds:
+            primary = kind in self._primary
+            if primary and self.resolve(kind.plural) == kind:
                 name = kind.plural
-            elif kind in self.kinds or not kind.group:
+            elif primary or not kind.group:
                 name = kind.key
             else:
                 name = f"{kind.plural}.{kind.version}.{kind.group}"
