@@ -5,9 +5,10 @@
   exist and stays Pending.
 - ``shop``: the ``postgres`` StatefulSet (3 replicas, OrderedReady, a ``data`` PVC each) behind the headless
   Service ``postgres``; PodDisruptionBudgets ``api-blue`` (minAvailable 2) and ``postgres`` (maxUnavailable 1);
-  the ServiceAccount ``api``.
+  the ServiceAccounts ``api`` and ``postgres`` (with the Role/RoleBinding ``postgres-leader``).
 - ``monitoring``: the ``node-exporter`` DaemonSet (one pod per agent node; none on the tainted virtual node),
-  its ServiceAccount and Service, scraped by Prometheus.
+  its ServiceAccount and Service, scraped by Prometheus; the RoleBinding ``default-sa-edit`` gives the
+  namespace's ``default`` ServiceAccount the ``edit`` role (an RBAC finding for ``:lint``).
 - ``team-a``: the ``nightly-report`` CronJob (02:00 Europe/Berlin) with three finished Jobs and one failed one
   from earlier nights (their pods Completed/Error), and ``cache-warmer`` (every two minutes, so Jobs come and
   go while you watch).
@@ -40,6 +41,8 @@ from .resources import (
     PODS,
     PRIORITYCLASSES,
     PVCS,
+    ROLEBINDINGS,
+    ROLES,
     SECRETS,
     SERVICEACCOUNTS,
     SERVICES,
@@ -144,6 +147,15 @@ def _shop(store: Store) -> None:
                                            "spec": {"accessModes": ["ReadWriteOnce"],
                                                     "storageClassName": "managed-csi-premium",
                                                     "resources": {"requests": {"storage": "8Gi"}}}}]}})
+    store.create(ROLES, {"metadata": _meta("postgres-leader", ns, labels={"app": "postgres"}),
+                         "rules": [{"apiGroups": ["coordination.k8s.io"], "resources": ["leases"],
+                                    "verbs": ["get", "list", "watch", "create", "update", "patch"]},
+                                   {"apiGroups": [""], "resources": ["endpoints", "configmaps"],
+                                    "verbs": ["get", "list", "watch", "patch", "update"]}]})
+    store.create(ROLEBINDINGS, {"metadata": _meta("postgres-leader", ns, labels={"app": "postgres"}),
+                                "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role",
+                                            "name": "postgres-leader"},
+                                "subjects": [{"kind": "ServiceAccount", "name": "postgres", "namespace": ns}]})
     store.create(PDBS, {"metadata": _meta("api-blue", ns, labels={"app": "api"}),
                         "spec": {"minAvailable": 2, "selector": {"matchLabels": {"app": "api", "version": "blue"}}}})
     store.create(PDBS, {"metadata": _meta("postgres", ns, labels={"app": "postgres"}),
@@ -165,6 +177,11 @@ def _monitoring(store: Store) -> None:
     labels = {"app.kubernetes.io/name": "node-exporter", "app.kubernetes.io/version": "1.8.2"}
     store.create(SERVICEACCOUNTS, {"metadata": _meta("node-exporter", ns, labels=dict(labels))})
     store.create(SERVICEACCOUNTS, {"metadata": _meta("prometheus", ns, labels={"app": "prometheus"})})
+    # an old shortcut nobody cleaned up: the namespace's default ServiceAccount may edit everything in it
+    store.create(ROLEBINDINGS, {"metadata": _meta("default-sa-edit", ns),
+                                "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole",
+                                            "name": "edit"},
+                                "subjects": [{"kind": "ServiceAccount", "name": "default", "namespace": ns}]})
     container = {
         "name": "node-exporter", "image": "quay.io/prometheus/node-exporter:v1.8.2",
         "args": ["--path.procfs=/host/proc", "--path.sysfs=/host/sys", "--path.rootfs=/host/root",
