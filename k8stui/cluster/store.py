@@ -19,9 +19,9 @@ import enum
 import logging
 import random
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
 import orjson
@@ -160,7 +160,16 @@ class Informer:
 
     Read it with ``get(uid)``, ``items()``, ``by_name(namespace, name)`` and ``len()``; the dicts are the
     API's JSON (minus managedFields) and must not be mutated. Subscribe for change batches.
+
+    Subclasses may ask for another representation (``LIST_ACCEPT``/``WATCH_ACCEPT``, ``EXTRA_PARAMS``) and
+    turn what comes back into cache entries (``_list_items``, ``_event_object``): ``cluster.tables`` keeps the
+    server's Table rows, ``cluster.discovery`` watches object metadata only.
     """
+
+    FLAVOR = "objects"      # part of the hub's key: informers of other flavors are not shared with this one
+    LIST_ACCEPT = ""        # "" = the client's default (application/json)
+    WATCH_ACCEPT = ""
+    EXTRA_PARAMS: ClassVar[dict[str, str]] = {}
 
     def __init__(self, kind: ResourceKind, namespace: str | None, client: httpx.AsyncClient, *,
                  label_selector: str = "", flush_interval: float = FLUSH_INTERVAL) -> None:
@@ -333,7 +342,7 @@ class Informer:
 
     # -- internals: the loop -----------------------------------------------------------------------
     def _params(self, **extra: Any) -> dict[str, Any]:
-        params: dict[str, Any] = {}
+        params: dict[str, Any] = dict(self.EXTRA_PARAMS)
         if self.label_selector:
             params["labelSelector"] = self.label_selector
         params.update(extra)
@@ -420,8 +429,8 @@ class Informer:
             params = self._params(limit=PAGE_SIZE)
             if token:
                 params["continue"] = token
-            resp = await self._client.get(path, params=params, timeout=httpx.Timeout(
-                REQUEST_TIMEOUT, connect=5.0))
+            resp = await self._client.get(path, params=params, headers=self._headers(watch=False),
+                                          timeout=httpx.Timeout(REQUEST_TIMEOUT, connect=5.0))
             if resp.status_code == 410 and token:
                 # The continue token expired: start over.
                 token, rv, fresh = "", "", {}
@@ -431,7 +440,7 @@ class Informer:
             meta = data.get("metadata") or {}
             if not rv:
                 rv = meta.get("resourceVersion", "")
-            for obj in data.get("items") or ():
+            for obj in self._list_items(data):
                 m = obj.get("metadata") or {}
                 if "managedFields" in m:
                     del m["managedFields"]
@@ -489,7 +498,7 @@ class Informer:
     async def _stream_watch(self, params: dict[str, Any], timeout: httpx.Timeout) -> bool:
         got = False
         async with self._client.stream("GET", self.kind.path(self.namespace), params=params,
-                                       timeout=timeout) as resp:
+                                       headers=self._headers(watch=True), timeout=timeout) as resp:
             if resp.status_code == 410:
                 raise _Gone()
             await self._raise_for_status(resp)
@@ -521,6 +530,19 @@ class Informer:
                 self._schedule_flush()
         return got
 
+    # -- hooks for other representations (see the class docstring) ----------------------------------
+    def _headers(self, watch: bool) -> dict[str, str] | None:
+        accept = self.WATCH_ACCEPT if watch else self.LIST_ACCEPT
+        return {"Accept": accept} if accept else None
+
+    def _list_items(self, data: dict[str, Any]) -> Iterable[dict[str, Any]]:
+        """The cache entries of one LIST page (each a dict with ``metadata``)."""
+        return data.get("items") or ()
+
+    def _event_object(self, obj: dict[str, Any]) -> dict[str, Any] | None:
+        """The cache entry of one ADDED/MODIFIED/DELETED watch event (None: ignore the event)."""
+        return obj
+
     def _apply_lines(self, lines: list[bytes]) -> None:
         loads = orjson.loads
         for line in lines:
@@ -529,6 +551,10 @@ class Informer:
             event = loads(line)
             etype = event.get("type")
             obj = event.get("object") or {}
+            if etype == "ADDED" or etype == "MODIFIED" or etype == "DELETED":
+                obj = self._event_object(obj)
+                if obj is None:
+                    continue
             if etype == "ADDED" or etype == "MODIFIED":
                 meta = obj.get("metadata") or {}
                 if "managedFields" in meta:
@@ -554,6 +580,15 @@ class Informer:
                 if code == 410:
                     raise _Gone()
                 raise ApiStatusError(code, " ".join(str(obj.get("message") or f"watch error {code}").split()))
+
+
+_HubKey = tuple[str, str | None, str, str]  # kind key, namespace, label selector, informer flavor
+
+
+def _table_informer_class() -> type[Informer]:
+    from .tables import TableInformer  # tables builds on this module
+
+    return TableInformer
 
 
 @dataclass
@@ -587,7 +622,7 @@ class InformerHub:
         self.linger = linger
         self._client = client
         self._own_client = client is None
-        self._entries: dict[tuple[str, str | None], _Entry] = {}
+        self._entries: dict[_HubKey, _Entry] = {}
         self._health_listeners: list[Callable[[HubHealth], None]] = []
         self._stopping: set[asyncio.Task[None]] = set()
         self._closed = False
@@ -599,8 +634,9 @@ class InformerHub:
         return self._client
 
     @staticmethod
-    def _key(kind: ResourceKind, namespace: str | None) -> tuple[str, str | None]:
-        return (kind.key, (namespace or None) if kind.namespaced else None)
+    def _key(kind: ResourceKind, namespace: str | None, label_selector: str = "",
+             flavor: str = Informer.FLAVOR) -> _HubKey:
+        return (kind.key, (namespace or None) if kind.namespaced else None, label_selector, flavor)
 
     @staticmethod
     def _kind(kind: ResourceKind | str) -> ResourceKind:
@@ -611,16 +647,21 @@ class InformerHub:
             raise KeyError(f"unknown resource kind {kind!r}")
         return found
 
-    def acquire(self, kind: ResourceKind | str, namespace: str | None = None) -> Informer:
+    def acquire(self, kind: ResourceKind | str, namespace: str | None = None, *, label_selector: str = "",
+                table: bool = False) -> Informer:
         """The informer for ``kind`` in ``namespace`` (None = all namespaces), started if needed.
-        Each call must be paired with one ``release`` of the same arguments."""
+        Each call must be paired with one ``release`` of the same arguments (or of the informer).
+
+        ``label_selector`` filters on the server (``app=api,version!=green``); ``table=True`` gives a
+        ``cluster.tables.TableInformer`` (the server's columns and rows, for kinds without a projection)."""
         if self._closed:
             raise RuntimeError("InformerHub is closed")
         rk = self._kind(kind)
-        key = self._key(rk, namespace)
+        factory = _table_informer_class() if table else Informer
+        key = self._key(rk, namespace, label_selector, factory.FLAVOR)
         entry = self._entries.get(key)
         if entry is None:
-            informer = Informer(rk, key[1], self.client)
+            informer = factory(rk, key[1], self.client, label_selector=label_selector)
             informer.subscribe_health(self._on_informer_health)
             entry = self._entries[key] = _Entry(informer)
         if entry.stop_handle is not None:
@@ -630,18 +671,22 @@ class InformerHub:
         entry.informer.start()
         return entry.informer
 
-    def peek(self, kind: ResourceKind | str, namespace: str | None = None) -> Informer | None:
+    def peek(self, kind: ResourceKind | str, namespace: str | None = None, *, label_selector: str = "",
+             table: bool = False) -> Informer | None:
         """The informer if one is running, without taking a reference."""
         rk = self._kind(kind)
-        entry = self._entries.get(self._key(rk, namespace))
+        flavor = _table_informer_class().FLAVOR if table else Informer.FLAVOR
+        entry = self._entries.get(self._key(rk, namespace, label_selector, flavor))
         return entry.informer if entry else None
 
-    def release(self, kind: ResourceKind | str | Informer, namespace: str | None = None) -> None:
+    def release(self, kind: ResourceKind | str | Informer, namespace: str | None = None, *,
+                label_selector: str = "", table: bool = False) -> None:
         """Drop one reference; the informer stops ``linger`` seconds after the last one is dropped."""
         if isinstance(kind, Informer):
-            kind, namespace = kind.kind, kind.namespace
-        rk = self._kind(kind)
-        key = self._key(rk, namespace)
+            key = self._key(kind.kind, kind.namespace, kind.label_selector, kind.FLAVOR)
+        else:
+            flavor = _table_informer_class().FLAVOR if table else Informer.FLAVOR
+            key = self._key(self._kind(kind), namespace, label_selector, flavor)
         entry = self._entries.get(key)
         if entry is None:
             return
@@ -652,7 +697,7 @@ class InformerHub:
             else:
                 entry.stop_handle = asyncio.get_running_loop().call_later(self.linger, self._stop_entry, key)
 
-    def _stop_entry(self, key: tuple[str, str | None]) -> None:
+    def _stop_entry(self, key: _HubKey) -> None:
         entry = self._entries.get(key)
         if entry is None or entry.refs > 0:
             return

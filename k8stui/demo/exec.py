@@ -172,9 +172,13 @@ class SessionIO:
             except ValueError:
                 break
             if isinstance(obj, dict):
-                self.size.width = int(obj.get("Width") or self.size.width)
-                self.size.height = int(obj.get("Height") or self.size.height)
-                self.resized.set()
+                try:
+                    width, height = int(obj.get("Width") or 0), int(obj.get("Height") or 0)
+                except (TypeError, ValueError):
+                    continue  # a malformed size is ignored, as kubelet does
+                if width > 0 and height > 0:
+                    self.size.width, self.size.height = width, height
+                    self.resized.set()
         self._resize_buf = text[pos:].encode()
 
 
@@ -184,10 +188,11 @@ Runner = Callable[[SessionIO], Awaitable[Obj]]
 class ExecService:
     """Serves exec and attach for the pods in ``store``; ``logs`` feeds attach."""
 
-    def __init__(self, store: Any, logs: Any = None) -> None:
+    def __init__(self, store: Any, logs: Any = None,
+                 on_exit: Callable[[Obj, str, int], None] | None = None) -> None:
         self.store = store
         self.logs = logs
-        self.active: set[asyncio.Task[Any]] = set()
+        self.on_exit = on_exit  # an attached shell ended (ephemeral containers then terminate)
 
     async def handle(self, request: web.Request, pod: Obj, subresource: str) -> web.StreamResponse:
         opts = parse_options(request.query, pod, subresource)
@@ -225,7 +230,10 @@ class ExecService:
                 container = build_container(self.store, pod, spec)
                 shell = Shell(container, io.stdin if opts.stdin else None, io.out, io.err,
                               tty=opts.tty and bool(spec.get("tty")), size=io.size)
-                return exit_status(await shell.run(["sh"]), ("sh",))
+                code = await shell.run(["sh"])
+                if self.on_exit is not None:
+                    self.on_exit(pod, opts.container, code)
+                return exit_status(code, ("sh",))
             await self._follow_logs(pod, opts, io)
             return success_status()
         return run
@@ -253,6 +261,13 @@ class ExecService:
 
 
 # -- websocket transport -------------------------------------------------------------------------------------
+
+def _status_bytes(status: Obj, protocol: str) -> bytes:
+    """v4/v5 send the Status as JSON; the older channel protocols only an error text (nothing on success)."""
+    if protocol in (V5, V4) or not protocol:
+        return orjson.dumps(status)
+    return b"" if status.get("status") == "Success" else str(status.get("message", "")).encode()
+
 
 async def serve_websocket(request: web.Request, opts: StreamOptions, runner: Runner) -> web.StreamResponse:
     ws = web.WebSocketResponse(protocols=WS_PROTOCOLS, autoping=True, max_msg_size=16 * 1024 * 1024)
@@ -295,9 +310,7 @@ async def serve_websocket(request: web.Request, opts: StreamOptions, runner: Run
     try:
         await asyncio.wait({task, reader}, return_when=asyncio.FIRST_COMPLETED)
         if task.done() and not task.cancelled():
-            status = task.result()
-            await send(ERROR, orjson.dumps(status) if protocol.startswith(("v4.", "v5.")) or not protocol
-                       else str(status.get("message", "")).encode() if status.get("status") != "Success" else b"")
+            await send(ERROR, _status_bytes(task.result(), protocol))
             await ws.close()
     finally:
         for pending in (task, reader):
@@ -382,10 +395,7 @@ async def serve_spdy(request: web.Request, opts: StreamOptions, runner: Runner) 
             await asyncio.wait({task, gone}, return_when=asyncio.FIRST_COMPLETED)
             if task.done() and not task.cancelled():
                 status = task.result()
-                if protocol == V4:
-                    streams["error"].write(orjson.dumps(status))
-                elif status.get("status") != "Success":
-                    streams["error"].write(str(status.get("message", "")).encode())
+                streams["error"].write(_status_bytes(status, protocol))
         finally:
             for pending in (task, gone, *pumps):
                 pending.cancel()

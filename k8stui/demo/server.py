@@ -98,7 +98,7 @@ class ApiServer:
         self._streams: dict[int, web.Request] = {}
         self.admin_hooks: dict[str, Callable[[dict[str, Any]], Any]] = {}  # /_demo/OP handlers of the cluster
         self.node_metrics: Any = None  # node_exporter.NodeExporterMetrics (pods/proxy of node-exporter pods)
-        self.sessions = PodSessions(store, logs, telemetry)  # exec, attach, portforward, eviction, ephemeralcontainers
+        self.sessions = PodSessions(store, logs, telemetry, read_body=self._body)  # exec, portforward, eviction...
 
     def app(self) -> web.Application:
         app = web.Application(client_max_size=16 * 1024 * 1024)
@@ -632,7 +632,7 @@ class ApiServer:
                 n += 1
         self._streams.clear()
         self.store.drop_all_watches()
-        return n
+        return n + self.sessions.drop()
 
     async def _churn(self, namespace: str, count: int, rate: float = 0.0) -> None:
         """Benchmark load: ``count`` pod updates (an annotation bump), as fast as the store takes them or at

@@ -7,11 +7,15 @@ as since Kubernetes 1.31 websocket upgrades do) and picks the protocol module.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
+import orjson
 from aiohttp import web
 
+from .ephemeral import EphemeralContainers, is_ephemeral
 from .errors import ApiError, forbidden
+from .eviction import evict
 from .exec import ExecService
 from .portforward import PortForwardService
 from .resources import PODS
@@ -27,9 +31,13 @@ class PodSessions:
 
     SUBRESOURCES = SUBRESOURCES
 
-    def __init__(self, store: Any, logs: Any = None, telemetry: Any = None) -> None:
+    def __init__(self, store: Any, logs: Any = None, telemetry: Any = None,
+                 read_body: Callable[[web.Request], Awaitable[Any]] | None = None) -> None:
         self.store = store
-        self.exec = ExecService(store, logs)
+        self.read_body = read_body  # the server's body decoding (JSON, YAML, protobuf where supported)
+        self._open: dict[int, web.Request] = {}
+        self.ephemeral = EphemeralContainers(store)
+        self.exec = ExecService(store, logs, on_exit=self._exited)
         self.portforward = PortForwardService(store, telemetry)
 
     def _verb(self, request: web.Request, subresource: str) -> str:
@@ -46,8 +54,40 @@ class PodSessions:
         if not user.allowed(verb, "", "pods", namespace, subresource):
             raise forbidden(user.name, verb, "pods", "", namespace, name, subresource)
         pod = self.store.must_get(PODS, namespace, name)
+        self._open[id(request)] = request
+        try:
+            return await self._serve(request, pod, namespace, name, subresource)
+        finally:
+            self._open.pop(id(request), None)
+
+    def drop(self) -> int:
+        """Cut every open session's connection, as a network failure or an API server restart would."""
+        n = 0
+        for request in list(self._open.values()):
+            if request.transport is not None and not request.transport.is_closing():
+                request.transport.abort()
+                n += 1
+        self._open.clear()
+        return n
+
+    async def _serve(self, request: web.Request, pod: dict[str, Any], namespace: str, name: str,
+                     subresource: str) -> web.StreamResponse:
         if subresource in ("exec", "attach"):
             return await self.exec.handle(request, pod, subresource)
         if subresource == "portforward":
             return await self.portforward.handle(request, pod)
+        if subresource == "ephemeralcontainers":
+            body = await self.read_body(request) if request.method in ("PATCH", "PUT") and self.read_body else None
+            dry_run = "All" in request.query.getall("dryRun", [])
+            pod = await self.ephemeral.handle(request, pod, body, dry_run)
+            return web.Response(body=orjson.dumps(pod), content_type="application/json")
+        if subresource == "eviction":
+            body = await self.read_body(request) if self.read_body else orjson.loads(await request.read())
+            dry_run = "All" in request.query.getall("dryRun", [])
+            status = evict(self.store, namespace, name, body, dry_run)
+            return web.Response(body=orjson.dumps(status), status=201, content_type="application/json")
         raise ApiError(404, "NotFound", "the server could not find the requested resource")
+
+    def _exited(self, pod: dict[str, Any], container: str, code: int) -> None:
+        if is_ephemeral(pod, container):
+            self.ephemeral.exited(pod, container, code)

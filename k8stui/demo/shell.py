@@ -314,7 +314,7 @@ class Shell:
     """
 
     BUILTINS = ("cat", "cd", "clear", "date", "echo", "env", "exit", "false", "grep", "head", "hostname", "id",
-                "ls", "printenv", "ps", "pwd", "sleep", "sort", "stty", "tail", "true", "uname", "wc", "whoami")
+                "ls", "printenv", "ps", "pwd", "sleep", "sort", "stty", "tail", "tar", "true", "uname", "wc", "whoami")
 
     def __init__(self, container: Container, stdin: asyncio.Queue[bytes | None] | None, out: Writer, err: Writer,
                  *, tty: bool = False, size: TermSize | None = None) -> None:
@@ -858,3 +858,35 @@ class Shell:
             chars = sum(len(ln) + 1 for ln in lines)
             await self.out(f"{len(lines):>8} {words:>8} {chars:>8}\n")
         return 0
+
+    async def _cmd_tar(self, args: list[str]) -> int:
+        """``tar cf - PATH...`` (what ``kubectl cp POD:PATH .`` runs); extracting hits the read-only filesystem."""
+        import io
+        import tarfile
+
+        flags = "".join(a.lstrip("-") for a in args[:1]) + "".join(a[1:] for a in args[1:] if a.startswith("-"))
+        paths = [a for a in args[1:] if not a.startswith("-") and a != "-"]
+        if "x" in flags:
+            while await self._read() is not None:
+                pass
+            await self.err("tar: can't create directory: Read-only file system\n")
+            return 1
+        if "c" not in flags:
+            await self.err("tar: need at least one of the options c, t or x\n")
+            return 1
+        buf = io.BytesIO()
+        code = 0
+        with tarfile.open(fileobj=buf, mode="w") as archive:
+            for name in paths:
+                path = self._path(name)
+                members = sorted(p for p in self.c.files if p == path or p.startswith(path.rstrip("/") + "/"))
+                if not members and path not in self.c.dirs():
+                    await self.err(f"tar: {name}: No such file or directory\n")
+                    code = 1
+                    continue
+                for member in members:
+                    info = tarfile.TarInfo(member.lstrip("/"))
+                    info.size, info.mtime, info.mode = len(self.c.files[member]), int(self.c.started), 0o644
+                    archive.addfile(info, io.BytesIO(self.c.files[member]))
+        await self.out(buf.getvalue())
+        return code

@@ -11,6 +11,7 @@ from textual.binding import Binding
 
 from .. import config
 from ..cluster.connection import Connection, KubeconfigError, list_contexts, load_target
+from ..cluster.discovery import Discovery
 from ..cluster.kinds import kind_for
 from ..cluster.store import InformerHub
 from ..config import Settings
@@ -49,6 +50,8 @@ class K8sTuiApp(App):
         self.prometheus_url = prometheus_url or self.settings.prometheus_url or None
         self.metrics_source = "prometheus" if self.prometheus_url else ""
         self.hub = InformerHub(connection)
+        # The server's kinds (``discovery.registry``), kept current; started after the first paint.
+        self.discovery = Discovery(connection)
         self._themes = load_themes()
         for bundled in self._themes.values():
             self.register_theme(bundled)
@@ -64,11 +67,13 @@ class K8sTuiApp(App):
         from .screens.dashboard import DashboardScreen
 
         self.push_screen(DashboardScreen())
+        self.call_after_refresh(self.discovery.start)
         self.call_after_refresh(tune_gc)
         if self.start_command:
             self.run_command(self.start_command)
 
     async def on_unmount(self) -> None:
+        await self.discovery.close()
         await self.hub.close()
 
     # -- themes ------------------------------------------------------------------------------------
@@ -150,13 +155,16 @@ class K8sTuiApp(App):
         except KubeconfigError as exc:
             self.notify(str(exc), severity="error")
             return
-        old_hub = self.hub
+        old_hub, old_discovery = self.hub, self.discovery
         self.connection = connection
         self.namespace = connection.target.namespace
         self.all_namespaces = False
         self.hub = InformerHub(connection)
+        self.discovery = Discovery(connection)
+        self.discovery.start()
         self._reopen_current_view(dashboard=True)
         self.run_worker(old_hub.close(), exclusive=False)
+        self.run_worker(old_discovery.close(), exclusive=False)
         self.notify(f"context: {context}", timeout=2)
 
     def _reopen_current_view(self, dashboard: bool = False) -> None:

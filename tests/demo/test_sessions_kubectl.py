@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Demo
+from tests.conftest import Demo, wait_for
 
 SDK_BIN = Path("/usr/lib/google-cloud-sdk/bin")
 NEWEST, OLDEST = "1.33", "1.27"
@@ -49,12 +49,15 @@ def run(demo: Demo, minor: str, *args: str, timeout: float = 30) -> subprocess.C
 
 
 def running_pod(demo: Demo, namespace: str, selector: str) -> str:
-    out = demo.kubectl("get", "pods", "-n", namespace, "-l", selector, "--field-selector=status.phase=Running",
-                       "-o", "json").stdout
-    pods = [p for p in json.loads(out)["items"] if not p["metadata"].get("deletionTimestamp")
-            and all(cs.get("ready") for cs in p["status"].get("containerStatuses") or [])]
-    assert pods, f"no ready pod for {selector} in {namespace}"
-    return pods[0]["metadata"]["name"]
+    """A ready, not terminating pod of ``selector`` (waits for one: the scenario may still be starting)."""
+    def find() -> str | None:
+        out = demo.kubectl("get", "pods", "-n", namespace, "-l", selector, "--field-selector=status.phase=Running",
+                           "-o", "json").stdout
+        pods = [p for p in json.loads(out)["items"] if not p["metadata"].get("deletionTimestamp")
+                and p["status"].get("containerStatuses")
+                and all(cs.get("ready") for cs in p["status"]["containerStatuses"])]
+        return pods[0]["metadata"]["name"] if pods else None
+    return wait_for(find, timeout=60, message=f"a ready pod for {selector} in {namespace}")
 
 
 @pytest.fixture(scope="module")
@@ -262,3 +265,132 @@ def test_python_client_stream_exec_and_portforward(demo: Demo, api_pod: str) -> 
         sock.close()
         assert answer.startswith(b"HTTP/1.1 200 OK\r\n") and answer.endswith(b"\r\n\r\nok\n")
         assert forward.error(8080) is None
+
+
+# ------------------------------------------------------------------------------------------------ drain
+
+PDB = """apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata: {name: web, namespace: %s}
+spec:
+  minAvailable: 1
+  selector: {matchLabels: {app: web}}
+"""
+
+
+@pytest.fixture
+def drain_ns(demo: Demo, request: pytest.FixtureRequest) -> Iterator[str]:
+    """A namespace with one ready ``web`` pod guarded by a PDB that allows no disruption."""
+    ns = f"drain-{request.node.callspec.id.replace('.', '-')}"
+    demo.kubectl("create", "namespace", ns)
+    try:
+        demo.kubectl("create", "deployment", "web", "--image=nginx:1.27", "--replicas=1", "-n", ns)
+        demo.kubectl("apply", "-f", "-", input=PDB % ns)
+        demo.kubectl("rollout", "status", "deployment/web", "-n", ns, "--timeout=60s", timeout=90)
+        yield ns
+    finally:
+        demo.kubectl("delete", "namespace", ns, "--wait=false", check=False)
+
+
+@pytest.mark.parametrize("minor", [NEWEST, OLDEST])
+def test_drain_waits_for_the_disruption_budget(demo: Demo, drain_ns: str, minor: str) -> None:
+    pod = running_pod(demo, drain_ns, "app=web")
+    node = demo.kubectl("get", "pod", pod, "-n", drain_ns, "-o", "jsonpath={.spec.nodeName}").stdout
+    argv = [kubectl_minor(minor), "--context", "demo", "drain", node, "--pod-selector=app=web",
+            "--ignore-daemonsets", "--timeout=90s"]
+    try:
+        with background(argv, env_for(demo)) as drain:
+            drain.expect(rb"error when evicting pods/\"%s\" -n \"%s\" \(will retry after 5s\): Cannot evict pod "
+                         rb"as it would violate the pod's disruption budget\." % (pod.encode(), drain_ns.encode()))
+            assert demo.kubectl("get", "pod", pod, "-n", drain_ns, check=False).returncode == 0  # still there
+            demo.kubectl("patch", "pdb", "web", "-n", drain_ns, "--type=merge",
+                         "-p", '{"spec":{"minAvailable":null,"maxUnavailable":1}}')
+            drain.expect(rb"pod/%s evicted" % pod.encode(), timeout=30)
+            drain.expect(rb"node/%s drained" % node.encode(), timeout=30)
+            assert drain.proc.wait(timeout=10) == 0
+        assert "SchedulingDisabled" in demo.kubectl("get", "node", node).stdout
+    finally:
+        demo.kubectl("uncordon", node)
+
+
+def test_eviction_api_with_the_python_client(demo: Demo) -> None:
+    from kubernetes import client, config
+    from kubernetes.client.rest import ApiException
+
+    ns = "evict-py"
+    demo.kubectl("create", "namespace", ns)
+    try:
+        demo.kubectl("create", "deployment", "web", "--image=nginx:1.27", "--replicas=1", "-n", ns)
+        demo.kubectl("apply", "-f", "-", input=PDB % ns)
+        demo.kubectl("rollout", "status", "deployment/web", "-n", ns, "--timeout=60s", timeout=90)
+        pod = running_pod(demo, ns, "app=web")
+        with config.new_client_from_config(config_file=demo.kubeconfig, context="demo") as api_client:
+            core = client.CoreV1Api(api_client)
+            eviction = client.V1Eviction(metadata=client.V1ObjectMeta(name=pod, namespace=ns))
+            with pytest.raises(ApiException) as refused:
+                core.create_namespaced_pod_eviction(pod, ns, eviction)
+            assert refused.value.status == 429
+            body = json.loads(refused.value.body)
+            assert body["reason"] == "TooManyRequests"
+            assert body["details"]["causes"][0] == {
+                "reason": "DisruptionBudget", "message": "The disruption budget web needs 1 healthy pods and has 1 "
+                                                         "currently"}
+            demo.kubectl("patch", "pdb", "web", "-n", ns, "--type=merge", "-p", '{"spec":{"minAvailable":0}}')
+            dry = client.V1Eviction(metadata=client.V1ObjectMeta(name=pod, namespace=ns),
+                                    delete_options=client.V1DeleteOptions(dry_run=["All"]))
+            core.create_namespaced_pod_eviction(pod, ns, dry)
+            assert not core.read_namespaced_pod(pod, ns).metadata.deletion_timestamp  # dry run: untouched
+            core.create_namespaced_pod_eviction(pod, ns, eviction)
+            assert core.read_namespaced_pod(pod, ns).metadata.deletion_timestamp  # graceful delete started
+    finally:
+        demo.kubectl("delete", "namespace", ns, "--wait=false", check=False)
+
+
+# ------------------------------------------------------------------------------------------------ debug
+
+
+@pytest.fixture(scope="module")
+def debug_ns(demo: Demo) -> Iterator[str]:
+    """A namespace with one ``web`` pod to add ephemeral containers to (the scenario's pods stay untouched)."""
+    ns = "debug-it"
+    demo.kubectl("create", "namespace", ns)
+    try:
+        demo.kubectl("create", "deployment", "web", "--image=nginx:1.27", "--replicas=1", "-n", ns)
+        demo.kubectl("rollout", "status", "deployment/web", "-n", ns, "--timeout=60s", timeout=90)
+        yield ns
+    finally:
+        demo.kubectl("delete", "namespace", ns, "--wait=false", check=False)
+
+
+@pytest.mark.parametrize("minor", [NEWEST, OLDEST])
+def test_debug_adds_an_ephemeral_container_and_attaches(demo: Demo, debug_ns: str, minor: str) -> None:
+    pod = running_pod(demo, debug_ns, "app=web")
+    argv = [kubectl_minor(minor), "--context", "demo", "debug", "-it", "-n", debug_ns, pod, "--image=busybox:1.36",
+            "--target=nginx"]
+    with background(argv, env_for(demo), tty=(24, 80)) as term:
+        name = term.expect(rb"Defaulting debug container name to (debugger-\w+)").group(1).decode()
+        term.expect(rb"/ # ")
+        term.send(b"hostname\r")
+        term.expect(re.escape(pod.encode()) + rb"\r\n/ # ")
+        term.send(b"exit 2\r")
+        term.proc.wait(timeout=20)
+    statuses = json.loads(demo.kubectl("get", "pod", pod, "-n", debug_ns, "-o",
+                                       "jsonpath={.status.ephemeralContainerStatuses}").stdout)
+    mine = next(s for s in statuses if s["name"] == name)
+    assert mine["image"] == "busybox:1.36"
+    assert mine["state"]["terminated"]["exitCode"] == 2  # the shell was its process: it is not restarted
+    spec = json.loads(demo.kubectl("get", "pod", pod, "-n", debug_ns, "-o",
+                                   "jsonpath={.spec.ephemeralContainers}").stdout)
+    added = next(c for c in spec if c["name"] == name)
+    assert {"name": name, "targetContainerName": "nginx", "stdin": True, "tty": True} | added == added
+
+
+def test_cp_from_a_pod(demo: Demo, tmp_path: Path) -> None:
+    pod = running_pod(demo, "shop", "app=frontend")
+    proc = run(demo, NEWEST, "cp", f"shop/{pod}:/etc/frontend", str(tmp_path / "frontend"), "-c", "frontend")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads((tmp_path / "frontend" / "config.json").read_text())["theme"] == "autumn"
+    local = tmp_path / "f.txt"
+    local.write_text("hi\n")
+    proc = run(demo, NEWEST, "cp", str(local), f"shop/{pod}:/tmp/f.txt", "-c", "frontend")
+    assert proc.returncode != 0 and "Read-only file system" in proc.stderr

@@ -52,7 +52,7 @@ class DisruptionController(Controller):
 
     def __init__(self, ctx) -> None:
         super().__init__(ctx)
-        self.selectors: dict[str, dict[str, Obj]] = {}  # namespace -> pdb name -> selector
+        self.selectors: dict[str, dict[str, Obj | None]] = {}  # namespace -> pdb name -> selector
 
     def on_change(self, change) -> None:
         obj = change.obj
@@ -62,7 +62,7 @@ class DisruptionController(Controller):
                 self.selectors.get(ns, {}).pop(name, None)
                 self.queue.discard((ns, name))
                 return
-            self.selectors.setdefault(ns, {})[name] = (obj.get("spec") or {}).get("selector") or {}
+            self.selectors.setdefault(ns, {})[name] = (obj.get("spec") or {}).get("selector")
             old = change.old
             if old is not None and old.get("spec") == obj.get("spec") and \
                     ((old.get("status") or {}).get("disruptedPods") == (obj.get("status") or {}).get("disruptedPods")):
@@ -81,7 +81,7 @@ class DisruptionController(Controller):
                     continue
                 labels = pod["metadata"].get("labels") or {}
                 for name, selector in budgets.items():
-                    if selector and match_labels(selector, labels):
+                    if selector is not None and match_labels(selector, labels):  # {} selects all (policy/v1)
                         self.queue.add((ns, name))
         elif change.rt in (DEPLOYMENTS, STATEFULSETS, REPLICASETS) and change.type == "MODIFIED":
             if (change.old.get("spec") or {}).get("replicas") != (obj.get("spec") or {}).get("replicas"):
@@ -91,7 +91,7 @@ class DisruptionController(Controller):
     def resync_all(self) -> None:
         for pdb in self.store.iter_objects(PDBS):
             ns, name = _key(pdb)
-            self.selectors.setdefault(ns, {})[name] = (pdb.get("spec") or {}).get("selector") or {}
+            self.selectors.setdefault(ns, {})[name] = (pdb.get("spec") or {}).get("selector")
             self.queue.add((ns, name))
 
     def sync(self, key: tuple[str, str]) -> None:
@@ -99,8 +99,8 @@ class DisruptionController(Controller):
         if pdb is None:
             return
         spec = pdb.get("spec") or {}
-        selector = spec.get("selector") or {}
-        pods = [p for p in self.index.pods_in(key[0]) if selector and
+        selector = spec.get("selector")
+        pods = [p for p in self.index.pods_in(key[0]) if selector is not None and
                 match_labels(selector, p["metadata"].get("labels") or {}) and not is_terminal(p)]
         old = pdb.get("status") or {}
         now = time.time()

@@ -718,6 +718,8 @@ class Kubelet(Controller):
             if init_statuses:
                 status["initContainerStatuses"] = init_statuses
             status["containerStatuses"] = statuses
+            if old.get("ephemeralContainerStatuses"):  # kept up by demo/ephemeral.py (kubectl debug)
+                status["ephemeralContainerStatuses"] = old["ephemeralContainerStatuses"]
             if old.get("qosClass"):
                 status["qosClass"] = old["qosClass"]
             obj["status"] = status
