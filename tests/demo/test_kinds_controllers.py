@@ -224,11 +224,16 @@ async def test_job_runs_to_completion_and_a_failing_job_stops_at_its_backoff_lim
 async def test_cronjob_fires_jobs_and_keeps_its_history_limits(cluster: Cluster) -> None:
     store = cluster.store
     cronjobs = cluster.manager.cronjobs
+    template = {"spec": {"template": {"spec": {"restartPolicy": "Never", "containers": [
+        {"name": "w", "image": "busybox:1.36", "command": ["sh", "-c", "sleep 1"]}]}}}}
+    store.create(CRONJOBS, {"metadata": {"name": "yearly", "namespace": "team-a"},
+                            "spec": {"schedule": "0 0 1 1 *", "successfulJobsHistoryLimit": 2,
+                                     "jobTemplate": template}})
 
     def jobs(outcome: str | None = None) -> list[str]:
         out = []
         for j in store.list(JOBS, "team-a"):
-            if j["metadata"]["name"].startswith("cache-warmer-"):
+            if j["metadata"]["name"].startswith("yearly-"):
                 done = [c["type"] for c in (j.get("status") or {}).get("conditions") or []
                         if c["type"] in ("Complete", "Failed")]
                 if outcome is None or outcome in done:
@@ -237,16 +242,16 @@ async def test_cronjob_fires_jobs_and_keeps_its_history_limits(cluster: Cluster)
 
     fired = []
     for _ in range(3):
-        job = cronjobs.fire("team-a", "cache-warmer")
+        job = cronjobs.fire("team-a", "yearly")
         fired.append(job["metadata"]["name"])
         assert job["metadata"]["ownerReferences"][0]["kind"] == "CronJob"
-        cj = store.get(CRONJOBS, "team-a", "cache-warmer")
+        cj = store.get(CRONJOBS, "team-a", "yearly")
         assert job["metadata"]["name"] in [r["name"] for r in cj["status"]["active"]]
         await wait_for(lambda name=job["metadata"]["name"]: name in jobs("Complete"), timeout=20,
                        message="job completes")
     assert len(set(fired)) == 3
     await wait_for(lambda: sorted(jobs()) == sorted(fired[1:]), message="history limit 2 keeps the newest two")
-    cj = store.get(CRONJOBS, "team-a", "cache-warmer")
+    cj = store.get(CRONJOBS, "team-a", "yearly")
     assert "active" not in cj["status"] and cj["status"]["lastSuccessfulTime"]
     assert cj["status"]["lastScheduleTime"] == store.get(JOBS, "team-a", fired[-1])["metadata"]["annotations"][
         "batch.kubernetes.io/cronjob-scheduled-timestamp"]
