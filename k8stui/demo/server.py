@@ -60,6 +60,14 @@ def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -
     return web.Response(body=orjson.dumps(data), status=status, content_type=JSON, headers=headers)
 
 
+def _list_items(items: list[Any]) -> list[Any]:
+    """The items of a LIST answer as a real API server sends them: without ``kind``/``apiVersion`` (only the
+    list carries them; watch events and single GETs do carry them). Clients that rely on an item's ``kind``
+    break on real clusters, so the demo must not hide that."""
+    return [{k: v for k, v in o.items() if k != "kind" and k != "apiVersion"} if "kind" in o or "apiVersion" in o
+            else o for o in items]
+
+
 def _error(err: ApiError) -> web.Response:
     return _json(err.status(), status=err.code, headers=err.headers or None)
 
@@ -384,7 +392,8 @@ class ApiServer:
         if continue_out:
             meta["continue"] = continue_out
             meta["remainingItemCount"] = remaining
-        body = {"kind": t.rt.list_kind, "apiVersion": t.rt.api_version, "metadata": meta, "items": items}
+        body = {"kind": t.rt.list_kind, "apiVersion": t.rt.api_version, "metadata": meta,
+                "items": _list_items(items)}
         return _json(body)
 
     @staticmethod
@@ -509,7 +518,8 @@ class ApiServer:
         deleted = [self.store.delete(t.rt, o["metadata"].get("namespace"), o["metadata"]["name"],
                                      grace_seconds=grace, dry_run=dry_run) for o in items]
         return _json({"kind": t.rt.list_kind, "apiVersion": t.rt.api_version,
-                      "metadata": {"resourceVersion": str(self.store.resource_version)}, "items": deleted})
+                      "metadata": {"resourceVersion": str(self.store.resource_version)},
+                      "items": _list_items(deleted)})
 
     async def _scale(self, request: web.Request, t: Target, verb: str, dry_run: bool) -> web.Response:
         obj = self.store.must_get(t.rt, t.namespace, t.name or "")
@@ -588,7 +598,7 @@ class ApiServer:
                 raise not_found(f"{t.rt.plural}.metrics.k8s.io", t.name)
             return _json(items[0])
         return _json({"kind": f"{t.rt.kind}List", "apiVersion": "metrics.k8s.io/v1beta1",
-                      "metadata": {}, "items": items})
+                      "metadata": {}, "items": _list_items(items)})
 
     # -- logs --------------------------------------------------------------------------------------
     async def _logs(self, request: web.Request, t: Target) -> web.StreamResponse:
