@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 
 import pytest
 
@@ -157,3 +158,30 @@ async def test_an_idle_refresh_costs_two_small_requests(demo, connection, cache_
         assert len(changes) == 1  # the first answer only
     finally:
         await discovery.close()
+
+
+KUBECTL_LIST = re.compile(r"GET https?://[^/\s]+(/[^?\s]+)\?limit=")
+
+
+def kubectl_resolves(demo, name: str, cache_dir: str) -> str:
+    """The collection URL path real kubectl lists for ``kubectl get NAME -A`` (its verbose log says)."""
+    proc = demo.kubectl("get", name, "-A", "-v=6", "--cache-dir", cache_dir, check=False)
+    paths = [m.group(1) for m in KUBECTL_LIST.finditer(proc.stderr)]
+    return paths[-1] if paths else proc.stderr.strip().splitlines()[-1]
+
+
+@pytest.mark.parametrize("names", [["po", "pods", "Pod", "nodes", "no", "ev", "events", "svc", "deploy",
+                                    "deployment.apps", "deployments.v1.apps", "rs", "hpa", "ing", "sa",
+                                    "pods.metrics.k8s.io", "nodes.metrics"]])
+async def test_names_resolve_to_what_kubectl_lists(demo, connection, cache_path, tmp_path, names):
+    discovery = Discovery(connection, cache_path=cache_path, watch_crds=False)
+    try:
+        discovery.start()
+        assert await discovery.wait_fresh(15)
+        registry = discovery.registry
+    finally:
+        await discovery.close()
+    theirs = await asyncio.gather(*(asyncio.to_thread(kubectl_resolves, demo, n, str(tmp_path / "kube")) for n in names))
+    for name, path in zip(names, theirs, strict=True):
+        kind = registry.resolve(name)
+        assert kind is not None and path == kind.path(), f"{name}: kubectl lists {path}, we resolve {kind}"
