@@ -114,7 +114,8 @@ def test_untrusted_values_are_cleaned_and_kept_on_one_row():
                      '"\\u001b[31mkey":"[bold red]x[/] \\u202eevil","link":"[link=http://e.x]c[/link]"}', JSON)
     assert r is not None
     assert r.msg == "hi\\nthere\\t!"  # escapes gone, newline and tab visible, one row
-    assert r.fields[0] == ("key", "[bold red]x[/] evil")  # markup literal, bidi override gone
+    assert parse_record('{"msg":"a\\u200bb","level":"info"}', JSON).msg == "a<U+200B>b"  # zero-width shown
+    assert r.fields[0] == ("key", "[bold red]x[/] <U+202E>evil")  # markup literal, bidi override shown inertly
     assert r.fields[1] == ("link", "[link=http://e.x]c[/link]")
     for row in pretty(r):
         for piece in row:

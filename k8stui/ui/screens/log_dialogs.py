@@ -23,7 +23,7 @@ from textual.widgets.option_list import Option
 
 from ...cluster.quantity import format_age
 from ...logs.fanout import CRASHING, NOT_READY, NOT_STARTED, PodChoice
-from ...text import sanitize
+from ...text import plain, sanitize
 
 MAX_LISTED = 300  # a 5,000-pod list is filtered, not scrolled
 
@@ -85,7 +85,7 @@ class _ChecklistDialog(ModalScreen[list[str] | None]):
     # -- layout ------------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         with Vertical() as box:
-            box.border_title = self.title_text
+            box.border_title = plain(self.title_text)  # a str title is markup: pod names are untrusted
             yield Input(placeholder="filter", id="checklist-filter")
             yield Checklist(id="checklist")
             yield Static("", classes="checklist-error", id="checklist-error")
@@ -201,7 +201,7 @@ class PodPicker(_ChecklistDialog):
         self.pods = {p.uid: p for p in pods}
         self.order = [p.uid for p in pods]
         self.now = time.time() if now is None else now
-        self.title_text = sanitize(f"Follow which pods of {title}? {len(pods):,} pods, at most {limit} at once")
+        self.title_text = f"Follow which pods of {title}? {len(pods):,} pods, at most {limit} at once"
         self._search = {p.uid: f"{p.name} {p.status} {p.node}" for p in pods}
         self._width = min(60, max((len(p.name) for p in pods), default=10))
 

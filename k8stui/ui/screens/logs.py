@@ -32,7 +32,7 @@ from ...logs.merge import LogSession, SessionSummary
 from ...logs.options import LogOptions, LogTarget, pod_containers, range_for_key
 from ...logs.save import default_path, format_line, write_lines
 from ...logs.structured import FormatDetector, field_counts
-from ...text import sanitize
+from ...text import plain, sanitize
 from ..gc_tuning import tune_gc
 from ..widgets.log_view import LogView, LogViewStats
 from ..widgets.status_header import HeaderState, StatusHeader
@@ -119,7 +119,7 @@ class ContainerPicker(ModalScreen[str | None]):
         for name, init in pod_containers(self.pod):
             options.append(Option(Text(sanitize(name) + (" (init)" if init else "")), id=name))
         picker = OptionList(*options)
-        picker.border_title = f"Logs of pod {sanitize(meta.get('name', ''))}: which container?"
+        picker.border_title = plain(f"Logs of pod {meta.get('name', '')}: which container?")
         yield picker
 
     def on_mount(self) -> None:
@@ -339,8 +339,8 @@ class LogsPanel(Vertical):
         if self.target is None:
             self.border_title = "Logs"
             return
-        self.border_title = sanitize(f"Logs of {self.target.title}")
-        self.border_subtitle = self.options.describe()
+        self.border_title = plain(f"Logs of {self.target.title}")
+        self.border_subtitle = plain(self.options.describe())
 
     @on(LogView.StatsChanged)
     def _stats_changed(self, event: LogView.StatsChanged) -> None:
