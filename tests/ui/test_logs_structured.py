@@ -7,9 +7,24 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.style import Style
+from rich.text import Text
 from textual import events
+from textual.app import App, ComposeResult
+from textual.content import Content
 
-from k8stui.logs.structured import JSON, LEVEL_LABELS, LOGFMT, WARN, line_level, parse_record
+from k8stui.logs.buffer import LogBuffer
+from k8stui.logs.line import parse_line
+from k8stui.logs.structured import (
+    JSON,
+    LEVEL_LABELS,
+    LOGFMT,
+    WARN,
+    FormatDetector,
+    field_counts,
+    line_level,
+    parse_record,
+)
 from k8stui.ui.screens.log_dialogs import FieldPicker
 from k8stui.ui.screens.logs import LogsScreen
 from k8stui.ui.widgets.log_view import COLUMNS, PRETTY, RAW, LogView
@@ -173,3 +188,77 @@ async def test_search_highlights_and_jumps_without_hiding_lines(demo):
         assert view.search is None and view.line_filter is not None and isinstance(app.screen, LogsScreen)
         await pilot.press("escape")
         assert view.line_filter is None and isinstance(app.screen, LogsScreen)
+
+
+# -- untrusted structured text ----------------------------------------------------------------------------------
+HOSTILE_JSON = [
+    b'{"level":"error","msg":"\\u001b]0;pwned\\u0007\\u001b[2J[@click=app.quit]quit[/] \\u202eevil.exe",'
+    b'"[link=https://evil.example]k[/link]":"[bold red]v[/]\\nnext","user":"adm\\u200bin"}',
+    b'{"level":"info","msg":"fine","nested":{"deep":"\\u001b[31mred\\u001b[0m"}}',
+]
+
+
+class StructuredHarness(App):
+    """A LogView of fixed JSON lines with its format detector (no cluster)."""
+
+    def __init__(self, lines: list[bytes]) -> None:
+        super().__init__()
+        self.buffer = LogBuffer(100)
+        self.formats = FormatDetector()
+        parsed = [parse_line(b"2026-01-02T03:04:%02d.000000000Z " % i + raw, 0) for i, raw in enumerate(lines)]
+        self.formats.observe(parsed)
+        self.buffer.extend(parsed)
+
+    def compose(self) -> ComposeResult:
+        yield LogView(self.buffer, formats=self.formats, poll=False, id="log")
+
+
+async def test_hostile_json_fields_are_shown_inertly_in_every_structured_view():
+    app = StructuredHarness(HOSTILE_JSON)
+    async with app.run_test(size=(160, 20)) as pilot:
+        view = app.query_one(LogView)
+        view.sync()
+        for mode in (COLUMNS, PRETTY, RAW):
+            view.set_structured(mode)
+            await pilot.pause()
+            strips = [view.render_line(y) for y in range(view.virtual_size.height)]
+            text = "\n".join(s.text for s in strips)
+            assert "\x1b" not in text and "\x07" not in text and "\u202e" not in text and "\u200b" not in text
+            for strip in strips:
+                for seg in strip:
+                    style = seg.style or Style()
+                    assert not style.link and "@click" not in style.meta
+            if mode != RAW:
+                assert "[@click=app.quit]quit[/] <U+202E>evil.exe" in text  # the message, literally
+                assert "[link=https://evil.example]k[/link]" in text and "[bold red]v[/]\\nnext" in text
+                assert "adm<U+200B>in" in text and "nested.deep" in text and "red" in text
+                assert "pwned" not in text
+        # The field picker lists hostile keys as plain text.
+        view.set_structured(COLUMNS)
+        counts, sampled = field_counts(view.structured_records())
+        picker = FieldPicker(counts, (), sampled)
+        app.push_screen(picker)
+        await pilot.pause()
+        labels = [picker.checklist.get_option_at_index(i).prompt for i in range(picker.checklist.option_count)]
+        assert any("[link=https://evil.example]k[/link]" in label.plain for label in labels)
+        assert all(isinstance(label, Text) and not any("link" in str(s.style) for s in label.spans)
+                   for label in labels)
+
+
+async def test_the_pod_pickers_title_and_rows_are_plain_text():
+    from k8stui.logs.fanout import PodChoice
+    from k8stui.ui.screens.log_dialogs import PodPicker
+
+    class Host(App):
+        pass
+
+    app = Host()
+    async with app.run_test(size=(120, 30)) as pilot:
+        pods = [PodChoice("u1", "[@click=app.quit]x[/]\u202e", "Running", "1/1", 0, None, "[link=x]n[/link]", 2, True)]
+        picker = PodPicker("deployment ns/[b]name[/b]", pods, 3)
+        app.push_screen(picker)
+        await pilot.pause()
+        box = picker.query_one("Vertical")
+        assert "[b]name[/b]" in Content.from_markup(box.border_title).plain  # shown literally, not bold
+        label = picker.checklist.get_option_at_index(0).prompt
+        assert "[@click=app.quit]x[/]<U+202E>" in label.plain and "[link=x]n[/link]" in label.plain
