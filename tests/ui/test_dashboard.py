@@ -11,6 +11,11 @@ from k8stui.ui.widgets.pane import Pane
 
 from .helpers import SIZE, kubectl, make_app, names, row, table, wait_until
 
+
+def header_text(app) -> str:
+    return app.screen.header.render().plain
+
+
 SCENARIO = {"api-blue", "api-green", "frontend", "checkout", "legacy-report"}
 
 
@@ -133,10 +138,20 @@ async def test_developer_sees_team_a_and_forbidden_elsewhere(demo):
         pane = app.screen.query_one("#nodes-pane", Pane)
         await wait_until(pilot, lambda: pane.state_text.startswith("forbidden"), 5, "nodes forbidden")
         assert "cannot list" in pane.state_text
+        # The summary does not claim "real: 0 node(s)"; the header says what may and may not be seen.
+        await wait_until(pilot, lambda: app.screen.summary_plain.startswith("nodes: forbidden"), 5,
+                         "nodes summary says forbidden")
+        assert "0 node(s)" not in app.screen.summary_plain
+        await wait_until(pilot, lambda: "api synced · nodes forbidden" in header_text(app), 5,
+                         "header: synced, but nodes forbidden")
         await pilot.press("escape", "colon", *"ns shop", "enter")
         pane = app.screen.query_one("#workloads-pane", Pane)
         await wait_until(pilot, lambda: pane.state_text.startswith("forbidden"), 5, "shop forbidden for demo-dev")
         assert isinstance(app.screen, DashboardScreen)
+        # Nothing in shop is visible: the API answers ("ok"), it is not "synced".
+        await wait_until(pilot, lambda: "api ok · " in header_text(app) and "forbidden in shop" in
+                         header_text(app), 10, "header: ok, everything forbidden in shop")
+        assert "deployments" in header_text(app) and "synced" not in header_text(app)
 
 
 async def test_context_switch_and_sorting(demo):
