@@ -35,7 +35,7 @@ from ...logs.structured import FormatDetector, field_counts
 from ...text import plain, sanitize
 from ..gc_tuning import tune_gc
 from ..widgets.log_view import LogView, LogViewStats
-from ..widgets.status_header import HeaderState, StatusHeader
+from ..widgets.status_header import HeaderState, StatusHeader, api_fields
 
 if TYPE_CHECKING:
     from ..app import K8sTuiApp
@@ -631,7 +631,7 @@ class LogsScreen(Screen):
         target = app.connection.target
         self.header.state = HeaderState(
             context=target.context, cluster=target.cluster, namespace=self.target.namespace,
-            api_health=health.state.value, api_detail=health.error, read_only=app.read_only,
+            **api_fields(health), read_only=app.read_only,
             metrics_source=app.metrics_source, view="logs")
 
     def action_back(self) -> None:
