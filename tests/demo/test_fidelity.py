@@ -366,3 +366,218 @@ def test_send_initial_events_and_partial_object_metadata(demo: Demo) -> None:
     assert response.status == 200 and body["kind"] == "PartialObjectMetadataList"
     assert {i["kind"] for i in body["items"]} == {"PartialObjectMetadata"}
     assert all("data" not in i for i in body["items"]) and len(body["items"]) == len(listed)
+
+
+# -------------------------------------------------------------------------------- 7. explain
+
+@pytest.mark.parametrize("minor", MINORS)
+def test_explain(demo: Demo, minor: str) -> None:
+    out = run(demo, minor, "explain", "deployment.spec.replicas").stdout
+    assert "KIND:       Deployment" in out and "FIELD: replicas <integer>" in out
+    assert "Number of desired pods." in out
+    ports = run(demo, minor, "explain", "pod.spec.containers.ports").stdout
+    assert "containerPort\t<integer> -required-" in ports
+    assert "ContainerPort represents a network port in a single container." in ports
+    assert "selector\t<LabelSelector>" in run(demo, minor, "explain", "pdb.spec").stdout
+
+
+# -------------------------------------------------------------------------------- 8. deletion semantics
+
+def owned(demo: Demo, ns: str) -> tuple[list[str], list[str]]:
+    rs = demo.kubectl("get", "rs", "-n", ns, "-o", "jsonpath={.items[*].metadata.name}").stdout.split()
+    pods = demo.kubectl("get", "pods", "-n", ns, "-o", "jsonpath={.items[*].metadata.name}").stdout.split()
+    return rs, pods
+
+
+@pytest.mark.parametrize("minor", MINORS)
+def test_delete_cascade_orphan_and_foreground(demo: Demo, ns: str, minor: str) -> None:
+    run(demo, minor, "create", "deployment", "web", "--image=nginx:1.27", "--replicas=2", "-n", ns)
+    run(demo, minor, "rollout", "status", "deployment/web", "-n", ns, "--timeout=60s", timeout=90)
+    rs_before, pods_before = owned(demo, ns)
+    assert len(rs_before) == 1 and len(pods_before) == 2
+
+    run(demo, minor, "delete", "deployment", "web", "-n", ns, "--cascade=orphan")
+    assert owned(demo, ns) == (rs_before, pods_before)  # the ReplicaSet and its pods stay
+    rs = json.loads(demo.kubectl("get", "rs", rs_before[0], "-n", ns, "-o", "json").stdout)
+    assert "ownerReferences" not in rs["metadata"]
+
+    # Foreground: the ReplicaSet is marked and waits for its pods (Terminating for their grace period).
+    seq = demo.request_seq()
+    run(demo, minor, "delete", "rs", rs_before[0], "-n", ns, "--cascade=foreground", "--wait=false")
+    marked = json.loads(demo.kubectl("get", "rs", rs_before[0], "-n", ns, "-o", "json", check=False).stdout or "{}")
+    if marked:  # (it may already be gone on a fast machine)
+        assert marked["metadata"]["deletionTimestamp"]
+        assert "foregroundDeletion" in marked["metadata"]["finalizers"]
+    [delete] = sent(demo, seq, "DELETE", f"/replicasets/{rs_before[0]}")
+    assert delete["status"] == 200
+    wait_for(lambda: owned(demo, ns) == ([], []), timeout=60, message="the ReplicaSet and its pods to go")
+
+
+@pytest.mark.parametrize("minor", MINORS)
+def test_finalizer_holds_an_object_and_namespace_terminates(demo: Demo, minor: str) -> None:
+    ns = f"fid-terminating-{minor.replace('.', '-')}"
+    run(demo, minor, "create", "namespace", ns)
+    run(demo, minor, "create", "configmap", "held", "-n", ns)
+    run(demo, minor, "patch", "configmap", "held", "-n", ns, "--type=merge",
+        "-p", '{"metadata":{"finalizers":["example.com/hold"]}}')
+    run(demo, minor, "delete", "configmap", "held", "-n", ns, "--wait=false")
+    cm = json.loads(run(demo, minor, "get", "configmap", "held", "-n", ns, "-o", "json").stdout)
+    assert cm["metadata"]["deletionTimestamp"] and cm["metadata"]["finalizers"] == ["example.com/hold"]
+
+    run(demo, minor, "delete", "namespace", ns, "--wait=false")
+    status = json.loads(run(demo, minor, "get", "namespace", ns, "-o", "json").stdout)["status"]
+    assert status["phase"] == "Terminating"
+
+    def remaining() -> dict | None:
+        conds = {c["type"]: c for c in json.loads(run(demo, minor, "get", "namespace", ns, "-o", "json").stdout)
+                 ["status"].get("conditions", [])}
+        return conds if conds.get("NamespaceFinalizersRemaining", {}).get("status") == "True" else None
+    conds = wait_for(remaining, timeout=30, message="the namespace to report the held configmap")
+    assert conds["NamespaceFinalizersRemaining"]["message"] == ("Some content in the namespace has finalizers "
+                                                               "remaining: example.com/hold in 1 resource instances")
+    refused = run(demo, minor, "create", "configmap", "late", "-n", ns, check=False)
+    assert "unable to create new content in namespace " + ns + " because it is being terminated" in refused.stderr
+
+    run(demo, minor, "patch", "configmap", "held", "-n", ns, "--type=merge", "-p", '{"metadata":{"finalizers":null}}')
+    wait_for(lambda: run(demo, minor, "get", "namespace", ns, check=False).returncode == 1, timeout=30,
+             message="the namespace to go once its content is gone")
+
+
+def test_pod_grace_period_and_deletecollection(demo: Demo, ns: str) -> None:
+    from kubernetes import client, config
+
+    for name in ("sleeper-1", "sleeper-2", "web"):
+        command = '["sleep", "3600"]' if name.startswith("sleeper") else "[]"
+        demo.kubectl("apply", "-f", "-", input=f"""apiVersion: v1
+kind: Pod
+metadata: {{name: {name}, namespace: {ns}, labels: {{app: {name.split('-')[0]}}}}}
+spec: {{containers: [{{name: c, image: busybox:1.36, command: {command}}}]}}
+""")
+    wait_for(lambda: demo.kubectl("get", "pods", "-n", ns, "-o", "jsonpath={.items[*].status.phase}").stdout
+             == "Running Running Running", message="three running pods")
+    with config.new_client_from_config(config_file=demo.kubeconfig, context="demo") as api_client:
+        core = client.CoreV1Api(api_client)
+        # One pod deleted with a grace period: the answer is the pod, marked; it stays Terminating (its
+        # `sleep` ignores SIGTERM) until the kubelet kills it at the end of the period.
+        answer = core.delete_namespaced_pod("sleeper-1", ns, grace_period_seconds=45)
+        assert isinstance(answer, client.V1Pod)
+        assert answer.metadata.deletion_grace_period_seconds == 45 and answer.metadata.deletion_timestamp
+        # deletecollection with the same options marks each selected pod and answers with the list.
+        raw = core.delete_collection_namespaced_pod(ns, label_selector="app=sleeper", grace_period_seconds=30,
+                                                    _preload_content=False)
+        assert raw.status == 200 and json.loads(raw.data)["kind"] == "PodList"
+        pods = {p.metadata.name: p for p in core.list_namespaced_pod(ns).items}
+        assert sorted(pods) == ["sleeper-1", "sleeper-2", "web"]
+        assert pods["sleeper-1"].metadata.deletion_grace_period_seconds == 30  # a shorter period shortens it
+        assert pods["sleeper-2"].metadata.deletion_grace_period_seconds == 30
+        assert pods["web"].metadata.deletion_timestamp is None
+        # A longer one does not extend it; a pod that handles SIGTERM goes at once.
+        assert core.delete_namespaced_pod("sleeper-2", ns, grace_period_seconds=60).metadata. \
+            deletion_grace_period_seconds == 30
+        core.delete_namespaced_pod("sleeper-1", ns, grace_period_seconds=1)
+        core.delete_namespaced_pod("web", ns)
+    wait_for(lambda: demo.kubectl("get", "pods", "-n", ns, "-o", "jsonpath={.items[*].metadata.name}").stdout
+             == "sleeper-2", timeout=20, message="sleeper-1 and web gone, sleeper-2 still terminating")
+
+
+# -------------------------------------------------------------------------------- 9. simulation fidelity
+
+def container_status(demo: Demo, ns: str, selector: str) -> dict | None:
+    pods = json.loads(demo.kubectl("get", "pods", "-n", ns, "-l", selector, "-o", "json").stdout)["items"]
+    statuses = [cs for p in pods for cs in p.get("status", {}).get("containerStatuses") or ()]
+    return statuses[0] if statuses else None
+
+
+def test_wrong_image_tag_is_an_image_pull_failure(demo: Demo, ns: str) -> None:
+    waiting = container_status(demo, "monitoring", "app=grafana")["state"].get("waiting", {})
+    assert waiting.get("reason") in ("ErrImagePull", "ImagePullBackOff")  # the scenario's typo
+
+    demo.kubectl("create", "deployment", "typo", "--image=nginx:1.277", "-n", ns)
+
+    def backing_off() -> dict | None:
+        cs = container_status(demo, ns, "app=typo")
+        return cs if cs and cs["state"].get("waiting", {}).get("reason") == "ImagePullBackOff" else None
+    cs = wait_for(backing_off, timeout=30, message="ImagePullBackOff")
+    assert cs["restartCount"] == 0 and not cs["ready"] and cs["image"] == "nginx:1.277"
+    events = demo.kubectl("get", "events", "-n", ns, "--field-selector=reason=Failed", "-o",
+                          "jsonpath={.items[*].message}").stdout
+    assert ('Failed to pull image "nginx:1.277": rpc error: code = NotFound desc = failed to pull and unpack image '
+            '"docker.io/library/nginx:1.277"') in events
+    assert "Error: ErrImagePull" in events
+
+
+def test_crash_loop_exit_code_matches_the_last_log_line(demo: Demo) -> None:
+    def crashed() -> tuple[str, dict] | None:
+        for p in json.loads(demo.kubectl("get", "pods", "-n", "shop", "-l", "app=checkout", "-o", "json").stdout)[
+                "items"]:
+            for cs in p["status"].get("containerStatuses") or ():
+                if cs.get("lastState", {}).get("terminated") and cs["image"].endswith("v2-broken"):
+                    return p["metadata"]["name"], cs
+        return None
+    pod, cs = wait_for(crashed, timeout=60, message="a crashed checkout container")
+    code = cs["lastState"]["terminated"]["exitCode"]
+    last_line = demo.kubectl("logs", "--previous", pod, "-n", "shop").stdout.strip().splitlines()[-1]
+    assert last_line.startswith(f"exit status {code}") and code == 2
+
+
+NODE_POD = """apiVersion: v1
+kind: Pod
+metadata: {name: %(name)s, namespace: %(ns)s}
+spec:
+  nodeName: %(node)s
+  terminationGracePeriodSeconds: 5
+  tolerations: %(tolerations)s
+  containers: [{name: c, image: busybox:1.36, command: [sleep, "3600"]}]
+"""
+
+
+def test_no_execute_taint_evicts_pods_that_do_not_tolerate_it(demo: Demo, ns: str) -> None:
+    node = json.loads(demo.kubectl("get", "node", "aks-nodepool1-00000", "-o", "json").stdout)
+    node["metadata"] = {"name": f"{ns}-node", "labels": {"kubernetes.io/hostname": f"{ns}-node"}}
+    node["spec"] = {"taints": [{"key": "fidelity", "value": "yes", "effect": "NoSchedule"}]}
+    demo.kubectl("create", "-f", "-", input=json.dumps(node))
+    try:
+        for name, tolerations in (("plain", "[]"),
+                                  ("tolerant", "[{key: maintenance, operator: Exists, effect: NoExecute}]"),
+                                  ("patient", "[{key: maintenance, operator: Exists, effect: NoExecute, "
+                                              "tolerationSeconds: 3}]")):
+            demo.kubectl("apply", "-f", "-", input=NODE_POD % {"name": name, "ns": ns, "node": node["metadata"]["name"],
+                                                               "tolerations": tolerations})
+        wait_for(lambda: demo.kubectl("get", "pods", "-n", ns, "-o", "jsonpath={.items[*].status.phase}").stdout
+                 == "Running Running Running", message="three running pods")
+        demo.kubectl("taint", "node", node["metadata"]["name"], "maintenance=now:NoExecute")
+
+        def names() -> list[str]:
+            return demo.kubectl("get", "pods", "-n", ns, "-o", "jsonpath={.items[*].metadata.name}").stdout.split()
+        wait_for(lambda: "plain" not in names(), timeout=20, message="the untolerating pod evicted")
+        patient = json.loads(demo.kubectl("get", "pod", "patient", "-n", ns, "-o", "json", check=False).stdout or "{}")
+        if patient:  # still inside its tolerationSeconds, or Terminating (sleep ignores SIGTERM)
+            assert not patient["metadata"].get("deletionTimestamp") or patient["metadata"][
+                "deletionGracePeriodSeconds"] == 5
+        wait_for(lambda: names() == ["tolerant"], timeout=30, message="the patient pod evicted after 3 s")
+        events = demo.kubectl("get", "events", "-n", ns, "--field-selector=reason=TaintManagerEviction", "-o",
+                              "jsonpath={.items[*].message}").stdout
+        assert f"Marking for deletion Pod {ns}/plain" in events and f"Marking for deletion Pod {ns}/patient" in events
+    finally:
+        demo.kubectl("delete", "node", node["metadata"]["name"], "--wait=false", check=False)
+
+
+# -------------------------------------------------------------------------------- 10. every supported minor
+
+ALL_MINORS = ["1.27", "1.28", "1.29", "1.30", "1.31", "1.32", "1.33"]
+
+
+@pytest.mark.parametrize("minor", ALL_MINORS)
+def test_core_verbs_with_every_minor(demo: Demo, ns: str, minor: str) -> None:
+    """A quick pass over the everyday verbs with each kubectl minor we support (1.27 is the oldest)."""
+    assert "api-blue" in run(demo, minor, "get", "deploy", "-n", "shop").stdout
+    run(demo, minor, "create", "deployment", "web", "--image=nginx:1.27", "-n", ns)
+    run(demo, minor, "apply", "-f", "-", input=f"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: c, namespace: {ns}}}\n"
+                                                "data: {a: b}\n")
+    run(demo, minor, "scale", "deployment/web", "--replicas=2", "-n", ns)
+    run(demo, minor, "set", "image", "deployment/web", "nginx=nginx:1.26", "-n", ns)
+    run(demo, minor, "rollout", "status", "deployment/web", "-n", ns, "--timeout=60s", timeout=90)
+    assert run(demo, minor, "logs", "deployment/web", "-n", ns, "--tail=1").stdout.strip()
+    assert run(demo, minor, "auth", "can-i", "delete", "pods", "-n", ns).stdout.strip() == "yes"
+    run(demo, minor, "delete", "deployment", "web", "-n", ns)
+    assert "c" in run(demo, minor, "get", "cm", "-n", ns, "-o", "name").stdout

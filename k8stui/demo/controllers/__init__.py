@@ -26,6 +26,7 @@ from .kubelet import Kubelet
 from .nodes import NodeHeartbeats
 from .replicaset import ReplicaSetController
 from .scheduler import Scheduler
+from .taints import TaintEviction
 
 __all__ = ["ControllerManager"]
 
@@ -57,8 +58,9 @@ class ControllerManager:
         self.kubelet = Kubelet(self.ctx)
         self.endpoints = EndpointsController(self.ctx)
         self.heartbeats = NodeHeartbeats(self.ctx)
+        self.taints = TaintEviction(self.ctx)
         self.controllers: list[Controller] = [self.gc, self.deployments, self.replicasets, self.scheduler,
-                                              self.kubelet, self.endpoints]
+                                              self.kubelet, self.endpoints, self.taints]
 
     # -- lifecycle -----------------------------------------------------------------------------------------
     def start(self) -> None:

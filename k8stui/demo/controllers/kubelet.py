@@ -4,11 +4,15 @@ Each pod bound to a node gets a small state machine per container that reproduce
 ``ContainerCreating`` while the image is pulled (``Pulling``/``Pulled`` events; the pull time grows with the
 image size, and a node that already has the image reports "already present on machine"), then
 ``Created``/``Started``, ``running.startedAt``, and readiness after ``readinessProbe.initialDelaySeconds``.
-An image whose tag contains ``broken`` runs about two seconds and exits with code 1 (``Error``), is restarted
-once at once and then with kubelet's back-off (10s doubling to 5m, scaled): ``CrashLoopBackOff`` with
-``lastState.terminated`` and a growing ``restartCount``. A tag containing ``missing`` never pulls
-(``ErrImagePull`` / ``ImagePullBackOff``). A pod marked for deletion gets ``Killing`` events and is removed
-shortly after. Pods that are already running when the controllers start are adopted without any writes.
+An image whose tag contains ``broken`` runs about two seconds, panics (its log ends ``exit status 2``) and
+exits with code 2 (``Error``), is restarted once at once and then with kubelet's back-off (10s doubling to 5m,
+scaled): ``CrashLoopBackOff`` with ``lastState.terminated`` and a growing ``restartCount``. An image that does
+not exist never pulls (``ErrImagePull``, then ``ImagePullBackOff`` with back-off): a tag containing
+``missing``, or a tag the registry does not have for the public images the simulation knows (``nginx:1.277``,
+``grafana/grafana:11.3.O``; KNOWN_TAGS). A pod marked for deletion gets ``Killing`` events and is removed
+when its containers have stopped: shortly, or at the end of its grace period for a container that ignores
+SIGTERM (PID 1 ``sleep``). Pods that are already running when the controllers start are adopted without any
+writes.
 
 Every delay goes through ``SimConfig.delay``; timestamps are wall-clock RFC3339.
 """
@@ -18,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import ipaddress
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -88,8 +93,47 @@ def is_crash_image(image: str) -> bool:
     return "broken" in split_image(image)[1]
 
 
+# Tags that exist for the public repositories the simulation knows (a full match of the pattern); a pull of any
+# other tag of these fails as the registry answers "not found". Other repositories have every tag.
+KNOWN_TAGS: dict[str, re.Pattern[str]] = {repo: re.compile(pattern) for repo, pattern in {
+    "docker.io/library/nginx": r"(latest|stable|mainline|alpine|perl|1|1\.(1[89]|2[0-9])(\.[0-9])?)"
+                               r"(-alpine|-perl|-bookworm|-alpine-slim)?",
+    "docker.io/library/busybox": r"(latest|stable|musl|glibc|uclibc|1|1\.3[0-7](\.[0-9])?)(-musl|-glibc|-uclibc)?",
+    "docker.io/library/redis": r"(latest|alpine|[5-7](\.[0-9])?(\.[0-9]{1,2})?)(-alpine|-bookworm)?",
+    "docker.io/library/postgres": r"(latest|alpine|1[2-7](\.[0-9]{1,2})?)(-alpine|-bookworm)?",
+    "docker.io/grafana/grafana": r"(latest|main|1[0-2]\.[0-9]{1,2}\.[0-9]{1,2})",
+}.items()}
+
+
+def qualified_image(image: str) -> str:
+    """An image reference as the container runtime resolves it (``nginx`` -> ``docker.io/library/nginx:latest``)."""
+    repo, tag = split_image(image)
+    first = repo.split("/", 1)[0]
+    if "/" not in repo:
+        repo = f"docker.io/library/{repo}"
+    elif "." not in first and ":" not in first and first != "localhost":
+        repo = f"docker.io/{repo}"
+    return f"{repo}:{tag}"
+
+
 def is_missing_image(image: str) -> bool:
-    return "missing" in split_image(image)[1]
+    repo, tag = split_image(qualified_image(image))
+    if "missing" in tag:
+        return True
+    known = KNOWN_TAGS.get(repo)
+    return known is not None and "@" not in image and known.fullmatch(tag) is None
+
+
+def ignores_sigterm(container: Obj) -> bool:
+    """A container whose PID 1 is ``sleep`` (directly or as ``sh -c "sleep ..."``) has no SIGTERM handler: it
+    only stops when the kubelet kills it at the end of the grace period, as on a real node."""
+    argv = [str(a) for a in (container.get("command") or []) + (container.get("args") or [])]
+    if not argv:
+        return False
+    if argv[0].rsplit("/", 1)[-1] == "sleep":
+        return True
+    return argv[0].rsplit("/", 1)[-1] in ("sh", "bash", "ash") and len(argv) >= 3 and argv[1] == "-c" and \
+        argv[2].strip().startswith("sleep ")
 
 
 def backoff_seconds(restarts: int) -> float:
@@ -546,7 +590,7 @@ class Kubelet(Controller):
             self._exit(c, 0, "Completed")
             c.ready = True
         elif action == "crash":
-            self._exit(c, 1, "Error")
+            self._exit(c, 2, "Error")  # a Go panic's exit status (the log's last line says so)
             if rt.restart_policy != "Never":
                 c.action, c.due = "after_exit", now + self.sim.delay(self._jitter(0.3))
         elif action == "after_exit":
@@ -562,8 +606,9 @@ class Kubelet(Controller):
                         f"Back-off restarting failed container {c.name} in pod {rt.name}_{rt.namespace}({rt.uid})")
             c.action, c.due = "restart", now + self.sim.delay(wait)
         elif action == "pull_failed":
-            err = (f'rpc error: code = NotFound desc = failed to pull and unpack image "{c.image}": '
-                   f'failed to resolve reference "{c.image}": {c.image}: not found')
+            ref = qualified_image(c.image)
+            err = (f'rpc error: code = NotFound desc = failed to pull and unpack image "{ref}": '
+                   f'failed to resolve reference "{ref}": {ref}: not found')
             self._event(rt, pod, c, "Warning", "Failed", f'Failed to pull image "{c.image}": {err}')
             self._event(rt, pod, c, "Warning", "Failed", "Error: ErrImagePull")
             c.state, c.reason, c.message = "waiting", "ErrImagePull", err
@@ -720,7 +765,10 @@ class Kubelet(Controller):
                          component, node)
         grace = meta.get("deletionGracePeriodSeconds")
         grace = 30 if grace is None else int(grace)
-        seconds = self.sim.delay(min(float(grace), self._jitter(KILL_SECONDS)))
+        if any(ignores_sigterm(c) for c in (pod.get("spec") or {}).get("containers") or ()):
+            seconds = self.sim.delay(float(grace))  # SIGTERM does nothing: killed when the grace period ends
+        else:
+            seconds = self.sim.delay(min(float(grace), self._jitter(KILL_SECONDS)))
         ns, name = meta["namespace"], meta["name"]
 
         def remove() -> None:
