@@ -9,8 +9,9 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from types import ModuleType
 
-from . import __version__
+from . import __version__, locations
 
 
 def _positive_int(text: str) -> int:
@@ -40,6 +41,14 @@ def _positive_float(text: str) -> float:
     return value
 
 
+def _theme_choices() -> str:
+    """The built-in theme names for ``--help`` (file names only: no Textual import just to print help)."""
+    names = sorted(p.name.removesuffix(".toml") for p in locations.bundled_themes_dir().iterdir()
+                   if p.name.endswith(".toml"))
+    ordered = ["k8stui-dark (default)"] + [n for n in names if n != "k8stui-dark"]
+    return f"{', '.join(ordered)}, or one of Textual's; user themes: {locations.config_dir() / 'themes'}/*.toml"
+
+
 def _add_app_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--context", help="kubeconfig context to use (default: current-context)")
     scope = parser.add_mutually_exclusive_group()
@@ -47,7 +56,7 @@ def _add_app_options(parser: argparse.ArgumentParser) -> None:
     scope.add_argument("-A", "--all-namespaces", action="store_true", help="show every namespace")
     parser.add_argument("--kubeconfig", help="kubeconfig file (default: $KUBECONFIG or ~/.kube/config)")
     parser.add_argument("--read-only", action="store_true", help="disable every mutating action")
-    parser.add_argument("--theme", help="colour theme (default, light, high-contrast, solarized, ...)")
+    parser.add_argument("--theme", metavar="NAME", help=f"colour theme: {_theme_choices()}")
     parser.add_argument("--prometheus-url", help="Prometheus base URL (default: config or $K8STUI_PROMETHEUS_URL)")
     parser.add_argument("-c", "--command", dest="command_text", metavar="CMD",
                         help="start in this view, as typed after ':' (e.g. -c pods, -c 'ns team-a')")
@@ -81,6 +90,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _load_ui() -> ModuleType | None:
+    """Import the dashboard before anything else starts, so that a broken install is one line, not a hang."""
+    try:
+        from .ui import launch
+    except ImportError as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        print(f"k8stui: the dashboard cannot be loaded ({reason}); reinstall k8stui and its dependencies",
+              file=sys.stderr)
+        return None
+    return launch
+
+
 def _run_demo(args: argparse.Namespace) -> int:
     if args.serve_only:
         from .demo.main import serve
@@ -90,6 +111,13 @@ def _run_demo(args: argparse.Namespace) -> int:
                      bookmark_interval=args.bookmark_interval, frozen_state=args.frozen_state,
                      watch_history=args.watch_history,
                      exit_with_parent=args.exit_with_parent)
+    ui = _load_ui()
+    if ui is None:
+        return 2
+    try:
+        choices = ui.load_choices(args)
+    except ui.ConfigError as exc:
+        return ui.fail(str(exc))
     from .demo.launcher import DemoProcess, DemoStartError
 
     demo = DemoProcess(port=args.port, pods=args.pods, seed=args.seed, prometheus=not args.no_prometheus,
@@ -100,38 +128,16 @@ def _run_demo(args: argparse.Namespace) -> int:
         print(f"k8stui demo: {exc}", file=sys.stderr)
         return 2
     try:
-        return _run_app(args, kubeconfig=demo.kubeconfig, prometheus_url=demo.prometheus_url)
+        return ui.launch(args, kubeconfig=demo.kubeconfig, prometheus_url=demo.prometheus_url, choices=choices)
     except KeyboardInterrupt:
         return 130
     finally:
         demo.stop()
 
 
-def _run_app(args: argparse.Namespace, kubeconfig: str | None = None, prometheus_url: str | None = None) -> int:
-    try:
-        from .ui.launch import launch
-    except ImportError:
-        # The dashboard is not built yet: keep the demo cluster up and say how to reach it.
-        return _serve_until_interrupt(kubeconfig, prometheus_url)
-    return launch(args, kubeconfig=kubeconfig, prometheus_url=prometheus_url)
-
-
-def _serve_until_interrupt(kubeconfig: str | None, prometheus_url: str | None) -> int:
-    import time
-
-    if kubeconfig is None:
-        print("k8stui: the dashboard is not available in this build; try `k8stui demo --serve-only`",
-              file=sys.stderr)
-        return 2
-    print(f"export KUBECONFIG={kubeconfig}")
-    if prometheus_url:
-        print(f"prometheus: {prometheus_url}")
-    print("demo cluster running; press Ctrl-C to stop", flush=True)
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        return 0
+def _run_app(args: argparse.Namespace) -> int:
+    ui = _load_ui()
+    return 2 if ui is None else ui.launch(args)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
 
@@ -44,6 +46,6 @@ def remembered_file() -> Path:
     return state_dir() / "remembered.json"
 
 
-def bundled_themes_dir() -> Path:
-    """The ``themes/`` folder shipped with the project."""
-    return Path(__file__).resolve().parent.parent / "themes"
+def bundled_themes_dir() -> Traversable:
+    """The built-in themes: package data (``k8stui/themes/*.toml``), so that every kind of install has them."""
+    return resources.files("k8stui") / "themes"

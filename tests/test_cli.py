@@ -61,3 +61,37 @@ def test_bad_arguments(args: list[str], needle: str) -> None:
 def test_version() -> None:
     proc = run_k8stui("--version")
     assert proc.returncode == 0 and proc.stdout.startswith("k8stui ")
+
+
+def test_help_names_the_real_themes() -> None:
+    proc = run_k8stui("--help")
+    assert proc.returncode == 0
+    text = " ".join(proc.stdout.split()).replace("- ", "-")  # argparse wraps at hyphens
+    for name in ("k8stui-dark", "k8stui-light", "high-contrast", "solarized-dark", "dracula"):
+        assert name in text
+    assert "light," not in text.replace("k8stui-light,", "")  # no made-up short names
+
+
+@pytest.mark.parametrize("args", [["--theme", "light"], ["--theme", "solarized"], ["demo", "--theme", "nope"]])
+def test_unknown_theme_is_an_error_listing_the_names(args: list[str], tmp_path: Path) -> None:
+    # Checked before anything else: no kubeconfig is read, no demo cluster is started.
+    proc = run_k8stui(*args, "--kubeconfig", str(tmp_path / "missing.yaml"))
+    assert_one_line_error(proc, "unknown theme", args[-1], "k8stui-dark", "k8stui-light", "solarized-dark")
+
+
+def test_unknown_theme_in_config_file_names_the_file(tmp_path: Path) -> None:
+    (tmp_path / "config" / "k8stui").mkdir(parents=True)
+    (tmp_path / "config" / "k8stui" / "config.toml").write_text('theme = "light"\n')
+    proc = run_k8stui("--kubeconfig", str(tmp_path / "missing.yaml"), env={"K8STUI_HOME": str(tmp_path)})
+    assert_one_line_error(proc, "config.toml", "unknown theme 'light'", "k8stui-light")
+
+
+@pytest.mark.parametrize("args", [["demo"], ["--kubeconfig", "/nonexistent/kubeconfig"]])
+def test_broken_ui_dependency_is_one_line_not_a_hang(args: list[str], tmp_path: Path) -> None:
+    """A dependency that fails to import is reported at once (exit 2), before any cluster is started."""
+    shim = tmp_path / "shim" / "textual"
+    shim.mkdir(parents=True)
+    (shim / "__init__.py").write_text("raise ImportError('textual is broken in this environment')\n")
+    path = os.pathsep.join([str(tmp_path / "shim"), os.environ.get("PYTHONPATH", str(Path.cwd()))])
+    proc = run_k8stui(*args, env={"PYTHONPATH": path})
+    assert_one_line_error(proc, "textual is broken")

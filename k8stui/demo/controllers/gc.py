@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections import Counter
 
 from ..errors import ApiError
-from ..resources import BY_KEY, NAMESPACES, NODES, PODS, SERVICEACCOUNTS, ResourceType
+from ..resources import NAMESPACES, NODES, PODS, SERVICEACCOUNTS, ResourceType
 from ..store import FOREGROUND, ORPHAN, now_iso
 from .base import Controller
 from .util import Obj
@@ -33,10 +33,10 @@ class GarbageCollector(Controller):
     name = "garbage-collector"
 
     def _stored_types(self) -> list[ResourceType]:
-        return list(BY_KEY.values())
+        return self.store.types.stored()  # built-in kinds and those CRDs define
 
     def _type(self, key: str) -> ResourceType | None:
-        return BY_KEY.get(key)
+        return self.store.types.by_key(key)
 
     def on_change(self, change) -> None:
         meta = change.obj["metadata"]
