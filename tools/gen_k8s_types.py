@@ -203,7 +203,11 @@ def main(api_repo: Path, machinery_repo: Path, out: Path) -> None:
             jparts = (json_tag or "").split(",")
             jname = jparts[0]
             inline = go_name is None and (jname == "" or "inline" in jparts)
-            if go_type in ("metav1.TypeMeta", "TypeMeta", "metav1.ListMeta") and inline:
+            if go_type in ("metav1.TypeMeta", "TypeMeta") and inline:
+                # JSON-only (not in protobuf): objects embedded whole (volumeClaimTemplates) carry them
+                type_docs = packages["meta/v1"].docs.get("TypeMeta", {})
+                fields += [{"t": "string", "n": "apiVersion", "o": 1, "d": type_docs.get("apiVersion", "")},
+                           {"t": "string", "n": "kind", "o": 1, "d": type_docs.get("kind", "")}]
                 continue
             proto = tags.get("protobuf", "")
             pparts = proto.split(",") if proto and proto != "-" else []

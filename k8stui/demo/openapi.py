@@ -14,8 +14,9 @@ definitions is served (they then learn field-validation support from v3).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from functools import cache
+import json
+from collections.abc import Callable, Iterable
+from functools import cache, lru_cache
 from typing import Any
 
 from . import schema
@@ -146,16 +147,35 @@ def v3_root(group_versions: Iterable[tuple[str, str]], version_hash: str) -> dic
     return {"paths": paths}
 
 
-@cache
-def _v3_document(key: tuple[tuple[str, str, str, str, bool, tuple[str, ...]], ...], title_version: str) -> dict:
+def custom_schema_name(group: str, version: str, kind: str) -> str:
+    """A custom resource's schema name as kube-apiserver builds it (``demo.k8stui.io`` -> ``io.k8stui.demo``)."""
+    return ".".join(reversed(group.split("."))) + f".{version}.{kind}"
+
+
+@lru_cache(maxsize=128)
+def _v3_document(key: tuple[tuple[str, str, str, str, bool, tuple[str, ...], str], ...],
+                 title_version: str) -> dict:
     builder = _Builder()
     paths: dict[str, Any] = {}
     params = [{"name": n, "in": "query", "schema": {"type": "string", "uniqueItems": True}}
               for n in ("dryRun", "fieldManager", "fieldValidation", "force")]
-    for group, version, plural, kind, namespaced, verbs in key:
+    for group, version, plural, kind, namespaced, verbs, custom in key:
         api_version = f"{group}/{version}" if group else version
-        struct = schema.kind_struct(api_version, kind)
+        struct = schema.kind_struct(api_version, kind) if not custom else None
         name = builder.struct(struct) if struct else None
+        if custom:  # the CRD's openAPIV3Schema, with the metadata every object has
+            name = custom_schema_name(group, version, kind)
+            body = json.loads(custom) if custom != "{}" else {"type": "object",
+                                                              "x-kubernetes-preserve-unknown-fields": True}
+            properties = dict(body.get("properties") or {})
+            properties["apiVersion"] = {"type": "string", "description": _API_VERSION_DOC}
+            properties["kind"] = {"type": "string", "description": _KIND_DOC}
+            properties["metadata"] = {"allOf": [builder.ref("meta/v1.ObjectMeta")], "description": "Standard "
+                                      "object's metadata. More info: https://git.k8s.io/community/contributors/"
+                                      "devel/sig-architecture/api-conventions.md#metadata"}
+            builder.schemas[name] = {**body, "properties": properties,
+                                     "x-kubernetes-group-version-kind": [{"group": group, "kind": kind,
+                                                                          "version": version}]}
         if "patch" not in verbs:
             continue
         prefix = f"/api/{version}" if not group else f"/apis/{group}/{version}"
@@ -171,13 +191,16 @@ def _v3_document(key: tuple[tuple[str, str, str, str, bool, tuple[str, ...]], ..
             "components": {"schemas": dict(sorted(builder.schemas.items()))}}
 
 
-def v3_group(group: str, version: str, served: Iterable[ResourceType], title_version: str) -> dict[str, Any] | None:
-    """The v3 document of one group-version, or None if nothing is served there."""
+def v3_group(group: str, version: str, served: Iterable[ResourceType], title_version: str,
+             custom_schema: Callable[[ResourceType], dict[str, Any] | None] | None = None) -> dict[str, Any] | None:
+    """The v3 document of one group-version, or None if nothing is served there. ``custom_schema`` gives a
+    custom resource's ``openAPIV3Schema`` (from its CRD)."""
     rts = [rt for rt in served if rt.group == group and rt.version == version]
     if not rts:
         return None
-    key = tuple((rt.group, rt.version, rt.plural, rt.kind, rt.namespaced, tuple(rt.verbs)) for rt in rts
-                if not getattr(rt, "custom", False))
+    key = tuple((rt.group, rt.version, rt.plural, rt.kind, rt.namespaced, tuple(rt.verbs),
+                 json.dumps((custom_schema(rt) if custom_schema else None) or {}, sort_keys=True)
+                 if getattr(rt, "custom", False) else "") for rt in rts)
     return _v3_document(key, title_version)
 
 

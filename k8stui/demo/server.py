@@ -27,6 +27,7 @@ from .errors import ApiError, bad_request, forbidden, not_found, unauthorized
 from .faults import FaultPlan, RequestLog
 from .patch import apply_patch
 from .resources import (
+    CRDS,
     NODE_METRICS,
     POD_METRICS,
     PODS,
@@ -287,14 +288,21 @@ class ApiServer:
         if len(rest) == 2 and rest[0] == "api":
             doc = openapi.v3_group("", rest[1], served, title)
         elif len(rest) == 3 and rest[0] == "apis":
-            doc = openapi.v3_group(rest[1], rest[2], served, title)
+            doc = openapi.v3_group(rest[1], rest[2], served, title, self._crd_schema)
         if doc is None:
             raise ApiError(404, "NotFound", "the server could not find the requested resource")
         return _json(doc, headers={"Cache-Control": "public, immutable" if request.query.get("hash") else "no-cache"})
 
-    @staticmethod
-    def _openapi_hash(group: str, version: str, served: tuple[ResourceType, ...], title: str) -> str:
-        doc = openapi.v3_group(group, version, served, title)
+    def _crd_schema(self, rt: ResourceType) -> dict[str, Any] | None:
+        """A custom resource version's ``openAPIV3Schema`` from its CRD."""
+        crd = self.store.get(CRDS, None, f"{rt.plural}.{rt.group}")
+        for v in ((crd or {}).get("spec") or {}).get("versions") or ():
+            if v.get("name") == rt.version:
+                return (v.get("schema") or {}).get("openAPIV3Schema")
+        return None
+
+    def _openapi_hash(self, group: str, version: str, served: tuple[ResourceType, ...], title: str) -> str:
+        doc = openapi.v3_group(group, version, served, title, self._crd_schema)
         if doc is None:
             return ""
         return hashlib.sha512(orjson.dumps(doc, option=orjson.OPT_SORT_KEYS)).hexdigest()[:32].upper()

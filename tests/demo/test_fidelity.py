@@ -379,6 +379,8 @@ def test_explain(demo: Demo, minor: str) -> None:
     assert "containerPort\t<integer> -required-" in ports
     assert "ContainerPort represents a network port in a single container." in ports
     assert "selector\t<LabelSelector>" in run(demo, minor, "explain", "pdb.spec").stdout
+    custom = run(demo, minor, "explain", "certificates.spec").stdout  # from the CRD's openAPIV3Schema
+    assert "GROUP:      demo.k8stui.io" in custom and "secretName\t<string>" in custom
 
 
 # -------------------------------------------------------------------------------- 8. deletion semantics

@@ -124,6 +124,11 @@ def is_missing_image(image: str) -> bool:
     return known is not None and "@" not in image and known.fullmatch(tag) is None
 
 
+def _grace(pod: Obj | None) -> float:
+    value = ((pod or {}).get("metadata") or {}).get("deletionGracePeriodSeconds")
+    return float("inf") if value is None else float(value)
+
+
 def ignores_sigterm(container: Obj) -> bool:
     """A container whose PID 1 is ``sleep`` (directly or as ``sh -c "sleep ..."``) has no SIGTERM handler: it
     only stops when the kubelet kills it at the end of the grace period, as on a real node."""
@@ -333,6 +338,7 @@ class Kubelet(Controller):
         self.pods: dict[str, PodRt] = {}
         self.adopted: set[str] = set()
         self.killing: dict[str, asyncio.TimerHandle | None] = {}
+        self.shortened: set[str] = set()  # terminating pods whose grace period a later delete shortened
         self.images: dict[str, set[str]] = {}  # node -> images present
         self.pulls: dict[str, dict[str, float]] = {}  # node -> image -> loop time its pull completes
         self.ips = PodIPs()
@@ -352,6 +358,9 @@ class Kubelet(Controller):
             return
         if pod["metadata"].get("deletionTimestamp"):
             if uid not in self.killing:
+                self.queue.add(key)
+            elif _grace(pod) < _grace(change.old):  # a second delete shortened the grace period
+                self.shortened.add(uid)
                 self.queue.add(key)
         elif uid not in self.pods and uid not in self.adopted and not is_terminal(pod):
             self.queue.add(key)
@@ -380,7 +389,11 @@ class Kubelet(Controller):
         if not node_name:
             return
         if pod["metadata"].get("deletionTimestamp"):
-            if uid not in self.killing:
+            if uid in self.shortened and uid in self.killing:
+                self.shortened.discard(uid)
+                self.ctx.cancel(self.killing.pop(uid))
+                self._kill(pod, announce=False)
+            elif uid not in self.killing:
                 self._kill(pod)
             return
         if uid in self.pods or uid in self.adopted or is_terminal(pod):
@@ -771,7 +784,7 @@ class Kubelet(Controller):
         self.store.mutate(PODS, rt.namespace, rt.name, put)
 
     # -- stop ----------------------------------------------------------------------------------------------
-    def _kill(self, pod: Obj) -> None:
+    def _kill(self, pod: Obj, announce: bool = True) -> None:
         meta = pod["metadata"]
         uid = meta["uid"]
         rt = self.pods.pop(uid, None)
@@ -780,11 +793,11 @@ class Kubelet(Controller):
         virtual = rt.virtual if rt else False
         node = pod["spec"].get("nodeName")
         component = VIRTUAL_COMPONENT if virtual else COMPONENT
-        for cs in (pod.get("status") or {}).get("containerStatuses") or ():
+        for cs in (pod.get("status") or {}).get("containerStatuses") or () if announce else ():
             if "running" in (cs.get("state") or {}):
                 record_event(self.store, pod, "Normal", "Killing", f"Stopping container {cs.get('name')}",
                              component, node, field_path=f"spec.containers{{{cs.get('name')}}}")
-        if virtual:
+        if virtual and announce:
             record_event(self.store, pod, "Normal", "ProviderDeleteSuccess", "Delete pod in provider successfully",
                          component, node)
         grace = meta.get("deletionGracePeriodSeconds")
