@@ -334,7 +334,7 @@ def apply(rt: ResourceType, live: dict[str, Any] | None, applied: dict[str, Any]
         if entry.get("manager") == manager and entry.get("operation") == "Apply" and \
                 entry.get("subresource", "") == subresource:
             previous = owned
-    merged = {k: v for k, v in live.items()}
+    merged = json.loads(json.dumps(live))  # a private copy: stored objects are never changed in place
     for key, value in applied.items():
         if key in _ALWAYS_IGNORED:
             continue
