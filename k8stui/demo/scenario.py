@@ -23,6 +23,7 @@ import math
 import random
 from typing import Any
 
+from . import scenario_findings
 from .controllers.deployment import (
     CHANGE_CAUSE,
     DESIRED_REPLICAS,
@@ -577,5 +578,6 @@ def load_default(store: Store, sim: SimConfig) -> None:
     _shop(store)
     _team_a(store)
     _monitoring(store)
+    scenario_findings.load(store)
     if sim.extra_pods > 0:
         _bench(store, sim, rng)

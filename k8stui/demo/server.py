@@ -20,7 +20,7 @@ import orjson
 import yaml
 from aiohttp import web
 
-from . import discovery
+from . import discovery, scenario_findings
 from .auth import Authenticator, User
 from .errors import ApiError, bad_request, forbidden, not_found, unauthorized
 from .faults import FaultPlan, RequestLog
@@ -662,6 +662,8 @@ class ApiServer:
             rate = float(body.get("rate", 0))
             asyncio.ensure_future(self._churn(namespace, count, rate))
             return _json({"churning": count, "namespace": namespace})
+        if op.startswith("scenario/"):
+            return _json(*scenario_findings.admin(self.store, op, body))
         if op == "state":
             return _json({"resourceVersion": self.store.resource_version,
                           "counts": {rt.key: self.store.count(rt) for rt in BY_KEY.values()},
