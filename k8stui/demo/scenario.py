@@ -21,9 +21,10 @@ import copy
 import json
 import math
 import random
+import time
 from typing import Any
 
-from . import scenario_findings
+from . import scenario_findings, scenario_kinds
 from .controllers.deployment import (
     CHANGE_CAUSE,
     DESIRED_REPLICAS,
@@ -578,6 +579,7 @@ def load_default(store: Store, sim: SimConfig) -> None:
     _shop(store)
     _team_a(store)
     _monitoring(store)
+    scenario_kinds.load(store, rng, time.time())
     scenario_findings.load(store)
     if sim.extra_pods > 0:
         _bench(store, sim, rng)

@@ -8,12 +8,13 @@ Loaded with the default scenario (``load``), namespace ``payments`` holds what `
 - ``fraud-check``: a ``:latest`` image, both replicas pinned to one node, its HPA at its maximum;
 - ``statement-export``: a Secret reference that does not exist (its pod stays in CreateContainerConfigError) and a
   port no Service selects;
-- Service ``ledger-admin``, whose selector matches no pod.
+- Service ``ledger-admin``, whose selector matches no pod;
+- RoleBinding ``default-edit``: the namespace's default ServiceAccount may edit everything in it.
 In ``monitoring``, ``kube-state-metrics`` is the Helm release of the same name. The rest is in the base scenario
 (``legacy-report``: one replica, no probes, no requests; ``checkout``: a stalled rollout that crash-loops) and in
-``scenario_kinds`` (a Pending PVC).
+``scenario_kinds`` (the Pending PVC ``team-a/reports-archive``).
 
-The stuck causes a test needs on demand: ``POST /_demo/scenario/stuck {"cause": C, "namespace": "lab",
+The stuck causes a test needs on demand (``admin_hooks``): ``POST /_demo/scenario/stuck {"cause": C, "namespace": "lab",
 "name": ...}`` creates a Deployment (one replica) stuck for cause C — ``insufficient-cpu``, ``insufficient-memory``,
 ``taint``, ``affinity``, ``pvc-binding``, ``image-pull``, ``crash-loop``, ``oom-killed``, ``probe-failing``,
 ``config-missing`` or ``rollout-stalled`` — and answers ``{"namespace", "kind", "name", "cause"}``.
@@ -29,6 +30,7 @@ import copy
 import gzip
 import json
 import time
+from collections.abc import Callable
 from typing import Any
 
 import yaml
@@ -246,6 +248,19 @@ def _kube_state_metrics_release(store: Store, now: float) -> None:
         config, helm_manifest(objs), now - 20 * 86400, now - 20 * 86400, "Install complete"))
 
 
+def _default_sa_binding(store: Store, ns: str) -> None:
+    """The shortcut someone took so a pod could call the API: the namespace's default ServiceAccount gets
+    ``edit``, and with it every pod that names no ServiceAccount."""
+    rolebindings = BY_KEY.get("rolebindings.rbac.authorization.k8s.io")
+    if rolebindings is None:
+        return
+    store.create(rolebindings, {
+        "metadata": {"name": "default-edit", "namespace": ns,
+                     "annotations": {"kubernetes.io/change-cause": "quick fix for statement-export API access"}},
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "edit"},
+        "subjects": [{"kind": "ServiceAccount", "name": "default", "namespace": ns}]})
+
+
 def load_findings(store: Store, namespace: str, now: float | None = None) -> None:
     """The ``payments`` material (one instance of each finding the base scenario lacks) in ``namespace``."""
     now = time.time() if now is None else now
@@ -253,6 +268,7 @@ def load_findings(store: Store, namespace: str, now: float | None = None) -> Non
     _ledger(store, now, namespace)
     _fraud_check(store, namespace)
     _statement_export(store, namespace)
+    _default_sa_binding(store, namespace)
 
 
 def load(store: Store, now: float | None = None) -> None:
@@ -356,28 +372,27 @@ async def _set_image_when_available(store: Store, namespace: str, name: str, con
     store.mutate(DEPLOYMENTS, namespace, name, set_image)
 
 
-def admin(store: Store, op: str, body: Obj) -> tuple[Obj, int]:
-    """``/_demo/scenario/...``: (answer, HTTP status)."""
-    if op == "scenario/stuck":
+def admin_hooks(store: Store) -> dict[str, Callable[[Obj], Obj]]:
+    """The ``POST /_demo/scenario/...`` operations (registered on the API server's ``admin_hooks``); errors are
+    ``ApiError``s (400 for an unknown cause, 409 for a namespace that exists)."""
+
+    def stuck(body: Obj) -> Obj:
         cause = str(body.get("cause", ""))
         namespace = str(body.get("namespace") or LAB_NAMESPACE)
-        name = str(body.get("name") or f"stuck-{cause}")
-        try:
-            d = stuck_deployment(store, cause, namespace, name)
-        except ApiError as exc:
-            return {"error": exc.message}, exc.code
-        return {"namespace": namespace, "kind": "Deployment", "name": d["metadata"]["name"], "cause": cause}, 201
-    if op == "scenario/findings":
+        d = stuck_deployment(store, cause, namespace, str(body.get("name") or f"stuck-{cause}"))
+        return {"namespace": namespace, "kind": "Deployment", "name": d["metadata"]["name"], "cause": cause}
+
+    def findings(body: Obj) -> Obj:
         namespace = str(body.get("namespace") or "")
         if not namespace:
-            return {"error": "name a namespace for the findings material"}, 400
+            raise ApiError(400, "BadRequest", "name a namespace for the findings material")
         if store.get(NAMESPACES, None, namespace) is not None:
-            return {"error": f"namespace {namespace} exists already"}, 409
+            raise ApiError(409, "AlreadyExists", f"namespace {namespace} exists already")
         load_findings(store, namespace)
-        return {"namespace": namespace}, 201
-    if op == "scenario/causes":
-        return {"causes": list(CAUSES)}, 200
-    return {"error": f"unknown scenario operation {op!r}"}, 404
+        return {"namespace": namespace}
+
+    return {"scenario/stuck": stuck, "scenario/findings": findings,
+            "scenario/causes": lambda _body: {"causes": list(CAUSES)}}
 
 
-__all__ = ["CAUSES", "admin", "helm_release_secret", "load", "load_findings", "stuck_deployment"]
+__all__ = ["CAUSES", "admin_hooks", "helm_release_secret", "load", "load_findings", "stuck_deployment"]

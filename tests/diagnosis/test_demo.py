@@ -42,6 +42,8 @@ EXPECTED = [
     ("missing-reference", "Deployment", "payments", "statement-export"),
     ("bluegreen-replicas", "Deployment", "payments", "ledger-green"),
     ("bluegreen-config", "Deployment", "payments", "ledger-green"),
+    ("pvc-pending", "PersistentVolumeClaim", "team-a", "reports-archive"),
+    ("default-sa-rbac", "RoleBinding", "payments", "default-edit"),
 ]
 
 
@@ -94,8 +96,6 @@ async def test_each_finding_appears_for_the_demo_object_that_has_it(demo, cluste
     live = await live_for(hub, registry)
     findings = LiveFindings(live)
     expected = set(EXPECTED)
-    if registry.get("", "persistentvolumeclaims"):
-        expected.add(("pvc-pending", "PersistentVolumeClaim", "team-a", "reports-archive"))
 
     def missing():
         return expected - keys(findings.refresh(time.monotonic() + 10))
@@ -136,6 +136,7 @@ async def test_findings_disappear_when_fixed_with_kubectl(demo, cluster):
         (("no-service", "Deployment", ns, "statement-export"), ["apply", "-f", "-", json.dumps(
             {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "statement-export"},
              "spec": {"selector": {"app": "statement-export"}, "ports": [{"port": 80, "targetPort": 8080}]}})]),
+        (("default-sa-rbac", "RoleBinding", ns, "default-edit"), ["delete", "rolebinding", "default-edit"]),
         (("colocated", "Deployment", ns, "fraud-check"),
          ["patch", "deployment", "fraud-check", "--type=json",
           "-p", '[{"op":"remove","path":"/spec/template/spec/nodeSelector"}]']),
@@ -157,9 +158,7 @@ async def test_each_stuck_cause_is_explained_on_the_demo(demo, cluster):
     causes = {"insufficient-cpu": "insufficient-cpu", "insufficient-memory": "insufficient-memory",
               "taint": "taint", "affinity": "affinity", "image-pull": "image-pull", "crash-loop": "crash-loop",
               "oom-killed": "oom-killed", "probe-failing": "probe-failing", "config-missing": "config-missing",
-              "rollout-stalled": "rollout-stalled"}
-    if registry.get("", "persistentvolumeclaims"):
-        causes["pvc-binding"] = "pvc-binding"
+              "rollout-stalled": "rollout-stalled", "pvc-binding": "pvc-binding"}
     for cause in causes:
         demo.admin("scenario/stuck", {"cause": cause, "namespace": ns, "name": cause})
     live = await live_for(hub, registry, kinds=STUCK_KINDS)

@@ -26,14 +26,16 @@ from textual.widgets.option_list import Option
 from ...cluster import kinds
 from ...cluster.store import Informer, InformerHub
 from ...logs.buffer import DEFAULT_CAPACITY, LogBuffer
+from ...logs.fanout import DEFAULT_MAX_PODS
 from ...logs.filter import FilterError, LineFilter
 from ...logs.merge import LogSession, SessionSummary
 from ...logs.options import LogOptions, LogTarget, pod_containers, range_for_key
 from ...logs.save import default_path, format_line, write_lines
-from ...text import sanitize
+from ...logs.structured import FormatDetector, field_counts
+from ...text import plain, sanitize
 from ..gc_tuning import tune_gc
 from ..widgets.log_view import LogView, LogViewStats
-from ..widgets.status_header import HeaderState, StatusHeader
+from ..widgets.status_header import HeaderState, StatusHeader, api_fields
 
 if TYPE_CHECKING:
     from ..app import K8sTuiApp
@@ -117,7 +119,7 @@ class ContainerPicker(ModalScreen[str | None]):
         for name, init in pod_containers(self.pod):
             options.append(Option(Text(sanitize(name) + (" (init)" if init else "")), id=name))
         picker = OptionList(*options)
-        picker.border_title = f"Logs of pod {sanitize(meta.get('name', ''))}: which container?"
+        picker.border_title = plain(f"Logs of pod {meta.get('name', '')}: which container?")
         yield picker
 
     def on_mount(self) -> None:
@@ -132,8 +134,12 @@ class ContainerPicker(ModalScreen[str | None]):
 
 
 # -- the panel --------------------------------------------------------------------------------------------
+FILTER_PLACEHOLDER = "filter: regex, only matching lines shown (smart case; !pattern inverts)  enter  esc"
+SEARCH_PLACEHOLDER = "search: regex, matches highlighted, n/N jump, every line stays (smart case)  enter  esc"
+
+
 class FilterInput(Input):
-    """The ``/`` line of a log panel; ``esc`` closes it."""
+    """The input line of a log panel (``f`` filter, ``/`` search); ``esc`` closes it."""
 
     BINDINGS = [Binding("escape", "close", "Close", show=False)]
 
@@ -148,9 +154,14 @@ class LogsPanel(Vertical):
     """A LogView with the session feeding it, a status line, a problem line and the filter input."""
 
     BINDINGS = [
-        Binding("slash", "filter", "/filter", key_display="/"),
+        # Priority: run when the key arrives, before the keys typed after it are routed, so that they land in
+        # the input line (Textual routes a key to the focused widget before that widget's bindings run).
+        Binding("slash", "search", "/search", key_display="/", priority=True),
+        Binding("f,ampersand", "filter", "Filter", key_display="f", priority=True),
+        Binding("F", "pick_fields", "Fields", show=False),
         Binding("p", "previous", "Previous"),
-        Binding("w", "save", "Save"),
+        Binding("P", "pick_pods", "Pods"),
+        Binding("w", "save", "Save", show=False),
         Binding("1", "range('1')", "100 lines", show=False),
         Binding("2", "range('2')", "1000 lines", show=False),
         Binding("3", "range('3')", "5 min", show=False),
@@ -179,18 +190,22 @@ class LogsPanel(Vertical):
         self._capacity = capacity
         self.buffer = LogBuffer(capacity or DEFAULT_CAPACITY)  # replaced in compose by the configured size
         self.session: LogSession | None = None
-        self.view = LogView(self.buffer, tags=self._tag, show_tags=self._show_tags, before_sync=self._flush)
+        self.formats = FormatDetector()  # the format of each stream (JSON, logfmt, plain), fed by the session
+        self.view = LogView(self.buffer, tags=self._tag, show_tags=self._show_tags, before_sync=self._flush,
+                            formats=self.formats)
         self.last_saved: tuple[Any, int] | None = None
         self.problem_line = Static("", classes="logs-problem")
         self.status_line = Static("", classes="logs-status")
-        self.filter_input = FilterInput(placeholder="regex filter (smart case; !pattern inverts)  enter: apply  "
-                                                    "esc: close")
+        self.filter_input = FilterInput(placeholder=FILTER_PLACEHOLDER)
+        self.input_mode = "filter"  # what the input line is for: "filter" (f, &) or "search" (/)
         self._informer: Informer | None = None
         self._hub: InformerHub | None = None
         self._summary = SessionSummary()
         self._stats = LogViewStats()
         self._session_version = -1
         self.problem_text = ""
+        self.notice_text = ""  # "following 50 of 5,000 pods — press P to choose"
+        self._problem_severity = ""
         self.status_text = ""
         self._selection_screen: Any | None = None
         self._selection_timer: Any | None = None
@@ -208,7 +223,7 @@ class LogsPanel(Vertical):
             if capacity != self.buffer.capacity:
                 self.buffer = LogBuffer(capacity)
                 self.view = LogView(self.buffer, tags=self._tag, show_tags=self._show_tags,
-                                    before_sync=self._flush)
+                                    before_sync=self._flush, formats=self.formats)
         yield self.problem_line
         yield self.view
         yield self.filter_input
@@ -232,11 +247,18 @@ class LogsPanel(Vertical):
         self._hub = app.hub
         self._informer = app.hub.acquire(kinds.PODS, target.namespace)
         self.session = LogSession(app.connection.async_client, target, self.buffer, self.options,
-                                  pods=self._informer, pod=pod)
+                                  pods=self._informer, pod=pod, max_pods=self._max_pods(), formats=self.formats)
         self.session.start()
         self._session_version = -1
         self._update_title()
         self._refresh_status()
+
+    def _max_pods(self) -> int:
+        wanted = getattr(getattr(self.app, "settings", None), "log_max_pods", DEFAULT_MAX_PODS)
+        try:
+            return max(1, int(wanted))
+        except (TypeError, ValueError):
+            return DEFAULT_MAX_PODS
 
     async def _close(self) -> None:
         session, self.session = self.session, None
@@ -259,7 +281,9 @@ class LogsPanel(Vertical):
             return
         await self._close()
         self.buffer.clear()
+        self.formats.clear()
         self.view.set_following(True)
+        self.notice_text = ""
         if target is None:
             self.target = None
             self._show_problem("select a pod or a workload to see its logs", "")
@@ -315,8 +339,8 @@ class LogsPanel(Vertical):
         if self.target is None:
             self.border_title = "Logs"
             return
-        self.border_title = sanitize(f"Logs of {self.target.title}")
-        self.border_subtitle = self.options.describe()
+        self.border_title = plain(f"Logs of {self.target.title}")
+        self.border_subtitle = plain(self.options.describe())
 
     @on(LogView.StatsChanged)
     def _stats_changed(self, event: LogView.StatsChanged) -> None:
@@ -329,17 +353,40 @@ class LogsPanel(Vertical):
         if session is None or session.version == self._session_version:
             return
         self._session_version = session.version
-        self._summary = session.summary()
-        self._show_problem(self._summary.problem, self._summary.severity)
+        self._summary = summary = session.summary()
+        self.notice_text = self._notice(summary)
+        self._show_problem(summary.problem, summary.severity)
         self._render_status()
 
+    @staticmethod
+    def _notice(summary: SessionSummary) -> str:
+        """What the pane says when it does not follow every pod of the workload."""
+        if summary.chosen:
+            return (f"following {summary.following:,} chosen of {summary.matching:,} pods — press P to change "
+                    "(or go back to the automatic choice)")
+        if summary.capped:
+            return (f"following {summary.following:,} of {summary.matching:,} pods (at most {summary.limit}: "
+                    "crashing and not ready first, then the newest) — press P to choose")
+        return ""
+
     def _show_problem(self, text: str, severity: str) -> None:
-        self.problem_text = text
-        if not text:
+        self.problem_text, self._problem_severity = text, severity
+        self._render_problem()
+
+    def _render_problem(self) -> None:
+        text, notice = self.problem_text, self.notice_text
+        if not text and not notice:
             self.remove_class("-problem")
             return
-        style = {"error": "bold red", "warning": "yellow"}.get(severity, "italic")
-        self.problem_line.update(Text(sanitize(text), style=style))
+        out = Text()
+        if text:
+            style = {"error": "bold red", "warning": "yellow"}.get(self._problem_severity, "italic")
+            out.append(sanitize(text), style=style)
+        if notice:
+            if text:
+                out.append("\n")
+            out.append(notice, style="bold cyan")
+        self.problem_line.update(out)
         self.add_class("-problem")
 
     def _render_status(self) -> None:
@@ -358,6 +405,14 @@ class LogsPanel(Vertical):
         if stats.filter:
             out.append(f"  filter {stats.filter}: ", style="bold")
             out.append(f"{stats.matches:,} matching", style="bold cyan")
+        if stats.search:
+            out.append(f"  search {stats.search} ", style="bold")
+            position = f"{stats.search_pos:,}" if stats.search_pos else "-"
+            out.append(f"{position}/{stats.search_total:,}", style="bold cyan" if stats.search_total else "bold red")
+        if stats.level:
+            out.append(f"  level ≥ {stats.level}", style="bold yellow")
+        if stats.structured:
+            out.append(f"  structured: {stats.structured}", style="dim")
         if self.options.previous:
             out.append("  previous run", style="bold magenta")
         if summary.sources:
@@ -377,16 +432,74 @@ class LogsPanel(Vertical):
         self.status_line.update(out, layout=False)  # one fixed-height row: no relayout 10x a second
 
     # -- actions -----------------------------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("search", "filter") and self.screen.focused is self.filter_input:
+            return False  # typing "/" or "f" in the line itself
+        return True
+
     def action_filter(self) -> None:
+        """``f`` (or ``&``, as in less): show only the lines matching a regex."""
         f = self.view.line_filter
-        self.filter_input.value = ("!" if f and f.invert else "") + (f.pattern if f else "")
+        self._open_input("filter", ("!" if f and f.invert else "") + (f.pattern if f else ""), FILTER_PLACEHOLDER)
+
+    def action_search(self) -> None:
+        """``/``: highlight a regex and jump between matches with n/N; every line stays shown."""
+        search = self.view.search
+        self._open_input("search", search.pattern if search else "", SEARCH_PLACEHOLDER)
+
+    def _open_input(self, mode: str, value: str, placeholder: str) -> None:
+        self.input_mode = mode
+        self.filter_input.placeholder = placeholder
+        self.filter_input.value = value
         self.add_class("-filtering")
-        self.filter_input.focus()
+        # Focus now, not after the queued events (``focus()`` is deferred): what is typed right after the key
+        # (fast typing, a paste, tmux send-keys) must land in the line, not run as commands ("q" quits).
+        self.screen.set_focus(self.filter_input)
 
     @on(Input.Submitted, "FilterInput")
     def _filter_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        self.apply_filter(event.value)
+        if self.input_mode == "search":
+            self.apply_search(event.value)
+        else:
+            self.apply_filter(event.value)
+
+    def apply_search(self, text: str) -> bool:
+        """Search for what the user typed (empty: no search); a bad regex is a toast and changes nothing."""
+        try:
+            search = LineFilter.parse(text.strip(), allow_invert=False)
+        except FilterError as exc:
+            self.notify(str(exc).replace("bad filter", "bad search", 1), severity="error")
+            return False
+        self.view.set_search(search)
+        self.remove_class("-filtering")
+        self.view.focus()
+        if search is not None and not self.view.index.hits:
+            self.notify(f"no match for {search.describe()} (yet): n/N look again", severity="warning", timeout=3)
+        return True
+
+    def clear_search(self) -> bool:
+        """Drop the search; False if there was none."""
+        if self.view.search is None:
+            return False
+        self.view.set_search(None)
+        return True
+
+    def action_pick_fields(self) -> None:
+        """``F``: which fields of JSON/logfmt lines to show as columns after level and message."""
+        from .log_dialogs import FieldPicker
+
+        records = self.view.structured_records()
+        if not records:
+            self.notify("no JSON or logfmt lines shown: no fields to pick", severity="warning", timeout=3)
+            return
+        counts, sampled = field_counts(records)
+
+        def chosen(fields: list[str] | None) -> None:
+            if fields is not None:
+                self.view.set_fields(fields)
+
+        self.app.push_screen(FieldPicker(counts, self.view.fields, sampled), chosen)
 
     def apply_filter(self, text: str) -> bool:
         """Set the filter from what the user typed; a bad regex is a toast and changes nothing."""
@@ -412,6 +525,29 @@ class LogsPanel(Vertical):
             return False
         self.view.set_filter(None)
         return True
+
+    def action_pick_pods(self) -> None:
+        """``P``: choose which pods of the workload to follow (or go back to the automatic choice)."""
+        from .log_dialogs import AUTOMATIC, PodPicker
+
+        session, target = self.session, self.target
+        if session is None or target is None or target.single_pod:
+            self.notify("one pod: nothing to choose (P chooses among the pods of a workload)", timeout=3)
+            return
+        choices = session.pod_choices()
+        if not choices:
+            self.notify("no pods to choose from (yet)", severity="warning", timeout=3)
+            return
+
+        def chosen(uids: list[str] | None) -> None:
+            if uids is None or self.session is not session:
+                return
+            session.choose(None if uids == [AUTOMATIC] else uids)
+            self._session_version = -1
+            self._refresh_status()
+
+        self.app.push_screen(PodPicker(f"{target.kind.lower()} {target.namespace}/{target.name}", choices,
+                                       session.fanout.limit), chosen)
 
     async def action_previous(self) -> None:
         """``p``: the previous (terminated) run of the containers, and back."""
@@ -463,7 +599,7 @@ class LogsScreen(Screen):
     """Full-screen logs of one target."""
 
     BINDINGS = [
-        Binding("escape", "back", "Back / clear filter"),
+        Binding("escape", "back", "Back / clear search, filter"),
         Binding("question_mark", "help", "Help", key_display="?"),
     ]
     view_name = "logs"
@@ -495,11 +631,11 @@ class LogsScreen(Screen):
         target = app.connection.target
         self.header.state = HeaderState(
             context=target.context, cluster=target.cluster, namespace=self.target.namespace,
-            api_health=health.state.value, api_detail=health.error, read_only=app.read_only,
+            **api_fields(health), read_only=app.read_only,
             metrics_source=app.metrics_source, view="logs")
 
     def action_back(self) -> None:
-        if self.panel.clear_filter():
+        if self.panel.clear_search() or self.panel.clear_filter():
             return
         self.app.pop_screen()
 
