@@ -80,6 +80,16 @@ async def cluster(demo) -> AsyncIterator[tuple[InformerHub, object]]:
         await discovery.close()
 
 
+@pytest.fixture
+def scratch(demo):
+    """Namespaces a test creates through the admin API, deleted afterwards (their stuck pods would otherwise
+    crash-loop and fire alerts for the rest of the session)."""
+    made: list[str] = []
+    yield made
+    for ns in made:
+        demo.kubectl("delete", "namespace", ns, "--wait=false", check=False)
+
+
 async def live_for(hub, registry, namespace=None, kinds=None) -> LiveSnapshot:
     live = LiveSnapshot(hub, namespace, registry=registry, **({"kinds": kinds} if kinds else {}))
     live.start()
@@ -108,9 +118,10 @@ async def test_each_finding_appears_for_the_demo_object_that_has_it(demo, cluste
     await live.close()
 
 
-async def test_findings_disappear_when_fixed_with_kubectl(demo, cluster):
+async def test_findings_disappear_when_fixed_with_kubectl(demo, cluster, scratch):
     hub, registry = cluster
     ns = f"lint-{uuid.uuid4().hex[:6]}"
+    scratch.append(ns)
     demo.admin("scenario/findings", {"namespace": ns})
     live = await live_for(hub, registry)
     findings = LiveFindings(live, cluster_interval=0.2)
@@ -152,9 +163,10 @@ async def test_findings_disappear_when_fixed_with_kubectl(demo, cluster):
     await live.close()
 
 
-async def test_each_stuck_cause_is_explained_on_the_demo(demo, cluster):
+async def test_each_stuck_cause_is_explained_on_the_demo(demo, cluster, scratch):
     hub, registry = cluster
     ns = f"lab-{uuid.uuid4().hex[:6]}"
+    scratch.append(ns)
     causes = {"insufficient-cpu": "insufficient-cpu", "insufficient-memory": "insufficient-memory",
               "taint": "taint", "affinity": "affinity", "image-pull": "image-pull", "crash-loop": "crash-loop",
               "oom-killed": "oom-killed", "probe-failing": "probe-failing", "config-missing": "config-missing",
