@@ -121,7 +121,8 @@ class Finding:
 
     def to_dict(self) -> dict[str, Any]:
         return {"rule": self.rule, "severity": self.severity.value, **self.object.to_dict(),
-                "summary": self.summary, "why": self.why, "fix": self.fix, "command": self.command, "affects": self.affects}
+                "summary": self.summary, "why": self.why, "fix": self.fix, "command": self.command,
+                "affects": self.affects}
 
     @property
     def fix_line(self) -> str:
