@@ -9,7 +9,8 @@ exits with code 2 (``Error``), is restarted once at once and then with kubelet's
 scaled): ``CrashLoopBackOff`` with ``lastState.terminated`` and a growing ``restartCount``. An image that does
 not exist never pulls (``ErrImagePull``, then ``ImagePullBackOff`` with back-off): a tag containing
 ``missing``, or a tag the registry does not have for the public images the simulation knows (``nginx:1.277``,
-``grafana/grafana:11.3.O``; KNOWN_TAGS). A pod marked for deletion gets ``Killing`` events and is removed
+``grafana/grafana:11.3.O``; KNOWN_TAGS). ``oom`` and ``unready`` tags and unresolvable Secret/ConfigMap
+references fail as ``failures`` describes. A pod marked for deletion gets ``Killing`` events and is removed
 when its containers have stopped: shortly, or at the end of its grace period for a container that ignores
 SIGTERM (PID 1 ``sleep``). Pods that are already running when the controllers start are adopted without any
 writes.
@@ -31,6 +32,14 @@ from ..events import record_event
 from ..resources import NODES, PODS
 from ..store import now_iso
 from .base import Controller
+from .failures import (
+    CONFIG_RETRY_SECONDS,
+    READINESS_FAILURE,
+    container_spec,
+    is_oom_image,
+    is_unready_image,
+    missing_config,
+)
 from .util import Obj, go_duration, is_terminal
 
 COMPONENT = "kubelet"
@@ -223,11 +232,16 @@ class ContainerRt:
     pull_secs: float = 0.0
     pull_total: float = 0.0  # including the time spent waiting for another pod's pull of the same image
     pull_failures: int = 0
+    probe_period: float = 10.0  # readinessProbe.periodSeconds
     completion: tuple[float, int] = (RUN_TO_COMPLETION_SECONDS, 0)  # when the pod runs to completion
 
     @property
     def crash(self) -> bool:
-        return is_crash_image(self.image)
+        return is_crash_image(self.image) or is_oom_image(self.image)
+
+    @property
+    def unready(self) -> bool:
+        return is_unready_image(self.image) and self.probe_delay is not None
 
     @property
     def missing(self) -> bool:
@@ -477,8 +491,9 @@ class Kubelet(Controller):
     def _container(c: Obj, init: bool) -> ContainerRt:
         probe = c.get("readinessProbe")
         delay = float(probe.get("initialDelaySeconds") or 0) if isinstance(probe, dict) else None
+        period = float(probe.get("periodSeconds") or 10) if isinstance(probe, dict) else 10.0
         return ContainerRt(name=c["name"], image=c.get("image", ""), pull_policy=c.get("imagePullPolicy", "IfNotPresent"),
-                           probe_delay=None if init else delay, init=init,
+                           probe_delay=None if init else delay, init=init, probe_period=period,
                            reason="PodInitializing" if init else "ContainerCreating",
                            completion=completion_plan(c))
 
@@ -505,6 +520,8 @@ class Kubelet(Controller):
             if c.state == "running":
                 if c.crash:
                     c.action, c.due = "crash", now + self.sim.delay(RUN_SECONDS_BEFORE_CRASH / 2)
+                elif c.unready:
+                    c.action, c.due = "probe_fail", now + self.sim.delay(1.0)
                 elif not c.ready:
                     c.action, c.due = "ready", now + self.sim.delay((c.probe_delay or 0) / 2 + 0.2)
             elif c.state == "terminated":
@@ -624,7 +641,8 @@ class Kubelet(Controller):
             if code != 0 and rt.restart_policy == "OnFailure":
                 c.action, c.due = "after_exit", now + self.sim.delay(self._jitter(0.3))
         elif action == "crash":
-            self._exit(c, 2, "Error")  # a Go panic's exit status (the log's last line says so)
+            # a Go panic exits 2 (the log's last line says so); the kernel's OOM kill is 137
+            self._exit(c, *((137, "OOMKilled") if is_oom_image(c.image) else (2, "Error")))
             if rt.restart_policy != "Never":
                 c.action, c.due = "after_exit", now + self.sim.delay(self._jitter(0.3))
         elif action == "after_exit":
@@ -639,6 +657,9 @@ class Kubelet(Controller):
             self._event(rt, pod, c, "Warning", "BackOff",
                         f"Back-off restarting failed container {c.name} in pod {rt.name}_{rt.namespace}({rt.uid})")
             c.action, c.due = "restart", now + self.sim.delay(wait)
+        elif action == "probe_fail":
+            self._event(rt, pod, c, "Warning", "Unhealthy", READINESS_FAILURE)
+            c.action, c.due = "probe_fail", now + self.sim.delay(c.probe_period)
         elif action == "pull_failed":
             ref = qualified_image(c.image)
             err = (f'rpc error: code = NotFound desc = failed to pull and unpack image "{ref}": '
@@ -659,6 +680,12 @@ class Kubelet(Controller):
             c.action, c.due = "pull_failed", now + self.sim.delay(self._jitter(0.6))
 
     def _run(self, rt: PodRt, c: ContainerRt, pod: Obj, now: float, restart: bool) -> None:
+        missing = missing_config(self.store, rt.namespace, container_spec(pod, c.name, c.init))
+        if missing:
+            c.state, c.reason, c.message = "waiting", "CreateContainerConfigError", missing
+            self._event(rt, pod, c, "Warning", "Failed", f"Error: {missing}")
+            c.action, c.due = ("restart" if restart else "run"), now + self.sim.delay(CONFIG_RETRY_SECONDS)
+            return
         if restart:
             if c.state == "terminated":
                 c.last_terminated = c._terminated()
@@ -688,6 +715,9 @@ class Kubelet(Controller):
             c.action, c.due = "complete", now + self.sim.delay(self._jitter(c.completion[0], 0.1))
         elif c.probe_delay is None:
             c.ready = True
+        elif c.unready:
+            c.ready = False
+            c.action, c.due = "probe_fail", now + self.sim.delay(c.probe_delay + 0.2)
         else:
             c.ready = False
             c.action = "ready"

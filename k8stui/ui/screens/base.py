@@ -135,7 +135,8 @@ class ClusterScreen(Screen):
             context=target.context, cluster=target.cluster,
             namespace="all" if app.all_namespaces else app.namespace,
             **api_fields(health), read_only=app.read_only,
-            metrics_source=app.metrics_source, view=self.view_name)
+            metrics_source=app.metrics_source, view=self.view_name,
+            notice="kubeconfig changed: K reconnects" if app.kubeconfig_changed else "")
 
     # -- the focused table -------------------------------------------------------------------------
     def active_table(self) -> ResourceTable | None:

@@ -2,8 +2,9 @@
 
 ``open_logs(screen)`` turns a ClusterScreen's selection into a ``LogTarget`` (a pod — with a container picker
 when it has several —, a container row, or every pod of a Deployment / ReplicaSet / Service selector) and
-pushes a ``LogsScreen``. ``LogsPanel`` (the same ``LogView`` widget plus its session, status line and filter
-input) is what both the full-screen view and the dashboard's logs pane show.
+pushes a ``LogsScreen``. ``LogsPanel`` (the same ``LogView`` widget plus its session, status line and its
+input line for ``/`` search and ``f`` filter) is what both the full-screen view and the dashboard's logs pane
+show; ``P`` and ``F`` open the pickers of ``log_dialogs.py`` (pods to follow, fields to show as columns).
 
 The UI only wires things: the streams live in ``k8stui.logs`` (the session) and talk HTTP there; the panel
 holds the pods informer the session needs and lets the widget poll the buffer.

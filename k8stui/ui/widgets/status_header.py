@@ -30,6 +30,7 @@ class HeaderState:
     metrics_source: str = ""
     read_only: bool = False
     view: str = ""
+    notice: str = ""  # e.g. "kubeconfig changed: K reconnects"
 
 
 _HEALTH_STYLE = {"synced": "bold green", "syncing": "yellow", "connecting": "yellow", "stale": "bold yellow",
@@ -94,6 +95,8 @@ class StatusHeader(Widget):
         if s.view:
             out.append("  view ")
             out.append(sanitize(s.view), style="bold")
+        if s.notice:
+            out.append(f"  {sanitize(s.notice)}", style="bold yellow")
         if s.read_only:
             out.append("  ")
             out.append(" READ-ONLY ", style="bold reverse red")
