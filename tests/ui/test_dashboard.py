@@ -11,7 +11,7 @@ from k8stui.ui.screens.help import HelpScreen
 from k8stui.ui.screens.resource import ContainersScreen, ResourceScreen
 from k8stui.ui.widgets.pane import Pane
 
-from .helpers import SIZE, kubectl, make_app, names, row, table, wait_until
+from .helpers import SIZE, kubectl, make_app, names, row, rows, table, wait_until
 
 SCENARIO = {"api-blue", "api-green", "frontend", "checkout", "legacy-report"}
 
@@ -24,7 +24,7 @@ async def test_dashboard_shows_the_scenario_within_two_seconds(demo):
                          "the shop deployments listed")
         assert isinstance(app.screen, DashboardScreen)
         # The first workload is selected: its pods and events are shown next to it.
-        await wait_until(pilot, lambda: len(table(app, "pods").rows_by_key) > 0, 2.0, "pods of the selection")
+        await wait_until(pilot, lambda: len(rows(app, "pods")) > 0, 2.0, "pods of the selection")
         await wait_until(pilot, lambda: app.screen.header.state.api_health == "synced", 2.0, "header synced")
 
 
@@ -46,13 +46,13 @@ async def test_kubectl_changes_appear_within_a_second_without_a_key_press(demo):
             workloads = table(app, "workloads")
             workloads.focus()
             workloads.select_key(row(app, "workloads", "legacy-report").uid)
-            await wait_until(pilot, lambda: table(app, "pods").rows_by_key and all(
-                r.owner_name.startswith("legacy-report") for r in table(app, "pods").rows_by_key.values()),
+            await wait_until(pilot, lambda: rows(app, "pods") and all(
+                r.owner_name.startswith("legacy-report") for r in rows(app, "pods").values()),
                 3.0, "pods of legacy-report")
-            victim = next(iter(table(app, "pods").rows_by_key.values()))
+            victim = next(iter(rows(app, "pods").values()))
             await kubectl(demo, "delete", "pod", victim.name, "-n", "shop", "--wait=false")
-            await wait_until(pilot, lambda: victim.uid not in table(app, "pods").rows_by_key
-                             or table(app, "pods").rows_by_key[victim.uid].status == "Terminating", 1.0,
+            await wait_until(pilot, lambda: victim.uid not in rows(app, "pods")
+                             or rows(app, "pods")[victim.uid].status == "Terminating", 1.0,
                              "deleted pod gone or Terminating")
         finally:
             await kubectl(demo, "patch", "deploy/legacy-report", "-n", "shop", "--type=json", "-p",
@@ -124,7 +124,7 @@ async def test_namespace_switch_keeps_the_view(demo):
         await pilot.press("colon", *"ns all", "enter")
         await wait_until(pilot, lambda: {"notes", "api-blue", "coredns"} <= set(names(app, "workloads")), 5,
                          "all namespaces")
-        assert table(app, "workloads").specs[0].key == "namespace"
+        assert table(app, "workloads").model.columns[0].key == "namespace"
 
 
 async def test_developer_sees_team_a_and_forbidden_elsewhere(demo):
