@@ -138,14 +138,14 @@ class Column(Generic[R]):
 
     ``sort_key`` returns a typed value (seconds, millicores, a count; None sorts last); without one the column
     sorts by its text in natural order. ``flex`` columns hold free text (messages, images, labels) that a
-    narrow view may shorten, with an ellipsis. ``volatile`` columns change with time alone (ages):
+    narrow view may shorten, with an ellipsis (2 shortens before 1; 0 never). ``volatile`` columns change with time alone (ages):
     ``TableModel.rerender`` refreshes them without a new row."""
 
     key: str
     label: str
     render: Callable[[R], Any]
     sort_key: Callable[[R], Any] | None = None
-    flex: bool = False
+    flex: int = 0
     volatile: bool = False
 
 
@@ -168,15 +168,18 @@ FilterParser = Callable[[str], "RowFilter | None"]
 
 @dataclass(frozen=True)
 class SubstringFilter:
-    """Rows whose text contains ``needle`` (case-insensitive)."""
+    """Rows whose text contains ``text`` (case-insensitive)."""
 
-    needle: str
+    text: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_needle", self.text.lower())
 
     def matches(self, row: Any, plain: str) -> bool:
-        return self.needle in plain.lower()
+        return self._needle in plain.lower()  # type: ignore[attr-defined]
 
     def describe(self) -> str:
-        return f'"{self.needle}"'
+        return f'"{self.text}"'
 
 
 @dataclass(frozen=True)
@@ -218,7 +221,7 @@ def parse_regex(text: str) -> RowFilter | None:
 
 
 def parse_substring(text: str) -> RowFilter:
-    return SubstringFilter(text.lower())
+    return SubstringFilter(text)
 
 
 DEFAULT_FILTER_PARSERS: tuple[FilterParser, ...] = (parse_regex, parse_substring)

@@ -53,7 +53,7 @@ def ratio_text(ready: int, desired: int, label: str) -> Cell:
 
 
 def _col(key: str, label: str, render: Callable[[Any], Any], sort_key: Callable[[Any], Any] | None = None,
-         *, flex: bool = False, volatile: bool = False) -> Column:
+         *, flex: int = 0, volatile: bool = False) -> Column:
     return Column(key, label, render, sort_key, flex=flex, volatile=volatile)
 
 
@@ -103,7 +103,7 @@ DEPLOYMENT_COLUMNS = [
     _col("available", "AVAILABLE", lambda r: str(r.available), lambda r: r.available),
     _col("version", "VERSION", lambda r: _version_text(r.version)),
     _col("revision", "REV", lambda r: r.revision, lambda r: int(r.revision or 0)),
-    _col("images", "IMAGES", lambda r: ",".join(r.images), flex=True),
+    _col("images", "IMAGES", lambda r: ",".join(r.images), flex=1),
     AGE_COLUMN,
 ]
 
@@ -119,7 +119,7 @@ REPLICASET_COLUMNS = [
     _col("current", "CURRENT", lambda r: str(r.current), lambda r: r.current),
     _col("ready", "READY", lambda r: ratio_text(r.ready, r.desired, str(r.ready)), lambda r: r.ready),
     _col("revision", "REV", lambda r: r.revision, lambda r: int(r.revision or 0)),
-    _col("images", "IMAGES", lambda r: ",".join(r.images), flex=True),
+    _col("images", "IMAGES", lambda r: ",".join(r.images), flex=1),
     AGE_COLUMN,
 ]
 
@@ -128,21 +128,21 @@ SERVICE_COLUMNS = [
     _col("type", "TYPE", lambda r: r.type),
     _col("clusterip", "CLUSTER-IP", lambda r: r.cluster_ip),
     _col("externalip", "EXTERNAL-IP", lambda r: r.external_ip),
-    _col("ports", "PORT(S)", lambda r: r.ports, flex=True),
-    _col("selector", "SELECTOR", lambda r: ",".join(f"{k}={v}" for k, v in r.selector) or "<none>", flex=True),
+    _col("ports", "PORT(S)", lambda r: r.ports, flex=1),
+    _col("selector", "SELECTOR", lambda r: ",".join(f"{k}={v}" for k, v in r.selector) or "<none>", flex=1),
     AGE_COLUMN,
 ]
 
 ENDPOINTS_COLUMNS = [
     _col("name", "NAME", lambda r: r.name, _by_name),
-    _col("endpoints", "ENDPOINTS", lambda r: r.endpoints, flex=True),
+    _col("endpoints", "ENDPOINTS", lambda r: r.endpoints, flex=1),
     AGE_COLUMN,
 ]
 
 INGRESS_COLUMNS = [
     _col("name", "NAME", lambda r: r.name, _by_name),
     _col("class", "CLASS", lambda r: r.ingress_class or "<none>"),
-    _col("hosts", "HOSTS", lambda r: r.hosts, flex=True),
+    _col("hosts", "HOSTS", lambda r: r.hosts, flex=1),
     _col("address", "ADDRESS", lambda r: r.address),
     _col("ports", "PORTS", lambda r: r.ports),
     AGE_COLUMN,
@@ -171,9 +171,9 @@ EVENT_COLUMNS = [
     _col("lastseen", "LAST SEEN", lambda r: age(r.last_seen), lambda r: -(r.last_seen or 0.0), volatile=True),
     _col("type", "TYPE", lambda r: status_text(r.type)),
     _col("reason", "REASON", lambda r: r.reason),
-    _col("object", "OBJECT", lambda r: r.object, flex=True),
+    _col("object", "OBJECT", lambda r: r.object, flex=2),  # the message matters more
     _col("count", "COUNT", lambda r: str(r.count), lambda r: r.count),
-    _col("message", "MESSAGE", lambda r: r.message, flex=True),
+    _col("message", "MESSAGE", lambda r: r.message, flex=1),
 ]
 
 CONFIGMAP_COLUMNS = [
@@ -191,8 +191,8 @@ SECRET_COLUMNS = [
 
 HPA_COLUMNS = [
     _col("name", "NAME", lambda r: r.name, _by_name),
-    _col("reference", "REFERENCE", lambda r: r.reference, flex=True),
-    _col("targets", "TARGETS", lambda r: r.targets, flex=True),
+    _col("reference", "REFERENCE", lambda r: r.reference, flex=1),
+    _col("targets", "TARGETS", lambda r: r.targets, flex=1),
     _col("min", "MINPODS", lambda r: str(r.min_pods), lambda r: r.min_pods),
     _col("max", "MAXPODS", lambda r: str(r.max_pods), lambda r: r.max_pods),
     _col("replicas", "REPLICAS", lambda r: str(r.replicas), lambda r: r.replicas),
@@ -201,12 +201,12 @@ HPA_COLUMNS = [
 
 CONTAINER_COLUMNS = [
     _col("name", "NAME", lambda r: r.name + (" (init)" if r.init else "")),
-    _col("image", "IMAGE", lambda r: r.image, flex=True),
+    _col("image", "IMAGE", lambda r: r.image, flex=1),
     _col("ready", "READY", lambda r: cell("true", "green") if r.ready else cell("false", "yellow")),
     _col("state", "STATE", lambda r: status_text(r.reason or r.state)),
     _col("restarts", "RESTARTS", lambda r: str(r.restarts), lambda r: r.restarts),
-    _col("last", "LAST TERMINATION", lambda r: r.last_termination or "-", flex=True),
-    _col("ports", "PORTS", lambda r: r.ports or "-", flex=True),
+    _col("last", "LAST TERMINATION", lambda r: r.last_termination or "-", flex=1),
+    _col("ports", "PORTS", lambda r: r.ports or "-", flex=1),
 ]
 
 BY_KIND: dict[str, list[Column]] = {

@@ -105,7 +105,7 @@ def test_reverse_flips_the_order_and_the_header_marker():
 def test_substring_regex_inverted_and_invalid_regex_filters():
     m = model([Pod("a", "api-blue"), Pod("b", "api-green"), Pod("c", "frontend", status="CrashLoopBackOff")])
     m.set_filter("API-")
-    assert shown(m) == ["api-blue", "api-green"] and m.summary() == '2/3 match "api-"'
+    assert shown(m) == ["api-blue", "api-green"] and m.summary() == '2/3 match "API-"'
     m.set_filter("/^(front|api-g)/")
     assert shown(m) == ["api-green", "frontend"] and m.summary() == "2/3 match /^(front|api-g)/"
     m.set_filter("crashloop")  # the whole row's text: STATUS too

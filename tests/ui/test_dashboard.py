@@ -11,7 +11,7 @@ from k8stui.ui.screens.help import HelpScreen
 from k8stui.ui.screens.resource import ContainersScreen, ResourceScreen
 from k8stui.ui.widgets.pane import Pane
 
-from .helpers import SIZE, kubectl, make_app, names, row, rows, table, wait_until
+from .helpers import SIZE, kubectl, make_app, names, painted, row, rows, table, wait_until
 
 SCENARIO = {"api-blue", "api-green", "frontend", "checkout", "legacy-report"}
 
@@ -70,6 +70,14 @@ async def test_filter_command_mode_drill_down_and_back(demo):
         assert set(names(app, "workloads")) == {"api-blue", "api-green"}
         await pilot.press("slash", *"/^(front|check)/", "enter")
         assert set(names(app, "workloads")) == {"frontend", "checkout"}
+        pane = app.screen.query_one("#workloads-pane", Pane)
+        assert str(pane.border_subtitle).startswith("2/") and str(pane.border_subtitle).endswith(
+            " match /^(front|check)/")
+        # an invalid regex says why, and the rows stay as they were
+        await pilot.press("slash", *"/[abc(/", "enter")
+        assert set(names(app, "workloads")) == {"frontend", "checkout"}
+        assert "invalid regex /[abc(/: unterminated character set" in str(pane.border_subtitle)
+        assert any("unterminated character set" in str(n.message) for n in app._notifications)
         await pilot.press("escape")
         assert SCENARIO <= set(names(app, "workloads"))
         # enter drills down: deployment -> its pods -> a pod's containers; esc goes back.
@@ -145,13 +153,18 @@ async def test_context_switch_and_sorting(demo):
     app = make_app(demo)
     async with app.run_test(size=SIZE) as pilot:
         await wait_until(pilot, lambda: "api-blue" in names(app, "workloads"), 5, "shop workloads")
-        # Sorting: by name by default; "o" moves to the next column, "O" reverses it.
+        # Sorting: by name by default; "o" moves to the next column, "O" reverses it; the header says which.
         assert names(app, "workloads") == sorted(names(app, "workloads"))
+        assert painted(app, "workloads")[0].split()[:2] == ["NAME", "▲"]
         await pilot.press("o")
         assert table(app, "workloads").sort_column == "ready"
+        assert "READY ▲" in painted(app, "workloads")[0] and "NAME ▲" not in painted(app, "workloads")[0]
         await pilot.press("O")
+        assert "READY ▼" in painted(app, "workloads")[0]
         ready = [(r.ready_replicas, r.desired) for r in table(app, "workloads").visible_rows()]
         assert ready == sorted(ready, reverse=True)
+        on_screen = [line.split()[0] for line in painted(app, "workloads")[1:] if line.strip()]
+        assert on_screen == names(app, "workloads")
         # ":ctx NAME" reconnects as another context without restarting.
         await pilot.press("colon", *"ctx demo-dev", "enter")
         await wait_until(pilot, lambda: names(app, "workloads") == ["notes"], 5, "team-a workloads as demo-dev")

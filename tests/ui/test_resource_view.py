@@ -192,6 +192,7 @@ def test_fit_widths_shrinks_flex_columns_widest_first_and_never_below_their_floo
     assert fit_widths([10, 40, 5], [False, True, False], [4, 7, 5], 80) == [10, 40, 5]
     assert fit_widths([10, 40, 30], [False, True, True], [4, 7, 6], 66) == [10, 25, 25]
     assert fit_widths([10, 40, 5], [False, True, False], [4, 7, 5], 20) == [10, 12, 5]  # then it scrolls
+    assert fit_widths([10, 40, 30], [0, 1, 2], [4, 7, 6], 66) == [10, 38, 12]  # level 2 gives up space first
 
 
 def test_window_cuts_with_an_ellipsis_and_only_when_cut():

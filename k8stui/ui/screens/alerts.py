@@ -74,8 +74,8 @@ ALERT_COLUMNS: list[Column[Alert]] = [
     Column("alert", "ALERT", lambda a: cell(a.name, "bold")),
     Column("object", "OBJECT", _object),
     Column("since", "SINCE", _since, lambda a: -(a.since or 0.0), volatile=True),
-    Column("summary", "SUMMARY", lambda a: a.summary, flex=True),
-    Column("labels", "LABELS", lambda a: cell(labels_text(a), "dim"), flex=True),
+    Column("summary", "SUMMARY", lambda a: a.summary, flex=1),
+    Column("labels", "LABELS", lambda a: cell(labels_text(a), "dim"), flex=1),
 ]
 
 

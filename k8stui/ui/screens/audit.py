@@ -51,8 +51,8 @@ AUDIT_COLUMNS: list[Column[AuditRow]] = [
     Column("verb", "VERB", lambda r: r.record.verb),
     Column("outcome", "OUTCOME", _outcome),
     Column("dryrun", "DRY-RUN", lambda r: cell(r.record.dry_run or "-",
-                                               "red" if r.record.dry_run.startswith("failed") else ""), flex=True),
-    Column("change", "CHANGE", lambda r: f"{r.record.before} → {r.record.after}", flex=True),
+                                               "red" if r.record.dry_run.startswith("failed") else ""), flex=1),
+    Column("change", "CHANGE", lambda r: f"{r.record.before} → {r.record.after}", flex=1),
 ]
 
 

@@ -32,7 +32,7 @@ from .logs import LogsPanel
 # The dashboard's panes are narrow: the columns an on-call eye needs first (the full views have them all).
 WORKLOAD_KEYS = ("name", "ready", "uptodate", "available", "version", "revision", "age")
 POD_KEYS = ("name", "ready", "status", "restarts", "node", "age", "ip")
-EVENT_KEYS = ("lastseen", "type", "reason", "message", "object", "count")
+EVENT_KEYS = ("lastseen", "type", "reason", "message", "object")  # COUNT: in :events
 
 
 def _owned_by_deployment(name: str) -> Any:

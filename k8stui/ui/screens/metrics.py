@@ -62,7 +62,7 @@ def _number(text: str) -> float | None:
 
 
 PROMQL_COLUMNS: list[Column[tuple[str, str, str]]] = [  # rows: (order, series, value)
-    Column("series", "SERIES", lambda r: r[1], flex=True),
+    Column("series", "SERIES", lambda r: r[1], flex=1),
     Column("value", "VALUE", lambda r: r[2], lambda r: _number(r[2])),
 ]
 

@@ -44,33 +44,33 @@ _Piece = tuple[str, str]  # (text, style name)
 
 
 # -- layout (pure) ----------------------------------------------------------------------------------------------
-def fit_widths(natural: Sequence[int], flex: Sequence[bool], headers: Sequence[int], available: int) -> list[int]:
-    """Column content widths for ``available`` cells: the natural widths when they fit; otherwise the flex
-    columns give up space, widest first (water-filling), down to FLEX_MIN or their header. If that is still
-    too wide the view scrolls sideways."""
+def fit_widths(natural: Sequence[int], flex: Sequence[int], headers: Sequence[int], available: int) -> list[int]:
+    """Column content widths for ``available`` cells: the natural widths when they fit; otherwise flex columns
+    give up space — the highest ``flex`` level first, and within a level the widest first (water-filling) —
+    down to FLEX_MIN or their header. If that is still too wide the view scrolls sideways."""
     widths = list(natural)
-    needed = sum(widths) + 2 * PAD * len(widths)
-    excess = needed - available
-    flexible = [i for i, f in enumerate(flex) if f]
-    if excess <= 0 or not flexible:
-        return widths
-    floors = {i: min(natural[i], max(FLEX_MIN, headers[i])) for i in flexible}
-    spare = sum(natural[i] - floors[i] for i in flexible)
-    if spare <= excess:
-        for i in flexible:
-            widths[i] = floors[i]
-        return widths
-    # the largest cap that frees at least ``excess`` cells
-    lo, hi = 0, max(natural[i] for i in flexible)
-    while lo < hi:
-        cap = (lo + hi + 1) // 2
-        freed = sum(natural[i] - max(floors[i], min(natural[i], cap)) for i in flexible)
-        if freed >= excess:
-            lo = cap
-        else:
-            hi = cap - 1
-    for i in flexible:
-        widths[i] = max(floors[i], min(natural[i], lo))
+    excess = sum(widths) + 2 * PAD * len(widths) - available
+    for level in sorted({f for f in flex if f}, reverse=True):
+        if excess <= 0:
+            break
+        group = [i for i, f in enumerate(flex) if f == level]
+        floors = {i: min(natural[i], max(FLEX_MIN, headers[i])) for i in group}
+        spare = sum(natural[i] - floors[i] for i in group)
+        if spare <= excess:
+            for i in group:
+                widths[i] = floors[i]
+            excess -= spare
+            continue
+        lo, hi = 0, max(natural[i] for i in group)  # the largest cap that frees at least ``excess`` cells
+        while lo < hi:
+            cap = (lo + hi + 1) // 2
+            if sum(natural[i] - max(floors[i], min(natural[i], cap)) for i in group) >= excess:
+                lo = cap
+            else:
+                hi = cap - 1
+        for i in group:
+            widths[i] = max(floors[i], min(natural[i], lo))
+        excess = 0
     return widths
 
 
@@ -506,7 +506,7 @@ class ResourceView(ScrollView, can_focus=True):
         """Fit the model's widths into the view; True if the layout changed."""
         model = self.model
         headers = [cell_len(model.header(i)) for i in range(len(model.columns))]
-        widths = fit_widths(model.widths, [c.flex for c in model.columns], headers, self._available_width())
+        widths = fit_widths(model.widths, [int(c.flex) for c in model.columns], headers, self._available_width())
         if tuple(widths) == self._layout.widths:
             return False
         self._layout = Layout.of(widths)
