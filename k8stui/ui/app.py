@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from textual.app import App
 from textual.binding import Binding
+from textual.notifications import SeverityLevel
 
 from .. import config
 from ..cluster.connection import Connection, KubeconfigError, list_contexts, load_target
@@ -15,6 +16,7 @@ from ..cluster.discovery import Discovery
 from ..cluster.kinds import kind_for
 from ..cluster.store import InformerHub
 from ..config import Settings
+from ..text import sanitize
 from .commands import CommandError, parse_command
 from .gc_tuning import tune_gc
 from .palette import K8sCommands
@@ -75,6 +77,14 @@ class K8sTuiApp(App):
     async def on_unmount(self) -> None:
         await self.discovery.close()
         await self.hub.close()
+
+    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
+               timeout: float | None = None, markup: bool = True) -> None:
+        """Every toast is plain text, whoever asks (``Widget.notify`` passes ``markup=True``): toasts carry log
+        lines, object names and server messages, and markup in them would crash the app (``[/x]``) or become
+        a clickable action (``[@click=app.quit]``)."""
+        super().notify(sanitize(str(message)), title=sanitize(str(title)), severity=severity, timeout=timeout,
+                       markup=False)
 
     # -- themes ------------------------------------------------------------------------------------
     def watch_theme(self, theme: str) -> None:

@@ -303,7 +303,8 @@ async def test_hostile_lines_render_as_text_only():
         assert "\x1b" not in "".join(texts) and "\x07" not in "".join(texts) and "\r" not in "".join(texts)
         assert "pwned" not in hostile and "evil.example" not in hostile and "hidden" in hostile
         assert "click [bold red]x[/] red hidden bad:\ufffd\ufffd seq=2" in hostile  # markup shown literally
-        assert "[link=http://evil.example]markup link[/link] reversed" in texts[3]  # markup, no bidi override
+        # markup shown literally; the bidi override shown as a visible escape instead of reversing the text
+        assert "[link=http://evil.example]markup link[/link] <U+202E>reversed" in texts[3]
         assert "tab separated" in texts[4].replace("  ", " ")
         for strip in strips:
             for seg in strip:

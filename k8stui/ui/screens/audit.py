@@ -18,7 +18,7 @@ from textual.widgets import Static
 
 from ...actions.audit import APPLIED, AuditLog, AuditRecord, mtime
 from ...cluster.table_model import Column, TableModel, cell
-from ...text import sanitize
+from ...text import plain, sanitize
 from ..widgets.resource_view import ResourceView
 from .base import ClusterScreen
 
@@ -80,7 +80,7 @@ class AuditScreen(ClusterScreen):
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="audit-box") as box:
-            box.border_title = sanitize(f"Audit log — {self.audit.path}")
+            box.border_title = plain(f"Audit log — {self.audit.path}")
             yield ResourceView(self.model, show_summary=False, empty_text="no changes recorded yet",
                                id="audit-table")
             yield Static("", id="audit-detail")
@@ -101,7 +101,7 @@ class AuditScreen(ClusterScreen):
         self.model.replace(AuditRow(rec.id or f"#{count - n}", count - n, rec, self._undone(rec))
                            for n, rec in enumerate(self.records))
         box = self.query_one("#audit-box")
-        box.border_subtitle = f"{len(self.records)} entries · z undo last · esc back"
+        box.border_subtitle = plain(f"{len(self.records)} entries · z undo last · esc back")
         self._show_current()
 
     def _undone(self, rec: AuditRecord) -> bool:

@@ -21,7 +21,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
 from ...actions.plan import Plan
-from ...text import sanitize
+from ...text import plain, sanitize
 
 
 def is_dangerous(context: str, patterns: Iterable[str]) -> bool:
@@ -101,7 +101,7 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
-            box.border_title = sanitize(f"Confirm: {self.plan.title}")
+            box.border_title = plain(f"Confirm: {self.plan.title}")
             if self.notice:
                 yield Static(Text(sanitize(self.notice)), id="confirm-notice")
             yield Static(plan_table(self.plan), id="confirm-plan")

@@ -150,3 +150,6 @@ class ContainersScreen(ClusterScreen):
 
     def raw_object(self, table: ResourceView, row: Any) -> dict[str, Any] | None:
         return self.informer.get(self.pod_uid)
+
+    def resource_of(self, table: ResourceView) -> ResourceKind | None:
+        return kinds.PODS

@@ -611,4 +611,4 @@ class LogView(ScrollView, can_focus=True):
         if self.show_timestamps and line.ts:
             text = f"{line.ts} {text}"
         self.app.copy_to_clipboard(text)
-        self.notify(f"copied: {text[:60]}{'…' if len(text) > 60 else ''}", timeout=2)
+        self.notify(f"copied: {text[:60]}{'…' if len(text) > 60 else ''}", timeout=2, markup=False)

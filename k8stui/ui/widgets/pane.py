@@ -10,7 +10,7 @@ from textual.containers import Vertical
 from textual.widgets import Static
 
 from ...cluster.store import Health, HealthState
-from ...text import sanitize
+from ...text import plain, sanitize
 from .resource_view import ResourceView
 
 _STATE_TEXT = {
@@ -35,7 +35,7 @@ class Pane(Vertical):
     def __init__(self, title: str, table: ResourceView, *, id: str | None = None,
                  classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
-        self.border_title = title
+        self.border_title = plain(title)
         self.table = table
         self.state_line = Static("", classes="pane-state")
         self.health = Health.SYNCING
@@ -46,7 +46,7 @@ class Pane(Vertical):
         yield self.table
 
     def set_title(self, title: str) -> None:
-        self.border_title = sanitize(title)
+        self.border_title = plain(title)
 
     def show_health(self, state: HealthState) -> None:
         self.health = state.state

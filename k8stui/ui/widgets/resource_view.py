@@ -17,7 +17,7 @@ is always on screen: keys move it and scroll, the mouse wheel scrolls and drags 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -33,6 +33,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from ...cluster.table_model import Cell, CellValue, TableDiff, TableModel
+from ...text import plain
 
 HEADER_HEIGHT = 1
 PAD = 1  # blank cells either side of a column's content
@@ -301,6 +302,11 @@ class ResourceView(ScrollView, can_focus=True):
         return len(self.model)
 
     @property
+    def rows_by_key(self) -> Mapping[str, Any]:
+        """Every row of the model by key, filtered-out ones too (read-only)."""
+        return self.model.rows_by_key
+
+    @property
     def filter_text(self) -> str:
         return self.model.filter_text
 
@@ -457,10 +463,10 @@ class ResourceView(ScrollView, can_focus=True):
     def _show_summary(self) -> None:
         if not self.show_summary:
             return
-        summary = self.model.summary()
+        summary = plain(self.model.summary())  # holds the filter the user typed: never markup
         self.border_subtitle = summary
         if self.parent is not None:
-            self.parent.border_subtitle = summary  # type: ignore[attr-defined]
+            self.parent.border_subtitle = summary
 
     def _notify_current(self) -> None:
         key = self._cursor_key
