@@ -171,11 +171,14 @@ async def test_header_click_sorts_and_marks_the_column(frozen_now):
         await pilot.click(view, offset=(x, 0))
         assert "RESTARTS ▼" in view.painted_lines()[0]
         assert [line.split()[0] for line in view.painted_lines()[1:4]] == ["web-00003", "web-00001", "web-00002"]
-        # a click on a row moves the cursor there; a click on the cursor's row selects it
+        # a click on a row moves the cursor there (even on the cursor's row it does nothing more); a double
+        # click selects
         await pilot.click(view, offset=(3, 2))
         assert view.current_row().name == "web-00001" and not app.selected
         await pilot.click(view, offset=(3, 2))
-        assert app.selected == ["uid-00001"]
+        assert not app.selected
+        await pilot.double_click(view, offset=(3, 3))
+        assert view.current_row().name == "web-00002" and app.selected == ["uid-00002"]
 
 
 async def test_a_filter_that_hides_every_row_says_so(frozen_now):

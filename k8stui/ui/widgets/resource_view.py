@@ -12,7 +12,8 @@ ends in an ellipsis: a value is never shown cut without one. Cell text is saniti
 segments directly: never markup.
 
 The header line is sticky and marks the sorted column (▲/▼); a click on a header sorts by it. The row cursor
-is always on screen: keys move it and scroll, the mouse wheel scrolls and drags it along.
+is always on screen: keys move it and scroll, the mouse wheel scrolls and drags it along, a click moves it and
+a double click selects (a single click never acts: the first row is under the cursor before anyone chose it).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from ...cluster.table_model import Cell, CellValue, TableDiff, TableModel
+from ...cluster.table_model import CellValue, TableDiff, TableModel, cell
 from ...text import plain
 
 HEADER_HEIGHT = 1
@@ -198,7 +199,7 @@ class ResourceView(ScrollView, can_focus=True):
 
     @dataclass
     class RowSelected(Message):
-        """``enter`` on a row, or a click on the row already under the cursor."""
+        """``enter`` on a row, or a double click on it."""
 
         view: ResourceView
         key: str
@@ -412,10 +413,9 @@ class ResourceView(ScrollView, can_focus=True):
         index = self._top() + offset.y - HEADER_HEIGHT
         if index >= len(self.model):
             return
-        if index == self.cursor_row and self._cursor_key is not None:
+        self.move_cursor(index)
+        if event.chain >= 2 and self._cursor_key is not None:  # a double click is enter; one click only points
             self.post_message(self.RowSelected(self, self._cursor_key))
-        else:
-            self.move_cursor(index)
 
     # -- following the model ------------------------------------------------------------------------------------
     def _model_changed(self, diff: TableDiff) -> None:
@@ -596,7 +596,7 @@ class ResourceView(ScrollView, can_focus=True):
                 note = (f"no row matches {model.filter.describe()} — esc clears the filter"
                         if model.total and model.filter is not None else self.empty_text)
                 if note:
-                    return Strip([Segment(p, self._style(s, 3)) for p, s in window(Cell(note), visible, 0, width)],
+                    return Strip([Segment(p, self._style(s, 3)) for p, s in window(cell(note), visible, 0, width)],
                                  width)
             return Strip.blank(width, self.rich_style)
         key = model.key_at(index)
