@@ -80,6 +80,10 @@ class ActionSpy:
         self.ran: list[str] = []
         app.action_quit = lambda: self.ran.append("quit")
         app.open_url = lambda url, **_: self.ran.append(f"open {url}")
+        # Toasts stay up long enough to be looked at on a loaded machine (the text still goes through the
+        # app's own notify; only the timeout changes).
+        notify = app.notify
+        app.notify = lambda message, **kw: notify(message, **{**kw, "timeout": 60})
 
 
 async def assert_inert(app: Any, pilot: Any, text: str, spy: ActionSpy) -> None:

@@ -43,10 +43,8 @@ def plan_table(plan: Plan, dry_run: str = "accepted by the server (dryRun=All)")
     table.add_row("change", change)
     for n, write in enumerate(plan.writes):
         line = Text(sanitize(write.describe()))
-        if write.resource_version:
-            line.append(f"  [if resourceVersion = {write.resource_version}]", style="dim")
-        elif write.require_replicas is not None:
-            line.append("  [if still scaled to 0]", style="dim")
+        if write.precondition:
+            line.append(sanitize(f"  [if {write.precondition}]"), style="dim")
         table.add_row("writes" if n == 0 else "", line)
     table.add_row("dry-run", Text(dry_run, style="green"))
     for n, warning in enumerate(plan.warnings):

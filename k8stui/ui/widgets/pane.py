@@ -12,9 +12,11 @@ from textual.widgets import Static
 from ...cluster.store import Health, HealthState
 from ...text import plain, sanitize
 from .resource_view import ResourceView
+from .status_header import format_age
 
 _STATE_TEXT = {
     Health.SYNCING: ("loading…", "yellow"),
+    Health.STALE: ("stale", "bold yellow"),
     Health.RECONNECTING: ("reconnecting…", "bold yellow"),
     Health.FORBIDDEN: ("forbidden", "bold red"),
     Health.ERROR: ("error", "bold red"),
@@ -57,6 +59,8 @@ class Pane(Vertical):
             return
         label, style = entry
         line = Text(label, style=style)
+        if state.data_age is not None:
+            line.append(f" · data {format_age(state.data_age)} old", style="bold yellow")
         if state.error:
             line.append(f": {sanitize(state.error)}", style="dim" if state.state is Health.SYNCING else "")
         self._state_plain = line.plain
