@@ -20,7 +20,7 @@ from pathlib import Path
 
 from aiohttp import ClientSession, ClientTimeout, TCPConnector, web
 
-from . import certs, rbac
+from . import certs, rbac, scenario_findings
 from .auth import Authenticator
 from .controllers import ControllerManager
 from .kubeconfig import write_kubeconfig
@@ -62,7 +62,7 @@ class DemoCluster:
         self.state_dir = Path(state_dir or tempfile.mkdtemp(prefix="k8stui-demo-"))
         self.want_prometheus = prometheus
         self.frozen_state = frozen_state
-        self.store = Store()
+        self.store = Store(history_seconds=self.sim.watch_history_seconds)
         self.auth = Authenticator(store=self.store)  # RBAC from the stored roles and bindings (rbac.py)
         self.telemetry = Telemetry(self.store, self.sim)
         self.logs = LogService(self.store, self.sim)
@@ -71,6 +71,7 @@ class DemoCluster:
                              bookmark_interval=bookmark_interval, on_restart=self.restart,
                              proxy=self._service_proxy)
         self.api.admin_hooks["cronjobs/fire"] = self._fire_cronjob
+        self.api.admin_hooks.update(scenario_findings.admin_hooks(self.store))  # /_demo/scenario/...
         self.api.node_metrics = NodeExporterMetrics(self.store, self.telemetry)
         self._node_targets: tuple | None = None
         self._node_targets_pending = False

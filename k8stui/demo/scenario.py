@@ -24,7 +24,7 @@ import random
 import time
 from typing import Any
 
-from . import scenario_kinds
+from . import scenario_findings, scenario_kinds
 from .controllers.deployment import (
     CHANGE_CAUSE,
     DESIRED_REPLICAS,
@@ -421,6 +421,16 @@ def _monitoring(store: Store) -> None:
                                          "kubectl apply --filename=prometheus.yaml --record=true"))
     store.create(SERVICES, service(ns, "prometheus", {"app": "prometheus"},
                                    [{"name": "web", "port": 9090, "targetPort": "web", "protocol": "TCP"}]))
+    # A typo in an image tag (a letter O for a zero): the registry has no such tag, so the pod never starts
+    # (ErrImagePull, then ImagePullBackOff) — unlike shop/checkout, whose image exists and crashes.
+    grafana = {
+        "name": "grafana", "image": "grafana/grafana:11.3.O",
+        "ports": [{"name": "http", "containerPort": 3000}],
+        "resources": _resources("50m", "128Mi", None, "256Mi"),
+        "readinessProbe": _probe("/api/health", "http", 5),
+    }
+    store.create(DEPLOYMENTS, deployment(ns, "grafana", {"app": "grafana"}, [grafana], 1,
+                                         "kubectl set image deployment/grafana grafana=grafana/grafana:11.3.O"))
 
 
 def _kube_system(store: Store) -> None:
@@ -580,5 +590,6 @@ def load_default(store: Store, sim: SimConfig) -> None:
     _team_a(store)
     _monitoring(store)
     scenario_kinds.load(store, rng, time.time())
+    scenario_findings.load(store)
     if sim.extra_pods > 0:
         _bench(store, sim, rng)

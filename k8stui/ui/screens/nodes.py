@@ -7,7 +7,7 @@ virtual capacity there is and how many pods wait for a node — the facts behind
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from rich.text import Text
@@ -19,25 +19,23 @@ from ...cluster import kinds
 from ...cluster.quantity import format_cpu, format_memory
 from ...cluster.rows import NodeRow, NodeUsage, node_row, pod_row, requests_by_node
 from ...cluster.store import ChangeBatch, Health, HealthState
+from ...cluster.table_feed import InformerFeed
+from ...cluster.table_model import Cell, Column, TableModel, cell_parts
 from ...text import sanitize
 from ..columns import NODE_COLUMNS
-from ..feed import TableFeed
 from ..widgets.pane import Pane
-from ..widgets.resource_table import Column, ResourceTable
+from ..widgets.resource_view import ResourceView
 from .base import ClusterScreen
 
 BAR_WIDTH = 10
 
 
-def capacity_bar(used: int, total: int, label: str) -> Text:
+def capacity_bar(used: int, total: int, label: str) -> Cell:
     """``█████░░░░░  52% 2/3.9`` coloured green / yellow (>70 %) / red (>90 %)."""
     share = used / total if total else 0.0
     filled = min(BAR_WIDTH, round(share * BAR_WIDTH))
     style = "red" if share > 0.9 else ("yellow" if share > 0.7 else "green")
-    text = Text("█" * filled, style=style)
-    text.append("░" * (BAR_WIDTH - filled), style="dim")
-    text.append(f" {share * 100:3.0f}% {label}")
-    return text
+    return cell_parts(("█" * filled, style), ("░" * (BAR_WIDTH - filled), "dim"), (f" {share * 100:3.0f}% {label}", ""))
 
 
 @dataclass(frozen=True)
@@ -53,23 +51,24 @@ class NodeView:
         return self.node.name
 
 
-def _cpu_bar(v: NodeView) -> Text:
+def _cpu_bar(v: NodeView) -> Cell:
     return capacity_bar(v.usage.cpu_requested, v.node.cpu_allocatable,
                         f"{format_cpu(v.usage.cpu_requested)}/{format_cpu(v.node.cpu_allocatable)}")
 
 
-def _mem_bar(v: NodeView) -> Text:
+def _mem_bar(v: NodeView) -> Cell:
     return capacity_bar(v.usage.mem_requested, v.node.mem_allocatable,
                         f"{format_memory(v.usage.mem_requested)}/{format_memory(v.node.mem_allocatable)}")
 
 
-def _pods_bar(v: NodeView) -> Text:
+def _pods_bar(v: NodeView) -> Cell:
     return capacity_bar(v.usage.pods, v.node.pods_allocatable, f"{v.usage.pods}/{v.node.pods_allocatable}")
 
 
 def _node_column(col: Column) -> Column:
+    sort_key = col.sort_key
     return Column(col.key, col.label, lambda v: col.render(v.node),
-                  (lambda v: col.sort_key(v.node)) if col.sort_key else None, col.width)
+                  (lambda v: sort_key(v.node)) if sort_key else None, flex=col.flex, volatile=col.volatile)
 
 
 NODE_VIEW_COLUMNS = [
@@ -85,14 +84,16 @@ class NodesScreen(ClusterScreen):
     """Nodes and their capacity."""
 
     view_name = "nodes"
-    BINDINGS = [Binding("enter", "drill", "Pods on node")]
+    BINDINGS = [Binding("enter", "drill", "Pods on node"), Binding("c", "operate('cordon')", "Cordon"),
+                Binding("u", "operate('uncordon')", "Uncordon"), Binding("r", "operate('drain')", "Drain")]
     DEFAULT_CSS = """
     NodesScreen #capacity-summary { height: auto; padding: 0 1; border: round $foreground 30%; }
     """
 
     def __init__(self) -> None:
         super().__init__()
-        self.table = ResourceTable(NODE_VIEW_COLUMNS, key_of=lambda v: v.uid, id="nodes")
+        self.model: TableModel[NodeView] = TableModel(NODE_VIEW_COLUMNS, key_of=lambda v: v.uid)
+        self.table = ResourceView(self.model, id="nodes")
         self.summary = Static("", id="capacity-summary")
         self.usage: dict[str, NodeUsage] = {}
         self.pending_pods = 0
@@ -109,15 +110,25 @@ class NodesScreen(ClusterScreen):
     def on_mount(self) -> None:
         self.nodes = self.hold(kinds.NODES, None)
         self.pods = self.hold(kinds.PODS, None)
-        self.feed = self.add_feed(TableFeed(self.table, self.nodes, self._project, on_health=self._nodes_health))
+        self.feed = self.add_feed(InformerFeed(self.model, self.nodes, self._project, on_health=self._nodes_health))
         self.at_unmount(self.pods.subscribe_health(lambda _state: self._update_summary()))
         self.at_unmount(self.pods.subscribe(self._pods_changed))
         self._recompute_usage()
+        self._draining: frozenset[str] = frozenset()
+        self.set_interval(0.5, self._check_draining)
         self.table.focus()
 
     def _project(self, raw: dict[str, Any]) -> NodeView:
         row = node_row(raw)
+        if row.name in getattr(self.app, "draining", ()):  # a drain (r) is evicting its pods now
+            row = replace(row, status=f"{row.status},Draining")
         return NodeView(row.uid, row, self.usage.get(row.name, NodeUsage()))
+
+    def _check_draining(self) -> None:
+        draining = frozenset(getattr(self.app, "draining", ()))
+        if draining != self._draining:
+            self._draining = draining
+            self.feed.reproject_all()
 
     def _pods_changed(self, batch: ChangeBatch) -> None:
         if time.monotonic() - self._usage_stamp > 1.0:
@@ -174,5 +185,5 @@ class NodesScreen(ClusterScreen):
         self.app.push_screen(ResourceScreen(kinds.PODS, title=f"Pods on node {name}", all_namespaces=True,
                                             predicate=lambda pod: (pod.get("spec") or {}).get("nodeName") == name))
 
-    def raw_object(self, table: ResourceTable, row: Any) -> dict[str, Any] | None:
+    def raw_object(self, table: ResourceView, row: Any) -> dict[str, Any] | None:
         return self.nodes.get(row.uid)
