@@ -13,8 +13,11 @@ from textual.widgets import Input
 class CommandBar(Input):
     """Hidden until ``:`` or ``/``; posts CommandSubmitted(mode, text) on enter, CommandCancelled on escape."""
 
+    # Compact (Textual's one-line Input: no border at any state). A plain ``border: none`` here loses to Input's
+    # ``:focus { border: tall }`` rule, and a tall border on a one-line widget leaves no row for the text.
     DEFAULT_CSS = """
-    CommandBar { dock: bottom; display: none; border: none; height: 1; padding: 0 1; margin-bottom: 1; }
+    CommandBar { dock: bottom; display: none; margin-bottom: 1; }
+    CommandBar.-textual-compact { padding: 0 1; background: $boost; }
     CommandBar.-open { display: block; }
     """
     BINDINGS = [Binding("escape", "cancel", "Cancel", show=False)]
@@ -33,7 +36,7 @@ class CommandBar(Input):
         mode: str
 
     def __init__(self) -> None:
-        super().__init__(placeholder="", id="command-bar")
+        super().__init__(placeholder="", id="command-bar", compact=True)
         self.mode = ":"
 
     def open(self, mode: str, initial: str = "") -> None:
