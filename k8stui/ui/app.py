@@ -6,6 +6,7 @@ namespace are current, switches them, and routes ``:`` commands to views.
 
 from __future__ import annotations
 
+from textual import events
 from textual.app import App
 from textual.binding import Binding
 
@@ -17,6 +18,7 @@ from ..cluster.store import InformerHub
 from ..config import Settings
 from .commands import CommandError, parse_command
 from .gc_tuning import tune_gc
+from .keygate import KeyGate
 from .palette import K8sCommands
 from .themes import DEFAULT_THEME, load_themes
 
@@ -38,6 +40,8 @@ class K8sTuiApp(App):
                  read_only: bool = False, prometheus_url: str | None = None, theme: str | None = None,
                  kubeconfig: str | None = None, start_command: str | None = None) -> None:
         super().__init__()
+        # Keys typed during a screen change go to the screen the user will see (keygate.py).
+        self.key_gate = KeyGate(self, super().on_event)
         self.start_command = start_command
         self.settings = settings or Settings()
         self.connection = connection
@@ -75,6 +79,28 @@ class K8sTuiApp(App):
     async def on_unmount(self) -> None:
         await self.discovery.close()
         await self.hub.close()
+
+    # -- key routing ------------------------------------------------------------------------------
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            await self.key_gate.on_key(event)
+        else:
+            await super().on_event(event)
+
+    def push_screen(self, screen, callback=None, wait_for_dismiss=False, *, mode=None):  # type: ignore[override]
+        result = super().push_screen(screen, callback, wait_for_dismiss, mode=mode)
+        self.key_gate.hold_until_settled(self.screen, "push_screen")
+        return result
+
+    def pop_screen(self):  # type: ignore[override]
+        result = super().pop_screen()
+        self.key_gate.hold_until_settled(self.screen, "pop_screen")
+        return result
+
+    def switch_screen(self, screen):  # type: ignore[override]
+        result = super().switch_screen(screen)
+        self.key_gate.hold_until_settled(self.screen, "switch_screen")
+        return result
 
     # -- themes ------------------------------------------------------------------------------------
     def watch_theme(self, theme: str) -> None:

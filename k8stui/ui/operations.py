@@ -126,15 +126,18 @@ def run_operation(screen: Any, name: str, selection: tuple[str, dict[str, Any]] 
         report(app, "another operation is waiting for you: finish or cancel it first", "warning")
         return
     _busy.add(app)
-    app.run_worker(_operate(app, name, target), group="k8stui-operations", exit_on_error=False,
+    # Keys typed before the operation's first dialog shows are meant for that dialog (keygate.py).
+    gate = getattr(app, "key_gate", None)
+    hold = gate.hold(f"operation {name}") if gate is not None else None
+    app.run_worker(_operate(app, name, target, hold), group="k8stui-operations", exit_on_error=False,
                    name=f"operation {name}")
 
 
-async def _operate(app: Any, name: str, target: Target | None) -> None:
+async def _operate(app: Any, name: str, target: Target | None, hold: int | None = None) -> None:
     follow: list[FollowUp] = []
     session = Session(app.connection)
     try:
-        op = Operation(app, session, target)
+        op = Operation(app, session, target, hold)
         try:
             follow = await HANDLERS[name](op)
         except PlanError as exc:
@@ -142,6 +145,7 @@ async def _operate(app: Any, name: str, target: Target | None) -> None:
         except ApiFailure as exc:
             report(app, f"{name} failed: {exc}", "error")
         finally:
+            op.release_keys()
             _busy.discard(app)
         for fu in follow:
             await op.watch(fu)
@@ -152,11 +156,18 @@ async def _operate(app: Any, name: str, target: Target | None) -> None:
 class Operation:
     """One run of an operation: the session, the target, and the ways to ask and tell the user."""
 
-    def __init__(self, app: Any, session: Session, target: Target | None) -> None:
+    def __init__(self, app: Any, session: Session, target: Target | None, hold: int | None = None) -> None:
         self.app = app
         self.session = session
         self.target = target
         self.settings = app.settings
+        self._hold = hold
+
+    def release_keys(self) -> None:
+        """Stop holding the keys typed since the operation started (a dialog is up, or it ended)."""
+        hold, self._hold = self._hold, None
+        if hold is not None:
+            self.app.key_gate.release(hold)
 
     # -- targets ---------------------------------------------------------------------------------
     def deployment(self, verb: str) -> ObjectRef:
@@ -175,7 +186,9 @@ class Operation:
 
     # -- asking ----------------------------------------------------------------------------------
     async def ask(self, screen: Any) -> Any:
-        return await self.app.push_screen_wait(screen)
+        dismissed = self.app.push_screen(screen, wait_for_dismiss=True)  # the push holds keys until it is up
+        self.release_keys()
+        return await dismissed
 
     async def confirm(self, plan: Plan, notice: str) -> bool:
         dangerous = is_dangerous(plan.context, self.settings.dangerous_contexts)
