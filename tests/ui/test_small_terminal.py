@@ -1,11 +1,22 @@
 """At 80x24, the size of a default terminal: what the user types after ``:`` and ``/`` is on screen (with a
-cursor and a placeholder) in every theme. Snapshots come from the frozen cluster of test_snapshots."""
+cursor and a placeholder) in every theme; every dialog keeps its buttons and inputs on screen (the body
+scrolls); the footer shows whole keys. Snapshots come from the frozen cluster of test_snapshots, or from a
+cluster-free app for the dialogs."""
 
 from __future__ import annotations
 
 import pytest
-from textual.widgets import Input
+from textual.app import App
+from textual.screen import ModalScreen
+from textual.widgets import Button, Footer, Input
+from textual.widgets._footer import FooterKey
 
+from k8stui.actions.client import ObjectRef
+from k8stui.actions.plan import Plan, Write
+from k8stui.actions.rollout import Revision
+from k8stui.cluster import kinds
+from k8stui.ui.screens.confirm import ConfirmScreen
+from k8stui.ui.screens.dialogs import CanaryDialog, QuestionDialog, RevisionPicker, ScaleDialog
 from k8stui.ui.themes import load_themes
 
 from .helpers import make_app, wait_until
@@ -66,3 +77,101 @@ def test_command_bar_snapshot_80x24(snap_compare, frozen_demo, frozen_clock, the
         await _type_in_bar(pilot, mode_key, text)
 
     assert snap_compare(app, terminal_size=SMALL, run_before=run_before)
+
+
+# -- dialogs and footer at 80x24 ------------------------------------------------------------------------------
+def _revisions() -> list[Revision]:
+    old = {"spec": {"containers": [{"name": "api", "image": "ghcr.io/demo/api:1.4.1"}]}}
+    new = {"spec": {"containers": [{"name": "api", "image": "ghcr.io/demo/api:1.4.2"}]}}
+    return [Revision(revision=n, replicaset=f"api-blue-{n}", created="", images=(f"ghcr.io/demo/api:1.4.{n}",),
+                     change_cause="kubectl set image deployment/api-blue api=ghcr.io/demo/api:1.4.{n}",
+                     template=new if n == 6 else old, current=n == 6, replicas=0) for n in range(1, 7)]
+
+
+def _long_plan() -> Plan:
+    ref = ObjectRef(kinds.DEPLOYMENTS, "shop", "api-blue")
+    write = Write("patch", ref, [], "json", "4242", "spec.template ← ReplicaSet api-blue-c6db869d (revision 1)")
+    diff = ["--- revision 2 (current)", "+++ revision 1", "@@ -4,12 +4,12 @@"] + [
+        f"-  - image: ghcr.io/demo/api:1.4.{n}" if n % 2 else f"+  - image: ghcr.io/demo/api:1.4.{n}" for n in range(30)]
+    return Plan("rollback", "Deployment", "shop", "api-blue", "prod-westeurope", "sre@example.com",
+                "revision 2 (ghcr.io/demo/api:1.4.2)", "revision 1 (ghcr.io/demo/api:1.4.1)", [write], "4242",
+                warnings=["HorizontalPodAutoscaler api manages this Deployment"], details=diff)
+
+
+DIALOGS = {
+    "confirm": lambda: ConfirmScreen(_long_plan(), "deployment shop/api-blue was changed by someone else after "
+                                     "the plan was made; the plan was rebuilt from the new state."),
+    "confirm-dangerous": lambda: ConfirmScreen(_long_plan(), dangerous=True),
+    "scale": lambda: ScaleDialog("shop", "api-blue", 3, 3, 100, "api"),
+    "rollback": lambda: RevisionPicker("shop", "api-blue", _revisions(), _revisions()[-1].template),
+    "canary": lambda: CanaryDialog("shop", "api-green", 1, 4, "api-blue"),
+    "question": lambda: QuestionDialog("Blue/green preflight: Service api",
+                                       ["api-green has 0 of 3 replicas ready"] * 30 +
+                                       ["Scale api-green to 3 replicas, wait until all are ready, then switch?"],
+                                       yes="Go on", no="Stop"),
+}
+
+
+class _DialogApp(App):
+    """One dialog over an empty screen (no cluster): the picture cannot change between runs."""
+
+    def __init__(self, make) -> None:
+        super().__init__()
+        self.make = make
+
+    def on_mount(self) -> None:
+        self.push_screen(self.make())
+
+
+async def _dialog_shown(pilot) -> None:
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, ModalScreen) and pilot.app.screen.query(Button),
+                     5, "the dialog")
+    await pilot.pause()
+
+
+@pytest.mark.parametrize("name", DIALOGS)
+async def test_dialog_buttons_and_inputs_stay_on_an_80x24_screen(name):
+    app = _DialogApp(DIALOGS[name])
+    async with app.run_test(size=SMALL) as pilot:
+        await _dialog_shown(pilot)
+        lines = screen_lines(app)
+        screen = app.screen.region
+        controls = list(app.screen.query(Button)) + list(app.screen.query(Input))
+        assert any(isinstance(c, Button) for c in controls)
+        for control in controls:
+            assert screen.contains_region(control.region) and control.region.height >= 1, \
+                f"{name}: {control} is off the screen ({control.region})"
+            if isinstance(control, Button):
+                label = str(control.label)
+                assert any(label in line for line in lines), f"{name}: button {label!r} not painted"
+
+
+@pytest.mark.parametrize("name", DIALOGS)
+def test_dialog_snapshot_80x24(snap_compare, name):
+    assert snap_compare(_DialogApp(DIALOGS[name]), terminal_size=SMALL, run_before=_dialog_shown)
+
+
+async def test_footer_shows_whole_keys_at_80_columns(demo):
+    app = make_app(demo)
+    async with app.run_test(size=SMALL) as pilot:
+        await wait_until(pilot, lambda: any("api-blue" in line for line in screen_lines(app)), 20, "workloads")
+        for command in ("", "pods", "nodes"):
+            if command:
+                await pilot.press("colon", *command, "enter")
+                await wait_until(pilot, lambda: len(app.screen_stack) == 3, 5, f":{command}")
+            await pilot.pause(0.2)
+            footer = app.screen.query_one(Footer)
+            row = screen_lines(app)[footer.region.y]
+            keys = [k for k in footer.query(FooterKey) if k.display]
+            assert len(keys) >= 6, f"{command or 'dashboard'}: only {len(keys)} keys in the footer"
+            for key in keys:
+                assert footer.region.contains_region(key.region), f"{key.description!r} cut: {row!r}"
+                assert f"{key.key_display} {key.description}" in row, f"{key.description!r} not whole: {row!r}"
+            if command:
+                await pilot.press("escape")
+                await wait_until(pilot, lambda: len(app.screen_stack) == 2, 5, "back to the dashboard")
+
+
+@pytest.mark.parametrize("theme", THEMES)
+def test_dashboard_snapshot_80x24(snap_compare, frozen_demo, frozen_clock, theme):  # noqa: F811
+    assert snap_compare(make_app(frozen_demo, theme=theme), terminal_size=SMALL, run_before=_dashboard_ready)

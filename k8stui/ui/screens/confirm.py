@@ -83,8 +83,10 @@ class ConfirmScreen(ModalScreen[bool]):
     ]
     DEFAULT_CSS = """
     ConfirmScreen { align: center middle; }
-    ConfirmScreen > Vertical { width: 110; max-width: 95%; height: auto; max-height: 90%;
-                               border: thick $warning; background: $surface; padding: 0 1; }
+    ConfirmScreen > VerticalScroll { width: 110; max-width: 95%; height: auto; max-height: 100%;
+                                     border: thick $warning; background: $surface; padding: 0 1;
+                                     scrollbar-size-vertical: 1; }
+    ConfirmScreen #confirm-actions { dock: bottom; height: auto; }  /* stays on screen; the body scrolls */
     ConfirmScreen #confirm-notice { color: $warning; text-style: bold; margin-bottom: 1; }
     ConfirmScreen #confirm-danger { color: $error; text-style: bold; }
     ConfirmScreen #confirm-details { height: auto; max-height: 16; border-top: solid $foreground 30%; }
@@ -100,7 +102,7 @@ class ConfirmScreen(ModalScreen[bool]):
         self.dangerous = dangerous
 
     def compose(self) -> ComposeResult:
-        with Vertical() as box:
+        with VerticalScroll() as box:
             box.border_title = sanitize(f"Confirm: {self.plan.title}")
             if self.notice:
                 yield Static(Text(sanitize(self.notice)), id="confirm-notice")
@@ -108,14 +110,15 @@ class ConfirmScreen(ModalScreen[bool]):
             if self.plan.details:
                 with VerticalScroll(id="confirm-details"):
                     yield Static(detail_text(self.plan.details))
-            if self.dangerous:
-                yield Static(Text(sanitize(f"context {self.plan.context} is marked dangerous: type "
-                                           f"{self.plan.name} to apply")), id="confirm-danger")
-                yield Input(placeholder=sanitize(self.plan.name), id="confirm-name")
-            yield Static("", id="confirm-error")
-            with Horizontal(id="confirm-buttons"):
-                yield Button("Apply (y)", variant="warning", id="confirm-apply")
-                yield Button("Cancel (esc)", id="confirm-cancel")
+            with Vertical(id="confirm-actions"):
+                if self.dangerous:
+                    yield Static(Text(sanitize(f"context {self.plan.context} is marked dangerous: type "
+                                               f"{self.plan.name} to apply")), id="confirm-danger")
+                    yield Input(placeholder=sanitize(self.plan.name), id="confirm-name")
+                yield Static("", id="confirm-error")
+                with Horizontal(id="confirm-buttons"):
+                    yield Button("Apply (y)", variant="warning", id="confirm-apply")
+                    yield Button("Cancel (esc)", id="confirm-cancel")
 
     def on_mount(self) -> None:
         if self.dangerous:

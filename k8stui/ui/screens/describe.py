@@ -12,9 +12,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from ...text import sanitize
+from ..widgets.key_footer import KeyFooter
 
 
 def mask_secrets(obj: dict[str, Any]) -> dict[str, Any]:
@@ -67,4 +68,4 @@ class DescribeScreen(Screen):
                                        id="yaml"))
         scroll.border_title = sanitize(self.title_text)
         yield scroll
-        yield Footer()
+        yield KeyFooter()

@@ -22,10 +22,13 @@ from ...actions.scale import parse_replicas
 from ...text import sanitize
 from .confirm import detail_text
 
+# The body scrolls inside the box; the actions (input, error line, buttons) are docked at its bottom, so
+# they stay on screen however small the terminal (80x24) and however long the body.
 DIALOG_CSS = """
 {name} {{ align: center middle; }}
-{name} > Vertical {{ width: 90; max-width: 95%; height: auto; max-height: 90%; border: thick $primary;
-                    background: $surface; padding: 0 1; }}
+{name} > VerticalScroll {{ width: 90; max-width: 95%; height: auto; max-height: 100%; border: thick $primary;
+                          background: $surface; padding: 0 1; scrollbar-size-vertical: 1; }}
+{name} .dialog-actions {{ dock: bottom; height: auto; }}
 {name} .dialog-error {{ color: $error; text-style: bold; height: auto; }}
 {name} .dialog-warning {{ color: $warning; height: auto; }}
 {name} .dialog-buttons {{ height: 3; align-horizontal: right; }}
@@ -49,18 +52,20 @@ class ScaleDialog(ModalScreen[int | None]):
         self.hpa = hpa
 
     def compose(self) -> ComposeResult:
-        with Vertical() as box:
+        with VerticalScroll() as box:
             box.border_title = sanitize(f"Scale deployment {self.target}")
             yield Static(Text(f"current: {self.current} replicas ({self.ready} ready)   allowed: 0..{self.maximum}"))
             if self.hpa:
                 yield Static(Text(sanitize(f"! HorizontalPodAutoscaler {self.hpa} manages this Deployment: it "
                                            "will override the count you set")), classes="dialog-warning",
                              id="scale-hpa")
-            yield Input(value=str(self.current), placeholder=f"replicas (0..{self.maximum})", id="scale-input")
-            yield Static("", classes="dialog-error", id="scale-error")
-            with Horizontal(classes="dialog-buttons"):
-                yield Button("Next", variant="primary", id="scale-ok")
-                yield Button("Cancel (esc)", id="scale-cancel")
+            with Vertical(classes="dialog-actions"):
+                yield Input(value=str(self.current), placeholder=f"replicas (0..{self.maximum})",
+                            id="scale-input")
+                yield Static("", classes="dialog-error", id="scale-error")
+                with Horizontal(classes="dialog-buttons"):
+                    yield Button("Next", variant="primary", id="scale-ok")
+                    yield Button("Cancel (esc)", id="scale-cancel")
 
     def on_mount(self) -> None:
         field = self.query_one("#scale-input", Input)
@@ -107,9 +112,9 @@ class RevisionPicker(ModalScreen[int | None]):
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
     DEFAULT_CSS = DIALOG_CSS.format(name="RevisionPicker") + """
-    RevisionPicker > Vertical { width: 130; }
+    RevisionPicker > VerticalScroll { width: 130; }
     RevisionPicker DataTable { height: auto; max-height: 12; }
-    RevisionPicker #revision-diff { height: 18; border-top: solid $foreground 30%; }
+    RevisionPicker #revision-diff { height: auto; max-height: 18; border-top: solid $foreground 30%; }
     """
 
     def __init__(self, namespace: str, name: str, revisions: list[Revision], current_template: dict) -> None:
@@ -120,13 +125,17 @@ class RevisionPicker(ModalScreen[int | None]):
         self.current = next((r.revision for r in revisions if r.current), 0)
 
     def compose(self) -> ComposeResult:
-        with Vertical() as box:
+        with VerticalScroll() as box:
             box.border_title = sanitize(f"Roll back deployment {self.target}: pick a revision (enter)")
             table: DataTable = DataTable(cursor_type="row", id="revision-table")
             yield table
             with VerticalScroll(id="revision-diff"):
                 yield Static("", id="revision-diff-text")
-            yield Static("", classes="dialog-error", id="revision-error")
+            with Vertical(classes="dialog-actions"):
+                yield Static("", classes="dialog-error", id="revision-error")
+                with Horizontal(classes="dialog-buttons"):
+                    yield Button("Roll back to it (enter)", variant="primary", id="revision-ok")
+                    yield Button("Cancel (esc)", id="revision-cancel")
 
     def on_mount(self) -> None:
         table = self.query_one("#revision-table", DataTable)
@@ -164,7 +173,19 @@ class RevisionPicker(ModalScreen[int | None]):
 
     @on(DataTable.RowSelected, "#revision-table")
     def _selected(self, event: DataTable.RowSelected) -> None:
-        rev = self._rev(event.row_key.value)
+        self._pick(self._rev(event.row_key.value))
+
+    @on(Button.Pressed, "#revision-ok")
+    def _ok(self) -> None:
+        table = self.query_one("#revision-table", DataTable)
+        if table.row_count:
+            self._pick(self._rev(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value))
+
+    @on(Button.Pressed, "#revision-cancel")
+    def _cancel(self) -> None:
+        self.action_cancel()
+
+    def _pick(self, rev: Revision | None) -> None:
         if rev is None:
             return
         if rev.current:
@@ -193,17 +214,18 @@ class CanaryDialog(ModalScreen[int | None]):
         self.other = other
 
     def compose(self) -> ComposeResult:
-        with Vertical() as box:
+        with VerticalScroll() as box:
             box.border_title = sanitize(f"Canary: share of {self.target}")
             share = f"{round(100 * self.replicas / self.total)}%" if self.total else "0%"
             yield Static(Text(sanitize(f"{self.name_} has {self.replicas} of {self.total} replicas ({share})"
                                        + (f"; {self.other} has the rest" if self.other else "")
                                        + ". The total stays the same.")))
-            with Horizontal(classes="dialog-buttons"):
-                for n, pct in enumerate(STEPS):
-                    yield Button(f"{pct}% ({n + 1})", id=f"canary-{pct}")
-            yield Input(placeholder="or type a share 0..100 and press enter", id="canary-input")
-            yield Static("", classes="dialog-error", id="canary-error")
+            with Vertical(classes="dialog-actions"):
+                with Horizontal(classes="dialog-buttons"):
+                    for n, pct in enumerate(STEPS):
+                        yield Button(f"{pct}% ({n + 1})", id=f"canary-{pct}")
+                yield Input(placeholder="or type a share 0..100 and press enter", id="canary-input")
+                yield Static("", classes="dialog-error", id="canary-error")
 
     def on_mount(self) -> None:
         self.query_one("#canary-25", Button).focus()
@@ -242,15 +264,16 @@ class QuestionDialog(ModalScreen[bool]):
         self.yes, self.no = yes, no
 
     def compose(self) -> ComposeResult:
-        with Vertical() as box:
+        with VerticalScroll() as box:
             box.border_title = sanitize(self.title_text)
             table = Table.grid()
             for line in self.lines:
                 table.add_row(Text(sanitize(line)))
             yield Static(table)
-            with Horizontal(classes="dialog-buttons"):
-                yield Button(f"{self.yes} (y)", variant="primary", id="question-yes")
-                yield Button(f"{self.no} (n)", id="question-no")
+            with Vertical(classes="dialog-actions"):
+                with Horizontal(classes="dialog-buttons"):
+                    yield Button(f"{self.yes} (y)", variant="primary", id="question-yes")
+                    yield Button(f"{self.no} (n)", id="question-no")
 
     def on_mount(self) -> None:
         self.query_one("#question-no", Button).focus()
