@@ -52,9 +52,9 @@ def _pane(session: str) -> str:
                           check=False).stdout
 
 
-def first_paint(kubeconfig: str, home: str, linger: float = 0.0) -> dict[str, float]:
-    """One run: seconds from process start to the painted frame and to the first data, in tmux. ``linger``
-    keeps the app running that long afterwards (to let its background discovery fill the cache)."""
+def first_paint(kubeconfig: str, home: str, fill_cache: bool = False) -> dict[str, float]:
+    """One run: seconds from process start to the painted frame and to the first data, in tmux. With
+    ``fill_cache`` the app runs on until its background discovery has written the cache."""
     session = f"bench-disc-{uuid.uuid4().hex[:8]}"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TMUX", "KUBE"))}
     env.update(K8STUI_HOME=home, PYTHONPATH=str(ROOT), TERM="xterm-256color", COLORTERM="truecolor")
@@ -73,7 +73,9 @@ def first_paint(kubeconfig: str, home: str, linger: float = 0.0) -> dict[str, fl
                 data = now
                 break
             time.sleep(POLL)
-        time.sleep(linger)
+        while fill_cache and not list(Path(home).glob("cache/k8stui/discovery/*.json")) and \
+                time.perf_counter() - t0 < RUN_TIMEOUT:
+            time.sleep(0.1)
     finally:
         subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True, check=False)
     if paint is None or data is None:
@@ -90,7 +92,7 @@ def measure(kubeconfig: str, runs: int) -> dict[str, dict[str, dict[str, float]]
     out: dict[str, dict[str, dict[str, float]]] = {}
     cold = [first_paint(kubeconfig, tempfile.mkdtemp(prefix="bench-disc-home-")) for _ in range(runs)]
     warm_home = tempfile.mkdtemp(prefix="bench-disc-home-")
-    first_paint(kubeconfig, warm_home, linger=5.0)  # its background discovery fills the cache
+    first_paint(kubeconfig, warm_home, fill_cache=True)
     if not list(Path(warm_home).glob("cache/k8stui/discovery/*.json")):
         raise RuntimeError("the app wrote no discovery cache")
     warm = [first_paint(kubeconfig, warm_home) for _ in range(runs)]

@@ -30,6 +30,7 @@ class Settings:
     dangerous_contexts: list[str] = field(default_factory=lambda: ["*prod*"])
     scale_max: int = 100
     log_buffer_lines: int = 10_000
+    log_max_pods: int = 50  # a workload's logs follow at most this many pods at once (stern's --max-log-requests)
     aliases: dict[str, str] = field(default_factory=dict)  # ":po" -> "pods" style extra aliases
     promql: dict[str, str] = field(default_factory=dict)  # template overrides (metrics)
     prometheus: dict[str, Any] = field(default_factory=dict)  # credentials/TLS/AlertManager (metrics/source.py)
@@ -37,8 +38,8 @@ class Settings:
 
 _TYPES: dict[str, tuple[type, ...]] = {
     "theme": (str,), "read_only": (bool,), "refresh_hz": (int, float), "prometheus_url": (str,),
-    "dangerous_contexts": (list,), "scale_max": (int,), "log_buffer_lines": (int,), "aliases": (dict,),
-    "promql": (dict,), "prometheus": (dict,),
+    "dangerous_contexts": (list,), "scale_max": (int,), "log_buffer_lines": (int,), "log_max_pods": (int,),
+    "aliases": (dict,), "promql": (dict,), "prometheus": (dict,),
 }
 
 
@@ -63,6 +64,8 @@ def load_settings(path: Path | None = None) -> Settings:
         setattr(settings, key, value)
     if settings.scale_max < 1:
         raise ConfigError(f"{path}: scale_max must be at least 1")
+    if settings.log_max_pods < 1:
+        raise ConfigError(f"{path}: log_max_pods must be at least 1")
     if not 0 < settings.refresh_hz <= 60:
         raise ConfigError(f"{path}: refresh_hz must be between 0 and 60")
     if "theme" not in data:

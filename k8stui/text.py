@@ -71,3 +71,10 @@ def safe_text(value: object) -> Text:
     if isinstance(value, Text):
         return value
     return _shared(sanitize("" if value is None else str(value)), "")
+
+
+def plain(value: object, style: str = "") -> Text:
+    """A new Text of untrusted ``value`` for a title, toast or label: sanitized, never parsed as markup (a str
+    given to a border title, ``Static`` or ``notify`` is markup: ``[@click=app.quit]`` would become an
+    action)."""
+    return Text(sanitize("" if value is None else str(value)), style=style)

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import locations
+from ..cluster.secrets import is_secret
 
 if TYPE_CHECKING:
     from .plan import Plan
@@ -30,6 +31,7 @@ FAILED = "failed"
 DRY_RUN_FAILED = "dry-run-failed"
 DENIED = "denied"
 OUTCOMES = (APPLIED, CONFLICT, FAILED, DRY_RUN_FAILED, DENIED)
+MASKED = "<masked>"
 
 
 @dataclass
@@ -63,6 +65,11 @@ class AuditRecord:
         return f"{self.kind}/{self.name}"
 
 
+def _masked_write(write: Any) -> str:
+    text = f"{write.verb} {write.ref}"
+    return f"{text} ({write.patch_type} patch)" if write.verb == "patch" else text
+
+
 def utc_now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -79,12 +86,18 @@ class AuditLog:
 
     def record(self, plan: Plan, outcome: str, *, dry_run: str = "", message: str = "",
                undoes: str = "") -> AuditRecord:
-        """Write the line for ``plan`` ending in ``outcome``; applied lines keep the plan's undo data."""
+        """Write the line for ``plan`` ending in ``outcome``; applied lines keep the plan's undo data.
+
+        A plan that writes a Secret (by the resource it targets, not a ``kind`` field) is logged without its
+        before/after and write summaries, which could carry values: the file outlives the session."""
+        sensitive = any(is_secret(w.ref.kind) for w in plan.writes)
         rec = AuditRecord(
             time=utc_now(), context=plan.context, user=plan.user, namespace=plan.namespace, kind=plan.kind,
-            name=plan.name, verb=plan.verb, before=plan.before, after=plan.after, dry_run=dry_run,
+            name=plan.name, verb=plan.verb, before=MASKED if sensitive else plan.before,
+            after=MASKED if sensitive else plan.after, dry_run=dry_run,
             outcome=outcome, message=" ".join(message.split()),
-            writes=[w.describe() for w in plan.writes], id=uuid.uuid4().hex[:12],
+            writes=[_masked_write(w) if sensitive else w.describe() for w in plan.writes],
+            id=uuid.uuid4().hex[:12],
             undo=plan.undo if outcome == APPLIED else None, undoes=undoes or plan.undoes)
         self.append(rec)
         return rec

@@ -331,6 +331,48 @@ def parse_filter(text: str, *, implicit: bool = False) -> FilterQuery:
     return FilterQuery(stripped)
 
 
+def labels_of(row: Any) -> Mapping[str, str]:
+    """The labels of a table row, whatever its shape: a ``rows`` projection (``labels`` as sorted pairs), a
+    ``tables.TableRow`` (a mapping) or a raw API object (``metadata.labels``)."""
+    labels = getattr(row, "labels", None)
+    if labels is None and isinstance(row, Mapping):
+        labels = (row.get("metadata") or {}).get("labels")
+    if labels is None:
+        return {}
+    if isinstance(labels, Mapping):
+        return labels
+    try:
+        return dict(labels)
+    except (TypeError, ValueError):
+        return {}
+
+
+@dataclass(frozen=True, slots=True)
+class SelectorFilter:
+    """A table filter: rows whose labels match ``selector`` and whose text contains ``text`` (when given).
+    Duck-types ``table_model.RowFilter`` (``matches(row, plain)``, ``describe()``)."""
+
+    selector: LabelSelector
+    text: str = ""
+
+    def matches(self, row: Any, plain: str) -> bool:
+        if not self.selector.matches(labels_of(row)):
+            return False
+        return not self.text or self.text in plain.lower()
+
+    def describe(self) -> str:
+        return f"-l {self.selector}" + (f' "{self.text}"' if self.text else "")
+
+
+def selector_filter(text: str) -> SelectorFilter | None:
+    """A filter parser for ``-l SELECTOR [text]`` (None for any other syntax; ``LabelSelectorError`` for a bad
+    selector), to put in front of a table model's substring and regex parsers."""
+    if not _FLAG_RE.match(text.strip()):
+        return None
+    query = parse_filter(text)
+    return SelectorFilter(query.selector, query.text.lower()) if query.selector is not None else None
+
+
 def _split_selector(text: str) -> tuple[str, str]:
     """The selector part (up to the first top-level whitespace not next to an operator, comma or list) and
     the rest."""
@@ -354,4 +396,5 @@ def _split_selector(text: str) -> tuple[str, str]:
     return text.strip(), ""
 
 
-__all__ = ["FilterQuery", "LabelSelector", "LabelSelectorError", "Requirement", "parse_filter"]
+__all__ = ["FilterQuery", "LabelSelector", "LabelSelectorError", "Requirement", "SelectorFilter", "labels_of",
+           "parse_filter", "selector_filter"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
+from . import kinds_admission
 from .errors import ApiError, invalid
 from .selectors import match_labels
 
@@ -26,6 +27,10 @@ def _name_causes(rt: ResourceType, obj: Obj) -> list[tuple[str, Any, str]]:
     name = obj["metadata"].get("name")
     if not name:
         return [("metadata.name", None, "name or generateName is required")]
+    if rt.group == "rbac.authorization.k8s.io":  # path-segment names: "system:basic-user" is valid
+        if name in (".", "..") or "/" in name or "%" in name:
+            return [("metadata.name", name, 'may not contain "/" or "%" and may not be "." or ".."')]
+        return []
     if len(name) > 253 or not _NAME_RE.match(name):
         return [("metadata.name", name,
                  "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' "
@@ -89,6 +94,7 @@ def validate_create(store: Store, rt: ResourceType, obj: Obj) -> None:
     if rt.namespaced and not obj["metadata"].get("namespace"):
         causes.append(("metadata.namespace", None, ""))
     causes += _kind_causes(rt, obj)
+    causes += kinds_admission.causes(store, rt, obj, None)
     _raise(rt, obj, causes)
 
 
@@ -106,6 +112,7 @@ def validate_update(store: Store, rt: ResourceType, new: Obj, old: Obj) -> None:
         if (new.get("spec") or {}).get("containers") and old["spec"].get("nodeName") and \
                 new["spec"].get("nodeName") not in (None, old["spec"].get("nodeName")):
             causes.append(("spec.nodeName", new["spec"].get("nodeName"), "field is immutable"))
+    causes += kinds_admission.causes(store, rt, new, old)
     _raise(rt, new, causes)
 
 
@@ -193,6 +200,8 @@ def default(store: Store, rt: ResourceType, obj: Obj, old: Obj | None) -> None:
         obj.setdefault("type", "Opaque")
     elif key == "events":
         obj.setdefault("type", "Normal")
+    else:
+        kinds_admission.default(store, rt, obj, old)
 
 
 def _qos_class(spec: Obj) -> str:

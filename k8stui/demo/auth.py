@@ -1,15 +1,18 @@
-"""Authentication (bearer tokens) and authorization (a tiny RBAC) for the demo cluster.
+"""Authentication (bearer tokens) and authorization for the demo cluster.
 
-Two users: the admin (context ``demo``) may do everything; the developer (context ``demo-dev``) has an
-``edit``-like Role in namespace ``team-a`` only, like a developer on a shared cluster. The same rules answer
-real requests (403) and SelfSubjectAccessReview / SelfSubjectRulesReview, so ``kubectl auth can-i`` and
-k8stui's RBAC pre-checks agree with what the server then enforces.
+Two users: the admin (context ``demo``, group ``system:masters``) may do everything; the developer (context
+``demo-dev``) may do what the stored RBAC objects grant ``dev@team-a`` — by default the ``edit`` ClusterRole
+in namespace ``team-a`` through a RoleBinding (rbac.py), like a developer on a shared cluster. The same rules
+answer real requests (403) and SelfSubjectAccessReview / SelfSubjectRulesReview, so ``kubectl auth can-i`` and
+k8stui's RBAC pre-checks agree with what the server then enforces. Without a store (unit use) the developer
+falls back to a fixed edit-like rule set in ``team-a``.
 """
 
 from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -19,11 +22,17 @@ class User:
     name: str
     groups: tuple[str, ...]
     admin: bool = False
-    namespaces: frozenset[str] = field(default_factory=frozenset)  # where a non-admin may act
+    namespaces: frozenset[str] = field(default_factory=frozenset)  # where a non-admin may act (no store)
+    rbac: Any = field(default=None, compare=False, repr=False)  # rbac.RbacAuthorizer over the stored objects
 
-    def allowed(self, verb: str, group: str, resource: str, namespace: str | None, subresource: str = "") -> bool:
+    def allowed(self, verb: str, group: str, resource: str, namespace: str | None, subresource: str = "",
+                name: str | None = None) -> bool:
         if self.admin:
             return True
+        if resource == "namespaces" and namespace is None and name:
+            namespace = name  # a namespace object is requested "in" itself (apiserver RequestInfo)
+        if self.rbac is not None:
+            return self.rbac.allowed(self.name, self.groups, verb, group, resource, namespace, subresource, name)
         if group == "authorization.k8s.io" and resource.startswith("selfsubject") and verb == "create":
             return True
         if namespace is None:
@@ -45,6 +54,8 @@ class User:
                  "resources": ["selfsubjectaccessreviews", "selfsubjectrulesreviews"]}]
         if self.admin:
             return [{"verbs": ["*"], "apiGroups": ["*"], "resources": ["*"]}] + base
+        if self.rbac is not None:
+            return self.rbac.resource_rules(self.name, self.groups, namespace)
         if namespace in self.namespaces:
             return [
                 {"verbs": ["*"], "apiGroups": ["", "apps", "autoscaling", "networking.k8s.io", "batch"],
@@ -62,13 +73,18 @@ DEV_USER = "dev@team-a"
 class Authenticator:
     """Maps bearer tokens to users; tokens are minted per run and written into the kubeconfig."""
 
-    def __init__(self, admin_token: str | None = None, dev_token: str | None = None) -> None:
+    def __init__(self, admin_token: str | None = None, dev_token: str | None = None, store: Any = None) -> None:
         self.admin_token = admin_token or secrets.token_urlsafe(24)
         self.dev_token = dev_token or secrets.token_urlsafe(24)
+        rbac = None
+        if store is not None:
+            from .rbac import RbacAuthorizer  # noqa: PLC0415
+
+            rbac = RbacAuthorizer(store)
         self._users = {
-            self.admin_token: User(ADMIN_USER, ("system:masters", "system:authenticated"), admin=True),
+            self.admin_token: User(ADMIN_USER, ("system:masters", "system:authenticated"), admin=True, rbac=rbac),
             self.dev_token: User(DEV_USER, ("developers", "system:authenticated"),
-                                 namespaces=frozenset({"team-a"})),
+                                 namespaces=frozenset({"team-a"}), rbac=rbac),
         }
 
     def user_for(self, authorization: str | None) -> User | None:

@@ -7,6 +7,7 @@ all of it, in reverse order, on ``stop()``.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
@@ -18,13 +19,14 @@ from pathlib import Path
 
 from aiohttp import ClientSession, ClientTimeout, TCPConnector, web
 
-from . import certs
+from . import certs, rbac
 from .auth import Authenticator
 from .controllers import ControllerManager
 from .kubeconfig import write_kubeconfig
 from .logs import LogService
+from .node_exporter import NodeExporterMetrics
 from .prometheus import PrometheusProcess, find_prometheus
-from .resources import BY_KEY
+from .resources import CRDS, PODS
 from .scenario import load_default
 from .server import ApiServer
 from .sim import SimConfig
@@ -32,6 +34,7 @@ from .store import Store
 from .telemetry import Telemetry
 
 log = logging.getLogger("k8stui.demo")
+NODE_EXPORTER_NAMESPACE = "monitoring"
 
 
 @dataclass
@@ -59,13 +62,18 @@ class DemoCluster:
         self.want_prometheus = prometheus
         self.frozen_state = frozen_state
         self.store = Store()
-        self.auth = Authenticator()
+        self.auth = Authenticator(store=self.store)  # RBAC from the stored roles and bindings (rbac.py)
         self.telemetry = Telemetry(self.store, self.sim)
         self.logs = LogService(self.store, self.sim)
         self.controllers = ControllerManager(self.store, self.sim)
         self.api = ApiServer(self.store, self.auth, logs=self.logs, telemetry=self.telemetry,
                              bookmark_interval=bookmark_interval, on_restart=self.restart,
                              proxy=self._service_proxy)
+        self.api.admin_hooks["cronjobs/fire"] = self._fire_cronjob
+        self.api.node_metrics = NodeExporterMetrics(self.store, self.telemetry)
+        self._node_targets: tuple | None = None
+        self._node_targets_pending = False
+        self.store.subscribe(self._on_node_exporter_change)
         self.prometheus: PrometheusProcess | None = None
         self.prometheus_url: str | None = None
         self._runner: web.AppRunner | None = None
@@ -87,6 +95,7 @@ class DemoCluster:
         else:
             load_default(self.store, self.sim)
             self.controllers.start()
+        rbac.ensure_bootstrap(self.store)  # the API server's default roles and bindings, in every mode
         self.telemetry.start()
         self._runner = web.AppRunner(self.api.app(), access_log=None, handle_signals=False)
         await self._runner.setup()
@@ -97,6 +106,7 @@ class DemoCluster:
         if self.want_prometheus and find_prometheus():
             self.prometheus = PrometheusProcess(self.url, str(self.cert_files.ca_cert), self.auth.admin_token,
                                                 self.state_dir / "prometheus")
+            self._write_node_targets()
             try:
                 self.prometheus_url = await asyncio.to_thread(self.prometheus.start)
             except Exception as exc:  # the cluster still works without it; say so
@@ -150,6 +160,34 @@ class DemoCluster:
                 return web.Response(body=payload, status=upstream.status,
                                     content_type=upstream.content_type or "application/octet-stream")
 
+    def _node_exporter_pods(self) -> list[dict]:
+        return [p for p in self.store.list(PODS, NODE_EXPORTER_NAMESPACE)
+                if (p["metadata"].get("labels") or {}).get("app.kubernetes.io/name") == "node-exporter"
+                and (p.get("status") or {}).get("podIP") and (p.get("status") or {}).get("phase") == "Running"
+                and not p["metadata"].get("deletionTimestamp")]
+
+    def _write_node_targets(self) -> None:
+        self._node_targets_pending = False
+        pods = self._node_exporter_pods()
+        key = tuple((p["metadata"]["name"], p["status"].get("hostIP")) for p in pods)
+        if self.prometheus is not None and key != self._node_targets:
+            self._node_targets = key
+            self.prometheus.write_node_targets(pods)
+
+    def _on_node_exporter_change(self, change) -> None:
+        """Keep Prometheus' node-exporter targets file in step with the DaemonSet's pods (debounced)."""
+        if change.rt is not PODS or self.prometheus is None or self._node_targets_pending:
+            return
+        if change.obj["metadata"].get("namespace") != NODE_EXPORTER_NAMESPACE:
+            return
+        with contextlib.suppress(RuntimeError):
+            asyncio.get_running_loop().call_later(0.5, self._write_node_targets)
+            self._node_targets_pending = True
+
+    def _fire_cronjob(self, body: dict) -> dict:
+        """``POST /_demo/cronjobs/fire {"namespace", "name"}``: run a CronJob's next schedule now."""
+        return self.controllers.cronjobs.fire(body.get("namespace", ""), body.get("name", ""))
+
     async def stop(self) -> None:
         if self.prometheus is not None:
             await asyncio.to_thread(self.prometheus.stop)
@@ -167,9 +205,11 @@ class DemoCluster:
 def load_frozen(store: Store, path: Path) -> None:
     """Objects saved as a JSON list (see tests/ui/fixtures) are restored verbatim; nothing reconciles them."""
     data = json.loads(path.read_text())
-    for obj in data["objects"] if isinstance(data, dict) else data:
-        api_version, kind = obj.get("apiVersion", ""), obj.get("kind", "")
-        rt = next((r for r in BY_KEY.values() if r.api_version == api_version and r.kind == kind), None)
+    objects = data["objects"] if isinstance(data, dict) else data
+    # CRDs first: restoring one makes its custom resources' type known (crds.py).
+    objects = sorted(objects, key=lambda o: o.get("kind") != CRDS.kind)
+    for obj in objects:
+        rt = store.types.by_kind(obj.get("apiVersion", ""), obj.get("kind", ""))
         if rt is not None:
             store.restore(rt, obj)
 

@@ -1,14 +1,25 @@
-"""Discovery documents (/api, /apis, /api/v1, /apis/GROUP/VERSION, /version) built from resources.py.
+"""Discovery documents (/api, /apis, /api/v1, /apis/GROUP/VERSION, /version) built from the served types.
 
 kubectl caches these to map ``deploy`` to ``deployments.apps/v1`` and to know which verbs and subresources
-exist; plain APIVersions/APIGroupList answers are accepted (see shared/NOTES-kubernetes-api.md).
+exist. Two shapes are served, chosen by the request's ``Accept``: the legacy APIVersions / APIGroupList /
+APIGroup / APIResourceList documents, and aggregated discovery (``apidiscovery.k8s.io`` v2, and v2beta1 for
+clients up to 1.29): one ``APIGroupDiscoveryList`` for ``/api`` and one for ``/apis`` carrying every
+resource, with an ETag so clients can revalidate. Both are built from the cluster's TypeRegistry, so a new
+CRD's kinds appear in both within the request after it is created.
 """
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
-from .resources import RESOURCES, VIRTUAL_RESOURCES, ResourceType, group_versions
+import orjson
+
+from .resources import ResourceType, TypeRegistry
+
+AGGREGATED_GROUP = "apidiscovery.k8s.io"
+AGGREGATED_VERSIONS = ("v2", "v2beta1")
+_STATIC = TypeRegistry()  # built-in kinds only, for callers without a cluster
 
 SERVER_VERSION = {
     "major": "1", "minor": "30", "gitVersion": "v1.30.6", "gitCommit": "k8stui-demo",
@@ -40,13 +51,13 @@ def _group(name: str, versions: list[str]) -> dict[str, Any]:
     return {"name": name, "versions": gvs, "preferredVersion": gvs[0]}
 
 
-def api_group_list() -> dict[str, Any]:
+def api_group_list(types: TypeRegistry = _STATIC) -> dict[str, Any]:
     return {"kind": "APIGroupList", "apiVersion": "v1",
-            "groups": [_group(name, versions) for name, versions in group_versions().items()]}
+            "groups": [_group(name, versions) for name, versions in types.group_versions().items()]}
 
 
-def api_group(name: str) -> dict[str, Any] | None:
-    versions = group_versions().get(name)
+def api_group(name: str, types: TypeRegistry = _STATIC) -> dict[str, Any] | None:
+    versions = types.group_versions().get(name)
     if not versions:
         return None
     return {"kind": "APIGroup", "apiVersion": "v1", **_group(name, versions)}
@@ -70,8 +81,8 @@ def _resource_entries(rt: ResourceType) -> list[dict[str, Any]]:
     return out
 
 
-def api_resource_list(group: str, version: str) -> dict[str, Any] | None:
-    rts = [rt for rt in RESOURCES + VIRTUAL_RESOURCES if rt.group == group and rt.version == version]
+def api_resource_list(group: str, version: str, types: TypeRegistry = _STATIC) -> dict[str, Any] | None:
+    rts = [rt for rt in types.served() if rt.group == group and rt.version == version]
     if not rts:
         return None
     gv = f"{group}/{version}" if group else version
@@ -79,27 +90,27 @@ def api_resource_list(group: str, version: str) -> dict[str, Any] | None:
     return {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": gv, "resources": resources}
 
 
-def openapi_v3_root() -> dict[str, Any]:
+def openapi_v3_root(types: TypeRegistry = _STATIC) -> dict[str, Any]:
     """``/openapi/v3``: one document per group-version. kubectl reads it to learn that the server validates
     fields itself (``fieldValidation``), so ``kubectl apply``/``create`` need no client-side schema."""
     paths = {}
-    for group, version in _group_versions_with_core():
+    for group, version in _group_versions_with_core(types):
         rel = f"api/{version}" if not group else f"apis/{group}/{version}"
         paths[rel] = {"serverRelativeURL": f"/openapi/v3/{rel}?hash=k8stui-demo"}
     return {"paths": paths}
 
 
-def _group_versions_with_core() -> list[tuple[str, str]]:
+def _group_versions_with_core(types: TypeRegistry = _STATIC) -> list[tuple[str, str]]:
     out = [("", "v1")]
-    for group, versions in group_versions().items():
+    for group, versions in types.group_versions().items():
         out += [(group, v) for v in versions]
     return out
 
 
-def openapi_v3_group(group: str, version: str) -> dict[str, Any] | None:
+def openapi_v3_group(group: str, version: str, types: TypeRegistry = _STATIC) -> dict[str, Any] | None:
     """A minimal OpenAPI v3 document for one group-version: PATCH operations with their GVK extension and
     the ``fieldValidation`` query parameter (what kubectl's query-param verifier looks for)."""
-    rts = [rt for rt in RESOURCES + VIRTUAL_RESOURCES if rt.group == group and rt.version == version]
+    rts = [rt for rt in types.served() if rt.group == group and rt.version == version]
     if not rts:
         return None
     prefix = f"/api/{version}" if not group else f"/apis/{group}/{version}"
@@ -117,3 +128,81 @@ def openapi_v3_group(group: str, version: str) -> dict[str, Any] | None:
                                  "responses": {"200": {"description": "OK"}}}}
     return {"openapi": "3.0.0", "info": {"title": "Kubernetes", "version": SERVER_VERSION["gitVersion"]},
             "paths": paths, "components": {"schemas": {}}}
+
+
+# -- aggregated discovery ----------------------------------------------------------------------------------------
+def aggregated_version(accept: str) -> str | None:
+    """The apidiscovery version (``v2``/``v2beta1``) the ``Accept`` header asks for before plain JSON, if any."""
+    for entry in accept.split(","):
+        base, _, raw_params = entry.strip().partition(";")
+        base = base.strip().lower()
+        params = {}
+        for p in raw_params.split(";"):
+            k, _, v = p.strip().partition("=")
+            if k:
+                params[k.strip()] = v.strip()
+        if base == "application/json" and params.get("g") == AGGREGATED_GROUP and \
+                params.get("as") == "APIGroupDiscoveryList" and params.get("v") in AGGREGATED_VERSIONS:
+            return params["v"]
+        if base in ("application/json", "*/*", "application/*"):
+            return None
+    return None
+
+
+def aggregated_content_type(version: str) -> str:
+    return f"application/json;g={AGGREGATED_GROUP};v={version};as=APIGroupDiscoveryList"
+
+
+def _response_kind(group: str, version: str, kind: str) -> dict[str, str]:
+    return {"group": group, "version": version, "kind": kind}
+
+
+def _aggregated_resource(rt: ResourceType) -> dict[str, Any]:
+    entry: dict[str, Any] = {"resource": rt.plural, "responseKind": _response_kind(rt.group, rt.version, rt.kind),
+                             "scope": "Namespaced" if rt.namespaced else "Cluster",
+                             "singularResource": rt.singular_name, "verbs": list(rt.verbs)}
+    if rt.short_names:
+        entry["shortNames"] = list(rt.short_names)
+    if rt.categories:
+        entry["categories"] = list(rt.categories)
+    subs = []
+    for sub in rt.subresources:
+        kind, group, version = _SUBRESOURCE_KIND.get(sub, (rt.kind, rt.group, rt.version))
+        if not group and kind == rt.kind:
+            group, version = rt.group, rt.version
+        subs.append({"subresource": sub, "responseKind": _response_kind(group, version or rt.version, kind),
+                     "verbs": _SUBRESOURCE_VERBS.get(sub, ["get"])})
+    if subs:
+        entry["subresources"] = subs
+    return entry
+
+
+def aggregated_discovery(legacy: bool, version: str = "v2", types: TypeRegistry = _STATIC) -> dict[str, Any]:
+    """The ``APIGroupDiscoveryList`` of ``/api`` (``legacy``) or ``/apis``."""
+    groups: dict[str, dict[str, list[ResourceType]]] = {}
+    for rt in types.served():
+        if bool(rt.group) == legacy:
+            continue
+        groups.setdefault(rt.group, {}).setdefault(rt.version, []).append(rt)
+    items = []
+    for group, versions in groups.items():
+        meta: dict[str, Any] = {"creationTimestamp": None}
+        if group:
+            meta = {"name": group, "creationTimestamp": None}
+        items.append({"metadata": meta, "versions": [
+            {"version": v, "resources": sorted((_aggregated_resource(rt) for rt in rts),
+                                               key=lambda e: e["resource"]), "freshness": "Current"}
+            for v, rts in versions.items()]})
+    return {"kind": "APIGroupDiscoveryList", "apiVersion": f"{AGGREGATED_GROUP}/{version}", "metadata": {},
+            "items": items}
+
+
+def etag(body: bytes) -> str:
+    """A strong ETag for a discovery document (the real server hashes the document too)."""
+    return '"' + hashlib.sha512(body).hexdigest()[:64].upper() + '"'
+
+
+def aggregated_body(legacy: bool, version: str, types: TypeRegistry = _STATIC) -> tuple[bytes, str]:
+    """(body, ETag) of an aggregated discovery answer."""
+    body = orjson.dumps(aggregated_discovery(legacy, version, types))
+    return body, etag(body)

@@ -77,10 +77,33 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def scrape_config(api_url: str, ca_file: str, token: str, scrape_interval: str, rules_file: str) -> dict:
-    """``prometheus.yml`` as a dict: one job scraping ``{api_url}/metrics`` over TLS with a bearer token."""
+def node_exporter_targets(api_url: str, pods: list[dict]) -> list[dict]:
+    """file_sd targets for the node-exporter pods: each scraped through the API server's pod proxy
+    (``/api/v1/namespaces/NS/pods/NAME:9100/proxy/metrics``), labelled with its pod, node and host address."""
+    host = urlsplit(api_url).netloc
+    out = []
+    for pod in pods:
+        meta, status = pod["metadata"], pod.get("status") or {}
+        out.append({"targets": [host], "labels": {
+            "__metrics_path__": f"/api/v1/namespaces/{meta['namespace']}/pods/{meta['name']}:9100/proxy/metrics",
+            "instance": f"{status.get('hostIP', '')}:9100", "namespace": meta["namespace"], "pod": meta["name"],
+            "node": (pod.get("spec") or {}).get("nodeName", "")}})
+    return sorted(out, key=lambda t: t["labels"]["pod"])
+
+
+def scrape_config(api_url: str, ca_file: str, token: str, scrape_interval: str, rules_file: str,
+                  node_targets_file: str | None = None) -> dict:
+    """``prometheus.yml`` as a dict: one job scraping ``{api_url}/metrics`` over TLS with a bearer token, and
+    (with ``node_targets_file``) a ``node-exporter`` job whose pods are listed in that file_sd file."""
     parts = urlsplit(api_url)
     base_path = parts.path.rstrip("/")
+    jobs = [{
+        "job_name": "node-exporter",
+        "scheme": parts.scheme or "https",
+        "tls_config": {"ca_file": ca_file},
+        "authorization": {"type": "Bearer", "credentials": token},
+        "file_sd_configs": [{"files": [node_targets_file], "refresh_interval": "5s"}],
+    }] if node_targets_file else []
     return {
         "global": {"scrape_interval": scrape_interval, "scrape_timeout": scrape_interval,
                    "evaluation_interval": "2s", "external_labels": {"cluster": "k8stui-demo"}},
@@ -93,7 +116,7 @@ def scrape_config(api_url: str, ca_file: str, token: str, scrape_interval: str, 
             "tls_config": {"ca_file": ca_file},
             "authorization": {"type": "Bearer", "credentials": token},
             "static_configs": [{"targets": [parts.netloc]}],
-        }],
+        }, *jobs],
     }
 
 
@@ -114,6 +137,7 @@ class PrometheusProcess:
         self.config_file = self.workdir / "prometheus.yml"
         self.rules_file = self.workdir / "rules.yml"
         self.log_file = self.workdir / "prometheus.log"
+        self.node_targets_file = self.workdir / "node-exporter-targets.json"
 
     @property
     def url(self) -> str | None:
@@ -122,9 +146,21 @@ class PrometheusProcess:
     def write_config(self) -> None:
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.rules_file.write_text(yaml.safe_dump(RULES, sort_keys=False))
-        config = scrape_config(self.api_url, self.ca_file, self.token, self.scrape_interval, str(self.rules_file))
+        if not self.node_targets_file.exists():
+            self.node_targets_file.write_text("[]")
+        config = scrape_config(self.api_url, self.ca_file, self.token, self.scrape_interval, str(self.rules_file),
+                               str(self.node_targets_file))
         self.config_file.write_text(yaml.safe_dump(config, sort_keys=False))
         self.config_file.chmod(0o600)  # it holds the bearer token
+
+    def write_node_targets(self, pods: list[dict]) -> None:
+        """Replace the node-exporter targets (Prometheus' file_sd picks the change up within seconds)."""
+        import json  # noqa: PLC0415
+
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        tmp = self.node_targets_file.with_suffix(".tmp")
+        tmp.write_text(json.dumps(node_exporter_targets(self.api_url, pods)))
+        tmp.replace(self.node_targets_file)
 
     def start(self, timeout: float = 20.0) -> str:
         """Start Prometheus and wait until it is ready; return its URL. Raises RuntimeError on failure."""

@@ -21,8 +21,10 @@ import copy
 import json
 import math
 import random
+import time
 from typing import Any
 
+from . import scenario_kinds
 from .controllers.deployment import (
     CHANGE_CAUSE,
     DESIRED_REPLICAS,
@@ -577,5 +579,6 @@ def load_default(store: Store, sim: SimConfig) -> None:
     _shop(store)
     _team_a(store)
     _monitoring(store)
+    scenario_kinds.load(store, rng, time.time())
     if sim.extra_pods > 0:
         _bench(store, sim, rng)

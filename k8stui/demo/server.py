@@ -26,14 +26,12 @@ from .errors import ApiError, bad_request, forbidden, not_found, unauthorized
 from .faults import FaultPlan, RequestLog
 from .patch import apply_patch
 from .resources import (
-    BY_KEY,
     NODE_METRICS,
     POD_METRICS,
     PODS,
     SELF_SUBJECT_ACCESS_REVIEW,
     SELF_SUBJECT_RULES_REVIEW,
     ResourceType,
-    lookup,
 )
 from .selectors import parse_field_selector, parse_label_selector, selector_string
 from .sessions import PodSessions
@@ -60,6 +58,14 @@ class Target:
 
 def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
     return web.Response(body=orjson.dumps(data), status=status, content_type=JSON, headers=headers)
+
+
+def _list_items(items: list[Any]) -> list[Any]:
+    """The items of a LIST answer as a real API server sends them: without ``kind``/``apiVersion`` (only the
+    list carries them; watch events and single GETs do carry them). Clients that rely on an item's ``kind``
+    break on real clusters, so the demo must not hide that."""
+    return [{k: v for k, v in o.items() if k != "kind" and k != "apiVersion"} if "kind" in o or "apiVersion" in o
+            else o for o in items]
 
 
 def _error(err: ApiError) -> web.Response:
@@ -98,6 +104,8 @@ class ApiServer:
         self.proxy = proxy
         self.server_address = "127.0.0.1:6443"
         self._streams: dict[int, web.Request] = {}
+        self.admin_hooks: dict[str, Callable[[dict[str, Any]], Any]] = {}  # /_demo/OP handlers of the cluster
+        self.node_metrics: Any = None  # node_exporter.NodeExporterMetrics (pods/proxy of node-exporter pods)
         self.sessions = PodSessions(store, logs, telemetry, read_body=self._body)  # exec, portforward, eviction...
 
     def app(self) -> web.Application:
@@ -155,19 +163,23 @@ class ApiServer:
                 raise not_found("metrics", "metrics")
             return web.Response(body=self.telemetry.render_metrics(),
                                 headers={"Content-Type": "text/plain; version=0.0.4; charset=utf-8"})
+        if path in ("/api", "/apis"):
+            aggregated = discovery.aggregated_version(request.headers.get("Accept", ""))
+            if aggregated is not None:
+                return self._aggregated_discovery(request, path == "/api", aggregated)
         if path == "/api":
             return _json(discovery.api_versions(self.server_address))
         if path == "/apis":
-            return _json(discovery.api_group_list())
+            return _json(discovery.api_group_list(self.store.types))
         if path == "/openapi/v3":
-            return _json(discovery.openapi_v3_root())
+            return _json(discovery.openapi_v3_root(self.store.types))
         if path.startswith("/openapi/v3/"):
             rest = path[len("/openapi/v3/"):].split("/")
             doc = None
             if rest[0] == "api" and len(rest) == 2:
-                doc = discovery.openapi_v3_group("", rest[1])
+                doc = discovery.openapi_v3_group("", rest[1], self.store.types)
             elif rest[0] == "apis" and len(rest) == 3:
-                doc = discovery.openapi_v3_group(rest[1], rest[2])
+                doc = discovery.openapi_v3_group(rest[1], rest[2], self.store.types)
             if doc is None:
                 raise ApiError(404, "NotFound", "the server could not find the requested resource")
             return _json(doc)
@@ -178,7 +190,7 @@ class ApiServer:
             group, version, rest = "", segments[1], segments[2:]
         elif segments[0] == "apis" and len(segments) >= 2:
             if len(segments) == 2:
-                doc = discovery.api_group(segments[1])
+                doc = discovery.api_group(segments[1], self.store.types)
                 if doc is None:
                     raise ApiError(404, "NotFound", "the server could not find the requested resource")
                 return _json(doc)
@@ -186,7 +198,7 @@ class ApiServer:
         else:
             raise ApiError(404, "NotFound", "the server could not find the requested resource")
         if not rest:
-            doc = discovery.api_resource_list(group, version)
+            doc = discovery.api_resource_list(group, version, self.store.types)
             if doc is None:
                 raise ApiError(404, "NotFound", "the server could not find the requested resource")
             return _json(doc)
@@ -194,6 +206,8 @@ class ApiServer:
         return await self._dispatch(request, user, target)
 
     def _parse_target(self, group: str, version: str, rest: list[str]) -> Target:
+        lookup = self.store.types.lookup  # built-in kinds and those CRDs define
+
         def need(plural: str) -> ResourceType:
             rt = lookup(group, version, plural)
             if rt is None:
@@ -218,6 +232,14 @@ class ApiServer:
             raise ApiError(404, "NotFound", "the server could not find the requested resource")
         return Target(rt, None, name, sub)
 
+    def _aggregated_discovery(self, request: web.Request, legacy: bool, version: str) -> web.Response:
+        """``/api`` or ``/apis`` as an ``APIGroupDiscoveryList`` (with ETag / If-None-Match revalidation)."""
+        body, tag = discovery.aggregated_body(legacy, version, self.store.types)
+        headers = {"ETag": tag, "Vary": "Accept", "Cache-Control": "public"}
+        if request.headers.get("If-None-Match") == tag:
+            return web.Response(status=304, headers=headers)
+        return web.Response(body=body, headers={**headers, "Content-Type": discovery.aggregated_content_type(version)})
+
     # -- dispatch ----------------------------------------------------------------------------------
     async def _dispatch(self, request: web.Request, user: User, t: Target) -> web.StreamResponse:
         if t.rt is PODS and t.name and t.subresource in self.sessions.SUBRESOURCES:
@@ -235,7 +257,7 @@ class ApiServer:
                     "DELETE": "delete"}.get(method)
         if verb is None or (verb not in t.rt.verbs and not t.subresource):
             raise ApiError(405, "MethodNotAllowed", "the server does not allow this method on the requested resource")
-        if not user.allowed(verb, t.rt.group, t.rt.plural, t.namespace, t.subresource):
+        if not user.allowed(verb, t.rt.group, t.rt.plural, t.namespace, t.subresource, t.name):
             raise forbidden(user.name, verb, t.rt.plural, t.rt.group, t.namespace, t.name, t.subresource)
         dry_run = self._dry_run(q)
 
@@ -247,6 +269,11 @@ class ApiServer:
             return self._metrics_api(t, q)
         if t.subresource == "log":
             return await self._logs(request, t)
+        if t.subresource == "proxy" and t.rt is PODS:
+            from . import pod_proxy  # noqa: PLC0415
+
+            return await pod_proxy.serve(self.store, self.node_metrics, t.namespace or "", t.name or "",
+                                         t.proxy_path, request)
         if t.subresource == "proxy":
             if self.proxy is None:
                 raise ApiError(503, "ServiceUnavailable", f'no endpoints available for service "{t.name}"')
@@ -365,7 +392,8 @@ class ApiServer:
         if continue_out:
             meta["continue"] = continue_out
             meta["remainingItemCount"] = remaining
-        body = {"kind": t.rt.list_kind, "apiVersion": t.rt.api_version, "metadata": meta, "items": items}
+        body = {"kind": t.rt.list_kind, "apiVersion": t.rt.api_version, "metadata": meta,
+                "items": _list_items(items)}
         return _json(body)
 
     @staticmethod
@@ -490,7 +518,8 @@ class ApiServer:
         deleted = [self.store.delete(t.rt, o["metadata"].get("namespace"), o["metadata"]["name"],
                                      grace_seconds=grace, dry_run=dry_run) for o in items]
         return _json({"kind": t.rt.list_kind, "apiVersion": t.rt.api_version,
-                      "metadata": {"resourceVersion": str(self.store.resource_version)}, "items": deleted})
+                      "metadata": {"resourceVersion": str(self.store.resource_version)},
+                      "items": _list_items(deleted)})
 
     async def _scale(self, request: web.Request, t: Target, verb: str, dry_run: bool) -> web.Response:
         obj = self.store.must_get(t.rt, t.namespace, t.name or "")
@@ -528,7 +557,8 @@ class ApiServer:
         attrs = spec.get("resourceAttributes")
         if attrs:
             allowed = user.allowed(attrs.get("verb", ""), attrs.get("group", ""), attrs.get("resource", ""),
-                                   attrs.get("namespace") or None, attrs.get("subresource", ""))
+                                   attrs.get("namespace") or None, attrs.get("subresource", ""),
+                                   attrs.get("name") or None)
         else:
             allowed = user.admin or (spec.get("nonResourceAttributes") or {}).get("verb") == "get"
         status: dict[str, Any] = {"allowed": allowed}
@@ -568,7 +598,7 @@ class ApiServer:
                 raise not_found(f"{t.rt.plural}.metrics.k8s.io", t.name)
             return _json(items[0])
         return _json({"kind": f"{t.rt.kind}List", "apiVersion": "metrics.k8s.io/v1beta1",
-                      "metadata": {}, "items": items})
+                      "metadata": {}, "items": _list_items(items)})
 
     # -- logs --------------------------------------------------------------------------------------
     async def _logs(self, request: web.Request, t: Target) -> web.StreamResponse:
@@ -662,9 +692,15 @@ class ApiServer:
             rate = float(body.get("rate", 0))
             asyncio.ensure_future(self._churn(namespace, count, rate))
             return _json({"churning": count, "namespace": namespace})
+        hook = self.admin_hooks.get(op)
+        if hook is not None and request.method == "POST":
+            try:
+                return _json(hook(body))
+            except ApiError as err:
+                return _error(err)
         if op == "state":
             return _json({"resourceVersion": self.store.resource_version,
-                          "counts": {rt.key: self.store.count(rt) for rt in BY_KEY.values()},
+                          "counts": {rt.key: self.store.count(rt) for rt in self.store.types.stored()},
                           "time": now_iso()})
         return _json({"error": f"unknown admin operation {op!r}"}, status=404)
 

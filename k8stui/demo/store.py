@@ -21,7 +21,7 @@ import orjson
 
 from . import admission
 from .errors import ApiError, already_exists, conflict, gone, not_found
-from .resources import BY_KEY, ResourceType
+from .resources import BY_KEY, ResourceType, TypeRegistry
 from .selectors import Predicate
 
 Obj = dict[str, Any]
@@ -32,6 +32,13 @@ ADDED, MODIFIED, DELETED = "ADDED", "MODIFIED", "DELETED"
 
 def now_iso(ts: float | None = None) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() if ts is None else ts))
+
+
+def _as_version(rt: ResourceType, obj: Obj) -> Obj:
+    """``obj`` as the client asked for it: a custom resource stored in another version gets this apiVersion."""
+    if rt.storage_version and obj.get("apiVersion") != rt.api_version:
+        return {**obj, "apiVersion": rt.api_version}
+    return obj
 
 
 def deep_copy(obj: Obj) -> Obj:
@@ -92,7 +99,10 @@ class Watcher:
         if self.queue.qsize() >= self.max_backlog:
             self.close()  # a consumer this slow is dropped, as the real API server does
             return
-        self.queue.put_nowait((etype, change.obj))
+        obj = change.obj
+        if self.rt.storage_version and obj.get("apiVersion") != self.rt.api_version:
+            obj = {**obj, "apiVersion": self.rt.api_version}  # a custom resource watched in another version
+        self.queue.put_nowait((etype, obj))
 
     def close(self) -> None:
         if not self.closed:
@@ -112,10 +122,28 @@ class Store:
         self._watchers: dict[str, list[Watcher]] = {rt.key: [] for rt in BY_KEY.values()}
         self._listeners: list[Callable[[Change], None]] = []
         self._ip_counter = itertools.count(10)
+        self.types = TypeRegistry()  # built-in kinds plus those CRDs define (see crds.py)
+        from . import crds  # noqa: PLC0415 - crds imports this module
+        crds.serve_definitions(self)
+
+    # -- resource types ------------------------------------------------------------------------------
+    def add_storage(self, rt: ResourceType) -> None:
+        """Make room for a resource type defined at run time (a CRD's custom resources)."""
+        self._objects.setdefault(rt.key, {})
+        self._watchers.setdefault(rt.key, [])
+
+    def drop_storage(self, key: str) -> None:
+        """Forget a resource type's objects (its CRD is gone) and end its watches."""
+        self._objects.pop(key, None)
+        for w in self._watchers.pop(key, []):
+            w.close()
 
     # -- reads ---------------------------------------------------------------------------------
     def get(self, rt: ResourceType, namespace: str | None, name: str) -> Obj | None:
-        return self._objects[rt.key].get((namespace or "", name))
+        obj = self._objects[rt.key].get((namespace or "", name))
+        if rt.storage_version and obj is not None and obj.get("apiVersion") != rt.api_version:
+            return {**obj, "apiVersion": rt.api_version}  # a custom resource read in another served version
+        return obj
 
     def must_get(self, rt: ResourceType, namespace: str | None, name: str) -> Obj:
         obj = self.get(rt, namespace, name)
@@ -136,6 +164,8 @@ class Store:
             if fields and not fields(obj):
                 continue
             out.append(obj)
+        if rt.storage_version:
+            out = [o if o.get("apiVersion") == rt.api_version else {**o, "apiVersion": rt.api_version} for o in out]
         return out
 
     def iter_objects(self, rt: ResourceType) -> Iterable[Obj]:
@@ -168,7 +198,7 @@ class Store:
 
     def create(self, rt: ResourceType, obj: Obj, *, dry_run: bool = False) -> Obj:
         obj = deep_copy(obj)
-        obj["apiVersion"], obj["kind"] = rt.api_version, rt.kind
+        obj["apiVersion"], obj["kind"] = rt.storage_api_version, rt.kind
         meta = obj.setdefault("metadata", {})
         if not meta.get("name") and meta.get("generateName"):
             meta["name"] = meta["generateName"] + uuid.uuid4().hex[:5]
@@ -190,13 +220,13 @@ class Store:
         admission.default(self, rt, obj, None)
         if dry_run:
             meta["resourceVersion"] = ""
-            return obj
-        return self._commit(rt, ADDED, obj, None)
+            return _as_version(rt, obj)
+        return _as_version(rt, self._commit(rt, ADDED, obj, None))
 
     def restore(self, rt: ResourceType, obj: Obj) -> Obj:
         """Load a saved object as it was (uid, timestamps, status kept): frozen scenarios and snapshots."""
         obj = deep_copy(obj)
-        obj["apiVersion"], obj["kind"] = rt.api_version, rt.kind
+        obj["apiVersion"], obj["kind"] = rt.storage_api_version, rt.kind
         return self._commit(rt, ADDED, obj, None)
 
     def update(self, rt: ResourceType, obj: Obj, *, subresource: str = "", dry_run: bool = False,
@@ -214,10 +244,11 @@ class Store:
             raise conflict(rt.qualified(), old["metadata"]["name"])
         if subresource == "status":
             new = deep_copy(old)
+            new["apiVersion"] = rt.storage_api_version
             new["status"] = deep_copy(obj.get("status") or {})
         else:
             new = deep_copy(obj)
-            new["apiVersion"], new["kind"] = rt.api_version, rt.kind
+            new["apiVersion"], new["kind"] = rt.storage_api_version, rt.kind
             nmeta = new.setdefault("metadata", {})
             for k in ("uid", "creationTimestamp", "namespace", "generation", "deletionTimestamp",
                       "deletionGracePeriodSeconds"):
@@ -234,8 +265,8 @@ class Store:
         admission.validate_update(self, rt, new, old)
         admission.default(self, rt, new, old)
         if dry_run:
-            return new
-        return self._commit(rt, MODIFIED, new, old)
+            return _as_version(rt, new)
+        return _as_version(rt, self._commit(rt, MODIFIED, new, old))
 
     def replace_internal(self, rt: ResourceType, obj: Obj) -> Obj:
         """Controllers' write: no preconditions, status and spec both taken as given."""

@@ -770,7 +770,12 @@ DEFAULT_PRINTER = Printer((NAME, Column("Created At", "date", "", _CREATED_DOC))
 
 
 def printer_for(rt: ResourceType) -> Printer:
-    """The printer of a resource type; the default Name + Created At one when it has none."""
+    """The printer of a resource type; the default Name + Created At one when it has none; a custom
+    resource's from its CRD's printer columns."""
+    if rt.custom:
+        from .tables_kinds import printer_for_custom  # noqa: PLC0415
+
+        return printer_for_custom(rt)
     return PRINTERS.get(rt.key, DEFAULT_PRINTER)
 
 
@@ -848,3 +853,13 @@ def watch_table(rt: ResourceType, obj: Obj, include_object: str = "Metadata", no
     """
     rv = (obj.get("metadata") or {}).get("resourceVersion", "")
     return to_table(rt, [obj], include_object=include_object, resource_version=rv, now=now)
+
+
+def _merge_kind_printers() -> None:
+    """The printers of the workload/batch/storage/policy/RBAC kinds live in tables_kinds.py."""
+    from .tables_kinds import PRINTERS as KIND_PRINTERS  # noqa: PLC0415 - it imports this module's helpers
+
+    PRINTERS.update(KIND_PRINTERS)
+
+
+_merge_kind_printers()

@@ -3,7 +3,8 @@
 The target is one pod (some or all of its containers) or every pod matching a label selector (a Deployment,
 ReplicaSet or Service). The session watches the pods informer of the namespace: pods that appear later
 (scale-up, rollout) join automatically once their containers have started; pods that go away are marked
-ended with a note in the buffer; a container that restarts (CrashLoopBackOff) is picked up again and its
+ended with a note in the buffer; beyond ``max_pods`` matching pods only the most relevant ones (or the ones
+the user chose) are followed (``fanout.py``), so streams, memory and the loop's work stay bounded; a container that restarts (CrashLoopBackOff) is picked up again and its
 new run resumes after the last line seen. Lines of several sources are merged by timestamp within each
 short flush window (the order stern-like tools show), each tagged with a short coloured pod/container tag.
 
@@ -25,6 +26,7 @@ import orjson
 from ..cluster.kinds import PODS
 from ..cluster.rows import selector_matches
 from .buffer import LogBuffer
+from .fanout import DEFAULT_MAX_PODS, FanOut, PodChoice, pod_choice, pod_rank
 from .line import LogLine, note_line
 from .options import LogOptions, LogTarget, pod_containers
 from .stream import ContainerRef, LogStream, StreamState
@@ -66,6 +68,7 @@ class Source:
     task: asyncio.Task[None] | None = None
     eof_retries: int = 0
     hidden: bool = False  # a by-name stream replaced by per-container ones once the pod was known
+    parked: bool = False  # its pod is not followed now (over the pod limit); may be followed again
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,15 @@ class SessionSummary:
     ended: int = 0
     problem: str = ""  # the message that explains why lines are missing (forbidden, not found ...)
     severity: str = ""  # "", "warning" or "error"
+    matching: int = 0  # pods the target selects (multi-pod targets)
+    following: int = 0  # of them, followed now
+    limit: int = 0  # the most pods followed at once
+    chosen: bool = False  # the user chose the pods (P) instead of the automatic choice
+
+    @property
+    def capped(self) -> bool:
+        """Some matching pods are not followed (over the limit, or the user's choice)."""
+        return self.following < self.matching
 
 
 def container_run_state(pod: Mapping[str, Any], container: str) -> tuple[str, str]:
@@ -123,7 +135,8 @@ class LogSession:
 
     def __init__(self, client_factory: Callable[[], httpx.AsyncClient], target: LogTarget, buffer: LogBuffer,
                  options: LogOptions | None = None, *, pods: PodSource | None = None,
-                 pod: Mapping[str, Any] | None = None, flush_seconds: float = FLUSH_SECONDS) -> None:
+                 pod: Mapping[str, Any] | None = None, flush_seconds: float = FLUSH_SECONDS,
+                 max_pods: int = DEFAULT_MAX_PODS) -> None:
         self.client_factory = client_factory
         self.target = target
         self.buffer = buffer
@@ -133,7 +146,9 @@ class LogSession:
         self.flush_seconds = flush_seconds
         self.sources: list[Source] = []
         self._by_key: dict[tuple[str, str], Source] = {}
+        self._by_uid: dict[str, list[Source]] = {}
         self._pod_ordinals: dict[str, int] = {}
+        self.fanout = FanOut(max_pods)
         self._client: httpx.AsyncClient | None = None
         self._unsubscribe: Callable[[], None] | None = None
         self._pending: list[LogLine] = []
@@ -203,7 +218,9 @@ class LogSession:
         self.buffer.clear()
         self.sources = []
         self._by_key = {}
+        self._by_uid = {}
         self._pod_ordinals = {}
+        self.fanout.reset()
         self._pending = []
         self._reconciled_once = False
         self._problem = self._severity = ""
@@ -230,6 +247,8 @@ class LogSession:
     def _on_pods_changed(self, batch: Any) -> None:
         if not self._started:
             return
+        if not self.target.single_pod and not self.pods.synced:
+            return  # pages of the first LIST: choosing among part of the pods would open streams to close later
         try:
             changed = None if getattr(batch, "relisted", True) or not self._reconciled_once else \
                 set(batch.added) | set(batch.modified) | set(batch.deleted)
@@ -243,10 +262,27 @@ class LogSession:
     def _reconcile_changed(self, uids: set[str]) -> None:
         """Only the pods a watch batch names (a namespace of 10k pods costs what changed, not 10k checks)."""
         assert self.pods is not None
+        matched: dict[str, dict[str, Any]] = {}
         for uid in uids:
             pod = self.pods.get(uid)
             if pod is not None and self._matches(pod):
-                self._reconcile_pod(pod, announce=not self.target.single_pod)
+                matched[uid] = pod
+        if self.target.single_pod:
+            for pod in matched.values():
+                self._reconcile_pod(pod)
+        else:
+            fanout = self.fanout
+            for uid in uids:
+                fanout.update(uid, pod_rank(matched[uid]) if uid in matched else None)
+            start, stop = fanout.plan(matched)
+            self._park(stop)
+            for uid in start:
+                pod = matched.get(uid) or self.pods.get(uid)
+                if pod is not None:
+                    self._reconcile_pod(pod, announce=True)
+            for uid, pod in matched.items():
+                if uid in fanout.followed and uid not in start:
+                    self._reconcile_pod(pod, announce=True)
         for src in self.sources:
             if src.uid in uids and not src.ended:
                 pod = self.pods.get(src.uid)
@@ -262,13 +298,20 @@ class LogSession:
             return
         first = not self._reconciled_once
         self._reconciled_once = True
-        present: set[str] = set()
+        present: dict[str, dict[str, Any]] = {}
         for pod in self.pods.objects():
-            if not self._matches(pod):
-                continue
-            uid = (pod.get("metadata") or {}).get("uid", "")
-            present.add(uid)
-            self._reconcile_pod(pod, announce=not first and not self.target.single_pod)
+            if self._matches(pod):
+                present[(pod.get("metadata") or {}).get("uid", "")] = pod
+        if self.target.single_pod:
+            for pod in present.values():
+                self._reconcile_pod(pod)
+        else:
+            fanout = self.fanout
+            fanout.replace_all({uid: pod_rank(pod) for uid, pod in present.items()})
+            start, stop = fanout.plan()
+            self._park(stop)
+            for uid in fanout.followed:
+                self._reconcile_pod(present[uid], announce=not first)
         for src in self.sources:
             if src.ended or src.uid in present:
                 continue
@@ -298,6 +341,10 @@ class LogSession:
                 joined = True
             if src.ended:
                 continue
+            if src.parked:  # followed again: resumes after the last line it had
+                src.parked = False
+                src.idle = True
+                joined = True
             if self.options.previous and src.stream is not None:
                 continue  # a previous run is read once; pod changes do not ask for it again
             if src.task is None and (src.idle or src.stream is None):
@@ -342,6 +389,7 @@ class LogSession:
                      tag_colour(ordinal))
         self.sources.append(src)
         self._by_key[(uid, container)] = src
+        self._by_uid.setdefault(uid, []).append(src)
         self.version += 1
         return src
 
@@ -400,7 +448,8 @@ class LogSession:
             log.exception("log stream %s/%s failed", src.pod, src.container)
             self._set_source(src, StreamState.ERROR, f"{type(exc).__name__}: {exc}")
         finally:
-            src.task = None
+            if src.task is asyncio.current_task():
+                src.task = None
             self.version += 1
 
     async def _after_end(self, src: Source) -> str:
@@ -454,6 +503,8 @@ class LogSession:
         if src.ended:
             return
         src.ended = True
+        if src.parked:  # not followed: it ends without a word (it has said "no longer followed")
+            return
         if src.task is not None and src.task is not asyncio.current_task():
             src.task.cancel()
         self._set_source(src, StreamState.ENDED, why)
@@ -461,6 +512,55 @@ class LogSession:
             self._set_problem(f"pod {src.namespace}/{src.pod} was deleted", "error")
         what = f"{src.pod}/{src.container}" if src.container else src.pod
         self._note(f"■ {what} ended: pod {why}" if why == "deleted" else f"■ {what} ended: {why}", src.index)
+
+    # -- which pods (over the limit) -----------------------------------------------------------------
+    def _park(self, uids: list[str], quiet: bool = False) -> None:
+        """Stop following these pods (another pod is more relevant, or the user chose others)."""
+        for uid in uids:
+            parked = None
+            for src in self._by_uid.get(uid, ()):
+                if src.ended or src.parked:
+                    continue
+                src.parked = True
+                if src.task is not None and src.task is not asyncio.current_task():
+                    src.task.cancel()
+                src.task = None
+                self._set_source(src, StreamState.ENDED, "not followed")
+                parked = src
+            if parked is not None and not quiet:
+                self._note(f"■ pod {parked.pod} no longer followed: more relevant pods (limit "
+                           f"{self.fanout.limit}; P to choose)", parked.index)
+
+    def choose(self, uids: list[str] | None) -> None:
+        """Follow exactly these pods (the pod picker), or None: the most relevant pods, automatically."""
+        if self.target.single_pod or self.pods is None:
+            return
+        fanout = self.fanout
+        fanout.choose(uids)
+        start, stop = fanout.plan()
+        self._park(stop, quiet=True)
+        for uid in start:
+            pod = self.pods.get(uid)
+            if pod is not None:
+                self._reconcile_pod(pod)
+        if fanout.chosen is None:
+            self._note(f"▶ following the {len(fanout.followed)} most relevant of {len(fanout.ranks):,} pods", -1)
+        else:
+            self._note(f"▶ following {len(fanout.followed)} chosen pod{'s' if len(fanout.followed) != 1 else ''}"
+                       f" of {len(fanout.ranks):,}", -1)
+        self.version += 1
+
+    def pod_choices(self) -> list[PodChoice]:
+        """Every pod the target selects, the most relevant first, marked when followed (for the picker)."""
+        if self.pods is None or self.target.single_pod:
+            return []
+        fanout = self.fanout
+        out = []
+        for uid in sorted(fanout.ranks, key=fanout.ranks.__getitem__):
+            pod = self.pods.get(uid)
+            if pod is not None:
+                out.append(pod_choice(pod, uid in fanout.followed))
+        return out
 
     def _set_problem(self, text: str, severity: str) -> None:
         self._problem, self._severity = text, severity
@@ -500,7 +600,7 @@ class LogSession:
     def summary(self) -> SessionSummary:
         streaming = reconnecting = waiting = ended = 0
         problem, severity = self._problem, self._severity
-        shown = [s for s in self.sources if not s.hidden]
+        shown = [s for s in self.sources if not s.hidden and not s.parked]
         for s in shown:
             if s.ended or s.state is StreamState.ENDED:
                 ended += 1
@@ -527,7 +627,12 @@ class LogSession:
             details = {s.detail for s in shown if s.detail}
             problem, severity = ("waiting: " + "; ".join(sorted(details))[:200] if details else "waiting"), "warning"
         pods = len({s.uid or s.pod for s in shown if not s.ended})
-        return SessionSummary(pods, len(shown), streaming, reconnecting, waiting, ended, problem, severity)
+        fanout = self.fanout
+        if self.target.single_pod:
+            return SessionSummary(pods, len(shown), streaming, reconnecting, waiting, ended, problem, severity)
+        return SessionSummary(pods, len(shown), streaming, reconnecting, waiting, ended, problem, severity,
+                              matching=len(fanout.ranks), following=len(fanout.followed), limit=fanout.limit,
+                              chosen=fanout.chosen is not None)
 
 
 def _ts_key(line: LogLine) -> str:

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..cluster.kinds import kind_for
 from ..cluster.rows import label_selector_text
 
 KINDS = ("pod", "deployment", "node", "namespace")
@@ -69,6 +70,7 @@ def target_for(kind_key: str, obj: Mapping[str, Any]) -> Target | None:
     if kind == "namespace":
         return Target("namespace", name, name)
     if namespace:  # services, replicasets, events ...: the namespace they live in
-        what = str(obj.get("kind") or kind_key)
+        resource = kind_for(kind_key)  # listed items carry no "kind": the resource they came from says
+        what = resource.kind if resource is not None else kind_key
         return Target("namespace", namespace, namespace, note=f"no metrics for a {what}: showing its namespace")
     return None

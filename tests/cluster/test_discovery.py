@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import re
 
 import pytest
 
@@ -10,7 +12,7 @@ from k8stui.cluster.connection import load_target
 from k8stui.cluster.discovery import Discovery, cache_file
 from k8stui.cluster.kinds import PODS
 
-from .helpers import until
+from .helpers import kubectl, unique, until
 
 
 def api_resources(demo, context: str = "demo") -> dict[str, dict[str, str]]:
@@ -156,4 +158,109 @@ async def test_an_idle_refresh_costs_two_small_requests(demo, connection, cache_
         assert sorted(paths) == ["/api", "/apis"]
         assert len(changes) == 1  # the first answer only
     finally:
+        await discovery.close()
+
+
+KUBECTL_LIST = re.compile(r"GET https?://[^/\s]+(/[^?\s]+)\?limit=")
+
+
+def kubectl_resolves(demo, name: str, cache_dir: str) -> str:
+    """The collection URL path real kubectl lists for ``kubectl get NAME -A`` (its verbose log says)."""
+    proc = demo.kubectl("get", name, "-A", "-v=6", "--cache-dir", cache_dir, check=False)
+    paths = [m.group(1) for m in KUBECTL_LIST.finditer(proc.stderr)]
+    return paths[-1] if paths else proc.stderr.strip().splitlines()[-1]
+
+
+@pytest.mark.parametrize("names", [["po", "pods", "Pod", "nodes", "no", "ev", "events", "svc", "deploy",
+                                    "deployment.apps", "deployments.v1.apps", "rs", "hpa", "ing", "sa",
+                                    "pods.metrics.k8s.io", "nodes.metrics", "sts", "ds", "cj", "jobs", "pvc", "pv",
+                                    "sc", "pdb", "netpol", "crd", "cert", "certificates",
+                                    "certificate.demo.k8stui.io", "roles", "leases", "endpointslices"]])
+async def test_names_resolve_to_what_kubectl_lists(demo, connection, cache_path, tmp_path, names):
+    discovery = Discovery(connection, cache_path=cache_path, watch_crds=False)
+    try:
+        discovery.start()
+        assert await discovery.wait_fresh(15)
+        registry = discovery.registry
+    finally:
+        await discovery.close()
+    theirs = await asyncio.gather(*(asyncio.to_thread(kubectl_resolves, demo, n, str(tmp_path / "kube")) for n in names))
+    for name, path in zip(names, theirs, strict=True):
+        kind = registry.resolve(name)
+        assert kind is not None and path == kind.path(), f"{name}: kubectl lists {path}, we resolve {kind}"
+
+
+def crd_manifest(group: str, kind: str, short: str) -> str:
+    plural = kind.lower() + "s"
+    return json.dumps({
+        "apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+        "metadata": {"name": f"{plural}.{group}"},
+        "spec": {"group": group, "scope": "Namespaced",
+                 "names": {"plural": plural, "singular": kind.lower(), "kind": kind, "shortNames": [short]},
+                 "versions": [{"name": "v1", "served": True, "storage": True,
+                               "schema": {"openAPIV3Schema": {"type": "object",
+                                                              "x-kubernetes-preserve-unknown-fields": True}},
+                               "additionalPrinterColumns": [{"name": "Size", "type": "integer",
+                                                             "jsonPath": ".spec.size"}]}]}})
+
+
+async def test_a_warm_start_revalidates_aggregated_discovery_with_etags(demo, connection, cache_path):
+    first = Discovery(connection, cache_path=cache_path, watch_crds=False)
+    first.start()
+    assert await first.wait_fresh(15)
+    await first.close()
+    assert first.mode == "aggregated"  # one document each for /api and /apis
+    seq = demo.request_seq()
+    second = Discovery(connection, cache_path=cache_path, watch_crds=False)
+    try:
+        second.start()
+        assert await second.wait_fresh(15)
+    finally:
+        await second.close()
+    records = [(r["path"], r["status"]) for r in await asyncio.to_thread(demo.requests_since, seq)]
+    assert sorted(records) == [("/api", 304), ("/apis", 304)]
+    assert second.registry == first.registry and second.not_modified == 2
+
+
+async def test_a_crd_created_with_kubectl_appears_within_seconds(demo, connection, cache_path):
+    group = f"{unique('g')}.example.io"
+    kind = "Gizmo" + unique("x")[-6:].capitalize()
+    # The admin may list CRDs: they are watched. Polling is off, so only the watch can bring the new kind.
+    discovery = Discovery(connection, cache_path=cache_path, poll_interval=3600, poll_interval_watched=3600)
+    changes: list[object] = []
+    discovery.subscribe(changes.append)
+    try:
+        discovery.start()
+        assert await discovery.wait_fresh(15)
+        await until(lambda: discovery.crd_watch_active, timeout=10, message="the CRD watch")
+        await kubectl(demo, "apply", "-f", "-", input=crd_manifest(group, kind, "gzm" + group[2:6]))
+        await until(lambda: discovery.registry.get(group, kind.lower() + "s") is not None, timeout=10,
+                    message="the new CRD in the registry")
+        gizmo = discovery.registry.get(group, kind.lower() + "s")
+        assert discovery.registry.resolve(kind) == gizmo and discovery.registry.resolve(f"{gizmo.plural}.{group}")
+        assert gizmo.kind == kind and gizmo.namespaced and gizmo.listable
+        assert any(c.kind == gizmo for c in discovery.registry.complete(kind.lower()[:5]))
+        await kubectl(demo, "delete", "crd", f"{gizmo.plural}.{group}")
+        await until(lambda: discovery.registry.get(group, gizmo.plural) is None, timeout=10,
+                    message="the deleted CRD gone from the registry")
+        assert len(changes) >= 3  # the first answer, the new kind, its removal
+    finally:
+        await kubectl(demo, "delete", "crd", f"{kind.lower()}s.{group}", "--ignore-not-found", check=False)
+        await discovery.close()
+
+
+async def test_without_the_right_to_list_crds_discovery_polls(demo, cache_path):
+    dev = load_target(demo.kubeconfig, "demo-dev", None)
+    group = f"{unique('p')}.example.io"
+    discovery = Discovery(dev, cache_path=cache_path, poll_interval=0.3)
+    try:
+        discovery.start()
+        assert await discovery.wait_fresh(15)
+        await until(lambda: not discovery.watch_crds, timeout=10, message="the forbidden CRD watch given up")
+        assert not discovery.crd_watch_active
+        await kubectl(demo, "apply", "-f", "-", input=crd_manifest(group, "Poller", "pll" + group[2:6]))
+        await until(lambda: discovery.registry.get(group, "pollers") is not None, timeout=10,
+                    message="the new CRD found by polling")
+    finally:
+        await kubectl(demo, "delete", "crd", f"pollers.{group}", "--ignore-not-found", check=False)
         await discovery.close()

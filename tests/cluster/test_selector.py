@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from k8stui.cluster.selector import FilterQuery, LabelSelector, LabelSelectorError, parse_filter
+from k8stui.cluster.rows import pod_row
+from k8stui.cluster.selector import (
+    FilterQuery,
+    LabelSelector,
+    LabelSelectorError,
+    labels_of,
+    parse_filter,
+    selector_filter,
+)
+from k8stui.cluster.tables import DEFAULT_COLUMNS, make_row
 
 # (input, canonical string) — the canonical form is what apimachinery's Selector.String() prints: requirements
 # sorted by key, set values sorted, spaces gone.
@@ -160,3 +169,21 @@ def test_filter_with_a_bad_selector_says_why():
         parse_filter("-l app==a==b")
     with pytest.raises(LabelSelectorError, match="-l needs a label selector"):
         parse_filter("-l")
+
+
+def test_selector_filter_for_table_rows_of_every_shape():
+    meta = {"name": "api-1", "namespace": "shop", "uid": "u1", "labels": {"app": "api", "version": "blue"}}
+    raw = {"metadata": meta, "spec": {"containers": [{"name": "api", "image": "api:1"}]}, "status": {}}
+    rows = [pod_row(raw), make_row(DEFAULT_COLUMNS, ["api-1", None], meta), raw]
+    assert all(labels_of(r) == {"app": "api", "version": "blue"} for r in rows)
+    blue = selector_filter("-l app=api,version!=green")
+    green = selector_filter("-l version=green")
+    named = selector_filter("-l app=api API-1")
+    assert all(blue.matches(r, "api-1 Running") for r in rows)
+    assert not any(green.matches(r, "api-1 Running") for r in rows)
+    assert named.matches(rows[0], "api-1 running") and not named.matches(rows[0], "api-2 running")
+    assert blue.describe() == "-l app=api,version!=green" and named.describe() == '-l app=api "api-1"'
+    assert selector_filter("nginx") is None and selector_filter("/a.c/") is None  # other parsers' syntax
+    with pytest.raises(LabelSelectorError):
+        selector_filter("-l a==b==c")
+    assert labels_of(object()) == {}

@@ -172,3 +172,31 @@ async def test_a_server_without_tables_gets_kubectl_default_columns(demo, hub):
     assert row.cells[0] == row.name
     await until(lambda: informer.lists >= 3, timeout=10, message="listed again")
     assert informer.health.state is Health.SYNCED and informer.watches == 0
+
+
+async def test_custom_resources_with_their_printer_columns(demo, hub):
+    """A CRD's additionalPrinterColumns come through the server's Table, live, as kubectl prints them."""
+    certificates = ResourceKind("certificates", "Certificate", "demo.k8stui.io", "v1", True)
+    ns = unique("crt")
+    await kubectl(demo, "create", "namespace", ns)
+    try:
+        informer = hub.acquire(certificates, ns, table=True)
+        assert await informer.wait_synced(10)
+        manifest = {"apiVersion": "demo.k8stui.io/v1", "kind": "Certificate",
+                    "metadata": {"name": "web-tls", "namespace": ns},
+                    "spec": {"secretName": "web-tls", "dnsNames": ["web.example.com"],
+                             "issuerRef": {"name": "letsencrypt", "kind": "ClusterIssuer"}}}
+        await kubectl(demo, "apply", "-f", "-", input=json.dumps(manifest))
+        await until(lambda: informer.row_by_name(ns, "web-tls") is not None, timeout=10, message="the certificate")
+        out = (await kubectl(demo, "get", "certificates", "-n", ns, "-o", "wide")).stdout.splitlines()
+        assert [c.header for c in informer.columns] == out[0].split()
+        assert {c.header for c in informer.columns if c.wide} == {"ISSUER", "STATUS"}
+        assert cells(informer, "web-tls")["SECRET"] == "web-tls"
+        assert cells(informer, "web-tls")["ISSUER"] == "letsencrypt"
+        assert cells(informer, "web-tls")["AGE"].endswith("s")
+        await kubectl(demo, "patch", "certificate", "web-tls", "-n", ns, "--type=merge", "-p",
+                      json.dumps({"spec": {"secretName": "web-tls-2"}}))
+        await until(lambda: cells(informer, "web-tls")["SECRET"] == "web-tls-2", timeout=10,
+                    message="the printer column follows the object")
+    finally:
+        await kubectl(demo, "delete", "namespace", ns, "--wait=false", check=False)

@@ -2,8 +2,8 @@
 
 ``ControllerManager`` subscribes to the store. Each write is handed to the shared index and to every
 controller's ``on_change``, which only marks keys dirty (listeners run inside the write); one asyncio task
-then drains the controllers' queues in a fixed order (garbage collector, deployments, replicasets, scheduler,
-kubelets, endpoints), a batch at a time, yielding to the event loop between batches. Timed work (image pulls,
+then drains the controllers' queues in a fixed order (garbage collector, the workload controllers, volumes,
+scheduler, kubelets, endpoints and slices, disruption budgets, node leases), a batch at a time, yielding to the event loop between batches. Timed work (image pulls,
 readiness, crash back-off, termination, progress deadlines) runs on loop timers that ``stop`` cancels.
 """
 
@@ -18,14 +18,22 @@ from ..resources import EVENTS
 from ..sim import SimConfig
 from ..store import Change, Store
 from .base import Context, Controller
+from .cronjob import CronJobController
+from .daemonset import DaemonSetController
 from .deployment import DeploymentController
+from .disruption import DisruptionController
 from .endpoints import EndpointsController
+from .endpointslices import EndpointSliceController
 from .gc import GarbageCollector
 from .index import ClusterIndex
+from .job import JobController
 from .kubelet import Kubelet
+from .leases import NodeLeases
 from .nodes import NodeHeartbeats
 from .replicaset import ReplicaSetController
 from .scheduler import Scheduler
+from .statefulset import StatefulSetController
+from .volumes import VolumeController
 
 __all__ = ["ControllerManager"]
 
@@ -57,8 +65,18 @@ class ControllerManager:
         self.kubelet = Kubelet(self.ctx)
         self.endpoints = EndpointsController(self.ctx)
         self.heartbeats = NodeHeartbeats(self.ctx)
-        self.controllers: list[Controller] = [self.gc, self.deployments, self.replicasets, self.scheduler,
-                                              self.kubelet, self.endpoints]
+        self.statefulsets = StatefulSetController(self.ctx)
+        self.daemonsets = DaemonSetController(self.ctx)
+        self.jobs = JobController(self.ctx)
+        self.cronjobs = CronJobController(self.ctx)
+        self.volumes = VolumeController(self.ctx)
+        self.disruption = DisruptionController(self.ctx)
+        self.endpointslices = EndpointSliceController(self.ctx)
+        self.leases = NodeLeases(self.ctx)
+        self.controllers: list[Controller] = [self.gc, self.deployments, self.replicasets, self.statefulsets,
+                                              self.daemonsets, self.cronjobs, self.jobs, self.volumes,
+                                              self.scheduler, self.kubelet, self.endpoints, self.endpointslices,
+                                              self.disruption, self.leases]
 
     # -- lifecycle -----------------------------------------------------------------------------------------
     def start(self) -> None:
@@ -78,6 +96,7 @@ class ControllerManager:
         self._active = True
         self._task = loop.create_task(self._run(), name="k8stui-demo-controllers")
         self.heartbeats.start()
+        self.leases.start()
         self.ctx.call_later(EVENT_EXPIRY_PERIOD, self._expire_events)
 
     async def stop(self) -> None:

@@ -12,7 +12,7 @@ namespace gets its ``default`` ServiceAccount, and a deleted namespace takes all
 from __future__ import annotations
 
 from ..errors import ApiError
-from ..resources import BY_KEY, NAMESPACES, NODES, PODS, SERVICEACCOUNTS
+from ..resources import NAMESPACES, NODES, PODS, SERVICEACCOUNTS
 from .base import Controller
 from .util import Obj
 
@@ -49,7 +49,7 @@ class GarbageCollector(Controller):
 
     def _collect(self, owner_uid: str) -> None:
         for rt_key, ns, name in list(self.index.dependents.get(owner_uid, ())):
-            rt = BY_KEY.get(rt_key)
+            rt = self.store.types.by_key(rt_key)
             if rt is None:
                 continue
             obj = self.store.get(rt, ns or None, name)
@@ -66,14 +66,14 @@ class GarbageCollector(Controller):
                 pass
 
     def _exists(self, ref: Obj, namespace: str) -> bool:
-        for rt in BY_KEY.values():
+        for rt in self.store.types.stored():
             if rt.kind == ref.get("kind"):
                 obj = self.store.get(rt, namespace if rt.namespaced else None, ref.get("name", ""))
                 return obj is not None and obj["metadata"].get("uid") == ref.get("uid")
         return False
 
     def _purge_namespace(self, namespace: str) -> None:
-        for rt in BY_KEY.values():
+        for rt in self.store.types.stored():
             if not rt.namespaced:
                 continue
             if rt is PODS:

@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from ..resources import BY_KEY, EVENTS, PODS, REPLICASETS
+from ..resources import EVENTS, PODS, REPLICASETS
 from .util import Obj, controller_ref, is_terminal, pod_nonzero_requests, pod_requests
 
 if TYPE_CHECKING:
@@ -66,7 +66,7 @@ class ClusterIndex:
         for attr in (self.pods_by_owner, self.pods_by_node, self.pods_by_ns, self.rs_by_owner,
                      self.dependents, self.node_usage):
             attr.clear()
-        for rt in BY_KEY.values():
+        for rt in self.store.types.stored():
             if rt is EVENTS:
                 continue
             for obj in self.store.iter_objects(rt):

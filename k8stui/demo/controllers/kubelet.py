@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import ipaddress
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -92,6 +93,20 @@ def is_missing_image(image: str) -> bool:
     return "missing" in split_image(image)[1]
 
 
+_SLEEP_RE = re.compile(r"\bsleep\s+([0-9]+(?:\.[0-9]+)?)")
+_EXIT_RE = re.compile(r"\bexit\s+([0-9]+)")
+RUN_TO_COMPLETION_SECONDS = 3.0
+
+
+def completion_plan(container: Obj) -> tuple[float, int]:
+    """(seconds, exit code) of a container that runs to completion (a pod with restartPolicy Never or
+    OnFailure: Jobs): the ``sleep N`` and the last ``exit N`` of its command and args; 3 s and 0 without them."""
+    text = " ".join(str(x) for x in [*(container.get("command") or []), *(container.get("args") or [])])
+    sleeps = [float(m) for m in _SLEEP_RE.findall(text)]
+    exits = _EXIT_RE.findall(text)
+    return (sum(sleeps) if sleeps else RUN_TO_COMPLETION_SECONDS), (int(exits[-1]) if exits else 0)
+
+
 def backoff_seconds(restarts: int) -> float:
     """Kubelet's crash back-off before restart number ``restarts + 1`` (the first restart is immediate)."""
     if restarts <= 0:
@@ -160,6 +175,7 @@ class ContainerRt:
     pull_secs: float = 0.0
     pull_total: float = 0.0  # including the time spent waiting for another pod's pull of the same image
     pull_failures: int = 0
+    completion: tuple[float, int] = (RUN_TO_COMPLETION_SECONDS, 0)  # when the pod runs to completion
 
     @property
     def crash(self) -> bool:
@@ -407,7 +423,8 @@ class Kubelet(Controller):
         delay = float(probe.get("initialDelaySeconds") or 0) if isinstance(probe, dict) else None
         return ContainerRt(name=c["name"], image=c.get("image", ""), pull_policy=c.get("imagePullPolicy", "IfNotPresent"),
                            probe_delay=None if init else delay, init=init,
-                           reason="PodInitializing" if init else "ContainerCreating")
+                           reason="PodInitializing" if init else "ContainerCreating",
+                           completion=completion_plan(c))
 
     def _restore(self, rt: PodRt, status: Obj) -> None:
         """Continue from a status written by an earlier run of the controllers (a restarted demo)."""
@@ -545,6 +562,11 @@ class Kubelet(Controller):
         elif action == "init_done":
             self._exit(c, 0, "Completed")
             c.ready = True
+        elif action == "complete":
+            code = c.completion[1]
+            self._exit(c, code, "Completed" if code == 0 else "Error")
+            if code != 0 and rt.restart_policy == "OnFailure":
+                c.action, c.due = "after_exit", now + self.sim.delay(self._jitter(0.3))
         elif action == "crash":
             self._exit(c, 1, "Error")
             if rt.restart_policy != "Never":
@@ -604,6 +626,9 @@ class Kubelet(Controller):
                 c.action, c.due, c.crash_due = "ready", ready_at, crash_at  # ready for a moment, then it dies
             else:
                 c.action, c.due = "crash", crash_at
+        elif rt.restart_policy != "Always":
+            c.ready = c.probe_delay is None
+            c.action, c.due = "complete", now + self.sim.delay(self._jitter(c.completion[0], 0.1))
         elif c.probe_delay is None:
             c.ready = True
         else:

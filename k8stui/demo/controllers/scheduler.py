@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from ..errors import ApiError
 from ..events import record_event
-from ..resources import NODES, PODS
+from ..resources import NODES, PODS, PVCS, PVS, STORAGECLASSES
 from ..store import now_iso
 from .base import Controller
 from .util import (
@@ -111,6 +111,7 @@ class Scheduler(Controller):
         self.unschedulable: set[tuple[str, str]] = set()
         self._retry_handle = None
         self._retry_wanted = False
+        self.claim_waiters: dict[tuple[str, str], set[tuple[str, str]]] = {}  # (ns, claim) -> pods waiting
 
     # -- triggers ------------------------------------------------------------------------------------------
     def on_change(self, change) -> None:
@@ -137,6 +138,11 @@ class Scheduler(Controller):
         elif change.rt is NODES:
             if change.type != "MODIFIED" or _node_signature(change.old) != _node_signature(change.obj):
                 self._cluster_changed()
+        elif change.rt is PVCS and change.type != "DELETED":
+            claim = (change.obj["metadata"].get("namespace", ""), change.obj["metadata"]["name"])
+            for key in self.claim_waiters.pop(claim, ()):
+                self.unschedulable.discard(key)
+                self.queue.add(key)
 
     @staticmethod
     def _wants_scheduling(pod: Obj) -> bool:
@@ -171,12 +177,23 @@ class Scheduler(Controller):
         if not nodes:
             self._unschedulable(pod, "no nodes available to schedule pods")
             return
+        problem, volumes, waiting = self._claims(pod)
+        if problem:
+            n = len(nodes)
+            self._wait_for_claims(key, waiting)
+            self._unschedulable(pod, f"0/{n} nodes are available: {problem}. preemption: 0/{n} nodes are "
+                                     f"available: {n} Preemption is not helpful for scheduling.")
+            return
         req = pod_requests(pod.get("spec") or {})
         feasible: list[Obj] = []
         reasons: dict[str, int] = {}
         preemption: dict[str, int] = {}
         for node in nodes:
             failed, kind = self._filter(pod, node, req)
+            if not failed and any(not matches_node_affinity(
+                    {"spec": {"affinity": {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution":
+                                                            pv_aff}}}}, node) for pv_aff in volumes):
+                failed, kind = ["node(s) had volume node affinity conflict"], UNRESOLVABLE
             if not failed:
                 feasible.append(node)
                 continue
@@ -193,7 +210,53 @@ class Scheduler(Controller):
                                      f"preemption: 0/{n} nodes are available: {second}.")
             return
         best = self._pick(pod, feasible)
+        if waiting:  # WaitForFirstConsumer claims: provision next to the chosen node, bind the pod after
+            self._select_node(waiting, best["metadata"]["name"])
+            self._wait_for_claims(key, waiting)
+            return
         self._bind(pod, best)
+
+    # -- volume binding --------------------------------------------------------------------------------------------
+    def _claims(self, pod: Obj) -> tuple[str, list[Obj], list[tuple[str, str]]]:
+        """VolumeBinding: (why the pod cannot be scheduled yet or "", the node affinity of its bound volumes,
+        the claims it waits for)."""
+        ns = pod["metadata"].get("namespace", "")
+        affinities: list[Obj] = []
+        waiting: list[tuple[str, str]] = []
+        for vol in (pod.get("spec") or {}).get("volumes") or ():
+            claim_name = (vol.get("persistentVolumeClaim") or {}).get("claimName")
+            if not claim_name:
+                continue
+            pvc = self.store.get(PVCS, ns, claim_name)
+            if pvc is None:
+                return f'persistentvolumeclaim "{claim_name}" not found', [], [(ns, claim_name)]
+            if pvc["metadata"].get("deletionTimestamp"):
+                return f'persistentvolumeclaim "{claim_name}" is being deleted', [], [(ns, claim_name)]
+            volume = (pvc.get("spec") or {}).get("volumeName")
+            if volume and (pvc.get("status") or {}).get("phase") == "Bound":
+                pv = self.store.get(PVS, None, volume)
+                required = (((pv or {}).get("spec") or {}).get("nodeAffinity") or {}).get("required")
+                if required:
+                    affinities.append(required)
+                continue
+            cls = (pvc.get("spec") or {}).get("storageClassName") or ""
+            sc = self.store.get(STORAGECLASSES, None, cls) if cls else None
+            if sc is None or sc.get("volumeBindingMode") != "WaitForFirstConsumer" or volume:
+                return "pod has unbound immediate PersistentVolumeClaims", [], [(ns, claim_name)]
+            waiting.append((ns, claim_name))
+        return "", affinities, waiting
+
+    def _wait_for_claims(self, pod_key: tuple[str, str], claims: list[tuple[str, str]]) -> None:
+        for claim in claims:
+            self.claim_waiters.setdefault(claim, set()).add(pod_key)
+
+    def _select_node(self, claims: list[tuple[str, str]], node: str) -> None:
+        for ns, name in claims:
+            def select(obj: Obj) -> None:
+                ann = obj["metadata"].setdefault("annotations", {})
+                ann.setdefault("volume.kubernetes.io/selected-node", node)
+
+            self.store.mutate(PVCS, ns, name, select)
 
     def _filter(self, pod: Obj, node: Obj, req: dict[str, int]) -> tuple[list[str], str]:
         spec = pod.get("spec") or {}

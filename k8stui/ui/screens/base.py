@@ -184,14 +184,27 @@ class ClusterScreen(Screen):
         if table is None or row is None:
             self.notify("nothing selected", severity="warning")
             return
-        obj = self.raw_object(table, row)
-        if obj is None:
+        found = self.selected_object(table, row)
+        if found is None:
             self.notify("that object is gone", severity="warning")
             return
-        meta = obj.get("metadata", {})
-        title = f"{obj.get('kind', '')} {meta.get('namespace', '') + '/' if meta.get('namespace') else ''}" \
-                f"{meta.get('name', '')}"
-        self.app.push_screen(DescribeScreen(title, obj))
+        self.app.push_screen(DescribeScreen(*found))
+
+    def selected_object(self, table: ResourceTable, row: Any) -> tuple[ResourceKind, dict[str, Any]] | None:
+        """The resource a row was read from and its cached raw object (None if gone). The resource comes from
+        the feed's informer: listed items carry no ``kind``, so the object cannot say what it is."""
+        obj = self.raw_object(table, row)
+        if obj is None:
+            return None
+        resource = self.resource_of(table)
+        return (resource, obj) if resource is not None else None
+
+    def resource_of(self, table: ResourceTable) -> ResourceKind | None:
+        """The resource the rows of ``table`` come from (screens with other tables override this)."""
+        for feed in self.feeds:
+            if feed.table is table:
+                return feed.informer.kind
+        return None
 
     def selection(self) -> tuple[str, dict[str, Any]] | None:
         """The kind key ("pods", "deployments.apps" ...) and cached raw object of the focused table's current
@@ -200,13 +213,8 @@ class ClusterScreen(Screen):
         row = table.current_row() if table else None
         if table is None or row is None:
             return None
-        obj = self.raw_object(table, row)
-        if obj is None:
-            return None
-        for feed in self.feeds:
-            if feed.table is table:
-                return feed.informer.kind.key, obj
-        return (obj.get("kind", "").lower() + "s", obj)
+        found = self.selected_object(table, row)
+        return (found[0].key, found[1]) if found is not None else None
 
     def action_logs(self) -> None:
         """``l``: logs of the selected pod, container or workload (k8stui/ui/screens/logs.py)."""

@@ -26,6 +26,7 @@ from textual.widgets.option_list import Option
 from ...cluster import kinds
 from ...cluster.store import Informer, InformerHub
 from ...logs.buffer import DEFAULT_CAPACITY, LogBuffer
+from ...logs.fanout import DEFAULT_MAX_PODS
 from ...logs.filter import FilterError, LineFilter
 from ...logs.merge import LogSession, SessionSummary
 from ...logs.options import LogOptions, LogTarget, pod_containers, range_for_key
@@ -151,6 +152,7 @@ class LogsPanel(Vertical):
     BINDINGS = [
         Binding("slash", "filter", "/filter", key_display="/"),
         Binding("p", "previous", "Previous"),
+        Binding("P", "pick_pods", "Pods"),
         Binding("w", "save", "Save"),
         Binding("1", "range('1')", "100 lines", show=False),
         Binding("2", "range('2')", "1000 lines", show=False),
@@ -192,6 +194,8 @@ class LogsPanel(Vertical):
         self._stats = LogViewStats()
         self._session_version = -1
         self.problem_text = ""
+        self.notice_text = ""  # "following 50 of 5,000 pods — press P to choose"
+        self._problem_severity = ""
         self.status_text = ""
         self._selection_screen: Any | None = None
         self._selection_timer: Any | None = None
@@ -233,11 +237,18 @@ class LogsPanel(Vertical):
         self._hub = app.hub
         self._informer = app.hub.acquire(kinds.PODS, target.namespace)
         self.session = LogSession(app.connection.async_client, target, self.buffer, self.options,
-                                  pods=self._informer, pod=pod)
+                                  pods=self._informer, pod=pod, max_pods=self._max_pods())
         self.session.start()
         self._session_version = -1
         self._update_title()
         self._refresh_status()
+
+    def _max_pods(self) -> int:
+        wanted = getattr(getattr(self.app, "settings", None), "log_max_pods", DEFAULT_MAX_PODS)
+        try:
+            return max(1, int(wanted))
+        except (TypeError, ValueError):
+            return DEFAULT_MAX_PODS
 
     async def _close(self) -> None:
         session, self.session = self.session, None
@@ -261,6 +272,7 @@ class LogsPanel(Vertical):
         await self._close()
         self.buffer.clear()
         self.view.set_following(True)
+        self.notice_text = ""
         if target is None:
             self.target = None
             self._show_problem("select a pod or a workload to see its logs", "")
@@ -330,17 +342,40 @@ class LogsPanel(Vertical):
         if session is None or session.version == self._session_version:
             return
         self._session_version = session.version
-        self._summary = session.summary()
-        self._show_problem(self._summary.problem, self._summary.severity)
+        self._summary = summary = session.summary()
+        self.notice_text = self._notice(summary)
+        self._show_problem(summary.problem, summary.severity)
         self._render_status()
 
+    @staticmethod
+    def _notice(summary: SessionSummary) -> str:
+        """What the pane says when it does not follow every pod of the workload."""
+        if summary.chosen:
+            return (f"following {summary.following:,} chosen of {summary.matching:,} pods — press P to change "
+                    "(or go back to the automatic choice)")
+        if summary.capped:
+            return (f"following {summary.following:,} of {summary.matching:,} pods (at most {summary.limit}: "
+                    "crashing and not ready first, then the newest) — press P to choose")
+        return ""
+
     def _show_problem(self, text: str, severity: str) -> None:
-        self.problem_text = text
-        if not text:
+        self.problem_text, self._problem_severity = text, severity
+        self._render_problem()
+
+    def _render_problem(self) -> None:
+        text, notice = self.problem_text, self.notice_text
+        if not text and not notice:
             self.remove_class("-problem")
             return
-        style = {"error": "bold red", "warning": "yellow"}.get(severity, "italic")
-        self.problem_line.update(Text(sanitize(text), style=style))
+        out = Text()
+        if text:
+            style = {"error": "bold red", "warning": "yellow"}.get(self._problem_severity, "italic")
+            out.append(sanitize(text), style=style)
+        if notice:
+            if text:
+                out.append("\n")
+            out.append(notice, style="bold cyan")
+        self.problem_line.update(out)
         self.add_class("-problem")
 
     def _render_status(self) -> None:
@@ -413,6 +448,29 @@ class LogsPanel(Vertical):
             return False
         self.view.set_filter(None)
         return True
+
+    def action_pick_pods(self) -> None:
+        """``P``: choose which pods of the workload to follow (or go back to the automatic choice)."""
+        from .log_dialogs import AUTOMATIC, PodPicker
+
+        session, target = self.session, self.target
+        if session is None or target is None or target.single_pod:
+            self.notify("one pod: nothing to choose (P chooses among the pods of a workload)", timeout=3)
+            return
+        choices = session.pod_choices()
+        if not choices:
+            self.notify("no pods to choose from (yet)", severity="warning", timeout=3)
+            return
+
+        def chosen(uids: list[str] | None) -> None:
+            if uids is None or self.session is not session:
+                return
+            session.choose(None if uids == [AUTOMATIC] else uids)
+            self._session_version = -1
+            self._refresh_status()
+
+        self.app.push_screen(PodPicker(f"{target.kind.lower()} {target.namespace}/{target.name}", choices,
+                                       session.fanout.limit), chosen)
 
     async def action_previous(self) -> None:
         """``p``: the previous (terminated) run of the containers, and back."""

@@ -149,3 +149,6 @@ class ContainersScreen(ClusterScreen):
 
     def raw_object(self, table: ResourceTable, row: Any) -> dict[str, Any] | None:
         return self.informer.get(self.pod_uid)
+
+    def resource_of(self, table: ResourceTable) -> ResourceKind | None:
+        return kinds.PODS
