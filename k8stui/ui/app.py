@@ -82,10 +82,14 @@ class K8sTuiApp(App):
 
     # -- key routing ------------------------------------------------------------------------------
     async def on_event(self, event: events.Event) -> None:
-        if isinstance(event, events.Key) and not event.is_forwarded:
-            await self.key_gate.on_key(event)
-        else:
-            await super().on_event(event)
+        if isinstance(event, events.Key):
+            if not event.is_forwarded:
+                await self.key_gate.on_key(event)
+                return
+            await super().on_event(event)  # bubbled back up: the app's key bindings run here
+            self.key_gate.bubbled(event)
+            return
+        await super().on_event(event)
 
     def push_screen(self, screen, callback=None, wait_for_dismiss=False, *, mode=None):  # type: ignore[override]
         result = super().push_screen(screen, callback, wait_for_dismiss, mode=mode)

@@ -7,8 +7,8 @@ already queued behind one that changes focus or screen are forwarded in between,
 before: ``esc`` then ``:deploy`` typed quickly ran ``d`` (describe) on the old screen.
 
 So the app dispatches one key at a time. After dispatching a key it *holds* the gate until that key has been
-handled all the way up (a callback follows the key through the queue of its target and of each ancestor, up to
-the app, where the bindings run); a screen push, pop or switch holds it until the new screen is mounted and
+handled all the way up: it came back to the app, whose bindings have run, or (for a key a widget stopped) a
+callback that followed it through the queue of its target and of each ancestor reached the app. A screen push, pop or switch holds it until the new screen is mounted and
 has handled what was queued for it. While anything holds the gate, key events are buffered; when the last
 hold is released the buffer is replayed in order, one key at a time. A single key press is dispatched at
 once, so this adds no latency to typing at human speed; only keys queued behind another wait for it.
@@ -46,6 +46,7 @@ class KeyGate:
         self._ids = itertools.count(1)
         self._buffer: deque[events.Key] = deque()
         self._tasks: set[asyncio.Task[None]] = set()
+        self._in_flight: dict[events.Key, int] = {}  # a dispatched key -> its hold
 
     @property
     def held(self) -> bool:
@@ -66,6 +67,8 @@ class KeyGate:
         entry = self._holds.pop(token, None)
         if entry is None:
             return
+        if self._in_flight:
+            self._in_flight = {e: t for e, t in self._in_flight.items() if t != token}
         if entry[1] is not None:
             entry[1].cancel()
         if not self._holds and self._buffer and not self._app.call_later(self._replay):
@@ -112,10 +115,17 @@ class KeyGate:
     async def _dispatch_one(self, event: events.Key) -> None:
         token = self.hold(f"key {event.key}")
         target = self._app.focused or self._app.screen  # where Textual forwards it
+        self._in_flight[event] = token
         try:
             await self._dispatch(event)
         finally:
             self._release_after(list(target.ancestors_with_self), token)
+
+    def bubbled(self, event: events.Key) -> None:
+        """``event`` came back up to the app, whose bindings have now run: that key is done."""
+        token = self._in_flight.pop(event, None)
+        if token is not None:
+            self.release(token)
 
     async def _replay(self) -> None:
         if self._buffer and not self._holds:
