@@ -24,7 +24,7 @@ from ..actions.plan import FollowUp, Outcome, Plan, PlanError, Session, run_plan
 from ..cluster.kinds import DEPLOYMENTS, SERVICES
 from ..text import sanitize
 from .screens.confirm import ConfirmScreen, is_dangerous
-from .screens.dialogs import CanaryDialog, QuestionDialog, RevisionPicker, ScaleDialog
+from .screens.dialogs import BurstDialog, CanaryDialog, QuestionDialog, RevisionPicker, ScaleDialog
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -320,15 +320,24 @@ async def _bluegreen_revert(op: Operation) -> list[FollowUp]:
 async def _burst(op: Operation) -> list[FollowUp]:
     ref = op.deployment("burst")
     await op.precheck("create", ObjectRef(DEPLOYMENTS, ref.namespace, ""), named=False)
-    follow = _follow(await op.run(lambda: burst.plan_burst(op.session, ref.namespace, ref.name)))
-    return follow
+    await op.precheck("patch", ref)
+    view = await burst.burst_view(op.session, ref.namespace, ref.name)
+    count = await op.ask(BurstDialog(view))
+    if count is None:
+        report(op.app, f"burst {ref}: cancelled, nothing changed")
+        return []
+    move = burst.Move()  # the same targets if a conflict makes run() rebuild the plan
+    return _follow(await op.run(lambda: burst.plan_burst(op.session, ref.namespace, ref.name, count, move)))
 
 
 async def _unburst(op: Operation) -> list[FollowUp]:
     ref = op.deployment("un-burst")
-    companion = ObjectRef(DEPLOYMENTS, ref.namespace, burst.original_name(ref.name) + burst.BURST_SUFFIX)
+    original = ObjectRef(DEPLOYMENTS, ref.namespace, burst.original_name(ref.name))
+    companion = ObjectRef(DEPLOYMENTS, ref.namespace, original.name + burst.BURST_SUFFIX)
     await op.precheck("delete", companion)
-    return _follow(await op.run(lambda: burst.plan_unburst(op.session, ref.namespace, ref.name)))
+    await op.precheck("patch", original)
+    move = burst.Move()
+    return _follow(await op.run(lambda: burst.plan_unburst(op.session, ref.namespace, ref.name, move=move)))
 
 
 async def _canary(op: Operation) -> list[FollowUp]:

@@ -11,12 +11,13 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input
 from textual.widgets._footer import FooterKey
 
+from k8stui.actions.burst import BurstView, HpaLimits
 from k8stui.actions.client import ObjectRef
 from k8stui.actions.plan import Plan, Write
 from k8stui.actions.rollout import Revision
 from k8stui.cluster import kinds
 from k8stui.ui.screens.confirm import ConfirmScreen
-from k8stui.ui.screens.dialogs import CanaryDialog, QuestionDialog, RevisionPicker, ScaleDialog
+from k8stui.ui.screens.dialogs import BurstDialog, CanaryDialog, QuestionDialog, RevisionPicker, ScaleDialog
 from k8stui.ui.themes import load_themes
 
 from .helpers import make_app, wait_until
@@ -103,6 +104,8 @@ DIALOGS = {
                                      "the plan was made; the plan was rebuilt from the new state."),
     "confirm-dangerous": lambda: ConfirmScreen(_long_plan(), dangerous=True),
     "scale": lambda: ScaleDialog("shop", "api-blue", 3, 3, 100, "api"),
+    "burst": lambda: BurstDialog(BurstView("shop", "api-green", 60, 21, 0, False, ("virtual-node-aci",),
+                                           HpaLimits("api-green", 10, 80, {}))),
     "rollback": lambda: RevisionPicker("shop", "api-blue", _revisions(), _revisions()[-1].template),
     "canary": lambda: CanaryDialog("shop", "api-green", 1, 4, "api-blue"),
     "question": lambda: QuestionDialog("Blue/green preflight: Service api",

@@ -1,5 +1,6 @@
-"""The small modal dialogs operations ask through: a replica count (scale), a revision (rollback, with the pod
-template diff), a canary share, and a yes/no question (the blue/green preflight).
+"""The small modal dialogs operations ask through: a replica count (scale), how many replicas to move to the
+virtual node (burst), a revision (rollback, with the pod template diff), a canary share, and a yes/no question
+(the blue/green preflight).
 
 They only collect and validate input (with the validators of ``k8stui.actions``, so a bad value is an error
 line in the dialog and nothing is sent); the plan, its confirmation and the API calls come after.
@@ -16,6 +17,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Input, Static
 
+from ...actions.burst import BurstView
 from ...actions.canary import STEPS, parse_percent
 from ...actions.rollout import Revision, template_diff
 from ...actions.scale import parse_replicas
@@ -102,6 +104,84 @@ class ScaleDialog(ModalScreen[int | None]):
         self.submit()
 
     @on(Button.Pressed, "#scale-cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class BurstDialog(ModalScreen[int | None]):
+    """How many replicas to move to the virtual node (default: the Pending count), with before → after of both
+    Deployments (and the HPA) for the count typed; dismisses with the validated count or None."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    DEFAULT_CSS = DIALOG_CSS.format(name="BurstDialog")
+
+    def __init__(self, view: BurstView) -> None:
+        super().__init__()
+        self.view = view
+
+    def compose(self) -> ComposeResult:
+        v = self.view
+        with VerticalScroll() as box:
+            box.border_title = sanitize(f"Burst deployment {v.namespace}/{v.name} to the virtual node")
+            yield Static(Text(sanitize(
+                f"{v.pending} of {v.replicas} replicas are Pending: no real node has room. Move some to "
+                f"{v.burst_name} on {', '.join(v.virtual_nodes)}; {v.name} is scaled down by as many, so the "
+                "total stays the same (un-burst, X, gives them back).")))
+            if v.hpa is not None:
+                yield Static(Text(sanitize(f"! HorizontalPodAutoscaler {v.hpa.name} scales {v.name} "
+                                           f"(min {v.hpa.min_replicas}, max {v.hpa.max_replicas}): its bounds are "
+                                           "lowered by the same count")), classes="dialog-warning", id="burst-hpa")
+            yield Static("", id="burst-preview")
+            with Vertical(classes="dialog-actions"):
+                yield Input(value=str(v.pending), placeholder=f"replicas to move (1..{v.replicas})",
+                            id="burst-input")
+                yield Static("", classes="dialog-error", id="burst-error")
+                with Horizontal(classes="dialog-buttons"):
+                    yield Button("Next", variant="primary", id="burst-ok")
+                    yield Button("Cancel (esc)", id="burst-cancel")
+
+    def on_mount(self) -> None:
+        self._preview(str(self.view.pending))
+        field = self.query_one("#burst-input", Input)
+        field.focus()
+        field.action_select_all()
+
+    @property
+    def error(self) -> str:
+        return str(self.query_one("#burst-error", Static).content)
+
+    def _count(self, text: str) -> int:
+        count = parse_replicas(text, self.view.replicas)
+        if count < 1:
+            raise ValueError(f"move at least 1 replica (1..{self.view.replicas})")
+        return count
+
+    def _preview(self, text: str) -> None:
+        try:
+            lines = self.view.preview(self._count(text))
+        except ValueError:
+            lines = self.view.preview(0)
+        table = Table.grid(padding=(0, 1))
+        for line in lines:
+            table.add_row(Text(sanitize(line)))
+        self.query_one("#burst-preview", Static).update(table)
+
+    @on(Input.Changed, "#burst-input")
+    def _changed(self, event: Input.Changed) -> None:
+        self.query_one("#burst-error", Static).update("")
+        self._preview(event.value)
+
+    @on(Input.Submitted, "#burst-input")
+    @on(Button.Pressed, "#burst-ok")
+    def submit(self) -> None:
+        try:
+            count = self._count(self.query_one("#burst-input", Input).value)
+        except ValueError as exc:
+            self.query_one("#burst-error", Static).update(Text(sanitize(str(exc))))
+            return
+        self.dismiss(count)
+
+    @on(Button.Pressed, "#burst-cancel")
     def action_cancel(self) -> None:
         self.dismiss(None)
 
