@@ -343,11 +343,7 @@ async def _unburst(op: Operation) -> list[FollowUp]:
 async def _canary(op: Operation) -> list[FollowUp]:
     ref = op.deployment("canary")
     await op.precheck("patch", ref)
-    pairs = await bluegreen.discover(op.session, ref.namespace)
-    pair = next((p for p in pairs if p.colour_of(ref.name)), None)
-    if pair is None:
-        raise PlanError(f"Deployment {ref.name} is not part of a blue/green pair (Deployments that differ only in "
-                        "their 'version' label)")
+    pair = canary.canary_pair(await bluegreen.discover(op.session, ref.namespace), ref.name)  # before asking
     mine, total = canary.current_share(pair, ref.name)
     colour = pair.colour_of(ref.name)
     others = pair.others(colour.version) if colour else []

@@ -449,6 +449,40 @@ async def test_canary_25_percent_keeps_the_total(demo):
         delete_namespace(demo, ns)
 
 
+async def test_canary_is_refused_before_asking_when_no_service_selects_both_colours(demo):
+    ns = create_namespace(demo, pair=True, pair_replicas=(2, 0))  # api (blue) and api-preview (green) only
+    try:
+        app = make_app(demo, namespace=ns)
+        async with app.run_test(size=SIZE) as pilot:
+            shown: list[str] = []
+            app.screen_change_signal.subscribe(app, lambda screen: shown.append(type(screen).__name__))
+            await select(pilot, app, "api-green")
+            seq = demo.request_seq()
+            await pilot.press("c")
+            refusal = await until_message(pilot, app, "canary refused", 10)
+            assert "no Service selects both colours of api-blue (blue) / api-green (green)" in refusal
+            assert "a Service selecting only app=api (no version) would make a canary possible" in refusal
+            assert "CanaryDialog" not in shown
+            assert not mutating(demo, seq)
+    finally:
+        delete_namespace(demo, ns)
+
+
+async def test_the_demo_scenario_has_a_service_for_a_canary(demo):
+    """shop's api-canary selects both colours: c on api-green offers the shares (escape changes nothing)."""
+    selector = get_json(demo, "service", "api-canary", "-n", "shop")["spec"]["selector"]
+    assert selector == {"app": "api"}
+    app = make_app(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await select(pilot, app, "api-green")
+        seq = demo.request_seq()
+        await pilot.press("c")
+        await wait_until(pilot, lambda: isinstance(app.screen, CanaryDialog), 10, "the canary dialog")
+        await pilot.press("escape")
+        await until_message(pilot, app, "canary .*cancelled, nothing changed", 5)
+        assert not mutating(demo, seq)
+
+
 # -- burst ----------------------------------------------------------------------------------------------------
 async def test_burst_to_the_virtual_node_and_back(demo):
     """x asks how many to move (default: the Pending count) with before → after of both Deployments; the total
