@@ -26,6 +26,7 @@ import argparse
 import asyncio
 import json
 import os
+import shlex
 import shutil
 import statistics
 import subprocess
@@ -56,12 +57,14 @@ def first_paint(kubeconfig: str, home: str, fill_cache: bool = False) -> dict[st
     """One run: seconds from process start to the painted frame and to the first data, in tmux. With
     ``fill_cache`` the app runs on until its background discovery has written the cache."""
     session = f"bench-disc-{uuid.uuid4().hex[:8]}"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TMUX", "KUBE"))}
-    env.update(K8STUI_HOME=home, PYTHONPATH=str(ROOT), TERM="xterm-256color", COLORTERM="truecolor")
-    command = f"exec {sys.executable} -m k8stui --kubeconfig {kubeconfig} --context demo -n shop"
+    # A running tmux server starts the session with its own environment: the variables go on the command.
+    settings = {"K8STUI_HOME": home, "PYTHONPATH": str(ROOT), "TERM": "xterm-256color", "COLORTERM": "truecolor"}
+    command = " ".join(["exec", "env", "-u", "KUBECONFIG", *(shlex.quote(f"{k}={v}") for k, v in settings.items()),
+                        shlex.quote(sys.executable), "-m", "k8stui", "--kubeconfig", shlex.quote(kubeconfig),
+                        "--context", "demo", "-n", "shop"])
     t0 = time.perf_counter()
     subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", str(SIZE[0]), "-y", str(SIZE[1]), command],
-                   env=env, check=True)
+                   check=True)
     paint = data = None
     try:
         while time.perf_counter() - t0 < RUN_TIMEOUT:
@@ -88,10 +91,10 @@ def summary(values: list[float]) -> dict[str, float]:
             "max": round(max(values), 3), "runs": len(values)}
 
 
-def measure(kubeconfig: str, runs: int) -> dict[str, dict[str, dict[str, float]]]:
+def measure(kubeconfig: str, runs: int, scratch: str) -> dict[str, dict[str, dict[str, float]]]:
     out: dict[str, dict[str, dict[str, float]]] = {}
-    cold = [first_paint(kubeconfig, tempfile.mkdtemp(prefix="bench-disc-home-")) for _ in range(runs)]
-    warm_home = tempfile.mkdtemp(prefix="bench-disc-home-")
+    cold = [first_paint(kubeconfig, tempfile.mkdtemp(dir=scratch)) for _ in range(runs)]
+    warm_home = tempfile.mkdtemp(dir=scratch)
     first_paint(kubeconfig, warm_home, fill_cache=True)
     if not list(Path(warm_home).glob("cache/k8stui/discovery/*.json")):
         raise RuntimeError("the app wrote no discovery cache")
@@ -101,7 +104,7 @@ def measure(kubeconfig: str, runs: int) -> dict[str, dict[str, dict[str, float]]
     return out
 
 
-def kubectl_times(kubeconfig: str, runs: int) -> dict[str, dict[str, float]] | None:
+def kubectl_times(kubeconfig: str, runs: int, scratch: str) -> dict[str, dict[str, float]] | None:
     kubectl = shutil.which("kubectl")
     if not kubectl:
         return None
@@ -113,8 +116,8 @@ def kubectl_times(kubeconfig: str, runs: int) -> dict[str, dict[str, float]] | N
                        env=env, check=True, stdout=subprocess.DEVNULL, timeout=120)
         return time.perf_counter() - t0
 
-    cold = [once(tempfile.mkdtemp(prefix="bench-kubectl-")) for _ in range(runs)]
-    warm_dir = tempfile.mkdtemp(prefix="bench-kubectl-")
+    cold = [once(tempfile.mkdtemp(dir=scratch)) for _ in range(runs)]
+    warm_dir = tempfile.mkdtemp(dir=scratch)
     once(warm_dir)
     warm = [once(warm_dir) for _ in range(runs)]
     return {"cold_cache_s": summary(cold), "warm_cache_s": summary(warm)}
@@ -181,14 +184,14 @@ def main() -> int:
         print("tmux is needed to measure what a terminal shows", file=sys.stderr)
         return 2
     figures: dict[str, object] = {"crds": args.crds, "runs": args.runs, "terminal": f"tmux {SIZE[0]}x{SIZE[1]}"}
-    with DemoProcess(prometheus=False) as demo:
+    with DemoProcess(prometheus=False) as demo, tempfile.TemporaryDirectory(prefix="bench-disc-") as scratch:
         subprocess.run([sys.executable, "-c", "import time; time.sleep(5)"], check=True)  # scenario settles
-        figures["without_crds"] = {"app": measure(demo.kubeconfig, args.runs),
-                                   "kubectl_get_deploy": kubectl_times(demo.kubeconfig, args.runs)}
+        figures["without_crds"] = {"app": measure(demo.kubeconfig, args.runs, scratch),
+                                   "kubectl_get_deploy": kubectl_times(demo.kubeconfig, args.runs, scratch)}
         if args.crds:
             figures["crds_served_after_s"] = round(asyncio.run(install_crds(demo.kubeconfig, args.crds)), 2)
-            figures["with_crds"] = {"app": measure(demo.kubeconfig, args.runs),
-                                    "kubectl_get_deploy": kubectl_times(demo.kubeconfig, args.runs)}
+            figures["with_crds"] = {"app": measure(demo.kubeconfig, args.runs, scratch),
+                                    "kubectl_get_deploy": kubectl_times(demo.kubeconfig, args.runs, scratch)}
     if args.crds:
         without, with_ = figures["without_crds"]["app"], figures["with_crds"]["app"]  # type: ignore[index]
         figures["ratio_with_to_without"] = {

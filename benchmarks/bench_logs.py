@@ -4,7 +4,9 @@
 
 Figures (issue 5 targets):
 - pipeline_lines_per_s (>= 50k): demo-style log lines (access, ANSI-coloured with hostile lines, JSON) through
-  parse + clean + ring buffer + regex filter index, in-process, no network;
+  parse + clean + format detection + ring buffer + regex filter index, in-process, no network;
+  json_level_filter_lines_per_s: a JSON stream through the same with a level filter (warn and up) instead of
+  the regex, which parses every line (the one case where lines are parsed on arrival);
 - same_stream: one frozen demo pod whose container has run for ``--hours`` (a long backlog, then follow).
   k8stui's stream (httpx, parse, buffer, filter index synced at 10 Hz) and ``kubectl logs -f --timestamps``
   each read it until the backlog's last line; lines/s of both and the ratio (> 1: k8stui faster). The raw
@@ -37,16 +39,17 @@ from k8stui.demo.logs import ContainerRun, RunLog, format_time_ns  # noqa: E402
 from k8stui.logs.buffer import LogBuffer  # noqa: E402
 from k8stui.logs.filter import FilteredIndex, LineFilter  # noqa: E402
 from k8stui.logs.line import complete_lines, parse_lines  # noqa: E402
+from k8stui.logs.structured import WARN, FormatDetector, line_level  # noqa: E402
 
 IMAGES = ("ghcr.io/demo/api:1.4.2", "ghcr.io/demo/frontend:2.3.0", "ghcr.io/demo/notes:1.0")
 FILTER = "POST|ERROR|error"
 
 
-def demo_lines(count: int, start_ns: int | None = None) -> list[bytes]:
+def demo_lines(count: int, start_ns: int | None = None, images: tuple[str, ...] = IMAGES) -> list[bytes]:
     """``count`` timestamped lines as kubelet sends them, a third each of access, ANSI and JSON logs."""
     start_ns = start_ns or time.time_ns() - 3600 * 10**9
     logs = [RunLog(ContainerRun("shop", f"pod-{i}", f"uid-{i}", "main", image, "2026-01-01T00:00:00Z",
-                                start_ns, None, (("app", "shop"),)), seed=i) for i, image in enumerate(IMAGES)]
+                                start_ns, None, (("app", "shop"),)), seed=i) for i, image in enumerate(images)]
     out = []
     for i in range(count):
         log = logs[i % len(logs)]
@@ -61,11 +64,15 @@ def chunks_of(lines: list[bytes], size: int = 32 * 1024) -> list[bytes]:
 
 
 # -- 1. the pipeline alone --------------------------------------------------------------------------------
-def pipeline(chunks: list[bytes], capacity: int, pattern: str | None) -> tuple[int, float]:
-    """Split, parse, clean, buffer and filter, as the stream and the view do; returns (lines, seconds)."""
+def pipeline(chunks: list[bytes], capacity: int, pattern: str | None, min_level: int | None = None
+             ) -> tuple[int, float]:
+    """Split, parse, clean, detect, buffer and filter, as the stream, the session and the view do; returns
+    (lines, seconds)."""
     buffer = LogBuffer(capacity)
-    index = FilteredIndex(buffer)
+    detector = FormatDetector()
+    index = FilteredIndex(buffer, level_of=lambda line: line_level(line, detector.format_of(line.source)))
     index.set_filter(LineFilter.parse(pattern) if pattern else None)
+    index.set_level(min_level)
     taken = 0
     started = time.perf_counter()
     pending = b""
@@ -74,6 +81,7 @@ def pipeline(chunks: list[bytes], capacity: int, pattern: str | None) -> tuple[i
         if complete is None:
             continue
         lines = parse_lines(complete, 0)
+        detector.observe(lines)
         buffer.extend(lines)
         taken += len(lines)
         if n % 8 == 7:
@@ -89,6 +97,9 @@ def bench_pipeline(count: int) -> dict[str, Any]:
         best = min(pipeline(chunks, 10_000, pattern)[1] for _ in range(3))
         out[f"{name}_lines_per_s"] = round(count / best)
     out["pipeline_lines_per_s"] = min(out["no_filter_lines_per_s"], out["filter_lines_per_s"])
+    json_chunks = chunks_of(demo_lines(count // 2, images=(IMAGES[2],)))
+    best = min(pipeline(json_chunks, 10_000, None, WARN)[1] for _ in range(3))
+    out["json_level_filter_lines_per_s"] = round(count // 2 / best)
     return out
 
 

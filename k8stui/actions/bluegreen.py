@@ -21,7 +21,7 @@ from ..cluster.kinds import DEPLOYMENTS, SERVICES
 from ..cluster.rows import labels_match
 from .audit import APPLIED, AuditLog
 from .client import ObjectRef
-from .plan import Plan, PlanError, Session, Write, meta_rv
+from .plan import Plan, PlanError, Session, guarded_patch, meta_rv, pointer
 from .scale import ready_of, replicas_of
 
 VERSION = "version"
@@ -239,8 +239,8 @@ async def plan_switch(session: Session, namespace: str, service: str, target: st
         raise PlanError(f"{colour.name} has {colour.ready}/{colour.replicas} ready replicas: it cannot take the "
                         f"traffic of Service {service} yet")
     new_selector = dict(selector, **{VERSION: target})
-    body = {"metadata": {"resourceVersion": meta_rv(svc)}, "spec": {"selector": {VERSION: target}}}
-    write = Write("patch", ref, body, "merge", meta_rv(svc), f"spec.selector.{VERSION} {live} → {target}")
+    key = pointer("spec", "selector", VERSION)
+    write = guarded_patch(ref, {key: live}, {key: target}, f"spec.selector.{VERSION} {live} → {target}")
     old = pair.colours.get(live)
     details = [f"traffic moves from {old.name if old else live} ({old.ready if old else 0} ready) to "
                f"{colour.name} ({colour.ready} ready)"]

@@ -2,14 +2,20 @@
 audit, with 409 Conflict -> re-read, rebuild, ask again.
 
 A ``Plan`` is what will change, said twice: for people (kind/name, namespace, context, before -> after, warnings,
-details) and for the API server (``writes``: patches carrying the object's resourceVersion as precondition,
-creates, deletes). Builders in ``scale``, ``rollout``, ``bluegreen``, ``burst``, ``canary`` and ``undo`` read
+details) and for the API server (``writes``: patches guarded by a precondition, creates, deletes).
+
+Patches of ``spec`` are JSON patches whose ``test`` operations hold the values the user saw (``guarded_patch``:
+``spec.replicas`` still 1, the selector still ``version=blue``), not the whole object's resourceVersion: the
+controllers bump ``status`` (and the resourceVersion) every few seconds, which made a resourceVersion
+precondition fail again and again although nothing the user decided on had changed. When a guarded field
+really changed, the write fails (422 from the failed ``test``), the object is re-read, and the user is asked
+again with the new value. Builders in ``scale``, ``rollout``, ``bluegreen``, ``burst``, ``canary`` and ``undo`` read
 the objects fresh and return a Plan, or raise ``PlanError`` with a one-line reason when the action makes no
 sense (nothing selected that can be scaled, no virtual node, ...).
 
 ``run_plan`` drives a builder through the path; the UI passes a ``confirm`` callback (the dialog) and nothing
 else, so the same path is exercised by tests without widgets. Nothing here overwrites a change made by
-someone else: a stale precondition is a 409, which re-reads and asks again with the new state.
+someone else: a failed precondition (a 409, or a failed ``test``) re-reads and asks again with the new state.
 """
 
 from __future__ import annotations
@@ -38,9 +44,11 @@ class PlanError(Exception):
 class Write:
     """One API write of a plan: a patch (``patch_type`` merge/strategic/json), a create or a delete.
 
-    Patches carry ``resource_version`` inside the body as a precondition (the server answers 409 when the
-    object changed). A delete that follows a scale-to-zero has no version yet: with ``require_replicas`` set
-    it is re-read just before the delete, checked, and deleted with that fresh version as precondition.
+    Spec patches are guarded by ``expect``: (JSON pointer, value the user saw) pairs, sent as ``test``
+    operations of a JSON patch (``guarded_patch``). Other patches may carry ``resource_version`` inside the
+    body (409 when the object changed at all). A delete that follows a scale-to-zero has no version yet: with
+    ``require_replicas`` set it is re-read just before the delete, checked, and deleted with that fresh version
+    as precondition.
     """
 
     verb: str  # "patch" | "create" | "delete"
@@ -51,6 +59,7 @@ class Write:
     summary: str = ""
     wait_scaled_down: bool = False  # after this write, wait until the Deployment has no pods
     require_replicas: int | None = None
+    expect: tuple[tuple[str, Any], ...] = ()  # (JSON pointer, value the user saw): the JSON patch's tests
 
     def describe(self) -> str:
         text = f"{self.verb} {self.ref}"
@@ -61,6 +70,63 @@ class Write:
     @property
     def rbac_verb(self) -> str:
         return self.verb
+
+    @property
+    def precondition(self) -> str:
+        """The precondition in words, for the confirmation (``if spec.replicas is still 1``)."""
+        if self.expect:
+            return " and ".join(f"{field_name(p)} is still {_shown(v)}" if not isinstance(v, dict | list)
+                                else f"{field_name(p)} is unchanged" for p, v in self.expect)
+        if self.resource_version:
+            return f"resourceVersion = {self.resource_version}"
+        if self.require_replicas is not None:
+            return f"still scaled to {self.require_replicas}"
+        return ""
+
+
+def pointer(*parts: str) -> str:
+    """A JSON pointer (RFC 6901) from path parts: ``pointer("metadata", "annotations", "a/b")``."""
+    return "".join("/" + p.replace("~", "~0").replace("/", "~1") for p in parts)
+
+
+def field_name(path: str) -> str:
+    """``/spec/template/metadata/annotations/kubectl.kubernetes.io~1restartedAt`` -> a dotted name for people."""
+    return ".".join(p.replace("~1", "/").replace("~0", "~") for p in path.strip("/").split("/"))
+
+
+def _shown(value: Any) -> str:
+    return "unset" if value is None else str(value)
+
+
+_MISSING = object()
+
+
+def read_pointer(obj: Any, path: str) -> Any:
+    """The value at ``path`` in ``obj``, or None when it is not there."""
+    cur = obj
+    for raw in path.strip("/").split("/") if path else ():
+        part = raw.replace("~1", "/").replace("~0", "~")
+        if isinstance(cur, dict):
+            cur = cur.get(part, _MISSING)
+        elif isinstance(cur, list) and part.isdigit() and int(part) < len(cur):
+            cur = cur[int(part)]
+        else:
+            cur = _MISSING
+        if cur is _MISSING:
+            return None
+    return cur
+
+
+def guarded_patch(ref: ObjectRef, seen: dict[str, Any], changes: dict[str, Any], summary: str,
+                  **extra: Any) -> Write:
+    """A JSON patch that ``test``s every field in ``seen`` (pointer -> the value the user saw) and sets every
+    field in ``changes`` (pointer -> new value; parents must exist). Fields the user did not see — status,
+    annotations, the resourceVersion — may change meanwhile without defeating it; a change to one they saw
+    makes the server refuse the whole patch. Paths in ``seen`` must exist (RFC 6902: a ``test`` of a missing
+    member fails): guard the nearest existing parent instead."""
+    ops: list[dict[str, Any]] = [{"op": "test", "path": p, "value": v} for p, v in seen.items()]
+    ops += [{"op": "add", "path": p, "value": v} for p, v in changes.items()]  # add = set (RFC 6902 4.1)
+    return Write("patch", ref, ops, "json", summary=summary, expect=tuple(seen.items()), **extra)
 
 
 @dataclass(frozen=True)
@@ -119,13 +185,17 @@ class Outcome:
 
 
 class ConflictError(Exception):
-    """A write's precondition failed: the object changed (or appeared) since the plan was built."""
+    """A write's precondition failed: the object changed (or appeared) since the plan was built.
+    ``changes`` says what changed in the fields the user saw ("spec.replicas is now 4 (you saw 1)"), when
+    known."""
 
-    def __init__(self, write: Write, failure: ApiFailure | None, applied: int, message: str = "") -> None:
-        super().__init__(message or (str(failure) if failure else "conflict"))
+    def __init__(self, write: Write, failure: ApiFailure | None, applied: int, message: str = "",
+                 changes: str = "") -> None:
+        super().__init__(message or changes or (str(failure) if failure else "conflict"))
         self.write = write
         self.failure = failure
         self.applied = applied
+        self.changes = changes
 
 
 class ApplyError(Exception):
@@ -211,13 +281,41 @@ class Session:
         return ""
 
     async def dry_run(self, plan: Plan) -> str:
-        """"" when the server accepts every write with ``dryRun=All``, else its message."""
+        """"" when the server accepts every write with ``dryRun=All``, else its message. Raises ConflictError
+        when a precondition already fails (the object changed between the read and the dry-run)."""
         for w in plan.writes:
             try:
                 await self._send(w, dry_run=True)
             except ApiFailure as exc:
+                await self._raise_if_conflict(w, exc, 0)
                 return f"{w.describe()}: {exc}"
         return ""
+
+    async def _raise_if_conflict(self, w: Write, exc: ApiFailure, index: int) -> None:
+        """ConflictError when ``exc`` says a precondition failed: a 409, or a guarded patch refused (a failed
+        ``test`` is a 422 on a real API server) while the object shows a guarded field really changed."""
+        if exc.conflict:
+            raise ConflictError(w, exc, index)
+        if w.expect and exc.status == 422:
+            changes = await self.changed_fields(w)
+            if changes:
+                raise ConflictError(w, exc, index, changes=changes)
+
+    async def changed_fields(self, w: Write) -> str:
+        """What changed in the fields ``w`` guards, read now ("" when nothing did, or the read fails)."""
+        try:
+            obj = await self.api.get(w.ref.kind, w.ref.namespace or None, w.ref.name)
+        except ApiFailure:
+            return ""
+        changed = []
+        for path, seen in w.expect:
+            now = read_pointer(obj, path)
+            if now != seen:
+                if isinstance(now, dict | list) or isinstance(seen, dict | list):
+                    changed.append(f"{field_name(path)} was changed")
+                else:
+                    changed.append(f"{field_name(path)} is now {_shown(now)} (you saw {_shown(seen)})")
+        return "; ".join(changed)
 
     async def apply(self, plan: Plan) -> list[dict[str, Any]]:
         """Send the writes in order; raises ConflictError (409 or a changed object) or ApplyError."""
@@ -228,8 +326,7 @@ class Session:
             try:
                 results.append(await self._send(w))
             except ApiFailure as exc:
-                if exc.conflict:
-                    raise ConflictError(w, exc, index) from None
+                await self._raise_if_conflict(w, exc, index)
                 raise ApplyError(w, exc, index) from None
             if w.wait_scaled_down:
                 await self.wait_scaled_down(w.ref)
@@ -305,25 +402,29 @@ async def run_plan(session: Session, build: Builder, confirm: ConfirmFn) -> Outc
         if denied:
             rec = session.audit.record(plan, DENIED, message=denied)
             return Outcome("denied", denied, plan, rec, conflicts=conflicts)
-        dry = await session.dry_run(plan)
-        if dry:
-            rec = session.audit.record(plan, DRY_RUN_FAILED, dry_run=f"failed: {dry}", message=dry)
-            return Outcome(DRY_RUN_FAILED, f"the server rejected the change (dry-run): {dry}", plan, rec,
-                           conflicts=conflicts)
-        if not await confirm(plan, notice):
-            return Outcome("cancelled", f"{plan.title}: cancelled, nothing changed", plan, conflicts=conflicts)
+        confirmed = False
         try:
+            dry = await session.dry_run(plan)
+            if dry:
+                rec = session.audit.record(plan, DRY_RUN_FAILED, dry_run=f"failed: {dry}", message=dry)
+                return Outcome(DRY_RUN_FAILED, f"the server rejected the change (dry-run): {dry}", plan, rec,
+                               conflicts=conflicts)
+            if not await confirm(plan, notice):
+                return Outcome("cancelled", f"{plan.title}: cancelled, nothing changed", plan,
+                               conflicts=conflicts)
+            confirmed = True
             results = await session.apply(plan)
         except ConflictError as exc:
             conflicts += 1
             partial = f" ({exc.applied} of {len(plan.writes)} writes were applied first)" if exc.applied else ""
             message = f"{exc.write.ref} changed since the plan was made{partial}: {exc}"
-            session.audit.record(plan, CONFLICT, dry_run="ok", message=message)
+            session.audit.record(plan, CONFLICT, dry_run="ok" if confirmed else "conflict", message=message)
             if conflicts >= MAX_CONFLICT_ROUNDS:
                 return Outcome(CONFLICT, f"{message}; giving up after {conflicts} conflicts", plan,
                                conflicts=conflicts)
-            notice = (f"{exc.write.ref} was changed by someone else after the plan was made; nothing of yours "
-                      f"overwrote it{partial}. The plan was rebuilt from the new state — check it and confirm again.")
+            what = f": {exc.changes}" if exc.changes else " after the plan was made"
+            notice = (f"{exc.write.ref} was changed by someone else{what}; nothing of yours overwrote "
+                      f"it{partial}. The plan was rebuilt from the new state — check it and confirm again.")
             continue
         except ApplyError as exc:
             partial = f" after {exc.applied} of {len(plan.writes)} writes" if exc.applied else ""
@@ -342,4 +443,5 @@ def meta_rv(obj: dict[str, Any]) -> str:
 
 
 __all__ = ["ApplyError", "Builder", "ConfirmFn", "ConflictError", "FollowUp", "Outcome", "Plan", "PlanError",
-           "Session", "Write", "meta_rv", "read_error", "run_plan"]
+           "Session", "Write", "field_name", "guarded_patch", "meta_rv", "pointer", "read_error", "read_pointer",
+           "run_plan"]

@@ -29,7 +29,7 @@ import yaml
 from ..cluster.kinds import PODS, REPLICASETS
 from ..cluster.quantity import format_age, parse_time
 from .client import ApiFailure, ObjectRef, label_selector_text
-from .plan import FollowUp, Plan, PlanError, Session, Write, meta_rv
+from .plan import FollowUp, Plan, PlanError, Session, guarded_patch, meta_rv, pointer
 from .scale import deployment_ref, replicas_of
 
 RESTARTED_AT = "kubectl.kubernetes.io/restartedAt"
@@ -79,12 +79,20 @@ async def plan_restart(session: Session, namespace: str, name: str, stamp: str |
     if spec.get("paused"):
         raise _paused_error(ref, "restart")
     stamp = stamp or now_rfc3339()
-    previous = ((spec.get("template") or {}).get("metadata") or {}).get("annotations", {}).get(RESTARTED_AT, "")
-    body = {"metadata": {"resourceVersion": meta_rv(obj)},
-            "spec": {"template": {"metadata": {"annotations": {RESTARTED_AT: stamp}}}}}
+    template_meta = (spec.get("template") or {}).get("metadata") or {}
+    annotations = template_meta.get("annotations")
+    previous = (annotations or {}).get(RESTARTED_AT, "")
+    # Guard the restart the user saw (the previous restartedAt), on the nearest field that exists.
+    key = pointer("spec", "template", "metadata", "annotations", RESTARTED_AT)
+    if isinstance(annotations, dict) and RESTARTED_AT in annotations:
+        seen, changes = {key: previous}, {key: stamp}
+    elif isinstance(annotations, dict):
+        seen, changes = {"/spec/template/metadata/annotations": annotations}, {key: stamp}
+    else:
+        seen = {"/spec/template/metadata": template_meta}
+        changes = {"/spec/template/metadata/annotations": {RESTARTED_AT: stamp}}
     strategy = (spec.get("strategy") or {}).get("type") or "RollingUpdate"
-    write = Write("patch", ref, body, "strategic", meta_rv(obj),
-                  f"spec.template annotation {RESTARTED_AT}={stamp}")
+    write = guarded_patch(ref, seen, changes, f"spec.template annotation {RESTARTED_AT}={stamp}")
     return session.new_plan(
         "restart", ref, f"restartedAt {previous or 'never'}", f"restartedAt {stamp}", [write], meta_rv(obj),
         details=[f"every pod is replaced through a new ReplicaSet ({strategy}, {replicas_of(obj)} replicas)"],
@@ -177,16 +185,13 @@ async def plan_rollback(session: Session, namespace: str, name: str, to_revision
     annotations = {k: v for k, v in deploy_ann.items() if k in SKIP_ANNOTATIONS}
     annotations.update({k: v for k, v in ((rs.get("metadata") or {}).get("annotations") or {}).items()
                         if k not in SKIP_ANNOTATIONS})
-    body = [
-        {"op": "replace", "path": "/metadata/resourceVersion", "value": meta_rv(obj)},
-        {"op": "replace", "path": "/spec/template", "value": template},
-        {"op": "add", "path": "/metadata/annotations", "value": annotations},
-    ]
     current = deploy_ann.get(REVISION, "?")
     diff = template_diff(current_template, chosen.template, f"revision {current} (current)",
                          f"revision {to_revision}")
-    write = Write("patch", ref, body, "json", meta_rv(obj),
-                  f"spec.template ← ReplicaSet {chosen.replicaset} (revision {to_revision})")
+    # Guarded by the template the diff was made against: another rollout meanwhile refuses it.
+    write = guarded_patch(ref, {"/spec/template": current_template},
+                          {"/spec/template": template, "/metadata/annotations": annotations},
+                          f"spec.template ← ReplicaSet {chosen.replicaset} (revision {to_revision})")
     details = [f"change-cause of revision {to_revision}: {chosen.change_cause or '<none>'}", *diff]
     return session.new_plan(
         "rollback", ref, f"revision {current} ({_images(current_template)})",

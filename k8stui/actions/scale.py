@@ -1,5 +1,5 @@
 """Scale a Deployment (``s``): validate the count the user typed, warn when an HPA owns the count, and plan
-a merge patch of ``spec.replicas`` with the object's resourceVersion as precondition.
+a JSON patch of ``spec.replicas`` that tests the count the user saw (status churn does not defeat it).
 
 ``parse_replicas`` is the one validator for replica counts typed anywhere (scale, burst, the blue/green
 preflight): whole numbers 0..maximum, with a one-line reason for ``-1``, ``abc``, ``1e9`` or nothing.
@@ -12,7 +12,7 @@ from typing import Any
 
 from ..cluster.kinds import DEPLOYMENTS, HPAS
 from .client import ApiFailure, ObjectRef
-from .plan import FollowUp, Plan, PlanError, Session, Write, meta_rv
+from .plan import FollowUp, Plan, PlanError, Session, Write, guarded_patch, meta_rv
 
 _INT = re.compile(r"^[+]?\d+$")
 
@@ -59,8 +59,11 @@ async def hpa_for(session: Session, namespace: str, name: str) -> str:
 
 
 def scale_write(ref: ObjectRef, obj: dict[str, Any], replicas: int, **extra: Any) -> Write:
-    return Write("patch", ref, {"metadata": {"resourceVersion": meta_rv(obj)}, "spec": {"replicas": replicas}},
-                 "merge", meta_rv(obj), f"spec.replicas {replicas_of(obj)} → {replicas}", **extra)
+    """``spec.replicas`` -> ``replicas``, if it is still what ``obj`` (the object the user saw) says."""
+    spec = obj.get("spec") or {}
+    seen = {"/spec/replicas": spec["replicas"]} if "replicas" in spec else {"/spec": spec}
+    return guarded_patch(ref, seen, {"/spec/replicas": replicas}, f"spec.replicas {replicas_of(obj)} → {replicas}",
+                         **extra)
 
 
 async def plan_scale(session: Session, namespace: str, name: str, replicas: int, maximum: int | None = None,

@@ -16,7 +16,7 @@ from ..cluster.kinds import SERVICES
 from .audit import AuditRecord
 from .burst import plan_unburst
 from .client import ObjectRef
-from .plan import Plan, PlanError, Session, Write, meta_rv
+from .plan import Plan, PlanError, Session, guarded_patch, meta_rv
 from .scale import deployment_ref, replicas_of, scale_write
 
 
@@ -55,9 +55,8 @@ async def _undo_selector(session: Session, rec: AuditRecord, undo: dict[str, Any
     expect, original = dict(undo.get("expect") or {}), dict(undo.get("selector") or {})
     if selector != expect:
         raise _changed(ref, f"selecting {_sel(selector)}", _sel(expect), rec)
-    patch = {k: original.get(k) for k in set(expect) | set(original) if original.get(k) != expect.get(k)}
-    body = {"metadata": {"resourceVersion": meta_rv(svc)}, "spec": {"selector": patch}}
-    write = Write("patch", ref, body, "merge", meta_rv(svc), f"spec.selector {_sel(selector)} → {_sel(original)}")
+    write = guarded_patch(ref, {"/spec/selector": selector}, {"/spec/selector": original},
+                          f"spec.selector {_sel(selector)} → {_sel(original)}")
     return session.new_plan("undo", ref, f"selector {_sel(selector)}", f"selector {_sel(original)}", [write],
                             meta_rv(svc), details=[f"undoes: {rec.verb} at {rec.time}"], undoes=rec.id)
 

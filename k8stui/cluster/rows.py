@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import kinds
+from .hpa import HpaMetric, hpa_metrics, targets_text
 from .kinds import ResourceKind
 from .podstatus import pod_status
 from .quantity import format_age, parse_cpu, parse_memory, parse_time
@@ -756,28 +757,19 @@ class HpaRow:
     max_pods: int
     replicas: int
     created: float | None
+    metrics: tuple[HpaMetric, ...] = ()  # current vs target, one per spec.metrics entry
+    desired: int = 0          # status.desiredReplicas
+    limited: bool = False     # ScalingLimited: it wants more (or fewer) pods than min/max allow
+    target_kind: str = ""
+    target_name: str = ""
 
     def age(self, now: float | None = None) -> str:
         return _age(self.created, now)
 
-
-def _hpa_targets(spec: Mapping[str, Any], status: Mapping[str, Any]) -> str:
-    current = status.get("currentMetrics") or ()
-    parts = []
-    for i, metric in enumerate(spec.get("metrics") or ()):
-        if metric.get("type") != "Resource":
-            parts.append(f"{metric.get('type', '?').lower()}: <unknown>")
-            continue
-        res = metric.get("resource") or {}
-        target = res.get("target") or {}
-        cur = current[i].get("resource", {}).get("current", {}) if i < len(current) else {}
-        if target.get("type") == "Utilization":
-            now = f"{cur['averageUtilization']}%" if cur.get("averageUtilization") is not None else "<unknown>"
-            parts.append(f"{res.get('name')}: {now}/{target.get('averageUtilization')}%")
-        else:
-            now = cur.get("averageValue") or "<unknown>"
-            parts.append(f"{res.get('name')}: {now}/{target.get('averageValue') or target.get('value')}")
-    return ", ".join(parts) or "<none>"
+    @property
+    def over_target(self) -> bool:
+        """Some metric is above its target (the HPA scales out, or would beyond max)."""
+        return any(m.over for m in self.metrics)
 
 
 def hpa_row(raw: Mapping[str, Any]) -> HpaRow:
@@ -785,11 +777,16 @@ def hpa_row(raw: Mapping[str, Any]) -> HpaRow:
     spec = raw.get("spec") or {}
     status = raw.get("status") or {}
     ref = spec.get("scaleTargetRef") or {}
+    metrics = hpa_metrics(spec, status)
+    limited = any(c.get("type") == "ScalingLimited" and c.get("status") == "True"
+                  for c in status.get("conditions") or ())
     return HpaRow(
         uid=_uid(meta), namespace=meta.get("namespace", ""), name=meta.get("name", ""),
-        reference=f"{ref.get('kind', '')}/{ref.get('name', '')}", targets=_hpa_targets(spec, status),
+        reference=f"{ref.get('kind', '')}/{ref.get('name', '')}", targets=targets_text(metrics),
         min_pods=int(spec.get("minReplicas") or 1), max_pods=int(spec.get("maxReplicas") or 0),
         replicas=int(status.get("currentReplicas") or 0), created=parse_time(meta.get("creationTimestamp")),
+        metrics=metrics, desired=int(status.get("desiredReplicas") or 0), limited=limited,
+        target_kind=str(ref.get("kind") or ""), target_name=str(ref.get("name") or ""),
     )
 
 

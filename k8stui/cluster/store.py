@@ -2,9 +2,16 @@
 
 Each informer LISTs in pages (``limit=500`` + ``continue``), then WATCHes from the list's resourceVersion
 with bookmarks, keeping the objects as plain dicts keyed by uid (JSON parsed once with orjson; no kubernetes
-model objects). A 410 Gone (HTTP status or an ERROR event) makes it relist; connection loss, 429 and 5xx
-make it retry with jittered exponential backoff that honours ``Retry-After``; 403 makes it FORBIDDEN and
-retry only slowly. Subscribers receive coalesced ``ChangeBatch``es (uids added / modified / deleted).
+model objects). A 410 Gone (HTTP status or an ERROR event) makes it relist — at once the first time, then with
+the same jittered exponential backoff as every other retry until a watch has worked again; connection loss,
+429 and 5xx back off too, honouring ``Retry-After``; 403 makes it FORBIDDEN and retry only slowly.
+Subscribers receive coalesced ``ChangeBatch``es (uids added / modified / deleted).
+
+A watch that merely goes quiet is not a healthy one: the server sends a bookmark every few seconds (or a
+minute, on a real kube-apiserver), so an informer that heard neither an event nor a bookmark for
+``STALE_INTERVALS`` of the interval it has seen turns STALE, and so does every synced informer when the hub's
+cheap probe (``GET /readyz``) gets no answer in ``PROBE_TIMEOUT``. A frozen server (SIGSTOP, a dead proxy) is
+shown within seconds instead of after the watch's idle timeout. Health states carry the age of the data.
 
 ``InformerHub`` shares informers between panes: ``acquire`` starts one on demand (ref-counted),
 ``release`` stops it once nobody needs it. Everything runs on the caller's asyncio loop (the Textual
@@ -57,6 +64,13 @@ FORBIDDEN_RETRY = 30.0          # 403: the user's rights rarely change; look aga
 ERROR_RETRY = 10.0              # other 4xx (401, 404 ...): same, a bit faster
 WATCH_TIMEOUT_RANGE = (300, 600)  # ask the server to end each watch after 5-10 min (like client-go)
 WATCH_IDLE_TIMEOUT = 150.0      # no byte (not even a bookmark) for this long: assume a dead connection, rewatch
+DEFAULT_BOOKMARK_INTERVAL = 60.0  # until two bookmarks were seen: a kube-apiserver sends about one a minute
+STALE_INTERVALS = 3.0           # no event nor bookmark for this many bookmark intervals: the data is stale
+STALE_MIN = 2.0                 # ... but never sooner than this
+WATCHDOG_INTERVAL = 1.0         # how often the hub looks at its informers' staleness
+PROBE_INTERVAL = 5.0            # how often the hub asks the API server whether it answers at all
+PROBE_TIMEOUT = 5.0             # no answer to GET /readyz within this: the API server is not answering
+PROBE_PATH = "/readyz"          # allowed to every user (system:public-info-viewer); any HTTP answer counts
 
 
 class Health(enum.Enum):
@@ -64,6 +78,7 @@ class Health(enum.Enum):
 
     SYNCING = "syncing"            # first LIST in progress
     SYNCED = "synced"              # listed and watching
+    STALE = "stale"                # listed and watching, but nothing heard lately (or the server does not answer)
     RECONNECTING = "reconnecting"  # lost the server (or 429/5xx), retrying with backoff
     FORBIDDEN = "forbidden"        # 403 on list/watch: the pane shows "forbidden"
     ERROR = "error"                # another API error (404, 401, 400 ...); retried slowly
@@ -72,7 +87,9 @@ class Health(enum.Enum):
 
 # Order for the aggregate: the worst state wins (FORBIDDEN is per pane, not an API problem).
 _SEVERITY = {Health.STOPPED: 0, Health.SYNCED: 1, Health.FORBIDDEN: 1, Health.SYNCING: 2,
-             Health.ERROR: 3, Health.RECONNECTING: 4}
+             Health.STALE: 3, Health.ERROR: 4, Health.RECONNECTING: 5}
+# States in which the cached data may be behind the server: they carry its age.
+_AGING = frozenset({Health.STALE, Health.RECONNECTING, Health.ERROR})
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,11 +108,15 @@ class ChangeBatch:
 
 @dataclass(frozen=True, slots=True)
 class HealthState:
-    """One informer's (or the hub's aggregate) health and the last error text ("" when fine)."""
+    """One informer's (or the hub's aggregate) health and the last error text ("" when fine).
+
+    ``data_age``: whole seconds since the cached data was last known current (the last LIST, event or
+    bookmark), when it may be behind (stale, reconnecting, error); None otherwise."""
 
     state: Health
     error: str = ""
     since: float = field(default_factory=time.monotonic)
+    data_age: int | None = None
 
 
 class ApiStatusError(Exception):
@@ -193,6 +214,10 @@ class Informer:
         self._p_relisted = False
         self._flush_handle: asyncio.TimerHandle | asyncio.Handle | None = None
         self._last_flush = 0.0
+        # staleness: when the server was last heard from, and the bookmark interval seen on the watch
+        self.heard = 0.0
+        self.bookmark_interval: float | None = None
+        self._last_bookmark = 0.0
         # counters (tests and benchmarks)
         self.lists = 0
         self.watches = 0
@@ -241,6 +266,33 @@ class Informer:
             return False
         return True
 
+    # -- staleness ---------------------------------------------------------------------------------
+    @property
+    def stale_after(self) -> float:
+        """Seconds of silence (no event, no bookmark) after which the data counts as stale."""
+        return max(STALE_MIN, STALE_INTERVALS * (self.bookmark_interval or DEFAULT_BOOKMARK_INTERVAL))
+
+    def check_stale(self, now: float, probe_error: str = "") -> None:
+        """Called about once a second by the hub: a synced informer that heard nothing for ``stale_after``
+        (or whose server does not answer the probe, ``probe_error``) turns STALE; a stale one whose server
+        speaks again turns SYNCED. States that age (stale, reconnecting, error) get their data age updated."""
+        state = self._health.state
+        if state is Health.SYNCED or state is Health.STALE:
+            quiet = now - self.heard if self.heard else 0.0
+            if quiet > self.stale_after:
+                self._set_health(Health.STALE, f"no event or bookmark from the API server for {int(quiet)} s")
+            elif probe_error:
+                self._set_health(Health.STALE, probe_error)
+            elif state is Health.STALE:
+                self._set_health(Health.SYNCED)
+        elif state in _AGING:
+            self._set_health(state, self._health.error)  # the data age moved on
+
+    def _heard(self, now: float) -> None:
+        self.heard = now
+        if self._health.state is Health.STALE:
+            self._set_health(Health.SYNCED)
+
     # -- subscribing -------------------------------------------------------------------------------
     def subscribe(self, listener: ChangeListener) -> Callable[[], None]:
         """Call ``listener(batch)`` on the loop after changes; returns the unsubscribe function."""
@@ -273,9 +325,10 @@ class Informer:
 
     # -- internals: state --------------------------------------------------------------------------
     def _set_health(self, state: Health, error: str = "") -> None:
-        if state == self._health.state and error == self._health.error:
+        age = int(time.monotonic() - self.heard) if state in _AGING and self.heard else None
+        if state == self._health.state and error == self._health.error and age == self._health.data_age:
             return
-        self._health = HealthState(state, error)
+        self._health = HealthState(state, error, data_age=age)
         for listener in list(self._health_listeners):
             try:
                 listener(self._health)
@@ -349,20 +402,24 @@ class Informer:
         return params
 
     async def _run(self) -> None:
+        # One backoff for every retry. It is reset only once a watch has worked (events, or a normal end after
+        # a while): a LIST that succeeds before a watch fails again must not start the delays over, or a server
+        # answering 410 to everything is hammered with LIST+WATCH cycles.
         backoff = _Backoff()
         need_list = True
+        relist_at_once = True  # the first 410 after a working watch relists at once (the usual expired RV)
         while True:
             try:
                 if need_list:
                     await self._list()
                     need_list = False
-                    backoff.reset()
                     self._set_health(Health.SYNCED)
                 started = time.monotonic()
                 got_events = await self._watch()
                 # The server ended the watch normally (timeoutSeconds): watch again from the last RV.
                 if got_events or time.monotonic() - started > 5:
                     backoff.reset()
+                    relist_at_once = True
                 else:
                     await asyncio.sleep(backoff.next())
             except asyncio.CancelledError:
@@ -371,9 +428,11 @@ class Informer:
                 need_list = True
                 if self._health.state is Health.SYNCED:
                     self._set_health(Health.SYNCING, "resourceVersion expired; relisting")
+                relist_at_once = await self._relist_pause(backoff, relist_at_once)
             except ApiStatusError as err:
                 if err.code == 410:
                     need_list = True
+                    relist_at_once = await self._relist_pause(backoff, relist_at_once)
                     continue
                 if err.code == 403:
                     self._set_health(Health.FORBIDDEN, err.message)
@@ -399,6 +458,13 @@ class Informer:
                 self._set_health(Health.ERROR, f"{type(exc).__name__}: {exc}")
                 need_list = True
                 await asyncio.sleep(backoff.next() + 1.0)
+
+    @staticmethod
+    async def _relist_pause(backoff: _Backoff, at_once: bool) -> bool:
+        """Wait before a relist: not at all the first time, then backed off. Returns the new ``at_once``."""
+        if not at_once:
+            await asyncio.sleep(backoff.next())
+        return False
 
     def _clear(self) -> None:
         for obj in list(self._objects.values()):
@@ -456,6 +522,7 @@ class Informer:
         self.lists += 1
         self._replace(fresh)
         self.resource_version = rv
+        self._heard(time.monotonic())
         self._synced.set()
 
     def _replace(self, fresh: dict[str, dict[str, Any]]) -> None:
@@ -503,6 +570,8 @@ class Informer:
                 raise _Gone()
             await self._raise_for_status(resp)
             self.watches += 1
+            self._last_bookmark = 0.0
+            self.heard = time.monotonic()
             if self._health.state is not Health.SYNCED:
                 self._set_health(Health.SYNCED)
             buf = b""
@@ -530,6 +599,15 @@ class Informer:
                 self._schedule_flush()
         return got
 
+    def _bookmark(self, now: float) -> None:
+        """Learn the server's bookmark interval from the gap between two bookmarks of one watch (the largest
+        recent gap, decaying slowly, so one quick pair does not make the staleness check twitchy)."""
+        if self._last_bookmark:
+            gap = now - self._last_bookmark
+            known = self.bookmark_interval
+            self.bookmark_interval = gap if known is None else max(gap, 0.9 * known + 0.1 * gap)
+        self._last_bookmark = now
+
     # -- hooks for other representations (see the class docstring) ----------------------------------
     def _headers(self, watch: bool) -> dict[str, str] | None:
         accept = self.WATCH_ACCEPT if watch else self.LIST_ACCEPT
@@ -545,6 +623,7 @@ class Informer:
 
     def _apply_lines(self, lines: list[bytes]) -> None:
         loads = orjson.loads
+        self._heard(time.monotonic())
         for line in lines:
             if not line or line.isspace():
                 continue
@@ -564,16 +643,19 @@ class Informer:
                 if rv:
                     self.resource_version = rv
                 self.events += 1
+                self._last_bookmark = 0.0  # only the gap between bookmarks of a quiet watch is the interval
             elif etype == "DELETED":
                 self._remove(obj)
                 rv = (obj.get("metadata") or {}).get("resourceVersion")
                 if rv:
                     self.resource_version = rv
                 self.events += 1
+                self._last_bookmark = 0.0
             elif etype == "BOOKMARK":
                 rv = (obj.get("metadata") or {}).get("resourceVersion")
                 if rv:
                     self.resource_version = rv
+                self._bookmark(self.heard)
             elif etype == "ERROR":
                 code = int(obj.get("code") or 500)
                 self._schedule_flush()
@@ -600,11 +682,15 @@ class _Entry:
 
 @dataclass(frozen=True, slots=True)
 class HubHealth:
-    """The aggregate for the header: the worst informer state, its error, and which panes are forbidden."""
+    """The aggregate for the header: the worst informer state, its error, which resources are forbidden and
+    how old the oldest possibly-behind data is. ``state`` is FORBIDDEN only when *every* informer is: the
+    API answers, but the user may see nothing here."""
 
     state: Health
     error: str = ""
     forbidden: tuple[str, ...] = ()  # "pods in shop", "nodes" ...
+    data_age: int | None = None
+    forbidden_resources: tuple[tuple[str, str], ...] = ()  # (plural, "in shop" / "in all namespaces" / "")
 
 
 def _scope_label(kind: ResourceKind, namespace: str | None) -> str:
@@ -626,6 +712,9 @@ class InformerHub:
         self._health_listeners: list[Callable[[HubHealth], None]] = []
         self._stopping: set[asyncio.Task[None]] = set()
         self._closed = False
+        self._watchdog: asyncio.Task[None] | None = None
+        self.probe_error = ""  # "" while the API server answers the probe
+        self.probes = 0
 
     @property
     def client(self) -> httpx.AsyncClient:
@@ -669,6 +758,8 @@ class InformerHub:
             entry.stop_handle = None
         entry.refs += 1
         entry.informer.start()
+        if self._watchdog is None or self._watchdog.done():
+            self._watchdog = asyncio.get_running_loop().create_task(self._watch_staleness(), name="informer watchdog")
         return entry.informer
 
     def peek(self, kind: ResourceKind | str, namespace: str | None = None, *, label_selector: str = "",
@@ -714,13 +805,65 @@ class InformerHub:
         worst = Health.SYNCED
         error = ""
         forbidden: list[str] = []
+        resources: list[tuple[str, str]] = []
+        ages: list[int] = []
         for entry in self._entries.values():
             h = entry.informer.health
             if h.state is Health.FORBIDDEN:
                 forbidden.append(_scope_label(entry.informer.kind, entry.informer.namespace))
+                kind, namespace = entry.informer.kind, entry.informer.namespace
+                where = "" if not kind.namespaced else f"in {namespace}" if namespace else "in all namespaces"
+                resource = (kind.plural, where)
+                if resource not in resources:
+                    resources.append(resource)
+            if h.data_age is not None:
+                ages.append(h.data_age)
             if _SEVERITY[h.state] > _SEVERITY[worst]:
                 worst, error = h.state, h.error
-        return HubHealth(worst, error, tuple(forbidden))
+        if forbidden and len(forbidden) == len(self._entries):
+            worst, error = Health.FORBIDDEN, ""
+        return HubHealth(worst, error, tuple(forbidden), max(ages) if ages else None, tuple(resources))
+
+    # -- staleness ---------------------------------------------------------------------------------
+    async def _watch_staleness(self) -> None:
+        """Once a second: let every informer check its silence against the probe's verdict; every
+        PROBE_INTERVAL: ask the server for /readyz (in its own task, so a hanging probe delays nothing)."""
+        probe: asyncio.Task[None] | None = None
+        last_probe = 0.0
+        try:
+            while not self._closed:
+                now = time.monotonic()
+                if (probe is None or probe.done()) and now - last_probe >= PROBE_INTERVAL and self._entries:
+                    last_probe = now
+                    probe = asyncio.get_running_loop().create_task(self._probe(), name="api probe")
+                for entry in list(self._entries.values()):
+                    entry.informer.check_stale(now, self.probe_error)
+                await asyncio.sleep(WATCHDOG_INTERVAL)
+        finally:
+            if probe is not None and not probe.done():
+                probe.cancel()
+
+    async def _probe(self) -> None:
+        """Does the API server answer at all? Any HTTP answer counts (a 403 or 500 is an answer); no answer
+        within PROBE_TIMEOUT makes synced informers STALE until it answers again."""
+        if self._closed or self._client is None:
+            return
+        self.probes += 1
+        try:
+            await self.client.get(PROBE_PATH, timeout=httpx.Timeout(PROBE_TIMEOUT))
+        except httpx.TimeoutException:
+            self.probe_error = f"the API server did not answer {PROBE_PATH} within {PROBE_TIMEOUT:g} s"
+        except (httpx.TransportError, OSError) as exc:
+            text = " ".join((str(exc).strip() or type(exc).__name__).split())
+            self.probe_error = f"the API server does not answer {PROBE_PATH}: {text}"
+        except Exception as exc:  # a closed client during shutdown, a bug: never kill the watchdog
+            self.probe_error = ""
+            log.debug("probe failed: %r", exc)
+        else:
+            self.probe_error = ""
+        now = time.monotonic()
+        for entry in list(self._entries.values()):
+            entry.informer.check_stale(now, self.probe_error)
 
     def subscribe_health(self, listener: Callable[[HubHealth], None]) -> Callable[[], None]:
         """Call ``listener(hub_health)`` whenever any informer's health changes."""
@@ -743,6 +886,11 @@ class InformerHub:
     async def close(self) -> None:
         """Stop every informer and close the HTTP client."""
         self._closed = True
+        if self._watchdog is not None:
+            self._watchdog.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._watchdog
+            self._watchdog = None
         entries = list(self._entries.values())
         self._entries.clear()
         for entry in entries:

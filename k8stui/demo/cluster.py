@@ -19,7 +19,7 @@ from pathlib import Path
 
 from aiohttp import ClientSession, ClientTimeout, TCPConnector, web
 
-from . import certs, history, rbac
+from . import certs, history, rbac, scenario_findings
 from .auth import Authenticator
 from .controllers import ControllerManager
 from .kubeconfig import write_kubeconfig
@@ -70,6 +70,7 @@ class DemoCluster:
                              bookmark_interval=bookmark_interval, on_restart=self.restart,
                              proxy=self._service_proxy)
         self.api.admin_hooks["cronjobs/fire"] = self._fire_cronjob
+        self.api.admin_hooks.update(scenario_findings.admin_hooks(self.store))  # /_demo/scenario/...
         self.api.node_metrics = NodeExporterMetrics(self.store, self.telemetry)
         self._node_targets: tuple | None = None
         self._node_targets_pending = False

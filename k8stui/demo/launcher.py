@@ -56,6 +56,11 @@ class DemoProcess:
         return self.info.get("prometheus_url")
 
     @property
+    def pid(self) -> int | None:
+        """The server process (tests stop it with SIGSTOP to play a frozen API server)."""
+        return self._proc.pid if self._proc is not None else None
+
+    @property
     def log_path(self) -> Path:
         assert self._dir is not None
         return self._dir / "demo.log"

@@ -12,6 +12,10 @@ prefixes each line with an RFC3339 time with nine fraction digits, ``limitBytes`
 bytes (possibly mid-line), ``previous`` reads the last terminated run (``lastState.terminated``), and
 ``follow`` keeps streaming until that container run ends or the pod is deleted.
 
+Styles follow what the images really write: access logs (api), ANSI-coloured lines (frontend), JSON with
+levels (notes, coredns, kube-state-metrics, metrics-server), logfmt with levels (prometheus, node-exporter,
+alertmanager: go-kit's ``ts=… caller=… level=… msg=…``), plain text, and a crashing Go program.
+
 Every line carries its sequence number in the run (``seq=N`` or ``"seq":N``, from 1) so tests can prove
 that nothing was lost or repeated. One kind of container (the ``frontend`` image) writes one hostile line
 in 50 (terminal escapes, Rich markup, invalid UTF-8) for the log viewer's security tests.
@@ -41,7 +45,7 @@ CHUNK_BYTES = 32 * 1024
 POLL_SECONDS = 0.5
 
 # Log styles a container can have, chosen from its image.
-ACCESS, JSON, ANSI, CRASH, PLAIN = "access", "json", "ansi", "crash", "plain"
+ACCESS, JSON, LOGFMT, ANSI, CRASH, PLAIN = "access", "json", "logfmt", "ansi", "crash", "plain"
 
 HOSTILE_EVERY = 50  # one line in 50 of the ANSI (frontend) style is hostile
 HOSTILE_AT = 3  # ... namely lines with index % 50 == 3, so the first one appears within seconds
@@ -239,7 +243,10 @@ def style_for(image: str, container: str) -> str:
         return CRASH
     if "frontend" in repo:
         return ANSI
-    json_repos = ("coredns", "kube-state-metrics", "metrics-server", "notes", "prometheus", "node-exporter")
+    logfmt_repos = ("prometheus", "node-exporter", "alertmanager")
+    if any(r in repo for r in logfmt_repos) or any(r in container for r in logfmt_repos):
+        return LOGFMT
+    json_repos = ("coredns", "kube-state-metrics", "metrics-server", "notes")
     if any(r in repo for r in json_repos) or any(r in container for r in json_repos):
         return JSON
     if repo in ("api", "checkout", "nginx", "httpd", "envoy", "payments", "cart") or container in ("api", "nginx"):
@@ -309,8 +316,8 @@ class RunLog:
         if self.style == CRASH:
             self._build_crash_program(time_scale)
         self._render: Callable[[int, int, int], bytes] = {
-            ACCESS: self._access_line, JSON: self._json_line, ANSI: self._ansi_line, PLAIN: self._plain_line,
-            CRASH: self._crash_line}[self.style]
+            ACCESS: self._access_line, JSON: self._json_line, LOGFMT: self._logfmt_line, ANSI: self._ansi_line,
+            PLAIN: self._plain_line, CRASH: self._crash_line}[self.style]
 
     # -- timing -------------------------------------------------------------------------------------------
     def time_of(self, i: int) -> int:
@@ -382,6 +389,15 @@ class RunLog:
             extra = f'"msg":"{msg}","duration_ms":{(r >> 20) % 5000 / 10:.1f}'
         return (f'{{"ts":"{format_time_ns(t)[:23]}Z","level":"{level}","logger":"{self.app}",{extra},'
                 f'"seq":{seq}}}\n').encode()
+
+    def _logfmt_line(self, i: int, r: int, t: int) -> bytes:
+        seq = i + 1
+        roll = r % 100
+        level = "error" if roll < 2 else "warn" if roll < 7 else "debug" if roll < 25 else "info"
+        caller, component, msg, extra = _LOGFMT_EVENTS[level][(r >> 8) % len(_LOGFMT_EVENTS[level])]
+        extra = extra.replace("{n}", str((r >> 16) % 5000)).replace("{ms}", f"{(r >> 24) % 3000 / 10:.1f}")
+        return (f"ts={format_time_ns(t)[:23]}Z caller={caller} level={level} component={_logfmt_value(component)} "
+                f"msg={_logfmt_value(msg)}{' ' + extra if extra else ''} seq={seq}\n").encode()
 
     def _ansi_line(self, i: int, r: int, t: int) -> bytes:
         seq = i + 1
@@ -475,6 +491,24 @@ _JSON_MSGS = {
     "debug": ["tick", "queue length sampled", "connection reused"],
     "warn": ["slow request", "retrying after conflict", "watch restarted"],
     "error": ["request failed", "list failed: connection reset by peer"],
+}
+def _logfmt_value(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"' if " " in value or '"' in value else value
+
+
+_LOGFMT_EVENTS = {  # (caller, component, msg, extra fields) as Prometheus writes them
+    "info": [("head.go:1190", "tsdb", "Head GC completed", "duration={ms}ms"),
+             ("compact.go:523", "tsdb", "write block", 'ulid=01HX{n}Q mint={n}000 maxt={n}999 duration={ms}ms'),
+             ("main.go:1324", "web", "Completed loading of configuration file", 'filename=/etc/prometheus.yml'),
+             ("scrape.go:1411", "scrape manager", "Scrape pool reloaded", "scrape_pool=kubernetes-pods")],
+    "debug": [("scrape.go:1582", "scrape manager", "Scrape target appended", "samples={n} series={n}"),
+              ("manager.go:215", "discovery manager", "Discoverer channel closed", "provider=kubernetes/{n}")],
+    "warn": [("scrape.go:1684", "scrape manager", "Append failed", 'err="out of order sample" target=http://10.244.1.{n}:8080/metrics'),
+             ("klog.go:108", "k8s_client_runtime", "watch of *v1.Pod ended with: too old resource version", "")],
+    "error": [("notifier.go:530", "notifier", "Error sending alert",
+               'alertmanager=http://alertmanager:9093/api/v2/alerts err="context deadline exceeded" count={n}'),
+              ("scrape.go:1351", "scrape manager", "Scrape failed",
+               'target=http://10.244.2.{n}:9100/metrics err="connection refused"')],
 }
 _PLAIN_MSGS = {
     "INFO": ["processed job {n}", "report batch {n} written", "heartbeat ok", "flushed {n} records"],

@@ -96,6 +96,8 @@ RESOURCES: tuple[ResourceType, ...] = (
     _core("serviceaccounts", "ServiceAccount", short_names=("sa",), has_status=False),
     _core("persistentvolumeclaims", "PersistentVolumeClaim", short_names=("pvc",), subresources=("status",)),
     _core("persistentvolumes", "PersistentVolume", namespaced=False, short_names=("pv",), subresources=("status",)),
+    _core("resourcequotas", "ResourceQuota", short_names=("quota",), subresources=("status",)),
+    _core("limitranges", "LimitRange", short_names=("limits",), has_status=False),
     _apps("deployments", "Deployment", short_names=("deploy",), categories=("all",), subresources=("status", "scale")),
     _apps("replicasets", "ReplicaSet", short_names=("rs",), categories=("all",), subresources=("status", "scale")),
     _apps("statefulsets", "StatefulSet", short_names=("sts",), categories=("all",),

@@ -24,7 +24,7 @@ import random
 import time
 from typing import Any
 
-from . import scenario_kinds
+from . import scenario_findings, scenario_kinds
 from .controllers.deployment import (
     CHANGE_CAUSE,
     DESIRED_REPLICAS,
@@ -582,5 +582,6 @@ def load_default(store: Store, sim: SimConfig) -> None:
     _team_a(store)
     _monitoring(store)
     scenario_kinds.load(store, rng, time.time())
+    scenario_findings.load(store)
     if sim.extra_pods > 0:
         _bench(store, sim, rng)

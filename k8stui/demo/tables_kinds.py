@@ -238,6 +238,17 @@ def networkpolicy_cells(obj: Obj, now: float) -> list[Cell]:
     return [_name(obj), selector or "<none>", _age(obj, now)]
 
 
+def resourcequota_cells(obj: Obj, now: float) -> list[Cell]:
+    """``printResourceQuota``: ``resource: used/hard`` for requests and for limits, sorted by name."""
+    status = obj.get("status") or {}
+    hard, used = status.get("hard") or {}, status.get("used") or {}
+    requests, limits = [], []
+    for name in sorted(hard):
+        text = f"{name}: {used.get(name, '0')}/{hard[name]}"
+        (limits if name.startswith("limits.") else requests).append(text)
+    return [_name(obj), _age(obj, now), ", ".join(requests), ", ".join(limits)]
+
+
 def created_at_cells(obj: Obj, now: float) -> list[Cell]:
     return [_name(obj), _created_at(obj)]
 
@@ -384,6 +395,13 @@ PRINTERS: dict[str, Printer] = {
         AGE,
     ), networkpolicy_cells),
     "customresourcedefinitions.apiextensions.k8s.io": Printer((NAME, _RBAC_DATE), created_at_cells),
+    "limitranges": Printer((NAME, _RBAC_DATE), created_at_cells),
+    "resourcequotas": Printer((
+        NAME, AGE,
+        _c("Request", "Request represents a minimum amount of cpu/memory that a container may consume."),
+        _c("Limit", "Limits control the maximum amount of cpu/memory that a container may use independent of "
+                    "contention on the node."),
+    ), resourcequota_cells),
 }
 
 

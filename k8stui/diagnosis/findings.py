@@ -121,7 +121,8 @@ class Finding:
 
     def to_dict(self) -> dict[str, Any]:
         return {"rule": self.rule, "severity": self.severity.value, **self.object.to_dict(),
-                "summary": self.summary, "why": self.why, "fix": self.fix, "command": self.command, "affects": self.affects}
+                "summary": self.summary, "why": self.why, "fix": self.fix, "command": self.command,
+                "affects": self.affects}
 
     @property
     def fix_line(self) -> str:
@@ -293,8 +294,11 @@ def _hpa_at_max(kind: str, obj: Obj, ref: ObjRef) -> Iterator[Finding]:
         return
     desired = int(status.get("desiredReplicas") or 0)
     current = int(status.get("currentReplicas") or 0)
-    limited = any(c.get("type") == "ScalingLimited" and c.get("status") == "True"
-                  and c.get("reason") == "TooManyReplicas" for c in status.get("conditions") or ())
+    observed = status.get("observedGeneration")
+    # A spec changed since the autoscaler last wrote its status (maxReplicas raised): its conditions are stale.
+    stale = observed is not None and int(meta_of(obj).get("generation") or 0) > int(observed)
+    limited = not stale and any(c.get("type") == "ScalingLimited" and c.get("status") == "True"
+                                and c.get("reason") == "TooManyReplicas" for c in status.get("conditions") or ())
     if not (limited or desired >= maximum):
         return
     target = spec.get("scaleTargetRef") or {}
@@ -573,7 +577,7 @@ def _bluegreen(snapshot: Snapshot) -> Iterator[Finding]:
                 fewer = colour.replicas < live.replicas
                 severity = Severity.WARNING if fewer and colour.replicas > 0 else Severity.INFO
                 switch = (f"switching Service {service} to {colour.version} " if service else "a switch ")
-                yield _finding(BG_REPLICAS, ref, f"runs {colour.replicas} replicas, {where} runs {live.replicas}",
+                yield _finding(BG_REPLICAS, ref, f"runs {colour.replicas} replica{'' if colour.replicas == 1 else 's'}, {where} runs {live.replicas}",
                                (switch + "would serve the same traffic with fewer pods") if fewer
                                else "the colours are not interchangeable: a switch changes capacity",
                                "scale it like the live colour (the switch preflight asks for it anyway)", severity,

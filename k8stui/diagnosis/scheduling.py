@@ -161,8 +161,8 @@ def _extended_requests(pod: Mapping[str, Any]) -> dict[str, float]:
 
 
 def fit_nodes(pod: Mapping[str, Any], nodes: Iterable[Obj], bound_pods: Iterable[Mapping[str, Any]]) -> list[NodeFit]:
-    """Every node's verdict for ``pod``, closest first (fits, then only-resource misses by shortfall, then by
-    how many filters fail)."""
+    """Every node's verdict for ``pod``, closest first (fits, then only-resource misses by shortfall, then nodes
+    the pod's nodeSelector/affinity accepts, then by how many filters fail)."""
     spec = pod.get("spec") or {}
     tolerations = spec.get("tolerations") or []
     want_cpu, want_mem = pod_resources(spec)
@@ -223,7 +223,10 @@ def fit_nodes(pod: Mapping[str, Any], nodes: Iterable[Obj], bound_pods: Iterable
                 problems.append(f"has {max(have, 0):g} {res} free; the pod requests {amount:g}")
                 shortfall += 1.0
         out.append(NodeFit(name, tuple(kinds), tuple(problems), shortfall, virtual))
-    out.sort(key=lambda f: (not f.fits, not f.only_resources, len(f.kinds), f.shortfall, f.virtual, f.node))
+    # Closest: fits; else only short of resources; else a node the pod selects (its nodeSelector/affinity is the
+    # user's explicit choice) with the fewest problems.
+    out.sort(key=lambda f: (not f.fits, not f.only_resources, AFFINITY in f.kinds, len(f.kinds), f.shortfall,
+                            f.virtual, f.node))
     return out
 
 

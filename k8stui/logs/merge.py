@@ -30,6 +30,7 @@ from .fanout import DEFAULT_MAX_PODS, FanOut, PodChoice, pod_choice, pod_rank
 from .line import LogLine, note_line
 from .options import LogOptions, LogTarget, pod_containers
 from .stream import ContainerRef, LogStream, StreamState
+from .structured import FormatDetector
 
 log = logging.getLogger(__name__)
 
@@ -136,7 +137,7 @@ class LogSession:
     def __init__(self, client_factory: Callable[[], httpx.AsyncClient], target: LogTarget, buffer: LogBuffer,
                  options: LogOptions | None = None, *, pods: PodSource | None = None,
                  pod: Mapping[str, Any] | None = None, flush_seconds: float = FLUSH_SECONDS,
-                 max_pods: int = DEFAULT_MAX_PODS) -> None:
+                 max_pods: int = DEFAULT_MAX_PODS, formats: FormatDetector | None = None) -> None:
         self.client_factory = client_factory
         self.target = target
         self.buffer = buffer
@@ -149,6 +150,7 @@ class LogSession:
         self._by_uid: dict[str, list[Source]] = {}
         self._pod_ordinals: dict[str, int] = {}
         self.fanout = FanOut(max_pods)
+        self.formats = formats if formats is not None else FormatDetector()  # JSON/logfmt per source
         self._client: httpx.AsyncClient | None = None
         self._unsubscribe: Callable[[], None] | None = None
         self._pending: list[LogLine] = []
@@ -221,6 +223,7 @@ class LogSession:
         self._by_uid = {}
         self._pod_ordinals = {}
         self.fanout.reset()
+        self.formats.clear()
         self._pending = []
         self._reconciled_once = False
         self._problem = self._severity = ""
@@ -571,6 +574,7 @@ class LogSession:
         self._sink([note_line(text, source)])
 
     def _sink(self, lines: list[LogLine]) -> None:
+        self.formats.observe(lines)  # a stream's first lines decide its format; then two lookups a batch
         if len(self.sources) <= 1 and not self._pending:
             self.buffer.extend(lines)
             return

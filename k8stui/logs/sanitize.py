@@ -6,7 +6,8 @@ sequence and control character with ``k8stui.text.sanitize`` — except SGR colo
 which are kept apart so ``styled`` can turn them into colours with ``rich.text.Text.from_ansi`` *after*
 everything else is gone, and then keeps only harmless attributes (colour, bold, dim, italic, underline; no
 conceal, blink, reverse or links). Rich markup in a line (``[red]``, ``[link=...]``) is never parsed: lines
-are always built as plain ``Text``. Bidirectional-override characters are removed too.
+are always built as plain ``Text``. Bidirectional overrides, zero-width and other invisible characters are
+shown as ``<U+202E>`` (by ``sanitize``), so a line cannot disguise what it says.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from rich.text import Text
 from ..text import sanitize
 
 _SGR = re.compile(r"(\x1b\[[0-9;:]*m)")
-_BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 TAB_SIZE = 4
 
 
@@ -44,9 +44,6 @@ def clean(text: str) -> tuple[str, str]:
             display = plain
     else:
         plain = display = sanitize(text)
-    if _BIDI.search(display):
-        display = _BIDI.sub("", display)
-        plain = _BIDI.sub("", plain)
     return display, plain
 
 

@@ -6,16 +6,21 @@ namespace are current, switches them, and routes ``:`` commands to views.
 
 from __future__ import annotations
 
+import asyncio
+
 from textual import events
 from textual.app import App
 from textual.binding import Binding
+from textual.notifications import SeverityLevel
 
 from .. import config
-from ..cluster.connection import Connection, KubeconfigError, list_contexts, load_target
+from ..cluster.connection import Connection, KubeconfigError, kubeconfig_paths, list_contexts, load_target
 from ..cluster.discovery import Discovery
 from ..cluster.kinds import kind_for
+from ..cluster.kubeconfig_watch import KubeconfigWatch
 from ..cluster.store import InformerHub
 from ..config import Settings
+from ..text import sanitize
 from .commands import CommandError, parse_command
 from .gc_tuning import tune_gc
 from .keygate import KeyGate
@@ -31,7 +36,9 @@ class K8sTuiApp(App):
     BINDINGS = [
         Binding("q", "quit", "Quit"),
         Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
+        Binding("K", "reload_kubeconfig", "Reload kubeconfig", show=False),
     ]
+    KUBECONFIG_POLL_SECONDS = 2.0
     CSS = """
     Screen { background: $background; }
     """
@@ -56,6 +63,9 @@ class K8sTuiApp(App):
         self.hub = InformerHub(connection)
         # The server's kinds (``discovery.registry``), kept current; started after the first paint.
         self.discovery = Discovery(connection)
+        # The kubeconfig files, watched for changes (a new CA or token after a server restart, a new login).
+        self.kubeconfig_watch = KubeconfigWatch(kubeconfig_paths(kubeconfig))
+        self.kubeconfig_watch.baseline()  # now, as the connection was just made from it (before the UI loop runs)
         self._themes = load_themes()
         for bundled in self._themes.values():
             self.register_theme(bundled)
@@ -73,12 +83,21 @@ class K8sTuiApp(App):
         self.push_screen(DashboardScreen())
         self.call_after_refresh(self.discovery.start)
         self.call_after_refresh(tune_gc)
+        self.set_interval(self.KUBECONFIG_POLL_SECONDS, self._poll_kubeconfig)
         if self.start_command:
             self.run_command(self.start_command)
 
     async def on_unmount(self) -> None:
         await self.discovery.close()
         await self.hub.close()
+
+    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
+               timeout: float | None = None, markup: bool = True) -> None:
+        """Every toast is plain text, whoever asks (``Widget.notify`` passes ``markup=True``): toasts carry log
+        lines, object names and server messages, and markup in them would crash the app (``[/x]``) or become
+        a clickable action (``[@click=app.quit]``)."""
+        super().notify(sanitize(str(message)), title=sanitize(str(title)), severity=severity, timeout=timeout,
+                       markup=False)
 
     # -- key routing ------------------------------------------------------------------------------
     async def on_event(self, event: events.Event) -> None:
@@ -185,17 +204,54 @@ class K8sTuiApp(App):
         except KubeconfigError as exc:
             self.notify(str(exc), severity="error")
             return
-        old_hub, old_discovery = self.hub, self.discovery
-        self.connection = connection
         self.namespace = connection.target.namespace
         self.all_namespaces = False
+        self._use_connection(connection, dashboard=True)
+        self.notify(f"context: {context}", timeout=2)
+
+    def _use_connection(self, connection: Connection, *, dashboard: bool) -> None:
+        """Replace the connection and everything made from it (informers, discovery) and reopen the view."""
+        old_hub, old_discovery = self.hub, self.discovery
+        self.connection = connection
         self.hub = InformerHub(connection)
         self.discovery = Discovery(connection)
         self.discovery.start()
-        self._reopen_current_view(dashboard=True)
+        self._reopen_current_view(dashboard=dashboard)
         self.run_worker(old_hub.close(), exclusive=False)
         self.run_worker(old_discovery.close(), exclusive=False)
-        self.notify(f"context: {context}", timeout=2)
+
+    # -- the kubeconfig changing on disk -------------------------------------------------------------
+    @property
+    def kubeconfig_changed(self) -> bool:
+        """The kubeconfig files say something else than what the connection was made from."""
+        return self.kubeconfig_watch.changed
+
+    def _poll_kubeconfig(self) -> None:
+        self.run_worker(self._check_kubeconfig(), group="kubeconfig-watch", exclusive=True, exit_on_error=False)
+
+    async def _check_kubeconfig(self) -> None:
+        if await asyncio.to_thread(self.kubeconfig_watch.poll):  # stat + hash: file I/O off the UI loop
+            self.notify(f"the kubeconfig changed on disk ({', '.join(self.kubeconfig_watch.paths)}): press "
+                        f"K to reconnect to {self.connection.target.context} with it",
+                        severity="warning", timeout=30)
+
+    def action_reload_kubeconfig(self) -> None:
+        """``K``: reconnect to the current context (same namespace and view) from the kubeconfig as it is
+        on disk now; ``:ctx`` still switches to any context."""
+        self.run_worker(self._reload_kubeconfig(), group="kubeconfig-reload", exclusive=True, exit_on_error=False)
+
+    async def _reload_kubeconfig(self) -> None:
+        context = self.connection.target.context
+        namespace = self.namespace
+        try:
+            # Parsing the file (and an exec credential plugin) may block: off the UI loop.
+            connection = await asyncio.to_thread(load_target, self.kubeconfig, context, namespace)
+            await asyncio.to_thread(self.kubeconfig_watch.baseline)
+        except KubeconfigError as exc:
+            self.notify(f"kubeconfig not reloaded: {exc}", severity="error")
+            return
+        self._use_connection(connection, dashboard=False)
+        self.notify(f"kubeconfig reloaded: context {context}", timeout=3)
 
     def _reopen_current_view(self, dashboard: bool = False) -> None:
         from .screens.dashboard import DashboardScreen

@@ -6,6 +6,10 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.content import Content
+from textual.fuzzy import Matcher
+
+from ..text import sanitize
 
 if TYPE_CHECKING:
     from .app import K8sTuiApp
@@ -17,6 +21,13 @@ VIEWS = [
     ("horizontalpodautoscalers", "HorizontalPodAutoscalers"), ("namespaces", "Namespaces"),
     ("contexts", "Contexts"),
 ]
+
+
+def _display(matcher: Matcher, text: str) -> Content:
+    """The entry with its matched letters highlighted; ``Matcher.highlight`` parses markup, and context names
+    come from the kubeconfig (``[@click=app.quit]`` would become an action), so such names are shown plain."""
+    text = sanitize(text)
+    return Content(text) if "[" in text else matcher.highlight(text)
 
 
 class K8sCommands(Provider):
@@ -52,4 +63,4 @@ class K8sCommands(Provider):
         for text, help_text, callback in self._entries():
             score = matcher.match(text)
             if score > 0:
-                yield Hit(score, matcher.highlight(text), callback, help=help_text)  # type: ignore[arg-type]
+                yield Hit(score, _display(matcher, text), callback, help=help_text)  # type: ignore[arg-type]

@@ -1,5 +1,5 @@
-"""The plan path against the demo cluster, without the UI: preconditions in every patch flavour (409, nothing
-clobbered), the re-read-and-ask-again loop, RBAC refusal before any write, undo (and its refusal when the
+"""The plan path against the demo cluster, without the UI: every patch guarded by what the user saw (a change to it
+refuses the write, nothing clobbered; status churn does not), the re-read-and-ask-again loop, RBAC refusal before any write, undo (and its refusal when the
 object moved on), burst/un-burst, and a rollout that stalls with its reason."""
 
 from __future__ import annotations
@@ -42,39 +42,76 @@ async def kubectl(demo, *args: str, **kwargs):
 
 
 PLANS = {
-    "scale (merge patch)": lambda s, ns: scale.plan_scale(s, ns, "web", 2),
-    "restart (strategic merge patch)": lambda s, ns: rollout.plan_restart(s, ns, "web"),
-    "switch (merge patch of a Service)": lambda s, ns: bluegreen.plan_switch(s, ns, "api", "green"),
+    "scale": lambda s, ns: scale.plan_scale(s, ns, "web", 2),
+    "restart": lambda s, ns: rollout.plan_restart(s, ns, "web"),
+    "switch (a Service's selector)": lambda s, ns: bluegreen.plan_switch(s, ns, "api", "green"),
+}
+# What someone else does to the field the user saw, per plan.
+OTHERS = {
+    "scale": ("scale", "deployment/web", "--replicas=4"),
+    "restart": ("rollout", "restart", "deployment/web"),
+    "switch (a Service's selector)": ("patch", "service", "api", "-p", '{"spec":{"selector":{"version":"purple"}}}'),
 }
 
 
+async def churn(demo, ns: str, kind: str, name: str, n: int = 1) -> None:
+    """What controllers do all the time: a status write (and someone's annotation) — a new resourceVersion
+    without touching anything the user saw."""
+    await kubectl(demo, "annotate", kind, name, "-n", ns, f"churn=n{n}", "--overwrite")
+    if kind == "deployment":
+        await kubectl(demo, "patch", kind, name, "-n", ns, "--subresource=status", "--type=merge",
+                      "-p", json.dumps({"status": {"observedGeneration": 1000 + n}}))
+
+
 @pytest.mark.parametrize("which", list(PLANS))
-async def test_every_write_carries_a_precondition(demo, ns, session, which):
+async def test_a_change_to_what_the_user_saw_refuses_the_write(demo, ns, session, which):
+    await asyncio.to_thread(wait_for, lambda: all_ready(demo, ns, "api-blue", "api-green"), 60, "pair ready")
+    plan = await PLANS[which](session, ns)
+    write = plan.writes[0]
+    assert write.patch_type == "json" and write.expect and not write.resource_version
+    ref = write.ref
+    kind = "service" if ref.kind.kind == "Service" else "deployment"
+    await kubectl(demo, *OTHERS[which], "-n", ns)
+    before = get_json(demo, kind, ref.name, "-n", ns)
+    with pytest.raises(ConflictError) as err:
+        await session.apply(plan)
+    assert " is now " in err.value.changes or " was changed" in err.value.changes
+    after = get_json(demo, kind, ref.name, "-n", ns)
+    assert after["spec"] == before["spec"]  # the other change stands, nothing of ours was written
+
+
+@pytest.mark.parametrize("which", list(PLANS))
+async def test_status_churn_does_not_defeat_a_guarded_write(demo, ns, session, which):
     await asyncio.to_thread(wait_for, lambda: all_ready(demo, ns, "api-blue", "api-green"), 60, "pair ready")
     plan = await PLANS[which](session, ns)
     ref = plan.writes[0].ref
     kind = "service" if ref.kind.kind == "Service" else "deployment"
-    await kubectl(demo, "annotate", kind, ref.name, "-n", ns, "someone=else")
-    before = get_json(demo, kind, ref.name, "-n", ns)
-    with pytest.raises(ConflictError) as err:
-        await session.apply(plan)
-    assert err.value.failure is not None and err.value.failure.status == 409
-    after = get_json(demo, kind, ref.name, "-n", ns)
-    assert after["metadata"]["resourceVersion"] == before["metadata"]["resourceVersion"]
-    assert after["spec"] == before["spec"]
+    await churn(demo, ns, kind, ref.name)
+    assert await session.dry_run(plan) == ""
+    await churn(demo, ns, kind, ref.name, 2)
+    await session.apply(plan)
+    spec = get_json(demo, kind, ref.name, "-n", ns)["spec"]
+    if which == "scale":
+        assert spec["replicas"] == 2
+    elif which == "restart":
+        assert spec["template"]["metadata"]["annotations"]["kubectl.kubernetes.io/restartedAt"]
+    else:
+        assert spec["selector"]["version"] == "green"
 
 
-async def test_rollback_json_patch_carries_a_precondition(demo, ns, session):
+async def test_rollback_is_guarded_by_the_template_it_was_diffed_against(demo, ns, session):
     await kubectl(demo, "set", "image", "deployment/web", "web=ghcr.io/demo/legacy-report:0.9.2", "-n", ns)
     await asyncio.to_thread(wait_for, lambda: len(get_json(demo, "rs", "-n", ns, "-l", "app=web")["items"]) == 2,
                             20, "two ReplicaSets")
     plan = await rollout.plan_rollback(session, ns, "web", 1)
     assert plan.writes[0].patch_type == "json"
-    await kubectl(demo, "annotate", "deployment", "web", "-n", ns, "someone=else")
-    with pytest.raises(ConflictError):
+    await churn(demo, ns, "deployment", "web")  # not what the user saw: no conflict ...
+    assert await session.dry_run(plan) == ""
+    await kubectl(demo, "set", "image", "deployment/web", "web=ghcr.io/demo/legacy-report:0.9.3", "-n", ns)
+    with pytest.raises(ConflictError, match="spec.template was changed"):  # ... but another rollout is
         await session.apply(plan)
     image = get_json(demo, "deployment", "web", "-n", ns)["spec"]["template"]["spec"]["containers"][0]["image"]
-    assert image.endswith(":0.9.2")
+    assert image.endswith(":0.9.3")
     with pytest.raises(PlanError, match="unable to find revision 7"):
         await rollout.plan_rollback(session, ns, "web", 7)
 
@@ -92,6 +129,35 @@ async def test_a_conflict_rereads_and_asks_again_with_the_new_state(demo, ns, se
     assert outcome.applied and outcome.conflicts == 1
     assert asked[0] == ("replicas 1", "")
     assert asked[1][0] == "replicas 4" and "changed by someone else" in asked[1][1]
+    assert "spec.replicas is now 4 (you saw 1)" in asked[1][1]
+    assert get_json(demo, "deployment", "web", "-n", ns)["spec"]["replicas"] == 3
+    assert [r.outcome for r in session.audit.read()] == ["conflict", "applied"]
+
+
+async def test_a_conflict_then_status_churn_still_ends_applied(demo, ns, session):
+    """The issue's run: scale, someone scales with kubectl before the confirmation, confirm -> conflict ->
+    re-read; the controller bumps the status between the re-read and the dry-run, and again before the
+    apply. The resourceVersion precondition ended in "dry-run failed"; the guarded patch applies."""
+    asked: list[tuple[str, str]] = []
+    builds = [0]
+
+    async def build() -> Plan:
+        plan = await scale.plan_scale(session, ns, "web", 3)
+        builds[0] += 1
+        await churn(demo, ns, "deployment", "web", 10 + builds[0])  # after our read, before the dry-run
+        return plan
+
+    async def confirm(plan: Plan, notice: str) -> bool:
+        asked.append((plan.before, notice))
+        if len(asked) == 1:
+            await kubectl(demo, "scale", "deployment/web", "-n", ns, "--replicas=4")
+        await churn(demo, ns, "deployment", "web", 20 + len(asked))  # before the apply
+        return True
+
+    outcome = await run_plan(session, build, confirm)
+    assert outcome.status == "applied", outcome.message
+    assert outcome.conflicts == 1
+    assert asked[1][0] == "replicas 4" and "spec.replicas is now 4 (you saw 1)" in asked[1][1]
     assert get_json(demo, "deployment", "web", "-n", ns)["spec"]["replicas"] == 3
     assert [r.outcome for r in session.audit.read()] == ["conflict", "applied"]
 

@@ -342,3 +342,25 @@ async def test_crd_serves_its_kind_until_deleted(cluster: Cluster) -> None:
     store.delete(CRDS, None, "certificates.demo.k8stui.io")
     assert store.types.lookup("demo.k8stui.io", "v1", "certificates") is None
     assert "certificates.demo.k8stui.io" not in {rt.key for rt in store.types.stored()}
+
+
+def test_a_crd_with_two_versions_stores_one_and_serves_both() -> None:
+    from k8stui.demo.store import Store
+
+    store = Store()
+    store.create(NAMESPACES, {"metadata": {"name": "x"}})
+    schema = {"openAPIV3Schema": {"type": "object", "x-kubernetes-preserve-unknown-fields": True}}
+    store.create(CRDS, {"metadata": {"name": "gizmos.example.io"},
+                        "spec": {"group": "example.io", "scope": "Namespaced",
+                                 "names": {"plural": "gizmos", "kind": "Gizmo"},
+                                 "versions": [{"name": "v1beta1", "served": True, "storage": False, "schema": schema},
+                                              {"name": "v1", "served": True, "storage": True, "schema": schema}]}})
+    beta = store.types.lookup("example.io", "v1beta1", "gizmos")
+    ga = store.types.lookup("example.io", "v1", "gizmos")
+    assert beta is not None and ga is not None and beta.key == ga.key
+    assert store.create(beta, {"metadata": {"name": "g", "namespace": "x"}, "spec": {"size": 1}})["apiVersion"] == \
+        "example.io/v1beta1"
+    assert store.get(ga, "x", "g")["apiVersion"] == "example.io/v1"
+    assert [o["apiVersion"] for o in store.list(beta, "x")] == ["example.io/v1beta1"]
+    assert [rt.version for rt in store.types.stored() if rt.custom] == ["v1"]  # stored once, as v1
+    assert store.get(CRDS, None, "gizmos.example.io")["status"]["storedVersions"] == ["v1"]

@@ -140,6 +140,15 @@ def test_hpa_at_its_maximum():
     assert "hpa-at-max" not in rules_for(findings, "fixed")  # min == max: a fixed size, not a limit hit
 
 
+def test_hpa_conditions_written_before_a_spec_change_are_stale():
+    raised = hpa("busy", minimum=1, maximum=2, current=2, desired=2, limited=True)
+    raised["status"]["observedGeneration"] = 1
+    assert "hpa-at-max" in rules_for(evaluate(Snapshot.of(HorizontalPodAutoscaler=[raised])), "busy")
+    raised["metadata"]["generation"] = 2  # kubectl patch hpa busy -p '{"spec":{"maxReplicas":6}}'
+    raised["spec"]["maxReplicas"] = 6
+    assert "hpa-at-max" not in rules_for(evaluate(Snapshot.of(HorizontalPodAutoscaler=[raised])), "busy")
+
+
 def crashing_pod(name, restarts, reason="Error", code=1, looping=True):
     state = ({"waiting": {"reason": "CrashLoopBackOff", "message": "back-off 40s"}} if looping
              else {"running": {"startedAt": "2026-01-01T00:00:00Z"}})
@@ -237,7 +246,7 @@ def test_bluegreen_pair_that_matches_has_no_finding():
 
 def test_bluegreen_colours_differing_in_replicas():
     f = one(evaluate(Snapshot.of(**bluegreen(green_replicas=1))), "bluegreen-replicas", "api-green")
-    assert "runs 1 replicas, api-blue (live) runs 3" in f.summary
+    assert "runs 1 replica, api-blue (live) runs 3" in f.summary
     assert "switching Service api to green" in f.why and f.severity is Severity.WARNING
     cold = one(evaluate(Snapshot.of(**bluegreen(green_replicas=0))), "bluegreen-replicas", "api-green")
     assert cold.severity is Severity.INFO  # a cold standby: the switch preflight scales it first

@@ -1,6 +1,6 @@
 """Operations from the keyboard against the demo cluster, state read back with real kubectl: scale, restart,
 rollback, blue/green switch and revert, burst and un-burst, canary, undo — plus the safety rails: bad input,
-RBAC refusals, read-only mode, 409 conflicts, dangerous contexts and the audit log.
+RBAC refusals, read-only mode, conflicts, dangerous contexts and the audit log.
 
 Every test works in a namespace of its own (``actions.scenario``) and deletes it afterwards.
 """
@@ -156,7 +156,7 @@ async def test_hpa_warning_in_the_scale_dialog(demo, web_ns):
 
 
 # -- conflicts ------------------------------------------------------------------------------------------------
-async def test_a_kubectl_change_between_plan_and_apply_is_a_409_reread_and_no_clobber(demo, web_ns):
+async def test_a_kubectl_change_between_plan_and_apply_is_refused_reread_and_no_clobber(demo, web_ns):
     app = make_app(demo, namespace=web_ns)
     async with app.run_test(size=SIZE) as pilot:
         await select(pilot, app, "web")
@@ -172,10 +172,10 @@ async def test_a_kubectl_change_between_plan_and_apply_is_a_409_reread_and_no_cl
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen) and app.screen is not first, 10,
                          "the confirmation again, rebuilt")
         second: ConfirmScreen = app.screen  # type: ignore[assignment]
-        assert "changed by someone else" in second.notice
+        assert "changed by someone else: spec.replicas is now 2 (you saw 1)" in second.notice
         assert second.plan.before == "replicas 2" and second.plan.after == "replicas 3"
         patches = [r for r in mutating(demo, seq) if r["method"] == "PATCH"]
-        assert [r["status"] for r in patches] == [409]
+        assert [r["status"] for r in patches] == [422]  # the JSON patch's test of spec.replicas failed
         assert get_json(demo, "deployment", "web", "-n", web_ns)["spec"]["replicas"] == 2  # not clobbered
         await pilot.press("escape")
         await until_message(pilot, app, "cancelled, nothing changed", 3)
@@ -192,7 +192,9 @@ async def test_restart_rolls_new_replicaset_pods(demo, web_ns):
         await select(pilot, app, "web")
         await pilot.press("r")
         confirm = await confirm_and_wait(pilot, app)
-        assert confirm.plan.writes[0].patch_type == "strategic"
+        # Guarded by what the user saw (the previous restart), not by the resourceVersion.
+        assert confirm.plan.writes[0].patch_type == "json"
+        assert confirm.plan.writes[0].precondition.startswith("spec.template.metadata")
         await pilot.press("y")
         await until_message(pilot, app, r'web: deployment "web" successfully rolled out', 60)
     d = get_json(demo, "deployment", "web", "-n", web_ns)
@@ -569,7 +571,8 @@ class _ConfirmApp(App):
 
 def _fixed_plan() -> Plan:
     ref = ObjectRef(kinds.DEPLOYMENTS, "shop", "api-blue")
-    write = Write("patch", ref, [], "json", "4242", "spec.template ← ReplicaSet api-blue-c6db869d (revision 1)")
+    write = Write("patch", ref, [], "json", summary="spec.template ← ReplicaSet api-blue-c6db869d (revision 1)",
+                  expect=(("/spec/template", {"spec": {}}),))
     return Plan("rollback", "Deployment", "shop", "api-blue", "prod-westeurope", "sre@example.com",
                 "revision 2 (ghcr.io/demo/api:1.4.2)", "revision 1 (ghcr.io/demo/api:1.4.1)", [write], "4242",
                 warnings=["HorizontalPodAutoscaler api manages this Deployment"],
@@ -579,6 +582,6 @@ def _fixed_plan() -> Plan:
 
 
 def test_confirmation_picture(snap_compare):
-    app = _ConfirmApp(_fixed_plan(), notice="deployment shop/api-blue was changed by someone else after the plan "
-                                            "was made; the plan was rebuilt from the new state.", dangerous=True)
+    app = _ConfirmApp(_fixed_plan(), notice="deployment shop/api-blue was changed by someone else: spec.template was "
+                                            "changed; the plan was rebuilt from the new state.", dangerous=True)
     assert snap_compare(app, terminal_size=(130, 36))

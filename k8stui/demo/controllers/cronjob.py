@@ -193,7 +193,7 @@ class CronJobController(Controller):
                 continue
             done = sorted((j for j in jobs if finished(j) == outcome and not j["metadata"].get("deletionTimestamp")),
                           key=lambda j: ((j.get("status") or {}).get("startTime") or
-                                         j["metadata"].get("creationTimestamp", "")))
+                                         j["metadata"].get("creationTimestamp", ""), j["metadata"]["name"]))
             for job in done[:max(0, len(done) - int(limit))]:
                 try:
                     self.store.delete(JOBS, job["metadata"]["namespace"], job["metadata"]["name"])

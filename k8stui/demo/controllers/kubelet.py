@@ -7,7 +7,8 @@ image size, and a node that already has the image reports "already present on ma
 An image whose tag contains ``broken`` runs about two seconds and exits with code 1 (``Error``), is restarted
 once at once and then with kubelet's back-off (10s doubling to 5m, scaled): ``CrashLoopBackOff`` with
 ``lastState.terminated`` and a growing ``restartCount``. A tag containing ``missing`` never pulls
-(``ErrImagePull`` / ``ImagePullBackOff``). A pod marked for deletion gets ``Killing`` events and is removed
+(``ErrImagePull`` / ``ImagePullBackOff``); ``oom`` and ``unready`` tags and unresolvable Secret/ConfigMap
+references fail as ``failures`` describes. A pod marked for deletion gets ``Killing`` events and is removed
 shortly after. Pods that are already running when the controllers start are adopted without any writes.
 
 Every delay goes through ``SimConfig.delay``; timestamps are wall-clock RFC3339.
@@ -27,6 +28,14 @@ from ..events import record_event
 from ..resources import NODES, PODS
 from ..store import now_iso
 from .base import Controller
+from .failures import (
+    CONFIG_RETRY_SECONDS,
+    READINESS_FAILURE,
+    container_spec,
+    is_oom_image,
+    is_unready_image,
+    missing_config,
+)
 from .util import Obj, go_duration, is_terminal
 
 COMPONENT = "kubelet"
@@ -175,11 +184,16 @@ class ContainerRt:
     pull_secs: float = 0.0
     pull_total: float = 0.0  # including the time spent waiting for another pod's pull of the same image
     pull_failures: int = 0
+    probe_period: float = 10.0  # readinessProbe.periodSeconds
     completion: tuple[float, int] = (RUN_TO_COMPLETION_SECONDS, 0)  # when the pod runs to completion
 
     @property
     def crash(self) -> bool:
-        return is_crash_image(self.image)
+        return is_crash_image(self.image) or is_oom_image(self.image)
+
+    @property
+    def unready(self) -> bool:
+        return is_unready_image(self.image) and self.probe_delay is not None
 
     @property
     def missing(self) -> bool:
@@ -421,8 +435,9 @@ class Kubelet(Controller):
     def _container(c: Obj, init: bool) -> ContainerRt:
         probe = c.get("readinessProbe")
         delay = float(probe.get("initialDelaySeconds") or 0) if isinstance(probe, dict) else None
+        period = float(probe.get("periodSeconds") or 10) if isinstance(probe, dict) else 10.0
         return ContainerRt(name=c["name"], image=c.get("image", ""), pull_policy=c.get("imagePullPolicy", "IfNotPresent"),
-                           probe_delay=None if init else delay, init=init,
+                           probe_delay=None if init else delay, init=init, probe_period=period,
                            reason="PodInitializing" if init else "ContainerCreating",
                            completion=completion_plan(c))
 
@@ -449,6 +464,8 @@ class Kubelet(Controller):
             if c.state == "running":
                 if c.crash:
                     c.action, c.due = "crash", now + self.sim.delay(RUN_SECONDS_BEFORE_CRASH / 2)
+                elif c.unready:
+                    c.action, c.due = "probe_fail", now + self.sim.delay(1.0)
                 elif not c.ready:
                     c.action, c.due = "ready", now + self.sim.delay((c.probe_delay or 0) / 2 + 0.2)
             elif c.state == "terminated":
@@ -568,7 +585,7 @@ class Kubelet(Controller):
             if code != 0 and rt.restart_policy == "OnFailure":
                 c.action, c.due = "after_exit", now + self.sim.delay(self._jitter(0.3))
         elif action == "crash":
-            self._exit(c, 1, "Error")
+            self._exit(c, *((137, "OOMKilled") if is_oom_image(c.image) else (1, "Error")))
             if rt.restart_policy != "Never":
                 c.action, c.due = "after_exit", now + self.sim.delay(self._jitter(0.3))
         elif action == "after_exit":
@@ -583,6 +600,9 @@ class Kubelet(Controller):
             self._event(rt, pod, c, "Warning", "BackOff",
                         f"Back-off restarting failed container {c.name} in pod {rt.name}_{rt.namespace}({rt.uid})")
             c.action, c.due = "restart", now + self.sim.delay(wait)
+        elif action == "probe_fail":
+            self._event(rt, pod, c, "Warning", "Unhealthy", READINESS_FAILURE)
+            c.action, c.due = "probe_fail", now + self.sim.delay(c.probe_period)
         elif action == "pull_failed":
             err = (f'rpc error: code = NotFound desc = failed to pull and unpack image "{c.image}": '
                    f'failed to resolve reference "{c.image}": {c.image}: not found')
@@ -602,6 +622,12 @@ class Kubelet(Controller):
             c.action, c.due = "pull_failed", now + self.sim.delay(self._jitter(0.6))
 
     def _run(self, rt: PodRt, c: ContainerRt, pod: Obj, now: float, restart: bool) -> None:
+        missing = missing_config(self.store, rt.namespace, container_spec(pod, c.name, c.init))
+        if missing:
+            c.state, c.reason, c.message = "waiting", "CreateContainerConfigError", missing
+            self._event(rt, pod, c, "Warning", "Failed", f"Error: {missing}")
+            c.action, c.due = ("restart" if restart else "run"), now + self.sim.delay(CONFIG_RETRY_SECONDS)
+            return
         if restart:
             if c.state == "terminated":
                 c.last_terminated = c._terminated()
@@ -631,6 +657,9 @@ class Kubelet(Controller):
             c.action, c.due = "complete", now + self.sim.delay(self._jitter(c.completion[0], 0.1))
         elif c.probe_delay is None:
             c.ready = True
+        elif c.unready:
+            c.ready = False
+            c.action, c.due = "probe_fail", now + self.sim.delay(c.probe_delay + 0.2)
         else:
             c.ready = False
             c.action = "ready"

@@ -15,7 +15,7 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
 from ...actions.audit import APPLIED, AuditLog, AuditRecord, mtime
-from ...text import sanitize
+from ...text import plain, sanitize
 from .base import ClusterScreen
 
 MAX_ROWS = 2000
@@ -45,7 +45,7 @@ class AuditScreen(ClusterScreen):
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="audit-box") as box:
-            box.border_title = sanitize(f"Audit log — {self.audit.path}")
+            box.border_title = plain(f"Audit log — {self.audit.path}")
             yield DataTable(cursor_type="row", zebra_stripes=True, id="audit-table")
             yield Static("", id="audit-detail")
 
@@ -68,8 +68,9 @@ class AuditScreen(ClusterScreen):
         for n, rec in enumerate(self.records):
             dry = rec.dry_run or "-"
             table.add_row(
-                rec.time.replace("T", " ").rstrip("Z"), sanitize(rec.context), sanitize(rec.user),
-                sanitize(rec.namespace), sanitize(rec.target), sanitize(rec.verb),
+                # DataTable parses str cells as markup: every field here may be the cluster's text.
+                plain(rec.time.replace("T", " ").rstrip("Z")), plain(rec.context), plain(rec.user),
+                plain(rec.namespace), plain(rec.target), plain(rec.verb),
                 Text(rec.outcome + (" (undone)" if self._undone(rec) else ""),
                      style=_OUTCOME_STYLE.get(rec.outcome, "")),
                 Text(sanitize(dry if len(dry) <= 24 else dry[:23] + "…"),
@@ -77,7 +78,7 @@ class AuditScreen(ClusterScreen):
                 Text(sanitize(f"{rec.before} → {rec.after}")),
                 key=f"{n}:{rec.id}")
         box = self.query_one("#audit-box")
-        box.border_subtitle = f"{len(self.records)} entries · z undo last · esc back"
+        box.border_subtitle = plain(f"{len(self.records)} entries · z undo last · esc back")
         self._show(0)
 
     def _undone(self, rec: AuditRecord) -> bool:

@@ -20,7 +20,7 @@ from ..feed import TableFeed
 from ..widgets.command_bar import CommandBar
 from ..widgets.key_footer import KeyFooter
 from ..widgets.resource_table import ResourceTable
-from ..widgets.status_header import HeaderState, StatusHeader
+from ..widgets.status_header import HeaderState, StatusHeader, api_fields
 
 if TYPE_CHECKING:
     from ..app import K8sTuiApp
@@ -134,8 +134,9 @@ class ClusterScreen(Screen):
         self.header.state = HeaderState(
             context=target.context, cluster=target.cluster,
             namespace="all" if app.all_namespaces else app.namespace,
-            api_health=health.state.value, api_detail=health.error, read_only=app.read_only,
-            metrics_source=app.metrics_source, view=self.view_name)
+            **api_fields(health), read_only=app.read_only,
+            metrics_source=app.metrics_source, view=self.view_name,
+            notice="kubeconfig changed: K reconnects" if app.kubeconfig_changed else "")
 
     # -- the focused table -------------------------------------------------------------------------
     def active_table(self) -> ResourceTable | None:

@@ -21,7 +21,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
 from ...actions.plan import Plan
-from ...text import sanitize
+from ...text import plain, sanitize
 
 
 def is_dangerous(context: str, patterns: Iterable[str]) -> bool:
@@ -43,10 +43,8 @@ def plan_table(plan: Plan, dry_run: str = "accepted by the server (dryRun=All)")
     table.add_row("change", change)
     for n, write in enumerate(plan.writes):
         line = Text(sanitize(write.describe()))
-        if write.resource_version:
-            line.append(f"  [if resourceVersion = {write.resource_version}]", style="dim")
-        elif write.require_replicas is not None:
-            line.append("  [if still scaled to 0]", style="dim")
+        if write.precondition:
+            line.append(sanitize(f"  [if {write.precondition}]"), style="dim")
         table.add_row("writes" if n == 0 else "", line)
     table.add_row("dry-run", Text(dry_run, style="green"))
     for n, warning in enumerate(plan.warnings):
@@ -103,7 +101,7 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll() as box:
-            box.border_title = sanitize(f"Confirm: {self.plan.title}")
+            box.border_title = plain(f"Confirm: {self.plan.title}")
             if self.notice:
                 yield Static(Text(sanitize(self.notice)), id="confirm-notice")
             yield Static(plan_table(self.plan), id="confirm-plan")

@@ -21,7 +21,7 @@ from ...actions.burst import BurstView
 from ...actions.canary import STEPS, parse_percent
 from ...actions.rollout import Revision, template_diff
 from ...actions.scale import parse_replicas
-from ...text import sanitize
+from ...text import plain, sanitize
 from .confirm import detail_text
 
 # The body scrolls inside the box; the actions (input, error line, buttons) are docked at its bottom, so
@@ -55,7 +55,7 @@ class ScaleDialog(ModalScreen[int | None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll() as box:
-            box.border_title = sanitize(f"Scale deployment {self.target}")
+            box.border_title = plain(f"Scale deployment {self.target}")
             yield Static(Text(f"current: {self.current} replicas ({self.ready} ready)   allowed: 0..{self.maximum}"))
             if self.hpa:
                 yield Static(Text(sanitize(f"! HorizontalPodAutoscaler {self.hpa} manages this Deployment: it "
@@ -122,7 +122,7 @@ class BurstDialog(ModalScreen[int | None]):
     def compose(self) -> ComposeResult:
         v = self.view
         with VerticalScroll() as box:
-            box.border_title = sanitize(f"Burst deployment {v.namespace}/{v.name} to the virtual node")
+            box.border_title = plain(f"Burst deployment {v.namespace}/{v.name} to the virtual node")
             yield Static(Text(sanitize(
                 f"{v.pending} of {v.replicas} replicas are Pending: no real node has room. Move some to "
                 f"{v.burst_name} on {', '.join(v.virtual_nodes)}; {v.name} is scaled down by as many, so the "
@@ -206,7 +206,7 @@ class RevisionPicker(ModalScreen[int | None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll() as box:
-            box.border_title = sanitize(f"Roll back deployment {self.target}: pick a revision (enter)")
+            box.border_title = plain(f"Roll back deployment {self.target}: pick a revision (enter)")
             table: DataTable = DataTable(cursor_type="row", id="revision-table")
             yield table
             with VerticalScroll(id="revision-diff"):
@@ -222,8 +222,9 @@ class RevisionPicker(ModalScreen[int | None]):
         table.add_columns("REVISION", "AGE", "IMAGES", "CHANGE-CAUSE", "")
         start = 0
         for n, rev in enumerate(self.revisions):
-            table.add_row(str(rev.revision), rev.age(), sanitize(", ".join(rev.images)),
-                          sanitize(rev.change_cause or "<none>"), "current" if rev.current else "",
+            # DataTable parses str cells as markup: change-cause and images are the cluster's text.
+            table.add_row(plain(rev.revision), plain(rev.age()), plain(", ".join(rev.images)),
+                          plain(rev.change_cause or "<none>"), plain("current" if rev.current else ""),
                           key=str(rev.revision))
             if rev.current and n + 1 < len(self.revisions):
                 start = n + 1
@@ -295,7 +296,7 @@ class CanaryDialog(ModalScreen[int | None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll() as box:
-            box.border_title = sanitize(f"Canary: share of {self.target}")
+            box.border_title = plain(f"Canary: share of {self.target}")
             share = f"{round(100 * self.replicas / self.total)}%" if self.total else "0%"
             yield Static(Text(sanitize(f"{self.name_} has {self.replicas} of {self.total} replicas ({share})"
                                        + (f"; {self.other} has the rest" if self.other else "")
@@ -345,7 +346,7 @@ class QuestionDialog(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll() as box:
-            box.border_title = sanitize(self.title_text)
+            box.border_title = plain(self.title_text)
             table = Table.grid()
             for line in self.lines:
                 table.add_row(Text(sanitize(line)))

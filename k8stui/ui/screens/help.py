@@ -10,6 +10,8 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from ...text import plain
+
 COMMANDS = [
     (":pods :deploy :rs :svc :ing :nodes :events :ns :ctx", "switch view (also :po :dp :no :ev ...)"),
     (":ns NAME / :ctx NAME", "switch namespace / context"),
@@ -51,5 +53,5 @@ class HelpScreen(ModalScreen):
         for key, description in COMMANDS:
             table.add_row(Text(key), Text(description))
         scroll = VerticalScroll(Static(table))
-        scroll.border_title = f"Help — {self.title_text}"
+        scroll.border_title = plain(f"Help — {self.title_text}")
         yield scroll

@@ -23,7 +23,7 @@ from textual.widgets.option_list import Option
 
 from ...cluster.quantity import format_age
 from ...logs.fanout import CRASHING, NOT_READY, NOT_STARTED, PodChoice
-from ...text import sanitize
+from ...text import plain, sanitize
 
 MAX_LISTED = 300  # a 5,000-pod list is filtered, not scrolled
 
@@ -85,7 +85,7 @@ class _ChecklistDialog(ModalScreen[list[str] | None]):
     # -- layout ------------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         with Vertical() as box:
-            box.border_title = self.title_text
+            box.border_title = plain(self.title_text)  # a str title is markup: pod names are untrusted
             yield Input(placeholder="filter", id="checklist-filter")
             yield Checklist(id="checklist")
             yield Static("", classes="checklist-error", id="checklist-error")
@@ -201,9 +201,10 @@ class PodPicker(_ChecklistDialog):
         self.pods = {p.uid: p for p in pods}
         self.order = [p.uid for p in pods]
         self.now = time.time() if now is None else now
-        self.title_text = sanitize(f"Follow which pods of {title}? {len(pods):,} pods, at most {limit} at once")
+        self.title_text = f"Follow which pods of {title}? {len(pods):,} pods, at most {limit} at once"
+        self._names = {p.uid: sanitize(p.name) for p in pods}
         self._search = {p.uid: f"{p.name} {p.status} {p.node}" for p in pods}
-        self._width = min(60, max((len(p.name) for p in pods), default=10))
+        self._width = min(60, max((len(name) for name in self._names.values()), default=10))
 
     def entries(self) -> list[str]:
         return self.order
@@ -217,7 +218,7 @@ class PodPicker(_ChecklistDialog):
         age = format_age(self.now - pod.created) if pod.created else "?"
         out = Text(no_wrap=True, overflow="ellipsis", end="")
         out.append("[x] " if ticked else "[ ] ", style="bold" if ticked else "")
-        out.append(sanitize(pod.name)[: self._width].ljust(self._width + 1))
+        out.append(self._names[entry][: self._width].ljust(self._width + 1))
         out.append(sanitize(pod.status)[:18].ljust(19), style=style)
         out.append(f"{pod.ready:>5} {pod.restarts:>3} {age:>5}  ")
         out.append(sanitize(pod.node), style="dim")
@@ -246,7 +247,7 @@ class FieldPicker(_ChecklistDialog):
         self.counts = dict(fields)
         self.order = [name for name, _ in fields] + [f for f in chosen if f not in self.counts]
         self.sampled = max(1, sampled)
-        self._width = min(40, max((len(name) for name in self.order), default=10))
+        self._width = min(40, max((len(sanitize(name)) for name in self.order), default=10))
 
     def entries(self) -> list[str]:
         return self.order

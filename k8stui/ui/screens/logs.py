@@ -2,8 +2,9 @@
 
 ``open_logs(screen)`` turns a ClusterScreen's selection into a ``LogTarget`` (a pod — with a container picker
 when it has several —, a container row, or every pod of a Deployment / ReplicaSet / Service selector) and
-pushes a ``LogsScreen``. ``LogsPanel`` (the same ``LogView`` widget plus its session, status line and filter
-input) is what both the full-screen view and the dashboard's logs pane show.
+pushes a ``LogsScreen``. ``LogsPanel`` (the same ``LogView`` widget plus its session, status line and its
+input line for ``/`` search and ``f`` filter) is what both the full-screen view and the dashboard's logs pane
+show; ``P`` and ``F`` open the pickers of ``log_dialogs.py`` (pods to follow, fields to show as columns).
 
 The UI only wires things: the streams live in ``k8stui.logs`` (the session) and talk HTTP there; the panel
 holds the pods informer the session needs and lets the widget poll the buffer.
@@ -31,11 +32,12 @@ from ...logs.filter import FilterError, LineFilter
 from ...logs.merge import LogSession, SessionSummary
 from ...logs.options import LogOptions, LogTarget, pod_containers, range_for_key
 from ...logs.save import default_path, format_line, write_lines
-from ...text import sanitize
+from ...logs.structured import FormatDetector, field_counts
+from ...text import plain, sanitize
 from ..gc_tuning import tune_gc
 from ..widgets.key_footer import KeyFooter
 from ..widgets.log_view import LogView, LogViewStats
-from ..widgets.status_header import HeaderState, StatusHeader
+from ..widgets.status_header import HeaderState, StatusHeader, api_fields
 
 if TYPE_CHECKING:
     from ..app import K8sTuiApp
@@ -119,7 +121,7 @@ class ContainerPicker(ModalScreen[str | None]):
         for name, init in pod_containers(self.pod):
             options.append(Option(Text(sanitize(name) + (" (init)" if init else "")), id=name))
         picker = OptionList(*options)
-        picker.border_title = f"Logs of pod {sanitize(meta.get('name', ''))}: which container?"
+        picker.border_title = plain(f"Logs of pod {meta.get('name', '')}: which container?")
         yield picker
 
     def on_mount(self) -> None:
@@ -134,8 +136,12 @@ class ContainerPicker(ModalScreen[str | None]):
 
 
 # -- the panel --------------------------------------------------------------------------------------------
+FILTER_PLACEHOLDER = "filter: regex, only matching lines shown (smart case; !pattern inverts)  enter  esc"
+SEARCH_PLACEHOLDER = "search: regex, matches highlighted, n/N jump, every line stays (smart case)  enter  esc"
+
+
 class FilterInput(Input):
-    """The ``/`` line of a log panel; ``esc`` closes it."""
+    """The input line of a log panel (``f`` filter, ``/`` search); ``esc`` closes it."""
 
     BINDINGS = [Binding("escape", "close", "Close", show=False)]
 
@@ -150,10 +156,14 @@ class LogsPanel(Vertical):
     """A LogView with the session feeding it, a status line, a problem line and the filter input."""
 
     BINDINGS = [
-        Binding("slash", "filter", "/filter", key_display="/"),
+        # Priority: run when the key arrives, before the keys typed after it are routed, so that they land in
+        # the input line (Textual routes a key to the focused widget before that widget's bindings run).
+        Binding("slash", "search", "/search", key_display="/", priority=True),
+        Binding("f,ampersand", "filter", "Filter", key_display="f", priority=True),
+        Binding("F", "pick_fields", "Fields", show=False),
         Binding("p", "previous", "Previous"),
         Binding("P", "pick_pods", "Pods"),
-        Binding("w", "save", "Save"),
+        Binding("w", "save", "Save", show=False),
         Binding("1", "range('1')", "100 lines", show=False),
         Binding("2", "range('2')", "1000 lines", show=False),
         Binding("3", "range('3')", "5 min", show=False),
@@ -182,12 +192,14 @@ class LogsPanel(Vertical):
         self._capacity = capacity
         self.buffer = LogBuffer(capacity or DEFAULT_CAPACITY)  # replaced in compose by the configured size
         self.session: LogSession | None = None
-        self.view = LogView(self.buffer, tags=self._tag, show_tags=self._show_tags, before_sync=self._flush)
+        self.formats = FormatDetector()  # the format of each stream (JSON, logfmt, plain), fed by the session
+        self.view = LogView(self.buffer, tags=self._tag, show_tags=self._show_tags, before_sync=self._flush,
+                            formats=self.formats)
         self.last_saved: tuple[Any, int] | None = None
         self.problem_line = Static("", classes="logs-problem")
         self.status_line = Static("", classes="logs-status")
-        self.filter_input = FilterInput(placeholder="regex filter (smart case; !pattern inverts)  enter: apply  "
-                                                    "esc: close")
+        self.filter_input = FilterInput(placeholder=FILTER_PLACEHOLDER)
+        self.input_mode = "filter"  # what the input line is for: "filter" (f, &) or "search" (/)
         self._informer: Informer | None = None
         self._hub: InformerHub | None = None
         self._summary = SessionSummary()
@@ -213,7 +225,7 @@ class LogsPanel(Vertical):
             if capacity != self.buffer.capacity:
                 self.buffer = LogBuffer(capacity)
                 self.view = LogView(self.buffer, tags=self._tag, show_tags=self._show_tags,
-                                    before_sync=self._flush)
+                                    before_sync=self._flush, formats=self.formats)
         yield self.problem_line
         yield self.view
         yield self.filter_input
@@ -237,7 +249,7 @@ class LogsPanel(Vertical):
         self._hub = app.hub
         self._informer = app.hub.acquire(kinds.PODS, target.namespace)
         self.session = LogSession(app.connection.async_client, target, self.buffer, self.options,
-                                  pods=self._informer, pod=pod, max_pods=self._max_pods())
+                                  pods=self._informer, pod=pod, max_pods=self._max_pods(), formats=self.formats)
         self.session.start()
         self._session_version = -1
         self._update_title()
@@ -271,6 +283,7 @@ class LogsPanel(Vertical):
             return
         await self._close()
         self.buffer.clear()
+        self.formats.clear()
         self.view.set_following(True)
         self.notice_text = ""
         if target is None:
@@ -328,8 +341,8 @@ class LogsPanel(Vertical):
         if self.target is None:
             self.border_title = "Logs"
             return
-        self.border_title = sanitize(f"Logs of {self.target.title}")
-        self.border_subtitle = self.options.describe()
+        self.border_title = plain(f"Logs of {self.target.title}")
+        self.border_subtitle = plain(self.options.describe())
 
     @on(LogView.StatsChanged)
     def _stats_changed(self, event: LogView.StatsChanged) -> None:
@@ -394,6 +407,14 @@ class LogsPanel(Vertical):
         if stats.filter:
             out.append(f"  filter {stats.filter}: ", style="bold")
             out.append(f"{stats.matches:,} matching", style="bold cyan")
+        if stats.search:
+            out.append(f"  search {stats.search} ", style="bold")
+            position = f"{stats.search_pos:,}" if stats.search_pos else "-"
+            out.append(f"{position}/{stats.search_total:,}", style="bold cyan" if stats.search_total else "bold red")
+        if stats.level:
+            out.append(f"  level ≥ {stats.level}", style="bold yellow")
+        if stats.structured:
+            out.append(f"  structured: {stats.structured}", style="dim")
         if self.options.previous:
             out.append("  previous run", style="bold magenta")
         if summary.sources:
@@ -413,16 +434,74 @@ class LogsPanel(Vertical):
         self.status_line.update(out, layout=False)  # one fixed-height row: no relayout 10x a second
 
     # -- actions -----------------------------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("search", "filter") and self.screen.focused is self.filter_input:
+            return False  # typing "/" or "f" in the line itself
+        return True
+
     def action_filter(self) -> None:
+        """``f`` (or ``&``, as in less): show only the lines matching a regex."""
         f = self.view.line_filter
-        self.filter_input.value = ("!" if f and f.invert else "") + (f.pattern if f else "")
+        self._open_input("filter", ("!" if f and f.invert else "") + (f.pattern if f else ""), FILTER_PLACEHOLDER)
+
+    def action_search(self) -> None:
+        """``/``: highlight a regex and jump between matches with n/N; every line stays shown."""
+        search = self.view.search
+        self._open_input("search", search.pattern if search else "", SEARCH_PLACEHOLDER)
+
+    def _open_input(self, mode: str, value: str, placeholder: str) -> None:
+        self.input_mode = mode
+        self.filter_input.placeholder = placeholder
+        self.filter_input.value = value
         self.add_class("-filtering")
-        self.filter_input.focus()
+        # Focus now, not after the queued events (``focus()`` is deferred): what is typed right after the key
+        # (fast typing, a paste, tmux send-keys) must land in the line, not run as commands ("q" quits).
+        self.screen.set_focus(self.filter_input)
 
     @on(Input.Submitted, "FilterInput")
     def _filter_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        self.apply_filter(event.value)
+        if self.input_mode == "search":
+            self.apply_search(event.value)
+        else:
+            self.apply_filter(event.value)
+
+    def apply_search(self, text: str) -> bool:
+        """Search for what the user typed (empty: no search); a bad regex is a toast and changes nothing."""
+        try:
+            search = LineFilter.parse(text.strip(), allow_invert=False)
+        except FilterError as exc:
+            self.notify(str(exc).replace("bad filter", "bad search", 1), severity="error")
+            return False
+        self.view.set_search(search)
+        self.remove_class("-filtering")
+        self.view.focus()
+        if search is not None and not self.view.index.hits:
+            self.notify(f"no match for {search.describe()} (yet): n/N look again", severity="warning", timeout=3)
+        return True
+
+    def clear_search(self) -> bool:
+        """Drop the search; False if there was none."""
+        if self.view.search is None:
+            return False
+        self.view.set_search(None)
+        return True
+
+    def action_pick_fields(self) -> None:
+        """``F``: which fields of JSON/logfmt lines to show as columns after level and message."""
+        from .log_dialogs import FieldPicker
+
+        records = self.view.structured_records()
+        if not records:
+            self.notify("no JSON or logfmt lines shown: no fields to pick", severity="warning", timeout=3)
+            return
+        counts, sampled = field_counts(records)
+
+        def chosen(fields: list[str] | None) -> None:
+            if fields is not None:
+                self.view.set_fields(fields)
+
+        self.app.push_screen(FieldPicker(counts, self.view.fields, sampled), chosen)
 
     def apply_filter(self, text: str) -> bool:
         """Set the filter from what the user typed; a bad regex is a toast and changes nothing."""
@@ -522,7 +601,7 @@ class LogsScreen(Screen):
     """Full-screen logs of one target."""
 
     BINDINGS = [
-        Binding("escape", "back", "Back / clear filter"),
+        Binding("escape", "back", "Back / clear search, filter"),
         Binding("question_mark", "help", "Help", key_display="?"),
     ]
     view_name = "logs"
@@ -554,11 +633,11 @@ class LogsScreen(Screen):
         target = app.connection.target
         self.header.state = HeaderState(
             context=target.context, cluster=target.cluster, namespace=self.target.namespace,
-            api_health=health.state.value, api_detail=health.error, read_only=app.read_only,
+            **api_fields(health), read_only=app.read_only,
             metrics_source=app.metrics_source, view="logs")
 
     def action_back(self) -> None:
-        if self.panel.clear_filter():
+        if self.panel.clear_search() or self.panel.clear_filter():
             return
         self.app.pop_screen()
 

@@ -13,7 +13,6 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from rich.markup import escape
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -39,7 +38,7 @@ from ...metrics.series import (
 )
 from ...metrics.targets import Target, target_for
 from ...metrics.templates import METRIC_BY_KEY, METRICS, MetricSpec
-from ...text import sanitize
+from ...text import plain, sanitize
 from ..widgets.sparklines import NAMED_COLOURS, THEME_COLOURS, MetricsUpdated, source_line, values_text
 from .base import ClusterScreen
 
@@ -86,7 +85,7 @@ class MetricChart(PlotextPlot):
         self.start = 0.0
         self.end = 0.0
         self.message = "loading…"
-        self.border_title = escape(spec.title)
+        self.border_title = plain(spec.title)
 
     def show(self, metric: MetricSeries | None, start: float, end: float, message: str = "") -> None:
         """Plot ``metric`` over ``[start, end]``; ``message`` replaces the data line (errors, notes)."""
@@ -101,7 +100,7 @@ class MetricChart(PlotextPlot):
             self.message = "no data in this range"
         else:
             self.message = ""
-        self.border_title = escape(sanitize(f"{self.spec.title} — {self.summary}"))
+        self.border_title = plain(f"{self.spec.title} — {self.summary}")
         self._replot()
 
     @property
@@ -235,7 +234,7 @@ class MetricsScreen(ClusterScreen):
         from ...metrics.service import service_for
 
         self.query_one("#promql-panel").border_title = "PromQL"
-        self.query_one("#queries").border_title = escape("Queries ([promql] in config.toml overrides them)")
+        self.query_one("#queries").border_title = plain("Queries ([promql] in config.toml overrides them)")
         self.query_one("#promql-table", DataTable).add_columns("series", "value")
         self.service = service_for(self.app)
         templated = set(self.service.templates.metrics_for(self.target.kind)) if self.service.endpoint else set()

@@ -18,7 +18,8 @@ from textual.widgets import Static
 from ...cluster import kinds
 from ...cluster.quantity import format_cpu, format_memory
 from ...cluster.rows import NodeRow, NodeUsage, node_row, pod_row, requests_by_node
-from ...cluster.store import ChangeBatch
+from ...cluster.store import ChangeBatch, Health, HealthState
+from ...text import sanitize
 from ..columns import NODE_COLUMNS
 from ..feed import TableFeed
 from ..widgets.pane import Pane
@@ -108,8 +109,8 @@ class NodesScreen(ClusterScreen):
     def on_mount(self) -> None:
         self.nodes = self.hold(kinds.NODES, None)
         self.pods = self.hold(kinds.PODS, None)
-        self.feed = self.add_feed(TableFeed(self.table, self.nodes, self._project,
-                                            on_health=self.query_one("#nodes-pane", Pane).show_health))
+        self.feed = self.add_feed(TableFeed(self.table, self.nodes, self._project, on_health=self._nodes_health))
+        self.at_unmount(self.pods.subscribe_health(lambda _state: self._update_summary()))
         self.at_unmount(self.pods.subscribe(self._pods_changed))
         self._recompute_usage()
         self.table.focus()
@@ -132,9 +133,22 @@ class NodesScreen(ClusterScreen):
         self.feed.reproject_all()
         self._update_summary()
 
+    def _nodes_health(self, state: HealthState) -> None:
+        self.query_one("#nodes-pane", Pane).show_health(state)
+        if hasattr(self, "feed"):
+            self._update_summary()
+
     def _update_summary(self) -> None:
-        real = [node_row(o) for o in self.nodes.objects()]
         out = Text()
+        if self.nodes.health.state is Health.FORBIDDEN:
+            # Not "real: 0 node(s)": the user may not list nodes, which says nothing about how many there are.
+            out.append("nodes: ", style="bold")
+            out.append("forbidden", style="bold red")
+            out.append(f" — {sanitize(self.nodes.health.error)}" if self.nodes.health.error else "")
+            self.summary_plain = out.plain
+            self.summary.update(out)
+            return
+        real = [node_row(o) for o in self.nodes.objects()]
         for label, group in (("real", [n for n in real if not n.virtual]), ("virtual", [n for n in real if n.virtual])):
             cpu_alloc = sum(n.cpu_allocatable for n in group)
             cpu_used = sum(self.usage.get(n.name, NodeUsage()).cpu_requested for n in group)
@@ -143,7 +157,10 @@ class NodesScreen(ClusterScreen):
             out.append(f"{len(group)} node(s), cpu {format_cpu(cpu_used)}/{format_cpu(cpu_alloc)} requested, "
                        f"{pods} pod(s)   ")
         out.append("pending: ", style="bold")
-        out.append(str(self.pending_pods), style="bold red" if self.pending_pods else "green")
+        if self.pods.health.state is Health.FORBIDDEN:
+            out.append("? (pods forbidden: requests unknown)", style="bold red")
+        else:
+            out.append(str(self.pending_pods), style="bold red" if self.pending_pods else "green")
         self.summary_plain = out.plain
         self.summary.update(out)
 

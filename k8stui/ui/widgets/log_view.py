@@ -6,10 +6,15 @@ shows. Unlike it, reading and buffering live elsewhere (``k8stui.logs``): this w
 ten times a second (``sync``), folds new lines through the filter index, keeps its place when old lines are
 dropped, and follows the end unless paused.
 
+Structured lines (JSON, logfmt; the format of each source comes from a ``FormatDetector``) are shown as
+columns (level, message, chosen fields) or one field per row ("pretty"), with the level coloured; plain lines
+are shown as they are. Lines are parsed only when rendered or when the level filter asks their level.
+
 Keys: ``space`` follow/pause (paused: buffering continues and the status says how many new lines wait),
 ``up/down/pgup/pgdn`` move the cursor line, ``g``/``G`` (``home``/``end``) top/bottom, ``t`` timestamps,
-``W`` wrap, ``y`` copy the cursor line, ``i`` invert the filter. Session-level keys (``/`` filter, ``p``
-previous, ``0-4`` range, ``w`` save) belong to the panel around it.
+``W`` wrap, ``y`` copy the cursor line, ``i`` invert the filter, ``n``/``N`` next/previous search match,
+``v`` level filter, ``J`` structured view (columns, pretty, raw). Session-level keys (``/`` search, ``f``/``&``
+filter, ``F`` fields, ``p`` previous, ``P`` pods, ``0-4`` range, ``w`` save) belong to the panel around it.
 """
 
 from __future__ import annotations
@@ -35,11 +40,29 @@ from ...logs.buffer import LogBuffer
 from ...logs.filter import FilteredIndex, LineFilter
 from ...logs.line import LogLine
 from ...logs.sanitize import styled
+from ...logs.structured import (
+    LEVEL_NAMES,
+    PLAIN,
+    FormatDetector,
+    LogFormat,
+    Piece,
+    Record,
+    columns,
+    line_level,
+    parse_record,
+    plain_level,
+    pretty,
+    quoted,
+)
 
 TagLookup = Callable[[int], "tuple[str, str] | None"]  # source index -> (tag, colour)
 POLL_SECONDS = 0.1
 TS_WIDTH = 24  # "2026-11-24T11:01:55.240Z"
 CACHE_LINES = 400  # rendered lines kept: a few screens (each holds Strips, Segments and their caches)
+COLUMNS, PRETTY, RAW = "columns", "pretty", "raw"  # how structured lines are shown (``J`` cycles)
+STRUCTURED_MODES = (COLUMNS, PRETTY, RAW)
+LEVEL_STEPS: tuple[int | None, ...] = (None, 1, 2, 3)  # ``v``: every line, info+, warn+, error
+FIELD_WIDTH_MAX = 40  # a chosen field's column grows to its widest value up to this
 
 
 @dataclass(frozen=True)
@@ -55,6 +78,11 @@ class LogViewStats:
     filter: str = ""  # "/err/" or "!/err/"
     wrap: bool = False
     timestamps: bool = False
+    search: str = ""  # "/timeout/"
+    search_pos: int = 0  # 1-based position of the cursor line among the matches (0: not on a match)
+    search_total: int = 0  # shown lines matching the search
+    level: str = ""  # "warn" when only warn and error lines (and lines of unknown level) are shown
+    structured: str = ""  # "columns", "pretty" or "raw" when some source writes JSON/logfmt, else ""
 
 
 class _WrapRows:
@@ -108,21 +136,36 @@ class LogView(ScrollView, can_focus=True):
         Binding("pageup", "page_up", "Page up", show=False),
         Binding("pagedown", "page_down", "Page down", show=False),
         Binding("home,g", "top", "Top", show=False),
-        Binding("end,G", "bottom", "Bottom"),
+        Binding("end,G", "bottom", "Bottom", show=False),
         Binding("left", "scroll_left", "Left", show=False),
         Binding("right", "scroll_right", "Right", show=False),
         Binding("t", "toggle_timestamps", "Timestamps"),
         Binding("W", "toggle_wrap", "Wrap"),
-        Binding("y", "copy_line", "Copy line"),
+        Binding("y", "copy_line", "Copy line", show=False),
         Binding("i", "invert_filter", "Invert filter", show=False),
+        Binding("n", "search_next", "Next match", show=False),
+        Binding("N", "search_previous", "Previous match", show=False),
+        Binding("v", "cycle_level", "Level"),
+        Binding("J", "cycle_structured", "JSON view"),
     ]
-    COMPONENT_CLASSES = {"log-view--match", "log-view--cursor", "log-view--note", "log-view--timestamp"}
+    COMPONENT_CLASSES = {"log-view--match", "log-view--search", "log-view--cursor", "log-view--note",
+                         "log-view--timestamp", "log-view--level-error", "log-view--level-warn",
+                         "log-view--level-info", "log-view--level-debug", "log-view--level-none",
+                         "log-view--key", "log-view--rest"}
     DEFAULT_CSS = """
     LogView { background: $surface; scrollbar-gutter: stable; }
     LogView > .log-view--match { background: $warning 70%; color: $background; text-style: bold; }
+    LogView > .log-view--search { background: $accent; color: $background; text-style: bold; }
     LogView > .log-view--cursor { background: $primary 35%; }
     LogView > .log-view--note { color: $foreground 60%; text-style: italic; }
     LogView > .log-view--timestamp { color: $foreground 55%; }
+    LogView > .log-view--level-error { color: $error; text-style: bold; }
+    LogView > .log-view--level-warn { color: $warning; text-style: bold; }
+    LogView > .log-view--level-info { color: $success; }
+    LogView > .log-view--level-debug { color: $foreground 50%; }
+    LogView > .log-view--level-none { color: $foreground 50%; }
+    LogView > .log-view--key { color: $secondary; }
+    LogView > .log-view--rest { color: $foreground 55%; }
     """
 
     @dataclass
@@ -137,10 +180,16 @@ class LogView(ScrollView, can_focus=True):
 
     def __init__(self, buffer: LogBuffer, *, tags: TagLookup | None = None,
                  show_tags: Callable[[], bool] | None = None, before_sync: Callable[[], None] | None = None,
-                 poll: bool = True, id: str | None = None, classes: str | None = None) -> None:
+                 formats: FormatDetector | None = None, poll: bool = True, id: str | None = None,
+                 classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self.buffer = buffer
-        self.index = FilteredIndex(buffer)
+        self.formats = formats
+        self.index = FilteredIndex(buffer, level_of=self._level_of)
+        self.structured_mode = COLUMNS
+        self.fields: tuple[str, ...] = ()  # chosen fields shown as columns after level and message
+        self._widths: dict[str, int] = {}  # column widths of structured lines ("" = the message)
+        self._formats_version = formats.version if formats is not None else 0
         self.tags = tags
         self._show_tags = show_tags
         self.before_sync = before_sync
@@ -151,6 +200,7 @@ class LogView(ScrollView, can_focus=True):
         self.cursor: int | None = None  # buffer number of the cursor line (None while following)
         self.waiting = 0
         self._wrap_rows = _WrapRows()
+        self._multirow = False
         self._wrap_width = 0
         self._cache: LRUCache[tuple[int, int, int], list[Strip]] = LRUCache(CACHE_LINES)
         self._render_key = 0  # bumped when the look of every line changes
@@ -190,21 +240,54 @@ class LogView(ScrollView, can_focus=True):
     def line_filter(self) -> LineFilter | None:
         return self.index.filter
 
+    @property
+    def search(self) -> LineFilter | None:
+        return self.index.search
+
+    @property
+    def has_structured(self) -> bool:
+        """Whether some source writes JSON or logfmt lines."""
+        return self.formats is not None and self.formats.structured
+
+    @property
+    def multirow(self) -> bool:
+        """Whether a line may take several rows (wrapping, or structured lines one field per row); decided when
+        the rows are rebuilt, so a format decided between two syncs cannot change it under a frame."""
+        return self._multirow
+
+    def _format_of(self, line: LogLine) -> LogFormat:
+        return self.formats.format_of(line.source) if self.formats is not None and line.source >= 0 else PLAIN
+
+    def _level_of(self, line: LogLine) -> int | None:
+        if self.formats is None:
+            return None if line.note else plain_level(line.plain)
+        return line_level(line, self._format_of(line))
+
+    def _record(self, line: LogLine) -> Record | None:
+        """The parsed structured line, if shown structured (not in raw mode, not a note, a structured source)."""
+        if line.note or self.structured_mode == RAW:
+            return None
+        fmt = self._format_of(line)
+        return None if fmt is PLAIN else parse_record(line.plain, fmt)
+
     def sync(self) -> None:
         """Take in what changed in the buffer (called ~10 times a second)."""
         if self.before_sync is not None:
             self.before_sync()
+        if self.formats is not None and self.formats.version != self._formats_version:
+            self._formats_changed()
         cleared = self.index.generation != self.buffer.generation
         removed, added = self.index.sync()
         if cleared:
             self._rebuild_rows()
             self._cache.clear()
+            self._widths = {}
             self.cursor = None
             self.waiting = 0
         elif removed or added:
             self._update_tag_width(added)
             gone_rows = removed
-            if self.wrap:
+            if self.multirow:
                 gone_rows = self._wrap_rows.drop_front(removed)
                 self._append_wrap_rows()
             if not self.following:
@@ -219,6 +302,14 @@ class LogView(ScrollView, can_focus=True):
                 self._scroll_to_end()
             self.refresh()
         self._post_stats()
+
+    def _formats_changed(self) -> None:
+        """A source's format was decided: its lines look different (and have other levels)."""
+        assert self.formats is not None
+        self._formats_version = self.formats.version
+        if self.index.min_level is not None:
+            self.index.set_level(self.index.min_level)
+        self._relayout()
 
     def _update_tag_width(self, added: int) -> None:
         if not self.show_tags or self.tags is None:
@@ -237,7 +328,7 @@ class LogView(ScrollView, can_focus=True):
         if width != self._tag_width:
             self._tag_width = min(width, 40)
             self._invalidate()
-            if self.wrap:
+            if self.multirow:
                 self._rebuild_rows()
 
     def _prefix_width(self) -> int:
@@ -249,16 +340,35 @@ class LogView(ScrollView, can_focus=True):
     def _body_width(self) -> int:
         return max(8, self.scrollable_content_region.width - self._prefix_width())
 
-    @staticmethod
-    def _line_height(line: LogLine | None, avail: int) -> int:
+    def _line_height(self, line: LogLine | None, avail: int) -> int:
+        """Rows a line takes: one per ``avail`` cells when wrapping, one per field when pretty."""
         if line is None:
             return 1
-        width = len(line.plain) if line.plain.isascii() else cell_len(line.plain)
-        return max(1, -(-width // avail))
+        record = self._record(line) if self.multirow else None
+        if record is None:
+            if not self.wrap:
+                return 1
+            width = len(line.plain) if line.plain.isascii() else cell_len(line.plain)
+            return max(1, -(-width // avail))
+        rows = self._layout(record)
+        if not self.wrap:
+            return len(rows)
+        return sum(max(1, -(-sum(cell_len(p.text) for p in row) // avail)) for row in rows)
+
+    def _layout(self, record: Record) -> list[list[Piece]]:
+        """The rows of a structured line. Columns are padded to aligned widths unless wrapping (then a line's
+        height must not change when a wider value shows up elsewhere)."""
+        if self.structured_mode == PRETTY:
+            return pretty(record)
+        if self.wrap:
+            return [columns(record, self.fields)]
+        self._grow_widths(record)
+        return [columns(record, self.fields, self._widths)]
 
     def _rebuild_rows(self) -> None:
         self._wrap_rows.clear()
-        if self.wrap:
+        self._multirow = self.wrap or (self.structured_mode == PRETTY and self.has_structured)
+        if self._multirow:
             self._wrap_width = self._body_width()
             self._append_wrap_rows()
 
@@ -269,7 +379,7 @@ class LogView(ScrollView, can_focus=True):
             rows.append(self._line_height(self.buffer.get(self.index.number(row)), avail))
 
     def _total_rows(self) -> int:
-        return self._wrap_rows.total if self.wrap else len(self.index)
+        return self._wrap_rows.total if self.multirow else len(self.index)
 
     def _update_virtual_size(self) -> None:
         if not self.wrap:
@@ -287,13 +397,22 @@ class LogView(ScrollView, can_focus=True):
         self.refresh()
 
     def _widest_recent(self) -> int:
-        """Widest of the last lines (a full scan of 10k lines each tick would cost more than it is worth)."""
+        """Widest of the last lines as shown (a full scan of 10k lines each tick would cost more than it is
+        worth; structured lines are measured as laid out, their parse is cached for the render)."""
         widest = 0
         n = len(self.index)
+        structured = self.has_structured and self.structured_mode != RAW
         for row in range(max(0, n - 200), n):
             line = self.buffer.get(self.index.number(row))
-            if line is not None:
+            if line is None:
+                continue
+            record = self._record(line) if structured else None
+            if record is None:
                 widest = max(widest, len(line.plain))
+            elif self.structured_mode == PRETTY:
+                widest = max(widest, *(sum(len(p.text) for p in r) for r in pretty(record)))
+            else:
+                widest = max(widest, sum(len(p.text) for p in columns(record, self.fields, self._widths)))
         return widest
 
     def _scroll_to_end(self) -> None:
@@ -310,9 +429,19 @@ class LogView(ScrollView, can_focus=True):
 
     def _post_stats(self) -> None:
         f = self.index.filter
+        search = self.index.search
+        position = 0
+        if search is not None and self.cursor is not None:
+            found = self.index.hit_index(self.cursor)
+            position = found + 1 if found is not None else 0
+        level = self.index.min_level
         stats = LogViewStats(held=len(self.buffer), shown=len(self.index), matches=self.index.matches,
                              dropped=self.buffer.dropped, following=self.following, waiting=self.waiting,
-                             filter=f.describe() if f else "", wrap=self.wrap, timestamps=self.show_timestamps)
+                             filter=f.describe() if f else "", wrap=self.wrap, timestamps=self.show_timestamps,
+                             search=search.describe() if search else "", search_pos=position,
+                             search_total=len(self.index.hits) if search else 0,
+                             level=LEVEL_NAMES[level] if level is not None else "",
+                             structured=self.structured_mode if self.has_structured else "")
         if stats != self._last_stats:
             self._last_stats = stats
             self.post_message(self.StatsChanged(self, stats))
@@ -324,12 +453,12 @@ class LogView(ScrollView, can_focus=True):
     # -- what is on screen -------------------------------------------------------------------------
     def row_for_y(self, y: int) -> tuple[int, int] | None:
         """(shown row, row within the line) at virtual row ``y``."""
-        if self.wrap:
+        if self.multirow:
             return self._wrap_rows.locate(y)
         return (y, 0) if 0 <= y < len(self.index) else None
 
     def _virtual_y_of_row(self, row: int) -> int:
-        return self._wrap_rows.first_row_of(row) if self.wrap else row
+        return self._wrap_rows.first_row_of(row) if self.multirow else row
 
     def visible_lines(self) -> list[LogLine]:
         """The lines on screen, top to bottom (tests and copy use it)."""
@@ -372,11 +501,20 @@ class LogView(ScrollView, can_focus=True):
         return strip
 
     def _cursor_strip(self, strip: Strip) -> Strip:
-        """The cursor row: the theme's cursor background laid *over* the row (its text keeps its colours)."""
+        """The cursor row: the theme's cursor background laid *over* the row (its text keeps its colours, and a
+        highlighted match keeps its own background, so the current search match shows where it is)."""
         cursor = self._styles.get("cursor-bg")
         if cursor is None:
             cursor = self._styles["cursor-bg"] = Style(bgcolor=self._style("log-view--cursor").bgcolor)
-        return Strip(Segment.apply_style(iter(strip), post_style=cursor), strip.cell_length)
+        plain_bg = self._base().bgcolor
+        segments = []
+        for seg in strip:
+            style = seg.style
+            if style is not None and style.bgcolor is not None and style.bgcolor != plain_bg:
+                segments.append(seg)
+            else:
+                segments.append(Segment(seg.text, (style + cursor) if style is not None else cursor, seg.control))
+        return Strip(segments, strip.cell_length)
 
     def _base(self) -> Style:
         """The widget's own style (computing ``rich_style`` walks the DOM: once per look, not per row)."""
@@ -399,14 +537,15 @@ class LogView(ScrollView, can_focus=True):
         elif self.wrap:
             strips = [strip.extend_cell_length(width, base) for strip in self._build(line)]
         else:
-            strips = [self._build(line)[0].crop_extend(scroll_x, scroll_x + width, base)]
+            strips = [strip.crop_extend(scroll_x, scroll_x + width, base) for strip in self._build(line)]
         self._cache[key] = strips
         return strips
 
     def line_text(self, line: LogLine) -> Text:
-        """The Text a line is shown as (prefix, colours, filter highlights), before cropping or wrapping."""
-        prefix, body = self._prefix_and_body(line)
-        prefix.append_text(body)
+        """The Text a line is shown as (prefix, colours, highlights), before cropping or wrapping; the rows of a
+        pretty structured line are joined by newlines."""
+        prefix, rows = self._prefix_and_rows(line)
+        prefix.append_text(Text("\n").join(rows))
         return prefix
 
     def _tag_style(self, colour: str) -> Style:
@@ -416,7 +555,7 @@ class LogView(ScrollView, can_focus=True):
             style = self._styles[key] = Style.parse(f"bold {colour}")
         return style
 
-    def _prefix_and_body(self, line: LogLine) -> tuple[Text, Text]:
+    def _prefix_and_rows(self, line: LogLine) -> tuple[Text, list[Text]]:
         prefix = Text(end="", no_wrap=True)
         if self.show_tags and self._tag_width:
             found = self.tags(line.source) if self.tags is not None and line.source >= 0 else None
@@ -431,39 +570,115 @@ class LogView(ScrollView, can_focus=True):
             shown = f"{ts[:23]}Z" if len(ts) >= 23 else ts
             prefix.append(shown.ljust(TS_WIDTH), style=self._style("log-view--timestamp"))
             prefix.append(" ")
-        body = styled(line.text, line.plain)
-        if line.note:
-            body.stylize(self._style("log-view--note"))
-        f = self.index.filter
-        if f is not None and not line.note:
-            match_style = self._style("log-view--match")
-            for start, end in f.spans(line.plain):
-                body.stylize(match_style, start, end)
-        return prefix, body
+        record = self._record(line)
+        if record is not None:
+            rows = self._structured_rows(record)
+        else:
+            body = styled(line.text, line.plain)
+            if line.note:
+                body.stylize(self._style("log-view--note"))
+            rows = [body]
+        if not line.note:
+            self._highlight(rows)
+        return prefix, rows
+
+    def _highlight(self, rows: list[Text]) -> None:
+        """Filter matches and search matches, on the text as shown."""
+        f, search = self.index.filter, self.index.search
+        if f is not None and not f.invert:
+            style = self._style("log-view--match")
+            for row in rows:
+                for start, end in f.spans(row.plain):
+                    row.stylize(style, start, end)
+        if search is not None:
+            style = self._style("log-view--search")
+            for row in rows:
+                for start, end in search.spans(row.plain):
+                    row.stylize(style, start, end)
+
+    def _piece_style(self, role: str) -> Style | None:
+        if role in ("", "msg", "value"):
+            return None
+        if role.startswith("level:"):
+            return self._style(f"log-view--level-{role[6:]}")
+        return self._style(f"log-view--{role}")
+
+    def _structured_rows(self, record: Record) -> list[Text]:
+        out = []
+        for pieces in self._layout(record):
+            row = Text(end="", no_wrap=True)
+            for piece in pieces:
+                row.append(piece.text, style=self._piece_style(piece.role))
+            out.append(row)
+        return out
+
+    def _grow_widths(self, record: Record) -> None:
+        """Columns are as wide as the widest value rendered so far (capped): growing re-renders the screen."""
+        widths = self._widths
+        grew = False
+        cap = max(20, min(60, self._body_width() // 2))
+        msg = min(cap, cell_len(record.msg))
+        if msg > widths.get("", 0):
+            widths[""] = msg
+            grew = True
+        for key in self.fields:
+            value = record.get(key)
+            if value is not None:
+                width = min(FIELD_WIDTH_MAX, cell_len(quoted(value)))
+                if width > widths.get(key, 0):
+                    widths[key] = width
+                    grew = True
+        if grew:
+            self._render_key += 1
+            self._cache.clear()
+            self.refresh()
 
     def _build(self, line: LogLine) -> list[Strip]:
-        """The uncropped rows of a line: one, or (wrapping) one per ``avail`` cells of its text."""
+        """The uncropped rows of a line: one (or, pretty, one per field); wrapped, one per ``avail`` cells."""
         console = self.app.console
         base = self._base()
-        prefix, body = self._prefix_and_body(line)
-        if not self.wrap or body.cell_len <= (avail := self._wrap_width or self._body_width()):
-            prefix.append_text(body)
+        prefix, rows = self._prefix_and_rows(line)
+        avail = self._wrap_width or self._body_width()
+        if len(rows) == 1 and (not self.wrap or rows[0].cell_len <= avail):
+            prefix.append_text(rows[0])
             prefix.stylize_before(base)
             return [Strip(list(prefix.render(console)), prefix.cell_len)]
         prefix.stylize_before(base)
-        body.stylize_before(base)
         prefix_strip = Strip(list(prefix.render(console)), prefix.cell_len)
-        body_strip = Strip(list(body.render(console)), body.cell_len)
-        length = body_strip.cell_length
-        pieces = body_strip.divide([*range(avail, length, avail), length])  # divide wants the end too
         indent = Strip([Segment(" " * prefix_strip.cell_length, base)], prefix_strip.cell_length)
-        return [Strip.join([prefix_strip if i == 0 else indent, piece]) for i, piece in enumerate(pieces)]
+        out: list[Strip] = []
+        for body in rows:
+            body.stylize_before(base)
+            body_strip = Strip(list(body.render(console)), body.cell_len)
+            length = body_strip.cell_length
+            if self.wrap and length > avail:
+                pieces = body_strip.divide([*range(avail, length, avail), length])  # divide wants the end too
+            else:
+                pieces = [body_strip]
+            for piece in pieces:
+                out.append(Strip.join([prefix_strip if not out else indent, piece]))
+        return out
 
     # -- changing how it looks ---------------------------------------------------------------------
     def set_filter(self, line_filter: LineFilter | None) -> None:
         """Show only lines passing ``line_filter`` (None: every line)."""
+        self._reindex(lambda: self.index.set_filter(line_filter))
+
+    def set_level(self, min_level: int | None) -> None:
+        """Show only lines of at least ``min_level`` (and lines of unknown level); None: every line."""
+        self._reindex(lambda: self.index.set_level(min_level))
+
+    def action_cycle_level(self) -> None:
+        """``v``: every line → info and up → warn and up → error → every line."""
+        current = LEVEL_STEPS.index(self.index.min_level) if self.index.min_level in LEVEL_STEPS else 0
+        level = LEVEL_STEPS[(current + 1) % len(LEVEL_STEPS)]
+        self.set_level(level)
+        self.notify(f"levels: {LEVEL_NAMES[level]} and up" if level is not None else "levels: every line",
+                    timeout=2)
+
+    def _reindex(self, change: Callable[[], None]) -> None:
         cursor = self.cursor
-        self.index.set_filter(line_filter)
+        change()
         self._rebuild_rows()
         self._invalidate()
         self._update_virtual_size()
@@ -497,10 +712,110 @@ class LogView(ScrollView, can_focus=True):
                 self._scroll_to_row(row)
         self._post_stats()
 
+    def set_structured(self, mode: str) -> None:
+        """Show structured lines as ``columns``, ``pretty`` (one field per row) or ``raw`` (as written)."""
+        if mode not in STRUCTURED_MODES:
+            raise ValueError(f"unknown structured view {mode!r}")
+        self.structured_mode = mode
+        self._widths = {}
+        self._relayout()
+
+    def action_cycle_structured(self) -> None:
+        """``J``: columns → pretty → raw → columns (only when some source writes JSON or logfmt)."""
+        if not self.has_structured:
+            self.notify("no JSON or logfmt lines here: lines are shown as written", timeout=2)
+            return
+        mode = STRUCTURED_MODES[(STRUCTURED_MODES.index(self.structured_mode) + 1) % len(STRUCTURED_MODES)]
+        self.set_structured(mode)
+        self.notify({COLUMNS: "structured lines: level, message and fields (F picks the fields)",
+                     PRETTY: "structured lines: one field per row", RAW: "structured lines: as written"}[mode],
+                    timeout=2)
+
+    def set_fields(self, fields: tuple[str, ...] | list[str]) -> None:
+        """The fields shown as columns after level and message (empty: the other fields follow dimmed)."""
+        self.fields = tuple(fields)
+        self._widths = {}
+        if self.structured_mode == RAW:
+            self.structured_mode = COLUMNS
+        self._relayout()
+
+    def structured_records(self, limit: int = 1000) -> list[Record]:
+        """The records of the newest shown structured lines (the field picker counts their fields)."""
+        out: list[Record] = []
+        for row in range(len(self.index) - 1, -1, -1):
+            line = self.buffer.get(self.index.number(row))
+            if line is None or line.note:
+                continue
+            fmt = self._format_of(line)
+            record = parse_record(line.plain, fmt) if fmt is not PLAIN else None
+            if record is not None:
+                out.append(record)
+                if len(out) >= limit:
+                    break
+        return out
+
+    # -- search ------------------------------------------------------------------------------------
+    def set_search(self, search: LineFilter | None) -> None:
+        """Highlight ``search`` in the shown lines and put the cursor on a match: the first one at or after the
+        cursor, or the newest while following. None clears the search. Nothing is hidden."""
+        self.index.set_search(search)
+        self._invalidate()
+        if search is not None and self.index.hits:
+            hits = self.index.hits
+            if self.cursor is None:
+                target = hits[-1]
+            else:
+                target = self.cursor if self.index.hit_index(self.cursor) is not None else \
+                    self.index.next_hit(self.cursor) or hits[0]
+            self._go_to(target)
+        self._post_stats()
+
+    def action_search_next(self) -> None:
+        self._search_step(forward=True)
+
+    def action_search_previous(self) -> None:
+        self._search_step(forward=False)
+
+    def _search_step(self, forward: bool) -> None:
+        """``n``/``N``: the next match below / above the cursor line, wrapping around at the ends."""
+        search = self.index.search
+        if search is None:
+            self.notify("no search: press / to search", severity="warning", timeout=2)
+            return
+        hits = self.index.hits
+        if not hits:
+            self.notify(f"no match for {search.describe()}", severity="warning", timeout=2)
+            return
+        if self.cursor is None:
+            target = hits[-1]
+        else:
+            target = self.index.next_hit(self.cursor, forward)
+            if target is None:
+                target = hits[0] if forward else hits[-1]
+                self.notify("search wrapped to the " + ("top" if forward else "bottom"), timeout=1.5)
+        self._go_to(target)
+
+    def _go_to(self, number: int) -> None:
+        """Put the cursor on line ``number`` (pausing), scrolled to the middle of the view if it was off screen."""
+        row = self.index.row_of(number)
+        if row is None:
+            return
+        self.cursor = number
+        if self.following:
+            self.following = False
+            self.waiting = 0
+        y = self._virtual_y_of_row(row)
+        height = self.scrollable_content_region.height
+        top = round(self.scroll_y)
+        if not top <= y < top + height:
+            self.scroll_to(y=max(0, y - height // 2), animate=False, immediate=True, force=True)
+        self.refresh()
+        self._post_stats()
+
     def action_invert_filter(self) -> None:
         f = self.index.filter
         if f is None:
-            self.notify("no filter to invert (press / to set one)", severity="warning", timeout=2)
+            self.notify("no filter to invert (press f to set one)", severity="warning", timeout=2)
             return
         self.set_filter(f.with_invert(not f.invert))
 
@@ -611,4 +926,4 @@ class LogView(ScrollView, can_focus=True):
         if self.show_timestamps and line.ts:
             text = f"{line.ts} {text}"
         self.app.copy_to_clipboard(text)
-        self.notify(f"copied: {text[:60]}{'…' if len(text) > 60 else ''}", timeout=2)
+        self.notify(f"copied: {text[:60]}{'…' if len(text) > 60 else ''}", timeout=2, markup=False)

@@ -8,11 +8,13 @@ from textual.containers import Vertical
 from textual.widgets import Static
 
 from ...cluster.store import Health, HealthState
-from ...text import sanitize
+from ...text import plain, sanitize
 from .resource_table import ResourceTable
+from .status_header import format_age
 
 _STATE_TEXT = {
     Health.SYNCING: ("loading…", "yellow"),
+    Health.STALE: ("stale", "bold yellow"),
     Health.RECONNECTING: ("reconnecting…", "bold yellow"),
     Health.FORBIDDEN: ("forbidden", "bold red"),
     Health.ERROR: ("error", "bold red"),
@@ -33,7 +35,7 @@ class Pane(Vertical):
     def __init__(self, title: str, table: ResourceTable, *, id: str | None = None,
                  classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
-        self.border_title = title
+        self.border_title = plain(title)
         self.table = table
         self.state_line = Static("", classes="pane-state")
         self.health = Health.SYNCING
@@ -44,7 +46,7 @@ class Pane(Vertical):
         yield self.table
 
     def set_title(self, title: str) -> None:
-        self.border_title = sanitize(title)
+        self.border_title = plain(title)
 
     def show_health(self, state: HealthState) -> None:
         self.health = state.state
@@ -55,6 +57,8 @@ class Pane(Vertical):
             return
         label, style = entry
         line = Text(label, style=style)
+        if state.data_age is not None:
+            line.append(f" · data {format_age(state.data_age)} old", style="bold yellow")
         if state.error:
             line.append(f": {sanitize(state.error)}", style="dim" if state.state is Health.SYNCING else "")
         self._state_plain = line.plain

@@ -19,7 +19,7 @@ from textual.message import Message
 from textual.widgets import DataTable
 from textual.widgets.data_table import CellDoesNotExist, Row, RowDoesNotExist, RowKey
 
-from ...text import safe_text
+from ...text import plain, safe_text
 
 RowT = TypeVar("RowT")
 Cell = str | Text
@@ -212,7 +212,7 @@ class ResourceTable(DataTable, Generic[RowT]):
 
     def _after_paint(self) -> None:
         self._notify_current()
-        summary = self.summary()
+        summary = plain(self.summary())  # holds the filter the user typed: never markup
         self.border_subtitle = summary
         if self.parent is not None and hasattr(self.parent, "border_subtitle"):
             self.parent.border_subtitle = summary

@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from rich.markup import escape
 from rich.text import Text
 from textual.message import Message
 from textual.widget import Widget
@@ -23,7 +22,7 @@ from ... import clock
 from ...metrics.poller import PollResult, PollState
 from ...metrics.series import MetricSeries, MetricsSnapshot, Series, format_value
 from ...metrics.targets import Target, target_for
-from ...text import sanitize
+from ...text import plain, sanitize
 
 if TYPE_CHECKING:
     from ...metrics.poller import Poller
@@ -222,7 +221,7 @@ class MetricsSparklines(Widget, can_focus=False):
         if target is None or (self.target is not None and target.key == self.target.key):
             return
         self.target = target
-        self.border_title = escape(f"Metrics of {sanitize(target.title)}")
+        self.border_title = plain(f"Metrics of {target.title}")
         if self.snapshot is not None and self.snapshot.target.key != target.key:
             self.snapshot = None
         if self.feed is not None and self.poller is not None:
@@ -235,7 +234,7 @@ class MetricsSparklines(Widget, can_focus=False):
         self.snapshot = snapshot
         if snapshot is not None:
             self.target = snapshot.target
-            self.border_title = escape(f"Metrics of {sanitize(snapshot.target.title)}")
+            self.border_title = plain(f"Metrics of {snapshot.target.title}")
         self._status = status or source_line(self.service, self.result, snapshot)
         self.refresh()
 

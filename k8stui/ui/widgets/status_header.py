@@ -1,4 +1,8 @@
-"""The top bar: context, cluster, namespace, API and Prometheus health, and the read-only badge."""
+"""The top bar: context, cluster, namespace, API and Prometheus health, and the read-only badge.
+
+The API part says what the user may and may not see (``api synced · nodes forbidden``; ``api ok · pods,
+events forbidden in shop`` when nothing at all is visible) and how old the data is when it may be behind
+(``api stale · data 40 s old``)."""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
+from ...cluster.store import HubHealth
 from ...text import sanitize
 
 
@@ -18,15 +23,43 @@ class HeaderState:
     context: str = ""
     cluster: str = ""
     namespace: str = ""
-    api_health: str = "connecting"  # synced / syncing / reconnecting / forbidden / error / connecting
+    api_health: str = "connecting"  # synced / stale / syncing / reconnecting / forbidden / error / connecting
     api_detail: str = ""
+    api_forbidden: tuple[tuple[str, str], ...] = ()  # (plural, "in shop" / "in all namespaces" / "")
+    data_age: int | None = None  # seconds, when the data may be behind the server
     metrics_source: str = ""
     read_only: bool = False
     view: str = ""
+    notice: str = ""  # e.g. "kubeconfig changed: K reconnects"
 
 
-_HEALTH_STYLE = {"synced": "bold green", "syncing": "yellow", "connecting": "yellow",
-                 "reconnecting": "bold yellow", "forbidden": "bold red", "error": "bold red"}
+_HEALTH_STYLE = {"synced": "bold green", "syncing": "yellow", "connecting": "yellow", "stale": "bold yellow",
+                 "reconnecting": "bold yellow", "forbidden": "bold green", "error": "bold red"}
+# The word shown for a state: "forbidden" (everything here is) is not an API problem — the API answers.
+_HEALTH_WORD = {"forbidden": "ok"}
+
+
+def api_fields(health: HubHealth) -> dict[str, object]:
+    """The HeaderState fields for the informer hub's aggregate health."""
+    return {"api_health": health.state.value, "api_detail": health.error,
+            "api_forbidden": health.forbidden_resources, "data_age": health.data_age}
+
+
+def format_age(seconds: int) -> str:
+    if seconds < 120:
+        return f"{seconds} s"
+    if seconds < 7200:
+        return f"{seconds // 60} min"
+    return f"{seconds // 3600} h"
+
+
+def forbidden_text(resources: tuple[tuple[str, str], ...]) -> str:
+    """``pods, events forbidden in shop · nodes forbidden`` (grouped by where, in order)."""
+    groups: dict[str, list[str]] = {}
+    for plural, where in resources:
+        groups.setdefault(where, []).append(plural)
+    return " · ".join(f"{', '.join(plurals)} forbidden" + (f" {where}" if where else "")
+                      for where, plurals in groups.items())
 
 
 class StatusHeader(Widget):
@@ -49,15 +82,21 @@ class StatusHeader(Widget):
         out.append("  ns ")
         out.append(sanitize(s.namespace) or "all", style="bold")
         out.append("  api ")
-        out.append(s.api_health, style=_HEALTH_STYLE.get(s.api_health, "bold"))
-        if s.api_detail and s.api_health not in ("synced",):
+        out.append(_HEALTH_WORD.get(s.api_health, s.api_health), style=_HEALTH_STYLE.get(s.api_health, "bold"))
+        if s.data_age is not None:
+            out.append(f" · data {format_age(s.data_age)} old", style="bold yellow")
+        if s.api_forbidden:
+            out.append(f" · {sanitize(forbidden_text(s.api_forbidden))}", style="red")
+        if s.api_detail and s.api_health not in ("synced", "forbidden"):
             out.append(f" ({sanitize(s.api_detail)[:60]})", style="dim")
         if s.metrics_source:
             out.append("  metrics ")
             out.append(sanitize(s.metrics_source), style="bold")
         if s.view:
             out.append("  view ")
-            out.append(s.view, style="bold")
+            out.append(sanitize(s.view), style="bold")
+        if s.notice:
+            out.append(f"  {sanitize(s.notice)}", style="bold yellow")
         if s.read_only:
             out.append("  ")
             out.append(" READ-ONLY ", style="bold reverse red")
