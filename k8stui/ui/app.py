@@ -198,9 +198,15 @@ class K8sTuiApp(App):
         self.notify(f"namespace: {'all' if self.all_namespaces else namespace}", timeout=2)
 
     def switch_context(self, context: str) -> None:
-        """Reconnect as another kubeconfig context without restarting; a bad context is a toast, not a crash."""
+        """Reconnect as another kubeconfig context without restarting; a bad context is a toast, not a crash.
+        Loading the context (file parsing, an exec credential plugin) runs in a thread: the screen never
+        freezes, even when ``aws eks get-token`` takes seconds."""
+        self.run_worker(self._switch_context(context), group="switch-context", exclusive=True,
+                        exit_on_error=False)
+
+    async def _switch_context(self, context: str) -> None:
         try:
-            connection = load_target(self.kubeconfig, context, None)
+            connection = await asyncio.to_thread(load_target, self.kubeconfig, context, None, interactive=False)
         except KubeconfigError as exc:
             self.notify(str(exc), severity="error")
             return
@@ -245,7 +251,8 @@ class K8sTuiApp(App):
         namespace = self.namespace
         try:
             # Parsing the file (and an exec credential plugin) may block: off the UI loop.
-            connection = await asyncio.to_thread(load_target, self.kubeconfig, context, namespace)
+            connection = await asyncio.to_thread(load_target, self.kubeconfig, context, namespace,
+                                                 interactive=False)
             await asyncio.to_thread(self.kubeconfig_watch.baseline)
         except KubeconfigError as exc:
             self.notify(f"kubeconfig not reloaded: {exc}", severity="error")
