@@ -1,5 +1,6 @@
 """The keys that change the cluster — ``s`` scale, ``r`` restart, ``u`` rollback, ``b``/``B`` blue-green switch
-and revert, ``x``/``X`` burst and un-burst, ``c`` canary, and undo (``z`` in ``:audit``) — as one flow each:
+and revert, ``x``/``X`` burst and un-burst, ``c`` canary, and undo (``z`` in ``:audit``) — as one flow each
+(the everyday ones — delete, edit, set image, shell, port-forward, drain, ... — are in ``everyday``):
 
     what is selected -> RBAC pre-check -> the action's own dialog (count, revision, share, preflight)
     -> plan -> dry-run -> confirmation (the exact change) -> apply -> audit -> progress until done or stalled
@@ -21,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from ..actions import bluegreen, burst, canary, rollout, scale, undo
 from ..actions.client import ApiFailure, ObjectRef
 from ..actions.plan import FollowUp, Outcome, Plan, PlanError, Session, run_plan
-from ..cluster.kinds import DEPLOYMENTS, SERVICES
+from ..cluster.kinds import DEPLOYMENTS, HPAS, SERVICES
 from ..text import sanitize
 from .screens.confirm import ConfirmScreen, is_dangerous
 from .screens.dialogs import BurstDialog, CanaryDialog, QuestionDialog, RevisionPicker, ScaleDialog
@@ -29,7 +30,9 @@ from .screens.dialogs import BurstDialog, CanaryDialog, QuestionDialog, Revision
 if TYPE_CHECKING:
     from textual.app import App
 
-OPERATIONS = ("scale", "restart", "rollback", "bluegreen", "bluegreen-revert", "burst", "unburst", "canary", "undo")
+OPERATIONS = ("scale", "restart", "rollback", "bluegreen", "bluegreen-revert", "burst", "unburst", "canary", "undo",
+              "delete", "kill", "edit", "set-image", "shell", "attach", "debug", "port-forward", "cordon",
+              "uncordon", "drain", "trigger", "suspend")
 PROGRESS_INTERVAL = 2.0  # at most one progress toast this often
 
 
@@ -115,13 +118,16 @@ def run_operation(screen: Any, name: str, selection: tuple[str, dict[str, Any]] 
     if name not in OPERATIONS:
         report(app, f"unknown operation {name!r}", "error")
         return
-    target = None
+    targets: list[Target] = []
     if name != "undo":
+        marked = screen.marked_selections() if selection is None and name in _multi() and \
+            hasattr(screen, "marked_selections") else []
         selection = selection if selection is not None else screen.selection()
-        if selection is None:
-            report(app, f"{name}: nothing selected — move to a Deployment first", "warning")
+        if selection is None and not marked:
+            report(app, f"{name}: nothing selected — move to {'a Deployment' if name in OPERATIONS[:9] else 'an object'}"
+                        " first", "warning")
             return
-        target = target_of(selection)
+        targets = [target_of(s) for s in marked] or [target_of(selection)]  # type: ignore[arg-type]
     if busy(app):
         report(app, "another operation is waiting for you: finish or cancel it first", "warning")
         return
@@ -129,15 +135,21 @@ def run_operation(screen: Any, name: str, selection: tuple[str, dict[str, Any]] 
     # Keys typed before the operation's first dialog shows are meant for that dialog (keygate.py).
     gate = getattr(app, "key_gate", None)
     hold = gate.hold(f"operation {name}") if gate is not None else None
-    app.run_worker(_operate(app, name, target, hold), group="k8stui-operations", exit_on_error=False,
+    app.run_worker(_operate(app, name, targets, hold), group="k8stui-operations", exit_on_error=False,
                    name=f"operation {name}")
 
 
-async def _operate(app: Any, name: str, target: Target | None, hold: int | None = None) -> None:
+def _multi() -> frozenset[str]:
+    from .everyday import MULTI
+
+    return MULTI
+
+
+async def _operate(app: Any, name: str, targets: list[Target], hold: int | None = None) -> None:
     follow: list[FollowUp] = []
     session = Session(app.connection)
     try:
-        op = Operation(app, session, target, hold)
+        op = Operation(app, session, targets, hold)
         try:
             follow = await HANDLERS[name](op)
         except PlanError as exc:
@@ -156,15 +168,18 @@ async def _operate(app: Any, name: str, target: Target | None, hold: int | None 
 class Operation:
     """One run of an operation: the session, the target, and the ways to ask and tell the user."""
 
-    def __init__(self, app: Any, session: Session, target: Target | None, hold: int | None = None) -> None:
+    def __init__(self, app: Any, session: Session, targets: list[Target] | Target | None,
+                 hold: int | None = None) -> None:
         self.app = app
         self.session = session
-        self.target = target
+        self.targets = targets if isinstance(targets, list) else [targets] if targets is not None else []
+        self.target = self.targets[0] if self.targets else None
         self.settings = app.settings
         self._hold = hold
 
     def release_keys(self) -> None:
-        """Stop holding the keys typed since the operation started (a dialog is up, or it ended)."""
+        """Stop holding the keys typed since the operation started: a dialog is up, the terminal is about to be
+        handed to an editor or a shell, or the operation ended."""
         hold, self._hold = self._hold, None
         if hold is not None:
             self.app.key_gate.release(hold)
@@ -196,11 +211,15 @@ class Operation:
 
     async def run(self, build: Callable[[], Awaitable[Plan]]) -> Outcome:
         outcome = await run_plan(self.session, build, self.confirm)
+        self.tell(outcome)
+        return outcome
+
+    def tell(self, outcome: Outcome) -> None:
+        """Report how a plan ended (one toast, kept in the journal)."""
         severity = {"applied": "information", "cancelled": "information"}.get(outcome.status, "error")
         prefix = {"denied": "refused: ", "refused": "refused: ", "failed": "failed: ", "conflict": "conflict: ",
                   "dry-run-failed": ""}.get(outcome.status, "")
         report(self.app, prefix + outcome.message, severity)
-        return outcome
 
     # -- progress --------------------------------------------------------------------------------
     async def watch(self, fu: FollowUp) -> rollout.RolloutState:
@@ -229,6 +248,10 @@ def _follow(outcome: Outcome) -> list[FollowUp]:
 
 
 async def _scale(op: Operation) -> list[FollowUp]:
+    if op.target is not None and op.target.kind_key.startswith("horizontalpodautoscalers"):
+        from .everyday import hpa_bounds
+
+        return await hpa_bounds(op, ObjectRef(HPAS, op.target.namespace, op.target.name))
     ref = op.deployment("scale")
     await op.precheck("patch", ref)
     obj = await op.session.read(ref)
@@ -362,5 +385,9 @@ HANDLERS: dict[str, Callable[[Operation], Awaitable[list[FollowUp]]]] = {
     "scale": _scale, "restart": _restart, "rollback": _rollback, "bluegreen": _bluegreen,
     "bluegreen-revert": _bluegreen_revert, "burst": _burst, "unburst": _unburst, "canary": _canary, "undo": _undo,
 }
+
+from .everyday import HANDLERS as _EVERYDAY  # noqa: E402 - it builds on Operation above
+
+HANDLERS.update(_EVERYDAY)
 
 __all__ = ["OPERATIONS", "Report", "busy", "journal", "read_only_reason", "run_operation", "target_of"]

@@ -48,6 +48,16 @@ class ClusterScreen(Screen):
         Binding("x", "operate('burst')", "Burst", show=False),
         Binding("X", "operate('unburst')", "Un-burst", show=False),
         Binding("c", "operate('canary')", "Canary", show=False),
+        Binding("ctrl+d", "operate('delete')", "Delete", key_display="^d"),
+        Binding("ctrl+k", "operate('kill')", "Kill pod", key_display="^k", show=False),
+        Binding("e", "operate('edit')", "Edit", show=False),
+        Binding("i", "operate('set-image')", "Set image", show=False),
+        Binding("S", "operate('shell')", "Shell", show=False),
+        Binding("a", "operate('attach')", "Attach", show=False),
+        Binding("D", "operate('debug')", "Debug container", show=False),
+        Binding("F", "operate('port-forward')", "Port-forward", show=False),
+        Binding("t", "operate('trigger')", "Trigger cronjob", show=False),
+        Binding("p", "operate('suspend')", "Suspend/resume cronjob", show=False),
     ]
     view_name = "view"
 
@@ -227,7 +237,8 @@ class ClusterScreen(Screen):
         open_metrics(self)
 
     def action_operate(self, operation: str) -> None:
-        """Mutations (scale, restart, rollback, blue/green, burst, canary): k8stui/ui/operations.py."""
+        """Mutations (scale, restart, rollback, blue/green, burst, canary, delete, edit, ...):
+        k8stui/ui/operations.py and k8stui/ui/everyday.py."""
         if self.k8s_app.read_only:
             self.notify(f"read-only mode: {operation} is disabled (started with --read-only)",
                         severity="warning")
