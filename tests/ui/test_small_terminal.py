@@ -13,11 +13,20 @@ from textual.widgets._footer import FooterKey
 
 from k8stui.actions.burst import BurstView, HpaLimits
 from k8stui.actions.client import ObjectRef
+from k8stui.actions.images import Container, RecentImage
 from k8stui.actions.plan import Plan, Write
 from k8stui.actions.rollout import Revision
 from k8stui.cluster import kinds
 from k8stui.ui.screens.confirm import ConfirmScreen
 from k8stui.ui.screens.dialogs import BurstDialog, CanaryDialog, QuestionDialog, RevisionPicker, ScaleDialog
+from k8stui.ui.screens.ops_dialogs import (
+    DeleteConfirmScreen,
+    HpaDialog,
+    ImageDialog,
+    PortForwardDialog,
+    PortOption,
+    SessionDialog,
+)
 from k8stui.ui.themes import load_themes
 
 from .helpers import make_app, wait_until
@@ -115,6 +124,25 @@ DIALOGS = {
 }
 
 
+# The everyday operations' dialogs, at their tallest (several containers, many recent images and ports, a
+# dangerous context): checked on screen, not pictured.
+_CONTAINERS = [Container(f"c{n}", f"ghcr.io/demo/c{n}:1.0", f"/spec/template/spec/containers/{n}") for n in range(6)]
+_RECENT = {c.name: [RecentImage(f"ghcr.io/demo/{c.name}:0.{n}", f"revision {n}") for n in range(10)]
+           for c in _CONTAINERS}
+_PORTS = [PortOption(8000 + n, f"{8000 + n}/TCP http-{n}", 8000 + n) for n in range(10)]
+EVERYDAY_DIALOGS = {
+    "delete": lambda: DeleteConfirmScreen(_long_plan(), dangerous=True, propagation="Background", offer=True),
+    "image": lambda: ImageDialog("shop/api-blue", _CONTAINERS, _RECENT),
+    "shell": lambda: SessionDialog("shell", "shop", "api-blue-1", [c.name for c in _CONTAINERS],
+                                   notes=("a note about the pod",) * 6, dangerous=True, context="prod"),
+    "debug": lambda: SessionDialog("debug", "shop", "api-blue-1", [c.name for c in _CONTAINERS], dangerous=True,
+                                   context="prod"),
+    "port-forward": lambda: PortForwardDialog("pod shop/api-blue-1", _PORTS, dangerous=True, name="api-blue-1",
+                                              context="prod"),
+    "hpa": lambda: HpaDialog("shop", "api", 2, 10, 3, "Deployment api-blue"),
+}
+
+
 class _DialogApp(App):
     """One dialog over an empty screen (no cluster): the picture cannot change between runs."""
 
@@ -132,9 +160,9 @@ async def _dialog_shown(pilot) -> None:
     await pilot.pause()
 
 
-@pytest.mark.parametrize("name", DIALOGS)
+@pytest.mark.parametrize("name", list(DIALOGS) + list(EVERYDAY_DIALOGS))
 async def test_dialog_buttons_and_inputs_stay_on_an_80x24_screen(name):
-    app = _DialogApp(DIALOGS[name])
+    app = _DialogApp({**DIALOGS, **EVERYDAY_DIALOGS}[name])
     async with app.run_test(size=SMALL) as pilot:
         await _dialog_shown(pilot)
         lines = screen_lines(app)
