@@ -39,12 +39,18 @@ def open_diagnosis(app: Any, view: str, arg: str) -> None:
 
         app.push_screen(LintScreen(scope_of(arg, app.scope_namespace)))
     elif view == "timeline":
-        from .timeline import TimelineScreen
-
+        try:
+            from .timeline import TimelineScreen
+        except ImportError:
+            app.notify(":timeline is not available in this version", severity="warning")
+            return
         app.push_screen(TimelineScreen.for_argument(app, arg))
     elif view == "helm":
-        from .helm import HelmScreen
-
+        try:
+            from .helm import HelmScreen
+        except ImportError:
+            app.notify(":helm is not available in this version", severity="warning")
+            return
         app.push_screen(HelmScreen(scope_of(arg, app.scope_namespace)))
 
 
