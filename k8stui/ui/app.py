@@ -189,8 +189,10 @@ class K8sTuiApp(App):
             from .screens.alerts import AlertsScreen
 
             self.push_screen(AlertsScreen())
-        elif view in ("audit", "lint"):
-            self.notify(f":{view} is not available in this version", severity="warning")
+        elif view in ("lint", "timeline", "helm"):
+            from .screens.diagnosis_base import open_diagnosis
+
+            open_diagnosis(self, view, arg)
         else:
             kind = kind_for(view)
             if kind is None:
