@@ -40,6 +40,7 @@ class ClusterScreen(Screen):
         Binding("O", "sort_reverse", "Reverse sort", show=False),
         Binding("l", "logs", "Logs"),
         Binding("m", "metrics", "Metrics"),
+        Binding("h", "why_stuck", "Why stuck?", show=False),
         Binding("s", "operate('scale')", "Scale"),
         Binding("r", "operate('restart')", "Restart"),
         Binding("u", "operate('rollback')", "Rollback"),
@@ -229,6 +230,12 @@ class ClusterScreen(Screen):
             self.notify("logs are not available in this build", severity="warning")
             return
         open_logs(self)
+
+    def action_why_stuck(self) -> None:
+        """``h``: why the selected workload or pod is stuck (k8stui/ui/screens/stuck.py)."""
+        from .stuck import open_stuck
+
+        open_stuck(self)
 
     def action_metrics(self) -> None:
         """``m``: metrics of the selection (k8stui/ui/screens/metrics.py)."""
