@@ -176,9 +176,12 @@ class ClusterScreen(Screen):
     def action_help(self) -> None:
         from .help import HelpScreen
 
-        bindings = [active.binding for active in self.app.active_bindings.values()]
-        for cls in type(self).__mro__:  # keys a focused widget shadows (enter) still belong in the help
+        # The screen's own keys first (its ``enter`` is what enter does here, even when the focused table takes
+        # the key and posts a selection), then the focused widget's and the app's; each key is listed once.
+        bindings: list[Binding] = []
+        for cls in type(self).__mro__:
             bindings += [b for b in getattr(cls, "BINDINGS", []) if isinstance(b, Binding)]
+        bindings += [active.binding for active in self.app.active_bindings.values()]
         self.app.push_screen(HelpScreen(self.view_name, bindings))
 
     def action_describe(self) -> None:
