@@ -96,6 +96,82 @@ async def test_delete_shows_what_cascades_and_writes_only_after_y(demo, web_ns):
     assert [(r.verb, r.outcome) for r in audit_lines(web_ns)] == [("delete", "applied")]
 
 
+async def test_delete_orphan_foreground_and_several_marked_rows(demo):
+    """1/2/3 in the confirmation re-plan the delete with another propagation (Orphan lists what stays), the
+    write (and its audit line) carries it; rows marked with space are deleted together, in one confirmation."""
+    ns = create_namespace(demo, "evd", web=True, pair=True)
+    try:
+        await _delete_orphan_foreground_and_marked(demo, ns)
+    finally:
+        delete_namespace(demo, ns)
+
+
+async def _delete_orphan_foreground_and_marked(demo, ns: str) -> None:
+    await ready_pods(demo, ns, 5)  # web 1, api-blue 2, api-green 2
+    app = make_app(demo, namespace=ns)
+    async with app.run_test(size=SIZE) as pilot:
+        await select(pilot, app, "web")
+        seq = demo.request_seq()
+        await pilot.press("ctrl+d")
+        first = await confirm_and_wait(pilot, app)
+        await pilot.press("3")  # Orphan: planned, dry-run and confirmed again
+        await wait_until(pilot, lambda: app.screen is not first and isinstance(app.screen, DeleteConfirmScreen), 10,
+                         "the Orphan confirmation")
+        confirm = app.screen
+        text = screen_text(confirm)
+        assert confirm.propagation == "Orphan" and "(orphaned: they stay, no longer owned by the Deployment)" in text
+        assert "1 replicaset, 1 pod of Deployment web" in text
+        assert mutating(demo, seq) == []
+        await pilot.press("y")
+        await until_message(pilot, app, r"delete deployment .*/web: Deployment web → deleted", 10)
+
+        await select(pilot, app, "api-blue")
+        await pilot.press("ctrl+d")
+        first = await confirm_and_wait(pilot, app)
+        await pilot.press("2")
+        await wait_until(pilot, lambda: app.screen is not first and isinstance(app.screen, DeleteConfirmScreen), 10,
+                         "the Foreground confirmation")
+        assert app.screen.propagation == "Foreground"
+        assert "with 1 replicaset, 2 pods" in screen_text(app.screen)
+        await pilot.press("y")
+        await until_message(pilot, app, r"delete deployment .*/api-blue: Deployment api-blue → deleted", 10)
+
+        # two rows marked with space: one confirmation, both go
+        green = sorted(p["metadata"]["name"] for p in get_json(demo, "pods", "-n", ns, "-l", "version=green")["items"])
+        await open_view(pilot, app, "pods")
+        await wait_until(pilot, lambda: all(row(app, "resources", name) for name in green), 10, "the pods listed")
+        view = table(app, "resources")
+        for name in green:
+            view.select_key(row(app, "resources", name).uid)
+            await pilot.press("space")
+        assert len(view.marked) == 2 and view.marked_keys() == [row(app, "resources", n).uid for n in green]
+
+        marked_bg = view.get_component_rich_style("resource-view--marked").bgcolor
+        for name in green:  # a marked row paints its cells on the marked background (the cursor's row: its own)
+            uid = row(app, "resources", name).uid
+            line = view.render_line(view.model.index_of(uid) + 1 - int(view.scroll_y))
+            assert name in line.text
+            assert uid == view.current_key() or {seg.style.bgcolor for seg in line if seg.text.strip()} == {marked_bg}
+        seq = demo.request_seq()
+        await pilot.press("ctrl+d")
+        confirm = await confirm_and_wait(pilot, app)
+        text = screen_text(confirm)
+        assert confirm.plan.before.startswith("2 pods: ") and confirm.plan.verb == "delete"
+        assert f"Pod {ns}/{green[0]}" in text and f"Pod {ns}/{green[1]}" in text
+        assert mutating(demo, seq) == []
+        await pilot.press("y")
+        await until_message(pilot, app, r"delete pods? .*2 pods", 10)
+        deletes = sorted(r["path"].rsplit("/", 1)[1] for r in mutating(demo, seq) if r["method"] == "DELETE")
+        assert deletes == green
+        await pilot.press("escape")  # esc clears the marks (the pods are still Terminating)
+        assert not view.marked
+
+    lines = audit_lines(ns)
+    assert [(r.verb, r.outcome) for r in lines] == [("delete", "applied")] * 3
+    assert [[w.split("propagation ")[1].split()[0].strip(",)") for w in r.writes] for r in lines] == [
+        ["Orphan"], ["Foreground"], ["Background", "Background"]]
+
+
 async def test_kill_is_its_own_louder_key_and_removes_the_pod_at_once(demo, web_ns):
     pod = await pod_of(demo, web_ns, "app=web")
     app = make_app(demo, namespace=web_ns)
