@@ -61,7 +61,7 @@ class DemoCluster:
         self.state_dir = Path(state_dir or tempfile.mkdtemp(prefix="k8stui-demo-"))
         self.want_prometheus = prometheus
         self.frozen_state = frozen_state
-        self.store = Store()
+        self.store = Store(history_seconds=self.sim.watch_history_seconds)
         self.auth = Authenticator(store=self.store)  # RBAC from the stored roles and bindings (rbac.py)
         self.telemetry = Telemetry(self.store, self.sim)
         self.logs = LogService(self.store, self.sim)

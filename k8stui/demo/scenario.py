@@ -421,6 +421,16 @@ def _monitoring(store: Store) -> None:
                                          "kubectl apply --filename=prometheus.yaml --record=true"))
     store.create(SERVICES, service(ns, "prometheus", {"app": "prometheus"},
                                    [{"name": "web", "port": 9090, "targetPort": "web", "protocol": "TCP"}]))
+    # A typo in an image tag (a letter O for a zero): the registry has no such tag, so the pod never starts
+    # (ErrImagePull, then ImagePullBackOff) — unlike shop/checkout, whose image exists and crashes.
+    grafana = {
+        "name": "grafana", "image": "grafana/grafana:11.3.O",
+        "ports": [{"name": "http", "containerPort": 3000}],
+        "resources": _resources("50m", "128Mi", None, "256Mi"),
+        "readinessProbe": _probe("/api/health", "http", 5),
+    }
+    store.create(DEPLOYMENTS, deployment(ns, "grafana", {"app": "grafana"}, [grafana], 1,
+                                         "kubectl set image deployment/grafana grafana=grafana/grafana:11.3.O"))
 
 
 def _kube_system(store: Store) -> None:

@@ -22,6 +22,7 @@ from actions.scenario import (
     delete_namespace,
     get_json,
     ready,
+    wait_for,
 )
 from rich.console import Console
 from textual.app import App
@@ -237,6 +238,11 @@ async def test_a_stalled_rollout_is_reported_with_its_reason_and_rollback_recove
         "progressDeadlineSeconds": 3, "template": {"spec": {"containers": [{
             "name": "web", "image": "ghcr.io/demo/legacy-report:v2-broken",
             "readinessProbe": {"httpGet": {"path": "/healthz", "port": 8080}, "initialDelaySeconds": 30}}]}}}}))
+    # Let the controller report the broken revision's stall first: otherwise its status write can land between
+    # the restart's plan and its apply (a 409 and a second confirmation this test does not give).
+    wait_for(lambda: any(c.get("reason") == "ProgressDeadlineExceeded" for c in get_json(
+        demo, "deployment", "web", "-n", web_ns)["status"].get("conditions", [])), 30,
+        "the patched revision to stall")
     app = make_app(demo, namespace=web_ns)
     async with app.run_test(size=SIZE) as pilot:
         await select(pilot, app, "web")
