@@ -97,8 +97,9 @@ async def test_delete_shows_what_cascades_and_writes_only_after_y(demo, web_ns):
 
 
 async def test_delete_orphan_foreground_and_several_marked_rows(demo):
-    """1/2/3 in the confirmation re-plan the delete with another propagation (Orphan lists what stays), the
-    write (and its audit line) carries it; rows marked with space are deleted together, in one confirmation."""
+    """1/2/3 in the confirmation re-plan the delete with another propagation: Orphan keeps the ReplicaSet and
+    its pod (ownerless), Foreground keeps the Deployment, terminating, until its dependents are gone; rows
+    marked with space are deleted together, in one confirmation."""
     ns = create_namespace(demo, "evd", web=True, pair=True)
     try:
         await _delete_orphan_foreground_and_marked(demo, ns)
@@ -108,6 +109,7 @@ async def test_delete_orphan_foreground_and_several_marked_rows(demo):
 
 async def _delete_orphan_foreground_and_marked(demo, ns: str) -> None:
     await ready_pods(demo, ns, 5)  # web 1, api-blue 2, api-green 2
+    web_rs = get_json(demo, "rs", "-n", ns, "-l", "app=web")["items"][0]["metadata"]["name"]
     app = make_app(demo, namespace=ns)
     async with app.run_test(size=SIZE) as pilot:
         await select(pilot, app, "web")
@@ -135,6 +137,8 @@ async def _delete_orphan_foreground_and_marked(demo, ns: str) -> None:
         assert "with 1 replicaset, 2 pods" in screen_text(app.screen)
         await pilot.press("y")
         await until_message(pilot, app, r"delete deployment .*/api-blue: Deployment api-blue → deleted", 10)
+        blue = await asyncio.to_thread(get_json, demo, "deployment", "api-blue", "-n", ns)
+        assert blue["metadata"].get("deletionTimestamp") and "foregroundDeletion" in blue["metadata"]["finalizers"]
 
         # two rows marked with space: one confirmation, both go
         green = sorted(p["metadata"]["name"] for p in get_json(demo, "pods", "-n", ns, "-l", "version=green")["items"])
@@ -166,6 +170,20 @@ async def _delete_orphan_foreground_and_marked(demo, ns: str) -> None:
         await pilot.press("escape")  # esc clears the marks (the pods are still Terminating)
         assert not view.marked
 
+    def state() -> tuple[bool, list[str], list[str]]:
+        deployments = {d["metadata"]["name"] for d in get_json(demo, "deployments", "-n", ns)["items"]}
+        rs = get_json(demo, "rs", "-n", ns)["items"]
+        return ("api-blue" in deployments, [r["metadata"]["name"] for r in rs if r["metadata"].get("ownerReferences")],
+                [r["metadata"]["name"] for r in rs if not r["metadata"].get("ownerReferences")])
+    for _ in range(200):
+        blue_left, owned, ownerless = await asyncio.to_thread(state)
+        if not blue_left:
+            break
+        await asyncio.sleep(0.2)
+    assert not blue_left, "Foreground: the Deployment goes once its dependents are gone"
+    assert all(name.startswith("api-green-") for name in owned)  # api-blue's ReplicaSet went before it
+    assert ownerless == [web_rs]  # Orphan: the ReplicaSet stays, no longer owned
+    assert await pod_of(demo, ns, "app=web")  # and so does its pod
     lines = audit_lines(ns)
     assert [(r.verb, r.outcome) for r in lines] == [("delete", "applied")] * 3
     assert [[w.split("propagation ")[1].split()[0].strip(",)") for w in r.writes] for r in lines] == [
