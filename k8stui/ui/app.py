@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from textual import events
 from textual.app import App
 from textual.binding import Binding
 from textual.notifications import SeverityLevel
@@ -23,6 +24,7 @@ from ..config import Settings
 from ..text import sanitize
 from .commands import CommandError, parse_command
 from .gc_tuning import tune_gc
+from .keygate import KeyGate
 from .palette import K8sCommands
 from .themes import DEFAULT_THEME, load_themes
 
@@ -46,6 +48,8 @@ class K8sTuiApp(App):
                  read_only: bool = False, prometheus_url: str | None = None, theme: str | None = None,
                  kubeconfig: str | None = None, start_command: str | None = None) -> None:
         super().__init__()
+        # Keys typed during a screen change go to the screen the user will see (keygate.py).
+        self.key_gate = KeyGate(self, super().on_event)
         self.start_command = start_command
         self.settings = settings or Settings()
         self.connection = connection
@@ -110,6 +114,32 @@ class K8sTuiApp(App):
         super().notify(sanitize(str(message)), title=sanitize(str(title)), severity=severity, timeout=timeout,
                        markup=False)
 
+    # -- key routing ------------------------------------------------------------------------------
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key):
+            if not event.is_forwarded:
+                await self.key_gate.on_key(event)
+                return
+            await super().on_event(event)  # bubbled back up: the app's key bindings run here
+            self.key_gate.bubbled(event)
+            return
+        await super().on_event(event)
+
+    def push_screen(self, screen, callback=None, wait_for_dismiss=False, *, mode=None):  # type: ignore[override]
+        result = super().push_screen(screen, callback, wait_for_dismiss, mode=mode)
+        self.key_gate.hold_until_settled(self.screen, "push_screen")
+        return result
+
+    def pop_screen(self):  # type: ignore[override]
+        result = super().pop_screen()
+        self.key_gate.hold_until_settled(self.screen, "pop_screen")
+        return result
+
+    def switch_screen(self, screen):  # type: ignore[override]
+        result = super().switch_screen(screen)
+        self.key_gate.hold_until_settled(self.screen, "switch_screen")
+        return result
+
     # -- themes ------------------------------------------------------------------------------------
     def watch_theme(self, theme: str) -> None:
         if getattr(self, "_themes", None) is not None and self.is_running:
@@ -159,8 +189,10 @@ class K8sTuiApp(App):
             from .screens.alerts import AlertsScreen
 
             self.push_screen(AlertsScreen())
-        elif view in ("audit", "lint"):
-            self.notify(f":{view} is not available in this version", severity="warning")
+        elif view in ("lint", "timeline", "helm"):
+            from .screens.diagnosis_base import open_diagnosis
+
+            open_diagnosis(self, view, arg)
         else:
             kind = kind_for(view)
             if kind is None:
@@ -187,9 +219,15 @@ class K8sTuiApp(App):
         self.notify(f"namespace: {'all' if self.all_namespaces else namespace}", timeout=2)
 
     def switch_context(self, context: str) -> None:
-        """Reconnect as another kubeconfig context without restarting; a bad context is a toast, not a crash."""
+        """Reconnect as another kubeconfig context without restarting; a bad context is a toast, not a crash.
+        Loading the context (file parsing, an exec credential plugin) runs in a thread: the screen never
+        freezes, even when ``aws eks get-token`` takes seconds."""
+        self.run_worker(self._switch_context(context), group="switch-context", exclusive=True,
+                        exit_on_error=False)
+
+    async def _switch_context(self, context: str) -> None:
         try:
-            connection = load_target(self.kubeconfig, context, None)
+            connection = await asyncio.to_thread(load_target, self.kubeconfig, context, None, interactive=False)
         except KubeconfigError as exc:
             self.notify(str(exc), severity="error")
             return
@@ -234,7 +272,8 @@ class K8sTuiApp(App):
         namespace = self.namespace
         try:
             # Parsing the file (and an exec credential plugin) may block: off the UI loop.
-            connection = await asyncio.to_thread(load_target, self.kubeconfig, context, namespace)
+            connection = await asyncio.to_thread(load_target, self.kubeconfig, context, namespace,
+                                                 interactive=False)
             await asyncio.to_thread(self.kubeconfig_watch.baseline)
         except KubeconfigError as exc:
             self.notify(f"kubeconfig not reloaded: {exc}", severity="error")

@@ -14,12 +14,12 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer
 
 from ...cluster.kinds import ResourceKind
 from ...cluster.store import Informer, InformerHub
 from ...cluster.table_feed import InformerFeed
 from ..widgets.command_bar import CommandBar
+from ..widgets.key_footer import KeyFooter
 from ..widgets.resource_view import ResourceView
 from ..widgets.status_header import HeaderState, StatusHeader, api_fields
 
@@ -31,8 +31,8 @@ class ClusterScreen(Screen):
     """Base of the resource screens."""
 
     BINDINGS = [
-        Binding("colon", "command", ":command", key_display=":"),
-        Binding("slash", "filter", "/filter", key_display="/"),
+        Binding("colon", "command", "Command", key_display=":"),
+        Binding("slash", "filter", "Filter", key_display="/"),
         Binding("escape", "escape", "Back / clear", show=False),
         Binding("question_mark", "help", "Help", key_display="?"),
         Binding("d", "describe", "Describe"),
@@ -77,7 +77,7 @@ class ClusterScreen(Screen):
         yield self.header
         yield from self.compose_body()
         yield self.command_bar
-        yield Footer()
+        yield KeyFooter()
 
     def compose_body(self) -> ComposeResult:  # pragma: no cover - abstract
         raise NotImplementedError
