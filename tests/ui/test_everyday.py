@@ -12,9 +12,12 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import shutil
 import socket
+import subprocess
 import sys
 import textwrap
+import threading
 import urllib.request
 import uuid
 
@@ -35,6 +38,43 @@ from .test_operations import confirm_and_wait, mutating, screen_text, select, un
 
 NEW_KEYS = {"delete": "ctrl+d", "kill": "ctrl+k", "edit": "e", "set-image": "i", "shell": "S", "attach": "a",
             "debug": "D", "port-forward": "F", "trigger": "t", "suspend": "p"}
+
+
+class Watch:
+    """``kubectl get -w`` in the background: every version of the objects it saw, so that a state that lasts a
+    moment (a Deployment waiting for its dependents) is seen however fast it passes. Stopped by ``stop``."""
+
+    def __init__(self, demo, *args: str) -> None:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("KUBE")} | {"KUBECONFIG": demo.kubeconfig}
+        kubectl_bin = os.environ.get("K8STUI_TEST_KUBECTL") or shutil.which("kubectl") or "kubectl"
+        self.proc = subprocess.Popen([kubectl_bin, "--context", "demo", "get", *args, "-w", "-o", "json",
+                                      "--output-watch-events"], stdout=subprocess.PIPE,
+                                     stderr=subprocess.DEVNULL, text=True, env=env)
+        self.text = ""
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.text += line
+
+    def events(self) -> list[dict]:
+        decoder, text, out, at = json.JSONDecoder(), self.text, [], 0
+        while True:
+            while at < len(text) and text[at].isspace():
+                at += 1
+            try:
+                event, at = decoder.raw_decode(text, at)
+            except ValueError:
+                return out
+            out.append(event)
+
+    def stop(self) -> list[dict]:
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+        self.reader.join(timeout=10)
+        return self.events()
 
 
 def audit_lines(ns: str) -> list:
@@ -101,13 +141,15 @@ async def test_delete_orphan_foreground_and_several_marked_rows(demo):
     its pod (ownerless), Foreground keeps the Deployment, terminating, until its dependents are gone; rows
     marked with space are deleted together, in one confirmation."""
     ns = create_namespace(demo, "evd", web=True, pair=True)
+    watch = Watch(demo, "deployment", "api-blue", "-n", ns)
     try:
-        await _delete_orphan_foreground_and_marked(demo, ns)
+        await _delete_orphan_foreground_and_marked(demo, ns, watch)
     finally:
+        watch.stop()
         delete_namespace(demo, ns)
 
 
-async def _delete_orphan_foreground_and_marked(demo, ns: str) -> None:
+async def _delete_orphan_foreground_and_marked(demo, ns: str, watch: Watch) -> None:
     await ready_pods(demo, ns, 5)  # web 1, api-blue 2, api-green 2
     web_rs = get_json(demo, "rs", "-n", ns, "-l", "app=web")["items"][0]["metadata"]["name"]
     app = make_app(demo, namespace=ns)
@@ -128,6 +170,7 @@ async def _delete_orphan_foreground_and_marked(demo, ns: str) -> None:
         await until_message(pilot, app, r"delete deployment .*/web: Deployment web → deleted", 10)
 
         await select(pilot, app, "api-blue")
+        await wait_until(pilot, watch.events, 20, "kubectl get -w lists the Deployment")
         await pilot.press("ctrl+d")
         first = await confirm_and_wait(pilot, app)
         await pilot.press("2")
@@ -137,8 +180,6 @@ async def _delete_orphan_foreground_and_marked(demo, ns: str) -> None:
         assert "with 1 replicaset, 2 pods" in screen_text(app.screen)
         await pilot.press("y")
         await until_message(pilot, app, r"delete deployment .*/api-blue: Deployment api-blue → deleted", 10)
-        blue = await asyncio.to_thread(get_json, demo, "deployment", "api-blue", "-n", ns)
-        assert blue["metadata"].get("deletionTimestamp") and "foregroundDeletion" in blue["metadata"]["finalizers"]
 
         # two rows marked with space: one confirmation, both go
         green = sorted(p["metadata"]["name"] for p in get_json(demo, "pods", "-n", ns, "-l", "version=green")["items"])
@@ -181,6 +222,10 @@ async def _delete_orphan_foreground_and_marked(demo, ns: str) -> None:
             break
         await asyncio.sleep(0.2)
     assert not blue_left, "Foreground: the Deployment goes once its dependents are gone"
+    seen = [(e["type"], e["object"]["metadata"]) for e in await asyncio.to_thread(watch.stop)]
+    assert seen[-1][0] == "DELETED"
+    assert any(t == "MODIFIED" and m.get("deletionTimestamp") and "foregroundDeletion" in (m.get("finalizers") or ())
+               for t, m in seen), seen  # it waited, terminating, for its ReplicaSet
     assert all(name.startswith("api-green-") for name in owned)  # api-blue's ReplicaSet went before it
     assert ownerless == [web_rs]  # Orphan: the ReplicaSet stays, no longer owned
     assert await pod_of(demo, ns, "app=web")  # and so does its pod
