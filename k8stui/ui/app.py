@@ -61,7 +61,7 @@ class K8sTuiApp(App):
                                  "read_only = true in config.toml" if self.settings.read_only else "")
         self.prometheus_url = prometheus_url or self.settings.prometheus_url or None
         self.metrics_source = "prometheus" if self.prometheus_url else ""
-        self.hub = InformerHub(connection)
+        self.hub = InformerHub(connection, flush_interval=self.settings.repaint_interval)
         self._forwards: Any = None  # the port-forwards (``forwards``), made on first use
         self.draining: dict[str, Any] = {}  # node -> its running drain (actions.nodes.Drain); the nodes view marks them
         # The server's kinds (``discovery.registry``), kept current; started after the first paint.
@@ -240,7 +240,7 @@ class K8sTuiApp(App):
         """Replace the connection and everything made from it (informers, discovery) and reopen the view."""
         old_hub, old_discovery = self.hub, self.discovery
         self.connection = connection
-        self.hub = InformerHub(connection)
+        self.hub = InformerHub(connection, flush_interval=self.settings.repaint_interval)
         self.discovery = Discovery(connection)
         self.discovery.start()
         self._reopen_current_view(dashboard=dashboard)
