@@ -264,7 +264,9 @@ class Bench:
         self.n = 0
 
     def env(self, cluster: Cluster) -> dict[str, str]:
-        return {"KUBECONFIG": cluster.kubeconfig, "PYTHONPATH": str(ROOT), "K8STUI_HOME": self.home,
+        # PYTHONSAFEPATH: ``python -m`` would put the tmux server's working directory ahead of PYTHONPATH
+        return {"KUBECONFIG": cluster.kubeconfig, "PYTHONPATH": str(ROOT), "PYTHONSAFEPATH": "1",
+                "K8STUI_HOME": self.home,
                 "HOME": self.home, "COLORTERM": "truecolor", "TERM": "tmux-256color", "LANG": "C.UTF-8"}
 
     def session(self) -> str:
