@@ -48,6 +48,7 @@ class ClusterScreen(Screen):
         Binding("x", "operate('burst')", "Burst", show=False),
         Binding("X", "operate('unburst')", "Un-burst", show=False),
         Binding("c", "operate('canary')", "Canary", show=False),
+        Binding("exclamation_mark", "alerts", "Alerts", key_display="!", show=False),
     ]
     view_name = "view"
 
@@ -121,7 +122,9 @@ class ClusterScreen(Screen):
         app = self.k8s_app
         health = app.hub.health()
         target = app.connection.target
+        watch = app.alert_watch
         self.header.state = HeaderState(
+            alerts_firing=len(watch.firing) if watch.latest is not None else None, alerts_error=watch.error,
             context=target.context, cluster=target.cluster,
             namespace="all" if app.all_namespaces else app.namespace,
             **api_fields(health), read_only=app.read_only,
@@ -208,6 +211,11 @@ class ClusterScreen(Screen):
         found = self.selected_object(table, row)
         return (found[0].key, found[1]) if found is not None else None
 
+    def action_alerts(self) -> None:
+        """``!`` (or a click on the header's alert count): the alerts firing now."""
+        if not isinstance(self, _alerts_screen()):
+            self.k8s_app.open_view("alerts")
+
     def action_logs(self) -> None:
         """``l``: logs of the selected pod, container or workload (k8stui/ui/screens/logs.py)."""
         try:
@@ -276,3 +284,9 @@ class ClusterScreen(Screen):
             table.set_filter("")
         if table is not None:
             table.focus()
+
+
+def _alerts_screen() -> type:
+    from .alerts import AlertsScreen
+
+    return AlertsScreen
