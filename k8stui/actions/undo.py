@@ -1,5 +1,6 @@
 """Undo the last action, from the audit log, where undo is defined: scale (and canary, i.e. replica counts),
-a blue/green selector switch, and a burst.
+a blue/green selector switch, a burst, and the field changes of ``actions.fields`` (cordon, CronJob
+suspend/resume, set image, HPA min/max, edit).
 
 An applied audit line carries ``undo`` data: what the object was before and what the action left
 (``expect``). Undo first re-reads the object and refuses when it is no longer what the action left — someone
@@ -16,6 +17,7 @@ from ..cluster.kinds import SERVICES
 from .audit import AuditRecord
 from .burst import plan_unburst
 from .client import ObjectRef
+from .fields import plan_undo_fields
 from .plan import Plan, PlanError, Session, guarded_patch, meta_rv
 from .scale import deployment_ref, replicas_of, scale_write
 
@@ -62,6 +64,24 @@ async def _undo_selector(session: Session, rec: AuditRecord, undo: dict[str, Any
 
 
 async def _undo_burst(session: Session, rec: AuditRecord, undo: dict[str, Any]) -> Plan:
+    """Give back what the burst moved: the original and its companion must still be where it left them."""
+    expect = undo.get("expect")
+    if not isinstance(expect, dict):
+        return await _undo_burst_v1(session, rec, undo)
+    namespace, name, companion = undo["namespace"], undo["name"], undo["burst"]
+    for who, left in ((name, expect["original"]), (companion, expect["burst"])):
+        ref = deployment_ref(namespace, who)
+        now = replicas_of(await session.read(ref))
+        if now != int(left):
+            raise _changed(ref, f"at {now} replicas", f"{left}", rec)
+    plan = await plan_unburst(session, namespace, name, None if undo.get("created") else int(undo["count"]))
+    plan.verb, plan.undoes = "undo", rec.id
+    plan.details.insert(0, f"undoes: burst at {rec.time}")
+    return plan
+
+
+async def _undo_burst_v1(session: Session, rec: AuditRecord, undo: dict[str, Any]) -> Plan:
+    """Audit lines of bursts that only added a companion (before bursts moved replicas)."""
     ref = deployment_ref(undo["namespace"], undo["name"])
     obj = await session.read(ref)
     now = replicas_of(obj)
@@ -87,14 +107,16 @@ async def plan_undo(session: Session, rec: AuditRecord) -> Plan:
         return await _undo_selector(session, rec, undo)
     if kind == "burst":
         return await _undo_burst(session, rec, undo)
+    if kind == "fields":
+        return await plan_undo_fields(session, rec, undo)
     raise PlanError(f"{rec.verb} cannot be undone automatically")
 
 
 async def plan_undo_last(session: Session) -> Plan:
     rec = session.audit.last_undoable(session.context)
     if rec is None:
-        raise PlanError(f"nothing to undo: no applied scale, canary, blue/green switch or burst in the audit log "
-                        f"for context {session.context}")
+        raise PlanError(f"nothing to undo: no applied scale, canary, blue/green switch, burst, cordon, suspend, "
+                        f"set image, HPA or edit in the audit log for context {session.context}")
     return await plan_undo(session, rec)
 
 

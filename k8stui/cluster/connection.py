@@ -9,10 +9,15 @@ mistake a user can make ends in one clear line (``KubeconfigError``), and turns 
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import os
 import ssl
+import sys
+import threading
+import time
+import weakref
 from collections.abc import AsyncGenerator, Generator
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
@@ -153,13 +158,54 @@ def _choose_context(merged: _Merged, context: str | None) -> tuple[str, dict[str
     return name, body
 
 
+class _NotATerminal:
+    """``sys.stdout`` as the kubernetes library sees it while a credential plugin runs inside the UI."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+
+    def isatty(self) -> bool:
+        return False
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
+_stdout_lock = threading.Lock()
+_stdout_users = 0
+
+
+@contextlib.contextmanager
+def plugins_not_interactive() -> Generator[None, None, None]:
+    """The kubernetes library runs an exec plugin interactively — on this process's stdin and stderr — when
+    stdout is a terminal. Inside the running UI that would let the plugin read the keyboard and write over
+    the screen (Textual draws on stderr), so while the UI runs, plugins see no terminal: one that needs a
+    prompt fails with its own message instead. (Before the UI starts, at launch, a plugin may prompt.)"""
+    global _stdout_users
+    with _stdout_lock:
+        if _stdout_users == 0:
+            sys.stdout = _NotATerminal(sys.stdout)  # type: ignore[assignment]
+        _stdout_users += 1
+    try:
+        yield
+    finally:
+        with _stdout_lock:
+            _stdout_users -= 1
+            if _stdout_users == 0 and isinstance(sys.stdout, _NotATerminal):
+                sys.stdout = sys.stdout.inner
+
+
 def load_target(kubeconfig: str | None = None, context: str | None = None,
-                namespace: str | None = None) -> Connection:
+                namespace: str | None = None, *, interactive: bool = True) -> Connection:
     """Read the kubeconfig and authenticate as its context (``context`` or the current one).
 
     ``namespace`` overrides the context's namespace (which defaults to ``default``). Raises
-    ``KubeconfigError`` with a one-line message for anything the user has to fix.
+    ``KubeconfigError`` with a one-line message for anything the user has to fix. Pass ``interactive=False``
+    while the UI runs (and call it in a thread: an exec plugin may take seconds).
     """
+    if not interactive:
+        with plugins_not_interactive():
+            return load_target(kubeconfig, context, namespace)
     merged = _load_merged(kubeconfig)
     name, body = _choose_context(merged, context)
     try:
@@ -215,24 +261,103 @@ def _first_line(exc: BaseException) -> str:
     return _one_line(text[0]) if text else type(exc).__name__
 
 
-class _KubeAuth(httpx.Auth):
-    """Puts the kubeconfig's credentials on each request, refreshing expiring ones through the
-    Configuration's ``refresh_api_key_hook`` (set by the kubernetes library for exec/auth plugins)."""
+class Credentials:
+    """The kubeconfig's bearer token, with its refresh kept off the event loop.
+
+    For exec and auth-provider users the kubernetes library installs ``refresh_api_key_hook``, which runs the
+    plugin (``aws eks get-token``, ``kubelogin``, ``gke-gcloud-auth-plugin``: a blocking subprocess) when the
+    token is within five minutes of its expiry. Here that hook runs once at a time for every caller (a lock:
+    concurrent requests wait for the same refresh), in a thread for async callers (the UI loop never waits
+    for a plugin), and is asked at most every ``CHECK_EVERY`` seconds whether a refresh is due, so tokens are
+    renewed ahead of expiry by whichever request comes first.
+    """
+
+    CHECK_EVERY = 10.0
 
     def __init__(self, configuration: Configuration) -> None:
-        self._configuration = configuration
+        self._cfg = configuration
+        self._hook = configuration.refresh_api_key_hook
+        self._lock = threading.Lock()
+        self._checked = float("-inf")  # monotonic time of the last call of the hook
+        self._refreshing: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Future[None]] = \
+            weakref.WeakKeyDictionary()
+        if self._hook is not None:
+            configuration.refresh_api_key_hook = self._refresh  # threads using the typed client share the lock
+
+    def cached(self) -> str | None:
+        """The header value as it is now, without refreshing."""
+        cfg = self._cfg
+        key = cfg.api_key.get("BearerToken") or cfg.api_key.get("authorization")
+        if not key:
+            return None
+        prefix = cfg.api_key_prefix.get("BearerToken")
+        return f"{prefix} {key}" if prefix else key
+
+    def _due(self) -> bool:
+        return self._hook is not None and time.monotonic() - self._checked >= self.CHECK_EVERY
+
+    def _refresh(self, configuration: Any = None) -> None:
+        """Call the library's hook (it runs the plugin only when the token is close to expiry)."""
+        with self._lock:
+            if self._hook is None:
+                return
+            try:
+                with plugins_not_interactive():  # refreshes happen while the UI runs
+                    self._hook(self._cfg)
+            finally:
+                self._checked = time.monotonic()
+                self._cfg.refresh_api_key_hook = self._refresh  # the library re-installs its own each time
 
     def header(self) -> str | None:
-        return self._configuration.get_api_key_with_prefix("BearerToken", alias="authorization")
+        """For synchronous callers. In a thread it may refresh (and wait for it); on the event loop it never
+        runs a plugin: it answers with the token it has and starts a refresh in a thread."""
+        if not self._due():
+            return self.cached()
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self._refresh()
+            return self.cached()
+        self._start_refresh(loop)
+        return self.cached()
+
+    async def header_async(self) -> str | None:
+        """For coroutines: waits (without blocking the loop) for a refresh that is due or already running."""
+        loop = asyncio.get_running_loop()
+        running = self._refreshing.get(loop)
+        if running is None and not self._due():
+            return self.cached()
+        await asyncio.shield(running or self._start_refresh(loop))
+        return self.cached()
+
+    def _start_refresh(self, loop: asyncio.AbstractEventLoop) -> asyncio.Future[None]:
+        running = self._refreshing.get(loop)
+        if running is None:
+            running = self._refreshing[loop] = asyncio.ensure_future(self._refresh_in_thread())
+            running.add_done_callback(lambda _f: self._refreshing.pop(loop, None))
+        return running
+
+    async def _refresh_in_thread(self) -> None:
+        try:
+            await asyncio.to_thread(self._refresh)
+        except Exception as exc:  # the request goes on with the token it has; the server will say 401
+            logging.getLogger(__name__).warning("credential refresh failed: %s", _first_line(exc))
+
+
+class _KubeAuth(httpx.Auth):
+    """Puts the kubeconfig's credentials on each request (refreshed by ``Credentials``, off the loop)."""
+
+    def __init__(self, credentials: Credentials) -> None:
+        self._credentials = credentials
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        value = self.header()
+        value = self._credentials.header()
         if value:
             request.headers["Authorization"] = value
         yield request
 
     async def async_auth_flow(self, request: httpx.Request) -> AsyncGenerator[httpx.Request, httpx.Response]:
-        value = self.header()
+        value = await self._credentials.header_async()
         if value:
             request.headers["Authorization"] = value
         yield request
@@ -242,10 +367,11 @@ class Connection:
     """One authenticated context: the target (names), the kubernetes ``Configuration`` and httpx clients."""
 
     def __init__(self, target: ClusterTarget, configuration: Configuration,
-                 kubeconfig_paths: tuple[str, ...] = ()) -> None:
+                 kubeconfig_paths: tuple[str, ...] = (), credentials: Credentials | None = None) -> None:
         self.target = target
         self.configuration = configuration
         self.kubeconfig_paths = kubeconfig_paths
+        self.credentials = credentials or Credentials(configuration)
         self._ssl: ssl.SSLContext | None = None
 
     def __repr__(self) -> str:  # never show credentials
@@ -257,7 +383,8 @@ class Connection:
 
     def with_namespace(self, namespace: str) -> Connection:
         """The same credentials looking at another namespace (shares the Configuration and TLS context)."""
-        other = Connection(replace(self.target, namespace=namespace), self.configuration, self.kubeconfig_paths)
+        other = Connection(replace(self.target, namespace=namespace), self.configuration, self.kubeconfig_paths,
+                           self.credentials)
         other._ssl = self._ssl
         return other
 
@@ -281,8 +408,8 @@ class Connection:
         return self._ssl
 
     def auth_header(self) -> str | None:
-        """The current ``Authorization`` value (refreshed when expired); for code that cannot use httpx."""
-        return _KubeAuth(self.configuration).header()
+        """The current ``Authorization`` value (refreshed when due); for code that cannot use httpx."""
+        return self.credentials.header()
 
     def async_client(self, *, read_timeout: float | None = None) -> httpx.AsyncClient:
         """A new httpx client for this context. Reads are unbounded by default (watches and log follows);
@@ -298,7 +425,7 @@ class Connection:
         return httpx.AsyncClient(
             base_url=cfg.host,
             verify=verify,
-            auth=_KubeAuth(cfg),
+            auth=_KubeAuth(self.credentials),
             headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
             timeout=httpx.Timeout(connect=CONNECT_TIMEOUT, read=read_timeout, write=REQUEST_TIMEOUT, pool=None),
             limits=httpx.Limits(max_connections=None, max_keepalive_connections=32),
@@ -337,5 +464,5 @@ async def probe(connection: Connection, timeout: float = CONNECT_TIMEOUT) -> dic
     return body if isinstance(body, dict) else {}
 
 
-__all__ = ["ClusterTarget", "ClusterUnreachableError", "Connection", "KubeconfigError", "kubeconfig_paths",
+__all__ = ["ClusterTarget", "ClusterUnreachableError", "Connection", "Credentials", "KubeconfigError", "kubeconfig_paths",
            "list_contexts", "load_target", "probe"]

@@ -33,7 +33,8 @@ class User:
             namespace = name  # a namespace object is requested "in" itself (apiserver RequestInfo)
         if self.rbac is not None:
             return self.rbac.allowed(self.name, self.groups, verb, group, resource, namespace, subresource, name)
-        if group == "authorization.k8s.io" and resource.startswith("selfsubject") and verb == "create":
+        if group in ("authorization.k8s.io", "authentication.k8s.io") and resource.startswith("selfsubject") \
+                and verb == "create":
             return True
         if namespace is None:
             # Cluster scope: only discovery-like reads of the user's own namespaces.
@@ -86,6 +87,16 @@ class Authenticator:
             self.dev_token: User(DEV_USER, ("developers", "system:authenticated"),
                                  namespaces=frozenset({"team-a"}), rbac=rbac),
         }
+
+    def impersonate(self, requester: User, name: str, groups: tuple[str, ...]) -> User:
+        """The user a request runs as when ``requester`` (already allowed to) sends ``Impersonate-User``.
+
+        As the API server does, the impersonated user has exactly the groups asked for, plus
+        ``system:authenticated``; its rights are those the rules give that name and those groups."""
+        groups = tuple(dict.fromkeys((*groups, "system:authenticated")))
+        known = {u.name: u for u in self._users.values()}.get(name)
+        return User(name, groups, admin="system:masters" in groups,
+                    namespaces=known.namespaces if known is not None else frozenset(), rbac=requester.rbac)
 
     def user_for(self, authorization: str | None) -> User | None:
         if not authorization or not authorization.lower().startswith("bearer "):

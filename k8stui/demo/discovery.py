@@ -1,4 +1,5 @@
-"""Discovery documents (/api, /apis, /api/v1, /apis/GROUP/VERSION, /version) built from the served types.
+"""Discovery documents (/api, /apis, /api/v1, /apis/GROUP/VERSION, /version) built from the served types
+(the OpenAPI documents are openapi.py's).
 
 kubectl caches these to map ``deploy`` to ``deployments.apps/v1`` and to know which verbs and subresources
 exist. Two shapes are served, chosen by the request's ``Accept``: the legacy APIVersions / APIGroupList /
@@ -22,8 +23,8 @@ AGGREGATED_VERSIONS = ("v2", "v2beta1")
 _STATIC = TypeRegistry()  # built-in kinds only, for callers without a cluster
 
 SERVER_VERSION = {
-    "major": "1", "minor": "30", "gitVersion": "v1.30.6", "gitCommit": "k8stui-demo",
-    "gitTreeState": "clean", "buildDate": "2026-11-01T00:00:00Z", "goVersion": "go1.22.8",
+    "major": "1", "minor": "33", "gitVersion": "v1.33.5", "gitCommit": "k8stui-demo",
+    "gitTreeState": "clean", "buildDate": "2026-11-01T00:00:00Z", "goVersion": "go1.24.6",
     "compiler": "gc", "platform": "linux/amd64",
 }
 
@@ -90,16 +91,6 @@ def api_resource_list(group: str, version: str, types: TypeRegistry = _STATIC) -
     return {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": gv, "resources": resources}
 
 
-def openapi_v3_root(types: TypeRegistry = _STATIC) -> dict[str, Any]:
-    """``/openapi/v3``: one document per group-version. kubectl reads it to learn that the server validates
-    fields itself (``fieldValidation``), so ``kubectl apply``/``create`` need no client-side schema."""
-    paths = {}
-    for group, version in _group_versions_with_core(types):
-        rel = f"api/{version}" if not group else f"apis/{group}/{version}"
-        paths[rel] = {"serverRelativeURL": f"/openapi/v3/{rel}?hash=k8stui-demo"}
-    return {"paths": paths}
-
-
 def _group_versions_with_core(types: TypeRegistry = _STATIC) -> list[tuple[str, str]]:
     out = [("", "v1")]
     for group, versions in types.group_versions().items():
@@ -107,30 +98,6 @@ def _group_versions_with_core(types: TypeRegistry = _STATIC) -> list[tuple[str, 
     return out
 
 
-def openapi_v3_group(group: str, version: str, types: TypeRegistry = _STATIC) -> dict[str, Any] | None:
-    """A minimal OpenAPI v3 document for one group-version: PATCH operations with their GVK extension and
-    the ``fieldValidation`` query parameter (what kubectl's query-param verifier looks for)."""
-    rts = [rt for rt in types.served() if rt.group == group and rt.version == version]
-    if not rts:
-        return None
-    prefix = f"/api/{version}" if not group else f"/apis/{group}/{version}"
-    paths: dict[str, Any] = {}
-    params = [{"name": n, "in": "query", "schema": {"type": "string"}}
-              for n in ("dryRun", "fieldManager", "fieldValidation", "force")]
-    for rt in rts:
-        if "patch" not in rt.verbs:
-            continue
-        item = (f"{prefix}/namespaces/{{namespace}}/{rt.plural}/{{name}}" if rt.namespaced
-                else f"{prefix}/{rt.plural}/{{name}}")
-        gvk = {"group": rt.group, "version": rt.version, "kind": rt.kind}
-        paths[item] = {"patch": {"operationId": f"patch{rt.kind}", "x-kubernetes-action": "patch",
-                                 "x-kubernetes-group-version-kind": gvk, "parameters": params,
-                                 "responses": {"200": {"description": "OK"}}}}
-    return {"openapi": "3.0.0", "info": {"title": "Kubernetes", "version": SERVER_VERSION["gitVersion"]},
-            "paths": paths, "components": {"schemas": {}}}
-
-
-# -- aggregated discovery ----------------------------------------------------------------------------------------
 def aggregated_version(accept: str) -> str | None:
     """The apidiscovery version (``v2``/``v2beta1``) the ``Accept`` header asks for before plain JSON, if any."""
     for entry in accept.split(","):

@@ -137,13 +137,20 @@ SELF_SUBJECT_ACCESS_REVIEW = ResourceType(
 SELF_SUBJECT_RULES_REVIEW = ResourceType(
     "authorization.k8s.io", "v1", "selfsubjectrulesreviews", "SelfSubjectRulesReview", False,
     verbs=("create",), has_status=False)
+SELF_SUBJECT_REVIEW = ResourceType(
+    "authentication.k8s.io", "v1", "selfsubjectreviews", "SelfSubjectReview", False, verbs=("create",),
+    has_status=False)
+SELF_SUBJECT_REVIEW_V1BETA1 = ResourceType(  # kubectl 1.27 `auth whoami` asks for v1beta1 only
+    "authentication.k8s.io", "v1beta1", "selfsubjectreviews", "SelfSubjectReview", False, verbs=("create",),
+    has_status=False)
 POD_METRICS = ResourceType("metrics.k8s.io", "v1beta1", "pods", "PodMetrics", True,
                            verbs=("get", "list"), has_status=False)
 NODE_METRICS = ResourceType("metrics.k8s.io", "v1beta1", "nodes", "NodeMetrics", False,
                             verbs=("get", "list"), has_status=False)
 
 VIRTUAL_RESOURCES: tuple[ResourceType, ...] = (
-    SELF_SUBJECT_ACCESS_REVIEW, SELF_SUBJECT_RULES_REVIEW, POD_METRICS, NODE_METRICS)
+    SELF_SUBJECT_ACCESS_REVIEW, SELF_SUBJECT_RULES_REVIEW, SELF_SUBJECT_REVIEW,
+    SELF_SUBJECT_REVIEW_V1BETA1, POD_METRICS, NODE_METRICS)
 
 BY_KEY: dict[str, ResourceType] = {r.key: r for r in RESOURCES}
 

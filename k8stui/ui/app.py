@@ -7,7 +7,9 @@ namespace are current, switches them, and routes ``:`` commands to views.
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
+from textual import events
 from textual.app import App
 from textual.binding import Binding
 from textual.notifications import SeverityLevel
@@ -23,6 +25,7 @@ from ..metrics.alert_watch import AlertWatch
 from ..text import sanitize
 from .commands import CommandError, parse_command
 from .gc_tuning import tune_gc
+from .keygate import KeyGate
 from .palette import K8sCommands
 from .themes import DEFAULT_THEME, load_themes
 
@@ -46,6 +49,8 @@ class K8sTuiApp(App):
                  read_only: bool = False, prometheus_url: str | None = None, theme: str | None = None,
                  kubeconfig: str | None = None, start_command: str | None = None) -> None:
         super().__init__()
+        # Keys typed during a screen change go to the screen the user will see (keygate.py).
+        self.key_gate = KeyGate(self, super().on_event)
         self.start_command = start_command
         self.settings = settings or Settings()
         self.connection = connection
@@ -58,6 +63,8 @@ class K8sTuiApp(App):
         self.prometheus_url = prometheus_url or self.settings.prometheus_url or None
         self.metrics_source = "prometheus" if self.prometheus_url else ""
         self.hub = InformerHub(connection)
+        self._forwards: Any = None  # the port-forwards (``forwards``), made on first use
+        self.draining: dict[str, Any] = {}  # node -> its running drain (actions.nodes.Drain); the nodes view marks them
         # The server's kinds (``discovery.registry``), kept current; started after the first paint.
         self.discovery = Discovery(connection)
         # The kubeconfig files, watched for changes (a new CA or token after a server restart, a new login).
@@ -70,6 +77,16 @@ class K8sTuiApp(App):
             self.register_theme(bundled)
         wanted = theme or self.settings.theme
         self.theme = wanted if wanted in self.available_themes else DEFAULT_THEME
+
+    @property
+    def forwards(self) -> Any:
+        """Active port-forwards (``:pf``, ``actions.sessions.Forwards``); every one stops when the app quits.
+        Imported on first use: the websocket client is not needed to start."""
+        if self._forwards is None:
+            from ..actions.sessions import Forwards
+
+            self._forwards = Forwards()
+        return self._forwards
 
     @property
     def scope_namespace(self) -> str | None:
@@ -99,6 +116,8 @@ class K8sTuiApp(App):
 
     async def on_unmount(self) -> None:
         self.alert_watch.stop()
+        if self._forwards is not None:
+            await self._forwards.stop_all()  # a forward never outlives the app
         await self.discovery.close()
         await self.hub.close()
 
@@ -109,6 +128,32 @@ class K8sTuiApp(App):
         a clickable action (``[@click=app.quit]``)."""
         super().notify(sanitize(str(message)), title=sanitize(str(title)), severity=severity, timeout=timeout,
                        markup=False)
+
+    # -- key routing ------------------------------------------------------------------------------
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key):
+            if not event.is_forwarded:
+                await self.key_gate.on_key(event)
+                return
+            await super().on_event(event)  # bubbled back up: the app's key bindings run here
+            self.key_gate.bubbled(event)
+            return
+        await super().on_event(event)
+
+    def push_screen(self, screen, callback=None, wait_for_dismiss=False, *, mode=None):  # type: ignore[override]
+        result = super().push_screen(screen, callback, wait_for_dismiss, mode=mode)
+        self.key_gate.hold_until_settled(self.screen, "push_screen")
+        return result
+
+    def pop_screen(self):  # type: ignore[override]
+        result = super().pop_screen()
+        self.key_gate.hold_until_settled(self.screen, "pop_screen")
+        return result
+
+    def switch_screen(self, screen):  # type: ignore[override]
+        result = super().switch_screen(screen)
+        self.key_gate.hold_until_settled(self.screen, "switch_screen")
+        return result
 
     # -- themes ------------------------------------------------------------------------------------
     def watch_theme(self, theme: str) -> None:
@@ -151,6 +196,10 @@ class K8sTuiApp(App):
             from .screens.audit import AuditScreen
 
             self.push_screen(AuditScreen())
+        elif view == "portforwards":
+            from .screens.forwards import ForwardsScreen
+
+            self.push_screen(ForwardsScreen())
         elif view == "alerts":
             from .screens.alerts import AlertsScreen
 
@@ -183,9 +232,15 @@ class K8sTuiApp(App):
         self.notify(f"namespace: {'all' if self.all_namespaces else namespace}", timeout=2)
 
     def switch_context(self, context: str) -> None:
-        """Reconnect as another kubeconfig context without restarting; a bad context is a toast, not a crash."""
+        """Reconnect as another kubeconfig context without restarting; a bad context is a toast, not a crash.
+        Loading the context (file parsing, an exec credential plugin) runs in a thread: the screen never
+        freezes, even when ``aws eks get-token`` takes seconds."""
+        self.run_worker(self._switch_context(context), group="switch-context", exclusive=True,
+                        exit_on_error=False)
+
+    async def _switch_context(self, context: str) -> None:
         try:
-            connection = load_target(self.kubeconfig, context, None)
+            connection = await asyncio.to_thread(load_target, self.kubeconfig, context, None, interactive=False)
         except KubeconfigError as exc:
             self.notify(str(exc), severity="error")
             return
@@ -231,7 +286,8 @@ class K8sTuiApp(App):
         namespace = self.namespace
         try:
             # Parsing the file (and an exec credential plugin) may block: off the UI loop.
-            connection = await asyncio.to_thread(load_target, self.kubeconfig, context, namespace)
+            connection = await asyncio.to_thread(load_target, self.kubeconfig, context, namespace,
+                                                 interactive=False)
             await asyncio.to_thread(self.kubeconfig_watch.baseline)
         except KubeconfigError as exc:
             self.notify(f"kubeconfig not reloaded: {exc}", severity="error")

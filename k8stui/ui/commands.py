@@ -22,6 +22,8 @@ VIEW_ALIASES: dict[str, str] = {
     "hpa": "horizontalpodautoscalers", "horizontalpodautoscalers": "horizontalpodautoscalers",
     "dash": "dashboard", "dashboard": "dashboard", "home": "dashboard",
     "alerts": "alerts", "audit": "audit", "lint": "lint",
+    "pf": "portforwards", "portforward": "portforwards", "portforwards": "portforwards",
+    "port-forward": "portforwards", "port-forwards": "portforwards",
     "help": "help", "q": "quit", "quit": "quit", "q!": "quit",
 }
 

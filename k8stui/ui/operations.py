@@ -1,5 +1,6 @@
 """The keys that change the cluster — ``s`` scale, ``r`` restart, ``u`` rollback, ``b``/``B`` blue-green switch
-and revert, ``x``/``X`` burst and un-burst, ``c`` canary, and undo (``z`` in ``:audit``) — as one flow each:
+and revert, ``x``/``X`` burst and un-burst, ``c`` canary, and undo (``z`` in ``:audit``) — as one flow each
+(the everyday ones — delete, edit, set image, shell, port-forward, drain, ... — are in ``everyday``):
 
     what is selected -> RBAC pre-check -> the action's own dialog (count, revision, share, preflight)
     -> plan -> dry-run -> confirmation (the exact change) -> apply -> audit -> progress until done or stalled
@@ -21,15 +22,17 @@ from typing import TYPE_CHECKING, Any
 from ..actions import bluegreen, burst, canary, rollout, scale, undo
 from ..actions.client import ApiFailure, ObjectRef
 from ..actions.plan import FollowUp, Outcome, Plan, PlanError, Session, run_plan
-from ..cluster.kinds import DEPLOYMENTS, SERVICES
+from ..cluster.kinds import DEPLOYMENTS, HPAS, SERVICES
 from ..text import sanitize
 from .screens.confirm import ConfirmScreen, is_dangerous
-from .screens.dialogs import CanaryDialog, QuestionDialog, RevisionPicker, ScaleDialog
+from .screens.dialogs import BurstDialog, CanaryDialog, QuestionDialog, RevisionPicker, ScaleDialog
 
 if TYPE_CHECKING:
     from textual.app import App
 
-OPERATIONS = ("scale", "restart", "rollback", "bluegreen", "bluegreen-revert", "burst", "unburst", "canary", "undo")
+OPERATIONS = ("scale", "restart", "rollback", "bluegreen", "bluegreen-revert", "burst", "unburst", "canary", "undo",
+              "delete", "kill", "edit", "set-image", "shell", "attach", "debug", "port-forward", "cordon",
+              "uncordon", "drain", "trigger", "suspend")
 PROGRESS_INTERVAL = 2.0  # at most one progress toast this often
 
 
@@ -115,26 +118,38 @@ def run_operation(screen: Any, name: str, selection: tuple[str, dict[str, Any]] 
     if name not in OPERATIONS:
         report(app, f"unknown operation {name!r}", "error")
         return
-    target = None
+    targets: list[Target] = []
     if name != "undo":
+        marked = screen.marked_selections() if selection is None and name in _multi() and \
+            hasattr(screen, "marked_selections") else []
         selection = selection if selection is not None else screen.selection()
-        if selection is None:
-            report(app, f"{name}: nothing selected — move to a Deployment first", "warning")
+        if selection is None and not marked:
+            report(app, f"{name}: nothing selected — move to {'a Deployment' if name in OPERATIONS[:9] else 'an object'}"
+                        " first", "warning")
             return
-        target = target_of(selection)
+        targets = [target_of(s) for s in marked] or [target_of(selection)]  # type: ignore[arg-type]
     if busy(app):
         report(app, "another operation is waiting for you: finish or cancel it first", "warning")
         return
     _busy.add(app)
-    app.run_worker(_operate(app, name, target), group="k8stui-operations", exit_on_error=False,
+    # Keys typed before the operation's first dialog shows are meant for that dialog (keygate.py).
+    gate = getattr(app, "key_gate", None)
+    hold = gate.hold(f"operation {name}") if gate is not None else None
+    app.run_worker(_operate(app, name, targets, hold), group="k8stui-operations", exit_on_error=False,
                    name=f"operation {name}")
 
 
-async def _operate(app: Any, name: str, target: Target | None) -> None:
+def _multi() -> frozenset[str]:
+    from .everyday import MULTI
+
+    return MULTI
+
+
+async def _operate(app: Any, name: str, targets: list[Target], hold: int | None = None) -> None:
     follow: list[FollowUp] = []
     session = Session(app.connection)
     try:
-        op = Operation(app, session, target)
+        op = Operation(app, session, targets, hold)
         try:
             follow = await HANDLERS[name](op)
         except PlanError as exc:
@@ -142,6 +157,7 @@ async def _operate(app: Any, name: str, target: Target | None) -> None:
         except ApiFailure as exc:
             report(app, f"{name} failed: {exc}", "error")
         finally:
+            op.release_keys()
             _busy.discard(app)
         for fu in follow:
             await op.watch(fu)
@@ -152,11 +168,21 @@ async def _operate(app: Any, name: str, target: Target | None) -> None:
 class Operation:
     """One run of an operation: the session, the target, and the ways to ask and tell the user."""
 
-    def __init__(self, app: Any, session: Session, target: Target | None) -> None:
+    def __init__(self, app: Any, session: Session, targets: list[Target] | Target | None,
+                 hold: int | None = None) -> None:
         self.app = app
         self.session = session
-        self.target = target
+        self.targets = targets if isinstance(targets, list) else [targets] if targets is not None else []
+        self.target = self.targets[0] if self.targets else None
         self.settings = app.settings
+        self._hold = hold
+
+    def release_keys(self) -> None:
+        """Stop holding the keys typed since the operation started: a dialog is up, the terminal is about to be
+        handed to an editor or a shell, or the operation ended."""
+        hold, self._hold = self._hold, None
+        if hold is not None:
+            self.app.key_gate.release(hold)
 
     # -- targets ---------------------------------------------------------------------------------
     def deployment(self, verb: str) -> ObjectRef:
@@ -175,7 +201,9 @@ class Operation:
 
     # -- asking ----------------------------------------------------------------------------------
     async def ask(self, screen: Any) -> Any:
-        return await self.app.push_screen_wait(screen)
+        dismissed = self.app.push_screen(screen, wait_for_dismiss=True)  # the push holds keys until it is up
+        self.release_keys()
+        return await dismissed
 
     async def confirm(self, plan: Plan, notice: str) -> bool:
         dangerous = is_dangerous(plan.context, self.settings.dangerous_contexts)
@@ -183,11 +211,15 @@ class Operation:
 
     async def run(self, build: Callable[[], Awaitable[Plan]]) -> Outcome:
         outcome = await run_plan(self.session, build, self.confirm)
+        self.tell(outcome)
+        return outcome
+
+    def tell(self, outcome: Outcome) -> None:
+        """Report how a plan ended (one toast, kept in the journal)."""
         severity = {"applied": "information", "cancelled": "information"}.get(outcome.status, "error")
         prefix = {"denied": "refused: ", "refused": "refused: ", "failed": "failed: ", "conflict": "conflict: ",
                   "dry-run-failed": ""}.get(outcome.status, "")
         report(self.app, prefix + outcome.message, severity)
-        return outcome
 
     # -- progress --------------------------------------------------------------------------------
     async def watch(self, fu: FollowUp) -> rollout.RolloutState:
@@ -216,6 +248,10 @@ def _follow(outcome: Outcome) -> list[FollowUp]:
 
 
 async def _scale(op: Operation) -> list[FollowUp]:
+    if op.target is not None and op.target.kind_key.startswith("horizontalpodautoscalers"):
+        from .everyday import hpa_bounds
+
+        return await hpa_bounds(op, ObjectRef(HPAS, op.target.namespace, op.target.name))
     ref = op.deployment("scale")
     await op.precheck("patch", ref)
     obj = await op.session.read(ref)
@@ -307,25 +343,30 @@ async def _bluegreen_revert(op: Operation) -> list[FollowUp]:
 async def _burst(op: Operation) -> list[FollowUp]:
     ref = op.deployment("burst")
     await op.precheck("create", ObjectRef(DEPLOYMENTS, ref.namespace, ""), named=False)
-    follow = _follow(await op.run(lambda: burst.plan_burst(op.session, ref.namespace, ref.name)))
-    return follow
+    await op.precheck("patch", ref)
+    view = await burst.burst_view(op.session, ref.namespace, ref.name)
+    count = await op.ask(BurstDialog(view))
+    if count is None:
+        report(op.app, f"burst {ref}: cancelled, nothing changed")
+        return []
+    move = burst.Move()  # the same targets if a conflict makes run() rebuild the plan
+    return _follow(await op.run(lambda: burst.plan_burst(op.session, ref.namespace, ref.name, count, move)))
 
 
 async def _unburst(op: Operation) -> list[FollowUp]:
     ref = op.deployment("un-burst")
-    companion = ObjectRef(DEPLOYMENTS, ref.namespace, burst.original_name(ref.name) + burst.BURST_SUFFIX)
+    original = ObjectRef(DEPLOYMENTS, ref.namespace, burst.original_name(ref.name))
+    companion = ObjectRef(DEPLOYMENTS, ref.namespace, original.name + burst.BURST_SUFFIX)
     await op.precheck("delete", companion)
-    return _follow(await op.run(lambda: burst.plan_unburst(op.session, ref.namespace, ref.name)))
+    await op.precheck("patch", original)
+    move = burst.Move()
+    return _follow(await op.run(lambda: burst.plan_unburst(op.session, ref.namespace, ref.name, move=move)))
 
 
 async def _canary(op: Operation) -> list[FollowUp]:
     ref = op.deployment("canary")
     await op.precheck("patch", ref)
-    pairs = await bluegreen.discover(op.session, ref.namespace)
-    pair = next((p for p in pairs if p.colour_of(ref.name)), None)
-    if pair is None:
-        raise PlanError(f"Deployment {ref.name} is not part of a blue/green pair (Deployments that differ only in "
-                        "their 'version' label)")
+    pair = canary.canary_pair(await bluegreen.discover(op.session, ref.namespace), ref.name)  # before asking
     mine, total = canary.current_share(pair, ref.name)
     colour = pair.colour_of(ref.name)
     others = pair.others(colour.version) if colour else []
@@ -344,5 +385,9 @@ HANDLERS: dict[str, Callable[[Operation], Awaitable[list[FollowUp]]]] = {
     "scale": _scale, "restart": _restart, "rollback": _rollback, "bluegreen": _bluegreen,
     "bluegreen-revert": _bluegreen_revert, "burst": _burst, "unburst": _unburst, "canary": _canary, "undo": _undo,
 }
+
+from .everyday import HANDLERS as _EVERYDAY  # noqa: E402 - it builds on Operation above
+
+HANDLERS.update(_EVERYDAY)
 
 __all__ = ["OPERATIONS", "Report", "busy", "journal", "read_only_reason", "run_operation", "target_of"]

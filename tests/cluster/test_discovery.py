@@ -161,7 +161,8 @@ async def test_an_idle_refresh_costs_two_small_requests(demo, connection, cache_
         await discovery.close()
 
 
-KUBECTL_LIST = re.compile(r"GET https?://[^/\s]+(/[^?\s]+)\?limit=")
+# kubectl <= 1.31 logs `GET https://...`; 1.32+ logs `"Response" verb="GET" url="https://..."`
+KUBECTL_LIST = re.compile(r'(?:GET |verb="GET" url=")https?://[^/\s]+(/[^?\s"]+)\?limit=')
 
 
 def kubectl_resolves(demo, name: str, cache_dir: str) -> str:

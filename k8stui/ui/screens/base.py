@@ -14,12 +14,12 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer
 
 from ...cluster.kinds import ResourceKind
 from ...cluster.store import Informer, InformerHub
 from ...cluster.table_feed import InformerFeed
 from ..widgets.command_bar import CommandBar
+from ..widgets.key_footer import KeyFooter
 from ..widgets.resource_view import ResourceView
 from ..widgets.status_header import HeaderState, StatusHeader, api_fields
 
@@ -31,8 +31,8 @@ class ClusterScreen(Screen):
     """Base of the resource screens."""
 
     BINDINGS = [
-        Binding("colon", "command", ":command", key_display=":"),
-        Binding("slash", "filter", "/filter", key_display="/"),
+        Binding("colon", "command", "Command", key_display=":"),
+        Binding("slash", "filter", "Filter", key_display="/"),
         Binding("escape", "escape", "Back / clear", show=False),
         Binding("question_mark", "help", "Help", key_display="?"),
         Binding("d", "describe", "Describe"),
@@ -48,6 +48,16 @@ class ClusterScreen(Screen):
         Binding("x", "operate('burst')", "Burst", show=False),
         Binding("X", "operate('unburst')", "Un-burst", show=False),
         Binding("c", "operate('canary')", "Canary", show=False),
+        Binding("ctrl+d", "operate('delete')", "Delete", key_display="^d"),
+        Binding("ctrl+k", "operate('kill')", "Kill pod", key_display="^k", show=False),
+        Binding("e", "operate('edit')", "Edit", show=False),
+        Binding("i", "operate('set-image')", "Set image", show=False),
+        Binding("S", "operate('shell')", "Shell", show=False),
+        Binding("a", "operate('attach')", "Attach", show=False),
+        Binding("D", "operate('debug')", "Debug container", show=False),
+        Binding("F", "operate('port-forward')", "Port-forward", show=False),
+        Binding("t", "operate('trigger')", "Trigger cronjob", show=False),
+        Binding("p", "operate('suspend')", "Suspend/resume cronjob", show=False),
         Binding("exclamation_mark", "alerts", "Alerts", key_display="!", show=False),
     ]
     view_name = "view"
@@ -68,7 +78,7 @@ class ClusterScreen(Screen):
         yield self.header
         yield from self.compose_body()
         yield self.command_bar
-        yield Footer()
+        yield KeyFooter()
 
     def compose_body(self) -> ComposeResult:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -235,7 +245,8 @@ class ClusterScreen(Screen):
         open_metrics(self)
 
     def action_operate(self, operation: str) -> None:
-        """Mutations (scale, restart, rollback, blue/green, burst, canary): k8stui/ui/operations.py."""
+        """Mutations (scale, restart, rollback, blue/green, burst, canary, delete, edit, ...):
+        k8stui/ui/operations.py and k8stui/ui/everyday.py."""
         if self.k8s_app.read_only:
             self.notify(f"read-only mode: {operation} is disabled (started with --read-only)",
                         severity="warning")
