@@ -704,9 +704,10 @@ class InformerHub:
     """Shared, ref-counted informers for one connection. Create, use and close on the app's loop."""
 
     def __init__(self, connection: Connection, *, linger: float = 5.0,
-                 client: httpx.AsyncClient | None = None) -> None:
+                 client: httpx.AsyncClient | None = None, flush_interval: float = FLUSH_INTERVAL) -> None:
         self.connection = connection
         self.linger = linger
+        self.flush_interval = flush_interval  # how often informers tell their views (``refresh_hz``)
         self._client = client
         self._own_client = client is None
         self._entries: dict[_HubKey, _Entry] = {}
@@ -753,7 +754,8 @@ class InformerHub:
         key = self._key(rk, namespace, label_selector, factory.FLAVOR)
         entry = self._entries.get(key)
         if entry is None:
-            informer = factory(rk, key[1], self.client, label_selector=label_selector)
+            informer = factory(rk, key[1], self.client, label_selector=label_selector,
+                               flush_interval=self.flush_interval)
             informer.subscribe_health(self._on_informer_health)
             entry = self._entries[key] = _Entry(informer)
         if entry.stop_handle is not None:

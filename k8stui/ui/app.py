@@ -62,7 +62,7 @@ class K8sTuiApp(App):
                                  "read_only = true in config.toml" if self.settings.read_only else "")
         self.prometheus_url = prometheus_url or self.settings.prometheus_url or None
         self.metrics_source = "prometheus" if self.prometheus_url else ""
-        self.hub = InformerHub(connection)
+        self.hub = InformerHub(connection, flush_interval=self.settings.repaint_interval)
         self._forwards: Any = None  # the port-forwards (``forwards``), made on first use
         self.draining: dict[str, Any] = {}  # node -> its running drain (actions.nodes.Drain); the nodes view marks them
         # The server's kinds (``discovery.registry``), kept current; started after the first paint.
@@ -204,8 +204,10 @@ class K8sTuiApp(App):
             from .screens.alerts import AlertsScreen
 
             self.push_screen(AlertsScreen())
-        elif view in ("audit", "lint"):
-            self.notify(f":{view} is not available in this version", severity="warning")
+        elif view in ("lint", "timeline", "helm"):
+            from .screens.diagnosis_base import open_diagnosis
+
+            open_diagnosis(self, view, arg)
         else:
             kind = kind_for(view)
             if kind is None:
@@ -253,7 +255,7 @@ class K8sTuiApp(App):
         """Replace the connection and everything made from it (informers, discovery) and reopen the view."""
         old_hub, old_discovery = self.hub, self.discovery
         self.connection = connection
-        self.hub = InformerHub(connection)
+        self.hub = InformerHub(connection, flush_interval=self.settings.repaint_interval)
         self.discovery = Discovery(connection)
         self.discovery.start()
         self._start_alert_watch()

@@ -40,6 +40,7 @@ class ClusterScreen(Screen):
         Binding("O", "sort_reverse", "Reverse sort", show=False),
         Binding("l", "logs", "Logs"),
         Binding("m", "metrics", "Metrics"),
+        Binding("h", "why_stuck", "Why stuck?", show=False),
         Binding("s", "operate('scale')", "Scale"),
         Binding("r", "operate('restart')", "Restart"),
         Binding("u", "operate('rollback')", "Rollback"),
@@ -178,9 +179,12 @@ class ClusterScreen(Screen):
     def action_help(self) -> None:
         from .help import HelpScreen
 
-        bindings = [active.binding for active in self.app.active_bindings.values()]
-        for cls in type(self).__mro__:  # keys a focused widget shadows (enter) still belong in the help
+        # The screen's own keys first (its ``enter`` is what enter does here, even when the focused table takes
+        # the key and posts a selection), then the focused widget's and the app's; each key is listed once.
+        bindings: list[Binding] = []
+        for cls in type(self).__mro__:
             bindings += [b for b in getattr(cls, "BINDINGS", []) if isinstance(b, Binding)]
+        bindings += [active.binding for active in self.app.active_bindings.values()]
         self.app.push_screen(HelpScreen(self.view_name, bindings))
 
     def action_describe(self) -> None:
@@ -234,6 +238,12 @@ class ClusterScreen(Screen):
             self.notify("logs are not available in this build", severity="warning")
             return
         open_logs(self)
+
+    def action_why_stuck(self) -> None:
+        """``h``: why the selected workload or pod is stuck (k8stui/ui/screens/stuck.py)."""
+        from .stuck import open_stuck
+
+        open_stuck(self)
 
     def action_metrics(self) -> None:
         """``m``: metrics of the selection (k8stui/ui/screens/metrics.py)."""

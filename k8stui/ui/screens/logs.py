@@ -647,4 +647,4 @@ class LogsScreen(Screen):
         bindings = []
         for cls in (LogView, LogsPanel, LogsScreen):
             bindings += [b for b in cls.BINDINGS if isinstance(b, Binding)]
-        self.app.push_screen(HelpScreen("logs", bindings))
+        self.app.push_screen(HelpScreen("logs", bindings, commands=False))  # no : command bar here
