@@ -12,14 +12,19 @@ import json
 import uuid
 
 import pytest
+from actions.scenario import WEB_IMAGE, create_namespace, delete_namespace
 
 from k8stui.ui.operations import journal
 from k8stui.ui.screens.dialogs import BurstDialog
+from k8stui.ui.screens.helm import HelmReleaseScreen, HelmScreen
 from k8stui.ui.screens.lint import LintScreen
 from k8stui.ui.screens.stuck import StuckScreen
+from k8stui.ui.screens.timeline import TimelineScreen
 
 from .helpers import SIZE, kubectl, make_app, table, wait_until
 from .test_operations import select
+
+BROKEN_IMAGE = WEB_IMAGE.rsplit(":", 1)[0] + ":broken"  # the demo's kubelet crashes a ``broken`` tag
 
 # (rule, kind, name) the ``payments`` material has (``/_demo/scenario/findings`` copies it).
 PAYMENTS = [
@@ -134,3 +139,68 @@ async def test_why_stuck_explains_each_cause_the_demo_produces(demo, scratch):
         pod = pod_name()
         await explain_with_h(pilot, app, pod, "image-pull", "pods")
         assert "does not exist in the registry" in stuck_text(app)
+
+
+def timeline_texts(app) -> list[str]:
+    return [f"{e.source}: {e.text}" for e in table(app, "timeline-table").visible_rows()]
+
+
+async def test_timeline_after_a_bad_rollout_and_a_rollback_then_helm(demo):
+    ns = create_namespace(demo, "tl", web=True)
+    try:
+        app = make_app(demo, namespace=ns)
+        async with app.run_test(size=SIZE) as pilot:
+            await kubectl(demo, "-n", ns, "rollout", "status", "deployment/web", "--timeout=60s")
+            await kubectl(demo, "-n", ns, "set", "image", "deployment/web", f"web={BROKEN_IMAGE}")
+            await pilot.press("colon", *"timeline deploy/web", "enter")
+            await wait_until(pilot, lambda: isinstance(app.screen, TimelineScreen), 5, ":timeline opens")
+            # The bad revision and its crash show up live (informers), before anyone rolls back.
+            await wait_until(pilot, lambda: any(t.startswith("rollout: revision 2 of web created") and "broken" in t
+                                                for t in timeline_texts(app)), 30, "revision 2 in the timeline")
+            await wait_until(pilot, lambda: any(t.startswith(("restart: container web restarted", "event: BackOff"))
+                                                for t in timeline_texts(app)), 60,
+                             f"the crash in the timeline: {timeline_texts(app)}")
+            await kubectl(demo, "-n", ns, "rollout", "undo", "deployment/web")
+            await wait_until(pilot, lambda: any(t.startswith("rollout: revision 3 of web created")
+                                                and WEB_IMAGE in t for t in timeline_texts(app)), 30,
+                             f"the rollback (revision 3) in the timeline: {timeline_texts(app)}")
+            await wait_until(pilot, lambda: any(t.startswith("rollout: revision 2: Scaled down") for t in
+                                                timeline_texts(app)), 30, "revision 2 scaled down")
+            # The rollback is the old ReplicaSet (now revision 3) scaled up again after revision 2 was made.
+            await wait_until(pilot, lambda: any(t.startswith("rollout: revision 3: Scaled up") for t in
+                                                timeline_texts(app)), 30, "revision 3 scaled up")
+            # Newest first on screen; the Markdown export reads oldest first.
+            times = [e.time for e in table(app, "timeline-table").visible_rows()]
+            assert times == sorted(times, reverse=True)
+            screen = app.screen
+            await pilot.press("M")
+            await wait_until(pilot, lambda: screen.last_export is not None, 10, "Markdown written")
+            text = screen.last_export.read_text()
+            assert text.startswith(f"## Timeline: Deployment {ns}/web")
+            assert text.index("revision 2 of web created") < text.rindex("revision 3: Scaled up")
+            await pilot.press("escape")
+
+            # :helm — the releases of the scenario, a release's objects (live) and its values on request.
+            await pilot.press("colon", *"helm all", "enter")
+            await wait_until(pilot, lambda: isinstance(app.screen, HelmScreen), 5, ":helm opens")
+            await wait_until(pilot, lambda: {"ledger", "kube-state-metrics"} <=
+                             {r.name for r in table(app, "helm-table").visible_rows()}, 20, "releases listed")
+            ledger = next(r for r in table(app, "helm-table").visible_rows() if r.name == "ledger")
+            assert (ledger.namespace, ledger.revision, ledger.status, ledger.chart_text) == \
+                ("payments", 2, "deployed", "ledger-0.7.3")
+            painted = "\n".join(table(app, "helm-table").painted_lines())
+            assert "ledger-0.7.3" in painted and "deployed" in painted
+            table(app, "helm-table").select_key("payments/ledger")
+            await pilot.press("enter")
+            await wait_until(pilot, lambda: isinstance(app.screen, HelmReleaseScreen), 5, "release opens")
+            release = app.screen
+            await wait_until(pilot, lambda: "live     Deployment payments/ledger-blue" in release.text, 10,
+                             f"owned objects: {release.text}")
+            assert [r.status for r in table(app, "release-history").visible_rows()] == ["deployed", "superseded"]
+            assert "Lg3r!pR0d" not in release.text  # values only when asked
+            await pilot.press("2")
+            await wait_until(pilot, lambda: "Lg3r!pR0d" in release.text, 5, f"values: {release.text}")
+            await pilot.press("3")
+            await wait_until(pilot, lambda: "kind: Deployment" in release.text, 5, "manifest")
+    finally:
+        delete_namespace(demo, ns)
