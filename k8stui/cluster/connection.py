@@ -5,21 +5,33 @@ The ``kubernetes`` library does the parsing and the authentication (tokens, clie
 exec and auth-provider plugins, token refresh); this module only checks the file first so that every
 mistake a user can make ends in one clear line (``KubeconfigError``), and turns the resulting
 ``Configuration`` into an httpx client. Tokens are never logged or put into messages.
+
+One exception, for a fast start: importing ``kubernetes`` costs 0.4-0.8 s on a 2-core machine, more than the
+rest of the app's start. A context whose credentials are static (a token and/or a client certificate, a CA,
+the TLS switches: what the demo, kind, minikube and most CI kubeconfigs hold) is read here into a
+``StaticConfiguration`` with the library's own rules (``kube_config.py``: ``server`` stripped of ``/``, files
+relative to the kubeconfig, ``*-data`` base64 into private temp files, certificates only for https). Anything
+else (exec and auth-provider plugins, tokenFile, basic auth, keys we do not know) goes through the library,
+and the typed client (mutations, in threads) always builds the library's ``Configuration`` when first asked.
 """
 
 from __future__ import annotations
 
 import asyncio
+import atexit
+import base64
+import binascii
 import contextlib
 import logging
 import os
 import ssl
 import sys
+import tempfile
 import threading
 import time
 import weakref
-from collections.abc import AsyncGenerator, Generator
-from dataclasses import dataclass, replace
+from collections.abc import AsyncGenerator, Callable, Generator
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -105,6 +117,7 @@ class _Merged:
     contexts: dict[str, dict[str, Any]]
     clusters: dict[str, dict[str, Any]]
     users: dict[str, dict[str, Any]]
+    sources: dict[tuple[str, str], str] = field(default_factory=dict)  # (section, name) -> the file it came from
 
 
 def _load_merged(kubeconfig: str | None) -> _Merged:
@@ -125,7 +138,9 @@ def _load_merged(kubeconfig: str | None) -> _Merged:
                                 ("users", merged.users)):
             for entry in data.get(section) or []:
                 if isinstance(entry, dict) and entry.get("name") is not None:
-                    target.setdefault(str(entry["name"]), entry)
+                    if str(entry["name"]) not in target:
+                        target[str(entry["name"])] = entry
+                        merged.sources[(section, str(entry["name"]))] = path
     return merged
 
 
@@ -208,6 +223,19 @@ def load_target(kubeconfig: str | None = None, context: str | None = None,
             return load_target(kubeconfig, context, namespace)
     merged = _load_merged(kubeconfig)
     name, body = _choose_context(merged, context)
+    configuration: Configuration | StaticConfiguration | None = _static_configuration(merged, name, body)
+    if configuration is None:
+        configuration = _library_configuration(merged, name, body)
+    target = ClusterTarget(context=name, cluster=str(body.get("cluster", "")), user=str(body.get("user", "")),
+                           namespace=namespace or str(body.get("namespace") or "default"),
+                           server=configuration.host)
+    connection = Connection(target, configuration, tuple(merged.paths))
+    connection.ssl_context()  # fail now, with one line, if certificates cannot be loaded
+    return connection
+
+
+def _library_configuration(merged: _Merged, name: str, body: dict[str, Any]) -> Configuration:
+    """The kubernetes library's ``Configuration`` for context ``name`` (plugins run here)."""
     try:
         from kubernetes.client import Configuration
         from kubernetes.config.config_exception import ConfigException
@@ -234,12 +262,111 @@ def load_target(kubeconfig: str | None = None, context: str | None = None,
         plugin = "exec" if "exec" in user_entry else "auth-provider"
         detail = captured.messages[0] if captured.messages else "it returned no credentials"
         raise KubeconfigError(f"kubeconfig context {name!r}: the {plugin} credential plugin failed: {detail}")
-    target = ClusterTarget(context=name, cluster=str(body.get("cluster", "")), user=str(body.get("user", "")),
-                           namespace=namespace or str(body.get("namespace") or "default"),
-                           server=configuration.host)
-    connection = Connection(target, configuration, tuple(merged.paths))
-    connection.ssl_context()  # fail now, with one line, if certificates cannot be loaded
-    return connection
+    return configuration
+
+
+# -- static credentials without importing kubernetes ---------------------------------------------------------------
+_STATIC_USER_KEYS = frozenset({"token", "client-certificate", "client-certificate-data", "client-key",
+                               "client-key-data"})
+_STATIC_CLUSTER_KEYS = frozenset({"server", "certificate-authority", "certificate-authority-data",
+                                  "insecure-skip-tls-verify", "tls-server-name", "proxy-url"})
+
+
+@dataclass
+class StaticConfiguration:
+    """The fields of a kubernetes ``Configuration`` that the app's own HTTP reads, for static credentials."""
+
+    host: str
+    ssl_ca_cert: str | None = None
+    cert_file: str | None = None
+    key_file: str | None = None
+    verify_ssl: bool = True
+    tls_server_name: str | None = None
+    proxy: str | None = None
+    api_key: dict[str, str] = field(default_factory=dict)
+    api_key_prefix: dict[str, str] = field(default_factory=dict)
+    refresh_api_key_hook: None = None  # static credentials never refresh
+    _load_library: Callable[[], Configuration] | None = field(default=None, compare=False)
+    _library: Configuration | None = field(default=None, compare=False)
+
+    def __repr__(self) -> str:  # never show the token
+        return f"StaticConfiguration(host={self.host!r})"
+
+    def library(self) -> Configuration:
+        """The kubernetes library's ``Configuration`` of the same context (for the typed client), read once."""
+        with _temp_lock:
+            if self._library is None:
+                assert self._load_library is not None
+                self._library = self._load_library()
+            return self._library
+
+    def get_api_key_with_prefix(self, identifier: str, alias: str | None = None) -> str | None:
+        return self.api_key.get(identifier) or (self.api_key.get(alias) if alias else None)
+
+
+_temp_files: list[str] = []
+_temp_lock = threading.Lock()
+
+
+def _remove_temp_files() -> None:
+    for path in _temp_files:
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+
+
+def _private_file(content: bytes) -> str:
+    """A 0600 temp file holding ``content`` (a certificate or key from ``*-data``), removed at exit."""
+    fd, path = tempfile.mkstemp(prefix="k8stui-kubeconfig-")
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(content)
+    with _temp_lock:
+        if not _temp_files:
+            atexit.register(_remove_temp_files)
+        _temp_files.append(path)
+    return path
+
+
+def _static_configuration(merged: _Merged, name: str, body: dict[str, Any]) -> StaticConfiguration | None:
+    """The context's settings read as ``kube_config.py`` reads them, or None when the library must do it (a
+    plugin, a token file, basic auth, a key we do not know, a value of an unexpected type)."""
+    cluster_name, user_name = str(body.get("cluster", "")), str(body.get("user", ""))
+    cluster = merged.clusters[cluster_name].get("cluster")
+    user = (merged.users.get(user_name) or {}).get("user") or {} if user_name else {}
+    if not isinstance(cluster, dict) or not isinstance(user, dict):
+        return None
+    if set(cluster) - _STATIC_CLUSTER_KEYS or set(user) - _STATIC_USER_KEYS:
+        return None
+    text_keys = (set(cluster) | set(user)) - {"insecure-skip-tls-verify"}
+    values = {**cluster, **user}
+    if any(not isinstance(values[k], str) or not values[k] for k in text_keys):
+        return None
+    skip = cluster.get("insecure-skip-tls-verify", False)
+    if not isinstance(skip, bool):
+        return None
+    host = cluster["server"].rstrip("/")
+    config = StaticConfiguration(host=host, verify_ssl=not skip, tls_server_name=cluster.get("tls-server-name"),
+                                 proxy=cluster.get("proxy-url"),
+                                 _load_library=lambda: _library_configuration(merged, name, body))
+    if "token" in user:
+        config.api_key["BearerToken"] = f"Bearer {user['token']}"
+    if host.startswith("https"):
+        base = os.path.dirname(os.path.abspath(merged.sources.get(("clusters", cluster_name), "")))
+        try:
+            config.ssl_ca_cert = _file_or_data(cluster, "certificate-authority", base)
+            config.cert_file = _file_or_data(user, "client-certificate", base)
+            config.key_file = _file_or_data(user, "client-key", base)
+        except (binascii.Error, ValueError):
+            return None  # the library's own message for bad base64
+    return config
+
+
+def _file_or_data(entry: dict[str, Any], key: str, base: str) -> str | None:
+    """``key-data`` (base64, preferred) as a private file, else ``key`` as a path relative to ``base``."""
+    data = entry.get(f"{key}-data")
+    if data:
+        return _private_file(base64.standard_b64decode(data.encode()))
+    path = entry.get(key)
+    return os.path.normpath(os.path.join(base, path)) if path else None
 
 
 class _CapturedErrors(logging.Handler):
@@ -274,7 +401,7 @@ class Credentials:
 
     CHECK_EVERY = 10.0
 
-    def __init__(self, configuration: Configuration) -> None:
+    def __init__(self, configuration: Configuration | StaticConfiguration) -> None:
         self._cfg = configuration
         self._hook = configuration.refresh_api_key_hook
         self._lock = threading.Lock()
@@ -366,7 +493,7 @@ class _KubeAuth(httpx.Auth):
 class Connection:
     """One authenticated context: the target (names), the kubernetes ``Configuration`` and httpx clients."""
 
-    def __init__(self, target: ClusterTarget, configuration: Configuration,
+    def __init__(self, target: ClusterTarget, configuration: Configuration | StaticConfiguration,
                  kubeconfig_paths: tuple[str, ...] = (), credentials: Credentials | None = None) -> None:
         self.target = target
         self.configuration = configuration
@@ -437,7 +564,10 @@ class Connection:
         """A typed kubernetes client on the same Configuration (for mutations; blocking, use in threads)."""
         from kubernetes.client import ApiClient
 
-        return ApiClient(self.configuration)
+        configuration = self.configuration
+        if isinstance(configuration, StaticConfiguration):  # read without the library: let it read it now
+            configuration = configuration.library()
+        return ApiClient(configuration)
 
 
 async def probe(connection: Connection, timeout: float = CONNECT_TIMEOUT) -> dict[str, Any]:
@@ -464,5 +594,5 @@ async def probe(connection: Connection, timeout: float = CONNECT_TIMEOUT) -> dic
     return body if isinstance(body, dict) else {}
 
 
-__all__ = ["ClusterTarget", "ClusterUnreachableError", "Connection", "Credentials", "KubeconfigError", "kubeconfig_paths",
-           "list_contexts", "load_target", "probe"]
+__all__ = ["ClusterTarget", "ClusterUnreachableError", "Connection", "Credentials", "KubeconfigError",
+           "StaticConfiguration", "kubeconfig_paths", "list_contexts", "load_target", "probe"]
