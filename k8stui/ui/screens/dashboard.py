@@ -33,6 +33,7 @@ from .logs import LogsPanel
 WORKLOAD_KEYS = ("name", "ready", "uptodate", "available", "version", "revision", "age")
 POD_KEYS = ("name", "ready", "status", "restarts", "node", "age", "ip")
 EVENT_KEYS = ("lastseen", "type", "reason", "message", "object")  # COUNT: in :events
+DETAILS_AGE_SECONDS = 1.0  # how often the Details pane is re-rendered from its object (the Age line)
 
 
 def _owned_by_deployment(name: str) -> Any:
@@ -137,20 +138,32 @@ class DashboardScreen(ClusterScreen):
             on_health=self.query_one("#events-pane", Pane).show_health))
         self.at_unmount(deployments.subscribe(self._details_follow_changes))
         self.at_unmount(pods.subscribe(self._details_follow_changes))
+        self.set_interval(DETAILS_AGE_SECONDS, self._refresh_details)  # its Age moves on while nothing changes
         self.workloads.focus()
 
     def _details_follow_changes(self, batch: Any) -> None:
-        """Keep the details pane true while its object changes (replicas becoming ready, restarts ...)."""
+        """Keep the details pane true while its object changes (replicas becoming ready, a rollback's revision,
+        image and conditions, restarts ...), without the cursor moving."""
         shown = self.details_uid
         if shown and (shown in batch.modified or shown in batch.added):
-            if shown == self.selected_deployment:
-                raw = self.workloads_feed.informer.get(shown)
-                if raw is not None:
-                    self.details.update(deployment_details(kinds_project(kinds.DEPLOYMENTS, raw), raw))
-            else:
-                raw = self.pods_feed.informer.get(shown)
-                if raw is not None:
-                    self.details.update(pod_details(self.pod_projector.project(raw), raw))
+            self._refresh_details()
+        elif shown and shown in batch.deleted:
+            self.details_uid = ""
+            self.details.update(Text("deleted: select another object", style="dim"))
+
+    def _refresh_details(self) -> None:
+        """Render the details of the shown object from the informer's current copy."""
+        shown = self.details_uid
+        if not shown:
+            return
+        if shown == self.selected_deployment:
+            raw = self.workloads_feed.informer.get(shown)
+            if raw is not None:
+                self.details.update(deployment_details(kinds_project(kinds.DEPLOYMENTS, raw), raw))
+        else:
+            raw = self.pods_feed.informer.get(shown)
+            if raw is not None and self.pod_projector is not None:
+                self.details.update(pod_details(self.pod_projector.project(raw), raw))
 
     # -- selection ---------------------------------------------------------------------------------
     @on(ResourceView.CurrentChanged)
