@@ -167,6 +167,8 @@ class ClusterScreen(Screen):
 
     def action_escape(self) -> None:
         table = self.active_table()
+        if table is not None and table.clear_marks():
+            return
         if table is not None and (table.filter_text or table.model.filter_error):
             table.set_filter("")
             return
@@ -221,6 +223,19 @@ class ClusterScreen(Screen):
             return None
         found = self.selected_object(table, row)
         return (found[0].key, found[1]) if found is not None else None
+
+    def marked_selections(self) -> list[tuple[str, dict[str, Any]]]:
+        """The rows marked with ``space`` in the focused table, as ``selection()`` gives one (delete and kill act
+        on all of them); rows whose object is gone are left out."""
+        table = self.active_table()
+        if table is None or not table.marked:
+            return []
+        out = []
+        for key in table.marked_keys():
+            found = self.selected_object(table, table.rows_by_key[key])
+            if found is not None:
+                out.append((found[0].key, found[1]))
+        return out
 
     def action_logs(self) -> None:
         """``l``: logs of the selected pod, container or workload (k8stui/ui/screens/logs.py)."""
