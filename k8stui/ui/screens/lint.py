@@ -39,9 +39,10 @@ FINDING_COLUMNS: list[Column[Finding]] = [
            lambda f: (f.severity.rank, f.namespace, f.object.kind, f.object.name, f.rule)),
     Column("namespace", "NAMESPACE", lambda f: f.namespace),
     Column("object", "OBJECT", lambda f: f"{f.object.kind}/{f.object.name}"),
-    Column("finding", "FINDING", lambda f: f.summary, flex=2),
+    # What is wrong shortens last (flex 1); why and fix are in full below the table for the highlighted row.
+    Column("finding", "FINDING", lambda f: f.summary, flex=1),
     Column("why", "WHY IT MATTERS", lambda f: cell(f.why, "dim"), flex=2),
-    Column("fix", "FIX", lambda f: f.fix, flex=1),
+    Column("fix", "FIX", lambda f: f.fix, flex=2),
 ]
 
 
@@ -59,7 +60,8 @@ class LintScreen(DiagnosisScreen):
 
     def __init__(self, namespace: str | None) -> None:
         super().__init__(namespace)
-        self.model: TableModel[Finding] = TableModel(FINDING_COLUMNS, key_of=finding_key, sort_column="severity",
+        columns = [c for c in FINDING_COLUMNS if namespace is None or c.key != "namespace"]
+        self.model: TableModel[Finding] = TableModel(columns, key_of=finding_key, sort_column="severity",
                                                      tiebreak_column="object")
         self.engine: LiveFindings | None = None
         self.findings: list[Finding] = []

@@ -87,7 +87,7 @@ class StuckScreen(DiagnosisScreen):
 
     view_name = "why stuck"
     KINDS = tuple(STUCK_KINDS)
-    BINDINGS = [Binding("x", "burst", "Burst (when offered)"), Binding("M", "export_md", "Export Markdown")]
+    BINDINGS = [Binding("x", "burst", "Burst (when offered)", show=False), Binding("M", "export_md", "Export Markdown")]
     DEFAULT_CSS = """
     StuckScreen #stuck-box { border: round $foreground 30%; border-title-color: $foreground 80%; height: 1fr; }
     StuckScreen #stuck-text { padding: 0 1; }
