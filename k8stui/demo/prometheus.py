@@ -2,8 +2,8 @@
 
 It writes ``prometheus.yml`` (one HTTPS scrape job with the demo CA and a bearer token) and a rules file
 (``KubePodCrashLooping``, ``HighErrorRate``, ``KubeDeploymentReplicasMismatch``) into a work directory,
-starts ``prometheus`` on a free loopback port with a throw-away TSDB, waits for ``/-/ready`` and hands back
-its URL. Only 127.0.0.1 is used. ``start``/``stop`` block; ``astart``/``astop`` run them in a thread.
+starts ``prometheus`` on a free loopback port with a throw-away TSDB (seeded with an hour of history blocks
+when demo/history.py made them), waits for ``/-/ready`` and hands back its URL. Only 127.0.0.1 is used. ``start``/``stop`` block; ``astart``/``astop`` run them in a thread.
 """
 
 from __future__ import annotations
@@ -124,7 +124,7 @@ class PrometheusProcess:
     """One ``prometheus`` child process with its config, rules, log and temporary TSDB in ``workdir``."""
 
     def __init__(self, api_url: str, ca_file: str, token: str, workdir: Path, scrape_interval: str = "2s",
-                 binary: str | None = None) -> None:
+                 binary: str | None = None, history_dir: Path | None = None) -> None:
         self.api_url = api_url
         self.ca_file = ca_file
         self.token = token
@@ -138,6 +138,7 @@ class PrometheusProcess:
         self.rules_file = self.workdir / "rules.yml"
         self.log_file = self.workdir / "prometheus.log"
         self.node_targets_file = self.workdir / "node-exporter-targets.json"
+        self.history_dir = history_dir  # TSDB blocks to start with (demo/history.py)
 
     @property
     def url(self) -> str | None:
@@ -175,6 +176,8 @@ class PrometheusProcess:
         for _attempt in range(3):  # the free port can be taken between our probe and Prometheus' bind
             self.port = free_port()
             self.data_dir = Path(tempfile.mkdtemp(prefix="tsdb-", dir=self.workdir))
+            if self.history_dir is not None and self.history_dir.is_dir():
+                shutil.copytree(self.history_dir, self.data_dir, dirs_exist_ok=True)
             with open(self.log_file, "ab") as log:
                 self.proc = subprocess.Popen(
                     [self.binary, f"--config.file={self.config_file}", f"--storage.tsdb.path={self.data_dir}",

@@ -505,28 +505,16 @@ class ApiServer:
         q = request.query
         labels = parse_label_selector(q.get("labelSelector"))
         fields = self._field_selector(t.rt, q.get("fieldSelector"))
-        items = self.store.list(t.rt, t.namespace, labels, fields)
-        rv = str(self.store.resource_version)
-        limit = _int_param(q, "limit")
         token = q.get("continue")
+        limit = _int_param(q, "limit")
+        items, remaining = self.store.list_page(t.rt, t.namespace, labels, fields,
+                                                after=self._decode_continue(token) if token else None,
+                                                limit=max(0, limit or 0))
+        rv = str(self.store.resource_version)
         continue_out = ""
-        remaining = None
-        if token:
-            start = self._decode_continue(token)
-            lo, hi = 0, len(items)
-            while lo < hi:  # first item with key > start
-                mid = (lo + hi) // 2
-                m = items[mid]["metadata"]
-                if (m.get("namespace", ""), m["name"]) <= start:
-                    lo = mid + 1
-                else:
-                    hi = mid
-            items = items[lo:]
-        if limit and limit > 0 and len(items) > limit:
-            last = items[limit - 1]["metadata"]
+        if remaining and items:
+            last = items[-1]["metadata"]
             continue_out = self._encode_continue((last.get("namespace", ""), last["name"]), rv)
-            remaining = len(items) - limit
-            items = items[:limit]
         if self._wants_table(request):
             from . import tables
             return _json(tables.to_table(t.rt, items, include_object=q.get("includeObject", "Metadata"),

@@ -9,6 +9,7 @@ controllers. Stored dicts are never mutated in place: writers pass new dicts, re
 from __future__ import annotations
 
 import asyncio
+import bisect
 import itertools
 import time
 import uuid
@@ -132,6 +133,7 @@ class Store:
         self._rv = itertools.count(1)
         self.resource_version = 0
         self._objects: dict[str, dict[Key, Obj]] = {rt.key: {} for rt in BY_KEY.values()}
+        self._sorted: dict[str, list[Key]] = {}  # per resource, built on the first list, kept up by _commit
         self.history: deque[Change] = deque(maxlen=history_size)
         # Like etcd's periodic compaction: versions older than this many seconds are forgotten, so a client that
         # was away longer gets 410 Gone and must list again (0: keep what history_size holds).
@@ -154,6 +156,7 @@ class Store:
     def drop_storage(self, key: str) -> None:
         """Forget a resource type's objects (its CRD is gone) and end its watches."""
         self._objects.pop(key, None)
+        self._sorted.pop(key, None)
         for w in self._watchers.pop(key, []):
             w.close()
 
@@ -173,19 +176,38 @@ class Store:
     def list(self, rt: ResourceType, namespace: str | None = None, labels: Predicate | None = None,
              fields: Predicate | None = None) -> list[Obj]:
         """Matching objects sorted by (namespace, name), as the API server returns them."""
+        return self.list_page(rt, namespace, labels, fields)[0]
+
+    def list_page(self, rt: ResourceType, namespace: str | None = None, labels: Predicate | None = None,
+                  fields: Predicate | None = None, *, after: Key | None = None, limit: int = 0
+                  ) -> tuple[list[Obj], int]:
+        """One page of ``list``: at most ``limit`` (0: all) matching objects whose key sorts after ``after``,
+        and how many more match after them. A page costs its own size, not the store's (a sorted key index per
+        resource is kept up by every write): paging through 50k pods is linear, not quadratic."""
         items = self._objects[rt.key]
-        keys = sorted(k for k in items if not namespace or k[0] == namespace)
-        out = []
-        for k in keys:
-            obj = items[k]
-            if labels and not labels(obj):
-                continue
-            if fields and not fields(obj):
+        keys = self._sorted.get(rt.key)
+        if keys is None:
+            keys = self._sorted[rt.key] = sorted(items)
+        lo, hi = 0, len(keys)
+        if namespace:
+            lo, hi = bisect.bisect_left(keys, (namespace,)), bisect.bisect_left(keys, (namespace + "\0",))
+        if after is not None:
+            lo = max(lo, bisect.bisect_right(keys, after))
+        out: list[Obj] = []
+        i = lo
+        while i < hi and (not limit or len(out) < limit):
+            obj = items[keys[i]]
+            i += 1
+            if (labels and not labels(obj)) or (fields and not fields(obj)):
                 continue
             out.append(obj)
+        if not labels and not fields:
+            remaining = hi - i
+        else:
+            remaining = sum(1 for k in keys[i:hi] if (not labels or labels(items[k])) and (not fields or fields(items[k])))
         if rt.storage_version:
             out = [o if o.get("apiVersion") == rt.api_version else {**o, "apiVersion": rt.api_version} for o in out]
-        return out
+        return out, remaining
 
     def iter_objects(self, rt: ResourceType) -> Iterable[Obj]:
         return self._objects[rt.key].values()
@@ -205,10 +227,14 @@ class Store:
         rv = self._next_rv()
         meta["resourceVersion"] = str(rv)
         key = (meta.get("namespace", "") or "", meta["name"])
+        objects, keys = self._objects[rt.key], self._sorted.get(rt.key)
         if etype == DELETED:
-            self._objects[rt.key].pop(key, None)
+            if objects.pop(key, None) is not None and keys is not None:
+                del keys[bisect.bisect_left(keys, key)]
         else:
-            self._objects[rt.key][key] = obj
+            if keys is not None and key not in objects:
+                bisect.insort(keys, key)
+            objects[key] = obj
         change = Change(rv, etype, rt, obj, old)
         if len(self.history) == self.history.maxlen:
             self.compacted_rv = max(self.compacted_rv, self.history[0].rv)

@@ -21,11 +21,34 @@ VIEW_ALIASES: dict[str, str] = {
     "secrets": "secrets", "secret": "secrets", "sec": "secrets",
     "hpa": "horizontalpodautoscalers", "horizontalpodautoscalers": "horizontalpodautoscalers",
     "dash": "dashboard", "dashboard": "dashboard", "home": "dashboard",
-    "alerts": "alerts", "audit": "audit", "lint": "lint",
+    "alerts": "alerts", "audit": "audit", "lint": "lint", "popeye": "lint",
+    "timeline": "timeline", "tl": "timeline", "helm": "helm", "releases": "helm",
     "pf": "portforwards", "portforward": "portforwards", "portforwards": "portforwards",
     "port-forward": "portforwards", "port-forwards": "portforwards",
     "help": "help", "q": "quit", "quit": "quit", "q!": "quit",
 }
+
+
+# What each view is, for ``?`` help (which lists every view of VIEW_ALIASES, described here or not).
+VIEW_HELP: dict[str, str] = {
+    "pods": "pods", "deployments": "deployments", "replicasets": "replica sets", "services": "services",
+    "ingresses": "ingresses", "nodes": "nodes: capacity, real vs virtual; enter lists a node's pods",
+    "events": "events", "namespaces": "namespaces (:ns NAME switches, :ns all for every namespace)",
+    "contexts": "kubeconfig contexts (:ctx NAME switches)", "configmaps": "config maps",
+    "secrets": "secrets (values masked)", "horizontalpodautoscalers": "horizontal pod autoscalers",
+    "dashboard": "the dashboard", "alerts": "firing Prometheus alerts", "audit": "the audit log of changes",
+    "lint": "findings: misconfigurations and risks", "timeline": "incident timeline", "helm": "Helm releases",
+    "portforwards": "running port-forwards", "help": "this help", "quit": "quit",
+}
+
+
+def command_help(extra_aliases: dict[str, str] | None = None) -> list[tuple[str, str]]:
+    """``(":pods :po :pod", "pods")`` for every view the command bar knows (the user's aliases too), in the
+    order of VIEW_ALIASES: derived from the table ``parse_command`` reads, so help cannot miss a command."""
+    names: dict[str, list[str]] = {}
+    for alias, view in (VIEW_ALIASES | {k.lower(): v for k, v in (extra_aliases or {}).items()}).items():
+        names.setdefault(view, []).append(alias)
+    return [(" ".join(f":{a}" for a in aliases), VIEW_HELP.get(view, view)) for view, aliases in names.items()]
 
 
 class CommandError(ValueError):

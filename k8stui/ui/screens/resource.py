@@ -28,6 +28,16 @@ from .base import ClusterScreen
 Predicate = Callable[[dict[str, Any]], bool]
 
 
+def plural_title(kind: ResourceKind) -> str:
+    """``Ingresses``, ``NetworkPolicies``, ``Endpoints``: the kind's name in the case of its plural resource name
+    (not the kind with an ``s`` appended, which made ``Ingresss``)."""
+    lower = kind.kind.lower()
+    common = 0
+    while common < min(len(lower), len(kind.plural)) and lower[common] == kind.plural[common]:
+        common += 1
+    return kind.kind[:common] + kind.plural[common:] if common else kind.plural.capitalize()
+
+
 class ResourceScreen(ClusterScreen):
     """One kind, in the current namespace (or all), optionally narrowed by a predicate (drill-down)."""
 
@@ -38,7 +48,7 @@ class ResourceScreen(ClusterScreen):
         super().__init__()
         self.kind = kind
         self.predicate = predicate
-        self.title_text = title or kind.kind + "s"
+        self.title_text = title or plural_title(kind)
         self.view_name = kind.plural
         self._force_all = all_namespaces
         self.initial_filter = ""
