@@ -11,8 +11,6 @@ every run.
 from __future__ import annotations
 
 import asyncio
-import shutil
-import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -20,6 +18,9 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+
+from svg_png import rsvg, svg_to_png  # noqa: E402  (tests/svg_png.py: librsvg keeps the leading spaces)
 
 from k8stui.cluster.connection import load_target  # noqa: E402
 from k8stui.config import Settings  # noqa: E402
@@ -46,8 +47,8 @@ async def until(pilot, predicate: Callable[[], object], timeout: float, what: st
 def save(app: K8sTuiApp, name: str) -> None:
     svg = HERE / f"{name}.svg"
     app.save_screenshot(str(svg))
-    if shutil.which("rsvg-convert"):
-        subprocess.run(["rsvg-convert", str(svg), "-o", str(svg.with_suffix(".png"))], check=True)
+    if rsvg():
+        svg_to_png(svg)
     print(f"wrote {svg.relative_to(ROOT)}")
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import json
 import shutil
-import subprocess
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -20,6 +19,8 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
+
+from svg_png import rsvg, svg_to_png  # noqa: E402  (tests/svg_png.py: librsvg keeps the leading spaces)
 
 from k8stui import clock  # noqa: E402
 from k8stui.cluster.connection import load_target  # noqa: E402
@@ -113,15 +114,15 @@ async def _live_metrics() -> Path | None:
 
 async def main() -> None:
     metrics = await _live_metrics()
-    if metrics is not None and shutil.which("rsvg-convert"):
-        subprocess.run(["rsvg-convert", str(metrics), "-o", str(metrics.with_suffix(".png"))], check=True)
+    if metrics is not None and rsvg():
+        svg_to_png(metrics)
         print(f"wrote {metrics.relative_to(ROOT)}")
     clock.freeze(json.loads(FIXTURE.read_text())["captured_at"] + 30)
     with DemoProcess(prometheus=False, frozen_state=str(FIXTURE)) as demo:
         for name, theme, steps in SHOTS:
             svg = await _shoot(demo.kubeconfig, name, theme, steps)
-            if shutil.which("rsvg-convert"):
-                subprocess.run(["rsvg-convert", str(svg), "-o", str(svg.with_suffix(".png"))], check=True)
+            if rsvg():
+                svg_to_png(svg)
             print(f"wrote {svg.relative_to(ROOT)}")
 
 
