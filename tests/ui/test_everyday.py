@@ -23,6 +23,7 @@ import uuid
 
 import pytest
 from actions.scenario import WEB_IMAGE, WEB_IMAGE_2, create_namespace, delete_namespace, get_json
+from textual.screen import ModalScreen
 
 from k8stui.actions.audit import AuditLog
 from k8stui.actions.edit import strip_comments
@@ -604,3 +605,35 @@ async def test_read_only_refuses_every_new_key_without_a_request(demo, web_ns):
     assert mutating(demo, seq) == []
     assert all(r["method"] == "GET" or "selfsubject" in r["path"] for r in demo.requests_since(seq)
                if f"/namespaces/{web_ns}/" in r["path"])
+
+
+async def test_a_viewer_is_refused_by_rbac_before_any_dialog_or_write(demo, web_ns):
+    """dev@team-a with the ``view`` role in the namespace sees the objects, and every new key is refused with
+    the RBAC reason before a dialog opens: no write, no dry-run."""
+    demo.kubectl("create", "rolebinding", "dev-view", "--clusterrole=view", "--user=dev@team-a", "-n", web_ns)
+    pod = await pod_of(demo, web_ns, "app=web")
+    app = make_app(demo, context="demo-dev", namespace=web_ns)
+    told: list[str] = []
+    shown = app.notify
+    app.notify = lambda message, **kw: (told.append(str(message)), shown(message, **kw))[1]  # type: ignore
+    async with app.run_test(size=SIZE) as pilot:
+        await select(pilot, app, "web")
+        seq = demo.request_seq()
+        expected = {"delete": "delete deployments.apps", "edit": "patch deployments.apps",
+                    "set-image": "patch deployments.apps", "shell": "create pods/exec",
+                    "attach": "create pods/attach", "debug": "patch pods/ephemeralcontainers",
+                    "port-forward": "create pods/portforward"}
+        for name, what in expected.items():
+            await pilot.press(NEW_KEYS[name])
+            await wait_until(pilot, lambda n=name: any(m.startswith(f"{n} refused") for m in told), 10,
+                             f"{name} refused")
+            assert not isinstance(app.screen, ModalScreen), f"{name} opened {app.screen}"
+            refusal = next(m for m in told if m.startswith(f"{name} refused"))
+            assert f"RBAC: user 'dev@team-a' may not {what} in namespace {web_ns}" in refusal, refusal
+        await open_view(pilot, app, "pods")
+        await select(pilot, app, pod, "resources")
+        await pilot.press("ctrl+k")
+        await wait_until(pilot, lambda: any(m.startswith("kill refused") for m in told), 10, "kill refused")
+        assert "may not delete pods" in next(m for m in told if m.startswith("kill refused"))
+    assert mutating(demo, seq) == []
+    assert not [r for r in demo.requests_since(seq) if "dryRun" in str(r.get("query"))]
