@@ -46,7 +46,7 @@ def progress_table(progress: DrainProgress, now: float | None = None) -> Table:
     for pod in progress.pods:
         message = pod.message
         if pod.status == BLOCKED and pod.retry_at:
-            message = f"{message} (next try in {max(0.0, pod.retry_at - now):.0f}s)"
+            message = f"{message} — next try in {max(0.0, pod.retry_at - now):.0f}s"
         style = STYLES.get(pod.status, "")
         table.add_row(Text(MARKS.get(pod.status, " "), style=style), Text(sanitize(pod.key)),
                       Text(pod.status, style=style), Text(sanitize(message), style="dim" if pod.status == SKIPPED else ""))
