@@ -93,7 +93,7 @@ RESOURCES: tuple[ResourceType, ...] = (
     _core("events", "Event", short_names=("ev",), has_status=False),
     _core("configmaps", "ConfigMap", short_names=("cm",), has_status=False),
     _core("secrets", "Secret", has_status=False),
-    _core("serviceaccounts", "ServiceAccount", short_names=("sa",), has_status=False),
+    _core("serviceaccounts", "ServiceAccount", short_names=("sa",), has_status=False, subresources=("token",)),
     _core("persistentvolumeclaims", "PersistentVolumeClaim", short_names=("pvc",), subresources=("status",)),
     _core("persistentvolumes", "PersistentVolume", namespaced=False, short_names=("pv",), subresources=("status",)),
     _core("resourcequotas", "ResourceQuota", short_names=("quota",), subresources=("status",)),

@@ -845,14 +845,20 @@ def to_table(rt: ResourceType, objs: Iterable[Obj], *, include_object: str = "Me
     }
 
 
-def watch_table(rt: ResourceType, obj: Obj, include_object: str = "Metadata", now: float | None = None) -> dict:
-    """The object of one watch event when kubectl watches with the Table Accept: a Table with one row.
+def watch_table(rt: ResourceType, obj: Obj, include_object: str = "Metadata", now: float | None = None,
+                headers: bool = True) -> dict:
+    """The object of one watch event when the client watches with the Table Accept: a Table with one row.
 
-    The table carries the object's resourceVersion and the column definitions (kubectl prints the header
-    once and again only if the columns change).
+    The table carries the object's resourceVersion. As in kube-apiserver (handlers/response.go,
+    ``watchEmbeddedEncoder``), only the first event of a watch carries the column definitions: later events are
+    encoded with ``NoHeaders`` and their ``columnDefinitions`` is ``null``. Bookmarks go through the same
+    conversion (a Table whose one row is the bookmark's nearly empty object).
     """
     rv = (obj.get("metadata") or {}).get("resourceVersion", "")
-    return to_table(rt, [obj], include_object=include_object, resource_version=rv, now=now)
+    table = to_table(rt, [obj], include_object=include_object, resource_version=rv, now=now)
+    if not headers:
+        table["columnDefinitions"] = None
+    return table
 
 
 def _merge_kind_printers() -> None:

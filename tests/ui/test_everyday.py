@@ -23,10 +23,12 @@ import uuid
 
 import pytest
 from actions.scenario import WEB_IMAGE, WEB_IMAGE_2, create_namespace, delete_namespace, get_json
+from textual.screen import ModalScreen
 
 from k8stui.actions.audit import AuditLog
 from k8stui.actions.edit import strip_comments
 from k8stui.ui.operations import run_operation
+from k8stui.ui.screens.audit import AuditScreen
 from k8stui.ui.screens.confirm import ConfirmScreen
 from k8stui.ui.screens.dialogs import QuestionDialog
 from k8stui.ui.screens.drain import DrainScreen
@@ -34,7 +36,7 @@ from k8stui.ui.screens.forwards import ForwardsScreen
 from k8stui.ui.screens.ops_dialogs import DeleteConfirmScreen, HpaDialog, ImageDialog, PortForwardDialog
 
 from .helpers import SIZE, kubectl, make_app, row, table, wait_until
-from .test_operations import confirm_and_wait, mutating, screen_text, select, until_message
+from .test_operations import confirm_and_wait, messages, mutating, screen_text, select, until_message
 
 NEW_KEYS = {"delete": "ctrl+d", "kill": "ctrl+k", "edit": "e", "set-image": "i", "shell": "S", "attach": "a",
             "debug": "D", "port-forward": "F", "trigger": "t", "suspend": "p"}
@@ -511,10 +513,21 @@ async def test_trigger_a_cronjob_now_and_suspend_it(demo, web_ns):
         assert (confirm.plan.verb, confirm.plan.before, confirm.plan.after) == ("suspend", "active", "suspended")
         await pilot.press("y")
         await until_message(pilot, app, "suspend cronjob .*: active → suspended", 10)
+        assert get_json(demo, "cronjob", "report", "-n", web_ns)["spec"]["suspend"] is True
+        await pilot.press("colon", *"audit", "enter")  # z undoes the suspend (the newest undoable line)
+        await wait_until(pilot, lambda: isinstance(app.screen, AuditScreen), 5, "the audit view")
+        await pilot.press("z")
+        confirm = await confirm_and_wait(pilot, app)
+        assert (confirm.plan.verb, confirm.plan.kind, confirm.plan.name) == ("undo", "CronJob", "report"), confirm.plan
+        assert (confirm.plan.before, confirm.plan.after) == ("spec.suspend true", "spec.suspend false")
+        await pilot.press("y")
+        await until_message(pilot, app, "undo cronjob", 10)
     jobs = get_json(demo, "jobs", "-n", web_ns)["items"]
     assert len(jobs) == 1 and jobs[0]["metadata"]["annotations"]["cronjob.kubernetes.io/instantiate"] == "manual"
     assert jobs[0]["metadata"]["ownerReferences"][0]["uid"] == cronjob["metadata"]["uid"]
-    assert get_json(demo, "cronjob", "report", "-n", web_ns)["spec"]["suspend"] is True
+    assert get_json(demo, "cronjob", "report", "-n", web_ns)["spec"]["suspend"] is False
+    assert [(r.verb, r.outcome) for r in audit_lines(web_ns)] == [("trigger", "applied"), ("suspend", "applied"),
+                                                                   ("undo", "applied")]
 
 
 async def test_an_hpa_min_and_max_from_s(demo, web_ns):
@@ -575,9 +588,24 @@ async def test_port_forward_a_pod_curl_it_and_stop_it_in_pf(demo, web_ns):
             await wait_until(pilot, lambda: not pf.forwards, 5, "the forward stopped")
             with pytest.raises(OSError):
                 await asyncio.to_thread(urllib.request.urlopen, url + "/", timeout=5)
+            await pilot.press("escape")  # another one, left running: quitting stops it
+            await select(pilot, app, "web")
+            await pilot.press("F")
+            await wait_until(pilot, lambda: isinstance(app.screen, PortForwardDialog), 10, "the port dialog")
+            await pilot.press("ctrl+u", "0", "enter")
+            first = url
+            await wait_until(pilot, lambda: [m for m in messages(app) if m.startswith("forwarding http")][-1].split()[1]
+                             != first, 10, "the second forward")
+            url = [m for m in messages(app) if m.startswith("forwarding http")][-1].split()[1]
+            assert (await asyncio.to_thread(urllib.request.urlopen, url + "/healthz", timeout=10)).status == 200
     finally:
         busy.close()
+    with socket.socket() as free:  # quitting closed the forward's listening socket: its port can listen again
+        free.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # (the curl's TIME_WAIT does not count)
+        free.bind(("127.0.0.1", int(url.rsplit(":", 1)[1])))
+        free.listen()
     assert [(r.verb, r.outcome) for r in audit_lines(web_ns)] == [("port-forward", "failed"),
+                                                                   ("port-forward", "applied"),
                                                                    ("port-forward", "applied")]
 
 
@@ -604,3 +632,35 @@ async def test_read_only_refuses_every_new_key_without_a_request(demo, web_ns):
     assert mutating(demo, seq) == []
     assert all(r["method"] == "GET" or "selfsubject" in r["path"] for r in demo.requests_since(seq)
                if f"/namespaces/{web_ns}/" in r["path"])
+
+
+async def test_a_viewer_is_refused_by_rbac_before_any_dialog_or_write(demo, web_ns):
+    """dev@team-a with the ``view`` role in the namespace sees the objects, and every new key is refused with
+    the RBAC reason before a dialog opens: no write, no dry-run."""
+    demo.kubectl("create", "rolebinding", "dev-view", "--clusterrole=view", "--user=dev@team-a", "-n", web_ns)
+    pod = await pod_of(demo, web_ns, "app=web")
+    app = make_app(demo, context="demo-dev", namespace=web_ns)
+    told: list[str] = []
+    shown = app.notify
+    app.notify = lambda message, **kw: (told.append(str(message)), shown(message, **kw))[1]  # type: ignore
+    async with app.run_test(size=SIZE) as pilot:
+        await select(pilot, app, "web")
+        seq = demo.request_seq()
+        expected = {"delete": "delete deployments.apps", "edit": "patch deployments.apps",
+                    "set-image": "patch deployments.apps", "shell": "create pods/exec",
+                    "attach": "create pods/attach", "debug": "patch pods/ephemeralcontainers",
+                    "port-forward": "create pods/portforward"}
+        for name, what in expected.items():
+            await pilot.press(NEW_KEYS[name])
+            await wait_until(pilot, lambda n=name: any(m.startswith(f"{n} refused") for m in told), 10,
+                             f"{name} refused")
+            assert not isinstance(app.screen, ModalScreen), f"{name} opened {app.screen}"
+            refusal = next(m for m in told if m.startswith(f"{name} refused"))
+            assert f"RBAC: user 'dev@team-a' may not {what} in namespace {web_ns}" in refusal, refusal
+        await open_view(pilot, app, "pods")
+        await select(pilot, app, pod, "resources")
+        await pilot.press("ctrl+k")
+        await wait_until(pilot, lambda: any(m.startswith("kill refused") for m in told), 10, "kill refused")
+        assert "may not delete pods" in next(m for m in told if m.startswith("kill refused"))
+    assert mutating(demo, seq) == []
+    assert not [r for r in demo.requests_since(seq) if "dryRun" in str(r.get("query"))]
