@@ -63,8 +63,9 @@ def _as_running(pod: dict[str, Any]) -> dict[str, Any]:
 
 class PastStore:
     """A copy of what the history's telemetry reads (the pods there now, all Running and ready, and the
-    Services), taken on the event loop so the history can be rendered in a thread. A pod not placed yet has no
-    node in its history (its pod and workload graphs are whole; its node's miss it)."""
+    Services), taken on the event loop so the history can be rendered in a thread. A pod not placed yet serves
+    its share of the requests in the history, but has no CPU or memory history: those series carry the node,
+    and one without it would be another series than the live one (read twice for 5 minutes)."""
 
     def __init__(self, store: Any) -> None:
         self.resource_version = 0
@@ -103,7 +104,8 @@ def render_history(past: PastStore, sim: SimConfig, end: float, seconds: int = H
         meta = pod["metadata"]
         base = label_text((("namespace", meta.get("namespace", "")), ("pod", meta["name"]))) + extra
         info = label_text((("uid", meta.get("uid", "")), ("node", pod["spec"].get("nodeName", ""))))
-        static.append(f"kube_pod_info{{{base},{info}}} 1")
+        if pod["spec"].get("nodeName"):
+            static.append(f"kube_pod_info{{{base},{info}}} 1")
         for cs in pod["status"]["containerStatuses"]:
             static.append(f'kube_pod_container_status_restarts_total{{{base},container="{cs["name"]}"}} '
                           f'{cs["restartCount"]}')
@@ -117,6 +119,8 @@ def render_history(past: PastStore, sim: SimConfig, end: float, seconds: int = H
             lines["http_requests_total"].append(
                 f"http_requests_total{{{label_text(zip(names, key, strict=True))}{extra}}} {value} {t}")
         for u in model.usage.values():
+            if 'node=""' in u.labels:
+                continue  # not placed when the history was written (see PastStore)
             lines["container_cpu_usage_seconds_total"].append(
                 f"container_cpu_usage_seconds_total{{{u.labels}{extra}}} {u.cpu_seconds:.6f} {t}")
             lines["container_memory_working_set_bytes"].append(
