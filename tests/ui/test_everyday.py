@@ -161,7 +161,8 @@ async def _delete_orphan_foreground_and_marked(demo, ns: str, watch: Watch) -> N
         await pilot.press("ctrl+d")
         first = await confirm_and_wait(pilot, app)
         await pilot.press("3")  # Orphan: planned, dry-run and confirmed again
-        await wait_until(pilot, lambda: app.screen is not first and isinstance(app.screen, DeleteConfirmScreen), 10,
+        await wait_until(pilot, lambda: app.screen is not first and isinstance(app.screen, DeleteConfirmScreen)
+                         and app.screen.query("#confirm-apply"), 10,
                          "the Orphan confirmation")
         confirm = app.screen
         text = screen_text(confirm)
@@ -176,7 +177,8 @@ async def _delete_orphan_foreground_and_marked(demo, ns: str, watch: Watch) -> N
         await pilot.press("ctrl+d")
         first = await confirm_and_wait(pilot, app)
         await pilot.press("2")
-        await wait_until(pilot, lambda: app.screen is not first and isinstance(app.screen, DeleteConfirmScreen), 10,
+        await wait_until(pilot, lambda: app.screen is not first and isinstance(app.screen, DeleteConfirmScreen)
+                         and app.screen.query("#confirm-apply"), 10,
                          "the Foreground confirmation")
         assert app.screen.propagation == "Foreground"
         assert "with 1 replicaset, 2 pods" in screen_text(app.screen)
@@ -358,7 +360,7 @@ async def test_editing_a_secret_never_shows_its_values_unless_asked(demo, web_ns
         await open_view(pilot, app, "secrets")
         await select(pilot, app, "db", "resources")
         await pilot.press("e")
-        await wait_until(pilot, lambda: isinstance(app.screen, QuestionDialog), 5, "decode or not")
+        await wait_until(pilot, lambda: isinstance(app.screen, QuestionDialog) and app.screen.is_mounted, 5, "decode or not")
         await pilot.press("n")
         confirm = await confirm_and_wait(pilot, app)
         text = screen_text(confirm)
@@ -378,7 +380,7 @@ async def test_set_image_from_the_dialog_and_the_rollout_is_followed(demo, web_n
     async with app.run_test(size=SIZE) as pilot:
         await select(pilot, app, "web")
         await pilot.press("i")
-        await wait_until(pilot, lambda: isinstance(app.screen, ImageDialog), 5, "the image dialog")
+        await wait_until(pilot, lambda: isinstance(app.screen, ImageDialog) and app.screen.is_mounted, 5, "the image dialog")
         dialog = app.screen
         assert f"container web: {WEB_IMAGE}" in screen_text(dialog)
         await pilot.press("enter")  # unchanged: refused in the dialog
@@ -540,7 +542,7 @@ async def test_an_hpa_min_and_max_from_s(demo, web_ns):
         await open_view(pilot, app, "hpa")
         await select(pilot, app, "web", "resources")
         await pilot.press("s")
-        await wait_until(pilot, lambda: isinstance(app.screen, HpaDialog), 5, "the HPA dialog")
+        await wait_until(pilot, lambda: isinstance(app.screen, HpaDialog) and app.screen.is_mounted, 5, "the HPA dialog")
         await pilot.press("ctrl+u", "3", "tab", "ctrl+u", "2", "enter")
         assert "must not be less" in app.screen.error
         await pilot.press("ctrl+u", "6", "enter")
@@ -567,12 +569,12 @@ async def test_port_forward_a_pod_curl_it_and_stop_it_in_pf(demo, web_ns):
         async with app.run_test(size=SIZE) as pilot:
             await select(pilot, app, "web")
             await pilot.press("F")
-            await wait_until(pilot, lambda: isinstance(app.screen, PortForwardDialog), 10, "the port dialog")
+            await wait_until(pilot, lambda: isinstance(app.screen, PortForwardDialog) and app.screen.is_mounted, 10, "the port dialog")
             assert [p.label for p in app.screen.ports] == ["8080/TCP http (container web)"]
             await pilot.press("ctrl+u", *str(taken), "enter")
             await until_message(pilot, app, f"local port {taken} is already in use", 10)
             await pilot.press("F")
-            await wait_until(pilot, lambda: isinstance(app.screen, PortForwardDialog), 10, "the port dialog")
+            await wait_until(pilot, lambda: isinstance(app.screen, PortForwardDialog) and app.screen.is_mounted, 10, "the port dialog")
             await pilot.press("ctrl+u", "0", "enter")
             started = await until_message(pilot, app, r"forwarding http://127\.0\.0\.1:\d+ → pod/web-", 10)
             url = started.split()[1]
@@ -591,7 +593,7 @@ async def test_port_forward_a_pod_curl_it_and_stop_it_in_pf(demo, web_ns):
             await pilot.press("escape")  # another one, left running: quitting stops it
             await select(pilot, app, "web")
             await pilot.press("F")
-            await wait_until(pilot, lambda: isinstance(app.screen, PortForwardDialog), 10, "the port dialog")
+            await wait_until(pilot, lambda: isinstance(app.screen, PortForwardDialog) and app.screen.is_mounted, 10, "the port dialog")
             await pilot.press("ctrl+u", "0", "enter")
             first = url
             await wait_until(pilot, lambda: [m for m in messages(app) if m.startswith("forwarding http")][-1].split()[1]
