@@ -86,6 +86,17 @@ async def test_dashboard_shows_the_incident(demo):
             assert workloads.model.cells(row(app, "workloads", "web").uid)[lint].text == \
                 str(row(app, "workloads", "web").findings)
 
+            # ... kept current: scaling web to 2 replicas fixes its single-replica finding, and LINT follows.
+            def web_rules() -> set[str]:
+                return {f.rule for f in app.screen.live_findings.findings
+                        if f.object.kind == "Deployment" and f.object.name == "web"}
+
+            assert "single-replica" in web_rules()
+            await kubectl(demo, "scale", "deployment/web", "-n", NS, "--replicas=2")
+            await wait_until(pilot, lambda: "single-replica" not in web_rules(), 30, "web's single-replica finding fixed")
+            await wait_until(pilot, lambda: row(app, "workloads", "web").findings
+                             == app.screen.findings_by_workload[("Deployment", NS, "web")][0], 10, "LINT follows")
+
             # The header counts the alerts firing (the demo's shop has some), and "!" opens them.
             await wait_until(pilot, lambda: app.screen.header.state.alerts_firing
                              == len(firing_in_prometheus(demo.prometheus_url)) > 0, 60,

@@ -72,6 +72,12 @@ def _issue_rank(row: DeploymentRow) -> tuple[int, int]:
     return ({CRITICAL: 0, WARNING: 1}.get(row.issue_level, 2), -len(row.issues))
 
 
+def event_columns() -> list[Column[Any]]:
+    """The events of the selection: OBJECT (``pod/checkout-7c6f9b786f-42bzt``: which of its pods) and MESSAGE give
+    way together when the pane is narrow (the wider first), so a wide pane shows the pod's name whole."""
+    return [replace(c, flex=1) if c.key == "object" else c for c in columns_for(kinds.EVENTS.key, only=EVENT_KEYS)]
+
+
 def workload_columns(with_namespace: bool = False) -> list[Column[Any]]:
     """The dashboard's Deployment columns: the stock ones, the name coloured by trouble, ISSUES and LINT."""
     base = {c.key: c for c in columns_for(kinds.DEPLOYMENTS.key, with_namespace=with_namespace)}
@@ -120,8 +126,8 @@ class DashboardScreen(ClusterScreen):
         self.workloads_model: TableModel[Any] = TableModel(workload_columns(), key_of=lambda r: r.uid)
         self.pods_model: TableModel[Any] = TableModel(columns_for(kinds.PODS.key, only=POD_KEYS),
                                                       key_of=lambda r: r.uid)
-        self.events_model: TableModel[Any] = TableModel(columns_for(kinds.EVENTS.key, only=EVENT_KEYS),
-                                                        key_of=lambda r: r.uid, sort_column="lastseen")
+        self.events_model: TableModel[Any] = TableModel(event_columns(), key_of=lambda r: r.uid,
+                                                        sort_column="lastseen")
         self.workloads = ResourceView(self.workloads_model, id="workloads")
         self.pods = ResourceView(self.pods_model, id="pods")
         self.events = ResourceView(self.events_model, id="events")
