@@ -215,6 +215,19 @@ async def _delete_orphan_foreground_and_marked(demo, ns: str, watch: Watch) -> N
         await pilot.press("escape")  # esc clears the marks (the pods are still Terminating)
         assert not view.marked
 
+        # a namespace: everything in it is listed (by kind, with names), then cancelled — nothing sent
+        await open_view(pilot, app, "ns")
+        await select(pilot, app, ns, "resources")
+        seq = demo.request_seq()
+        await pilot.press("ctrl+d")
+        confirm = await confirm_and_wait(pilot, app)
+        text = screen_text(confirm)
+        assert "deleting a namespace deletes everything in it" in text
+        assert "deployment: api-green" in text and "2 replicasets: " in text and "serviceaccount: default" in text
+        await pilot.press("escape")
+        await until_message(pilot, app, "cancelled", 5)
+        assert mutating(demo, seq) == []
+
     def state() -> tuple[bool, list[str], list[str]]:
         deployments = {d["metadata"]["name"] for d in get_json(demo, "deployments", "-n", ns)["items"]}
         rs = get_json(demo, "rs", "-n", ns)["items"]
