@@ -686,6 +686,16 @@ def test_core_verbs_with_every_minor(demo: Demo, ns: str, minor: str) -> None:
     run(demo, minor, "apply", "-f", "-", input=f"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: c, namespace: {ns}}}\n"
                                                 "data: {a: b}\n")
     run(demo, minor, "scale", "deployment/web", "--replicas=2", "-n", ns)
+    # kubectl up to 1.32 creates an autoscaling/v1 HPA, 1.33 a v2 one: both are one stored object
+    assert run(demo, minor, "autoscale", "deployment/web", "--max=3", "--cpu-percent=50", "-n", ns).stdout.strip() \
+        == "horizontalpodautoscaler.autoscaling/web autoscaled"
+    hpa = run(demo, minor, "get", "hpa", "web", "-n", ns, "--no-headers").stdout.split()
+    assert hpa[:5] == ["web", "Deployment/web", "cpu:", "<unknown>/50%", "1"] or hpa[:4] == [
+        "web", "Deployment/web", "<unknown>/50%", "1"], hpa  # (kubectl < 1.30 prints no "cpu:")
+    v1 = json.loads(run(demo, minor, "get", "--raw", f"/apis/autoscaling/v1/namespaces/{ns}/horizontalpodautoscalers/web"
+                        ).stdout)
+    assert (v1["apiVersion"], v1["spec"]["targetCPUUtilizationPercentage"], v1["spec"]["minReplicas"]) == (
+        "autoscaling/v1", 50, 1)
     run(demo, minor, "set", "image", "deployment/web", "nginx=nginx:1.26", "-n", ns)
     run(demo, minor, "rollout", "status", "deployment/web", "-n", ns, "--timeout=60s", timeout=90)
     assert run(demo, minor, "logs", "deployment/web", "-n", ns, "--tail=1").stdout.strip()
