@@ -182,6 +182,16 @@ def default(store: Store, rt: ResourceType, obj: Obj, old: Obj | None) -> None:
         template.setdefault("metadata", {})
         _default_pod_spec(template.setdefault("spec", {}))
         obj.setdefault("status", {})
+    elif key == "services" and spec.get("type") == "ExternalName":
+        # a DNS alias: no cluster IP, no IP families (the registry allocates nothing for it)
+        spec.setdefault("sessionAffinity", "None")
+        for field_ in ("clusterIP", "clusterIPs", "ipFamilies", "ipFamilyPolicy"):
+            spec.pop(field_, None)
+        for p in spec.get("ports") or []:
+            p.setdefault("protocol", "TCP")
+            if not p.get("targetPort"):
+                p["targetPort"] = p.get("port")
+        obj.setdefault("status", {"loadBalancer": {}})
     elif key == "services":
         spec.setdefault("type", "ClusterIP")
         spec.setdefault("sessionAffinity", "None")
@@ -208,6 +218,14 @@ def default(store: Store, rt: ResourceType, obj: Obj, old: Obj | None) -> None:
                 data[k] = base64.b64encode(str(v).encode()).decode()
     elif key == "events":
         obj.setdefault("type", "Normal")
+    elif key == "horizontalpodautoscalers.autoscaling" and isinstance(spec, dict):
+        # autoscaling/v2 SetDefaults_HorizontalPodAutoscaler (behavior is only completed when given)
+        if spec.get("minReplicas") is None:
+            spec["minReplicas"] = 1
+        if not spec.get("metrics"):
+            spec["metrics"] = [{"type": "Resource", "resource": {
+                "name": "cpu", "target": {"type": "Utilization", "averageUtilization": 80}}}]
+        kinds_admission.default(store, rt, obj, old)
     else:
         kinds_admission.default(store, rt, obj, old)
 

@@ -35,11 +35,36 @@ _SUBRESOURCE_VERBS = {
     "exec": ["create", "get"], "attach": ["create", "get"], "portforward": ["create", "get"],
     "eviction": ["create"], "ephemeralcontainers": ["get", "patch", "update"],
     "proxy": ["create", "delete", "get", "patch", "update"],
+    "token": ["create"],
 }
 _SUBRESOURCE_KIND = {"scale": ("Scale", "autoscaling", "v1"), "log": ("Pod", "", ""),
                      "proxy": ("ServiceProxyOptions", "", ""),
                      "exec": ("PodExecOptions", "", ""), "attach": ("PodAttachOptions", "", ""),
-                     "portforward": ("PodPortForwardOptions", "", ""), "eviction": ("Eviction", "policy", "v1")}
+                     "portforward": ("PodPortForwardOptions", "", ""), "eviction": ("Eviction", "policy", "v1"),
+                     "token": ("TokenRequest", "authentication.k8s.io", "v1")}
+
+
+# -- group order (demoapi) -----------------------------------------------------------------------------------
+# kube-aggregator lists groups by their APIServices' groupPriorityMinimum, highest first, ties by APIService
+# name ("v1.apps"): the built-in groups' priorities (cmd/kube-apiserver/app/aggregator.go), 1000 for every CRD
+# group (crdregistration) and 100 for metrics-server's metrics.k8s.io (its APIService manifest).
+_GROUP_PRIORITY = {
+    "": 18000, "apps": 17800, "events.k8s.io": 17750, "authentication.k8s.io": 17700,
+    "authorization.k8s.io": 17600, "autoscaling": 17500, "batch": 17400, "certificates.k8s.io": 17300,
+    "networking.k8s.io": 17200, "policy": 17100, "rbac.authorization.k8s.io": 17000, "storage.k8s.io": 16800,
+    "apiextensions.k8s.io": 16700, "admissionregistration.k8s.io": 16700, "scheduling.k8s.io": 16600,
+    "coordination.k8s.io": 16500, "node.k8s.io": 16300, "discovery.k8s.io": 16200,
+    "flowcontrol.apiserver.k8s.io": 16100, "internal.apiserver.k8s.io": 16000, "resource.k8s.io": 15900,
+    "storagemigration.k8s.io": 15800, "metrics.k8s.io": 100,
+}
+_CRD_GROUP_PRIORITY = 1000
+
+
+def _in_priority_order(groups: dict[str, list[str]]) -> dict[str, list[str]]:
+    """``groups`` (name -> versions, preferred first) in the order kube-apiserver lists them."""
+    def key(name: str) -> tuple[int, str]:
+        return (-_GROUP_PRIORITY.get(name, _CRD_GROUP_PRIORITY), f"{groups[name][0]}.{name}")
+    return {name: groups[name] for name in sorted(groups, key=key)}
 
 
 def api_versions(server_address: str) -> dict[str, Any]:
@@ -54,7 +79,8 @@ def _group(name: str, versions: list[str]) -> dict[str, Any]:
 
 def api_group_list(types: TypeRegistry = _STATIC) -> dict[str, Any]:
     return {"kind": "APIGroupList", "apiVersion": "v1",
-            "groups": [_group(name, versions) for name, versions in types.group_versions().items()]}
+            "groups": [_group(name, versions)
+                       for name, versions in _in_priority_order(types.group_versions()).items()]}
 
 
 def api_group(name: str, types: TypeRegistry = _STATIC) -> dict[str, Any] | None:
@@ -152,7 +178,9 @@ def aggregated_discovery(legacy: bool, version: str = "v2", types: TypeRegistry 
             continue
         groups.setdefault(rt.group, {}).setdefault(rt.version, []).append(rt)
     items = []
-    for group, versions in groups.items():
+    order = _in_priority_order({g: list(vs) for g, vs in groups.items()})
+    for group in order:
+        versions = groups[group]
         meta: dict[str, Any] = {"creationTimestamp": None}
         if group:
             meta = {"name": group, "creationTimestamp": None}

@@ -122,6 +122,17 @@ def _partial(obj: dict[str, Any]) -> dict[str, Any]:
     return {"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1", "metadata": obj.get("metadata", {})}
 
 
+def _user_info(user: User) -> dict[str, Any]:
+    """SelfSubjectReview's userInfo (uid and extra only when the identity has them, as for a bound token)."""
+    info: dict[str, Any] = {"username": user.name}
+    if user.uid:
+        info["uid"] = user.uid
+    info["groups"] = list(user.groups)
+    if user.extra:
+        info["extra"] = {key: list(values) for key, values in user.extra}
+    return info
+
+
 def _truthy(value: str | None) -> bool:
     return value is not None and value.lower() in ("1", "true", "yes")
 
@@ -371,7 +382,7 @@ class ApiServer:
             await self._body(request)
             return _json({"kind": "SelfSubjectReview", "apiVersion": t.rt.api_version,
                           "metadata": {"creationTimestamp": None},
-                          "status": {"userInfo": {"username": user.name, "groups": list(user.groups)}}},
+                          "status": {"userInfo": _user_info(user)}},
                          status=201)
         if t.rt in (POD_METRICS, NODE_METRICS):
             return self._metrics_api(t, q)
@@ -388,6 +399,8 @@ class ApiServer:
             return await self.proxy(t.namespace or "", t.name or "", t.proxy_path, request)
         if t.subresource == "scale":
             return await self._scale(request, t, verb, dry_run)
+        if t.subresource == "token" and verb == "create":
+            return await self._token_request(request, t)
 
         if verb == "list":
             return self._list(request, t)
@@ -399,6 +412,7 @@ class ApiServer:
             body = await self._body(request)
             self._check_body_namespace(t, body)
             await self._validated(request, t.rt, body)
+            self._reset_status_on_create(t.rt, body)
             created = self.store.create(t.rt, body, dry_run=dry_run, before_commit=self._tracker(request, t))
             return _json(created, status=201)
         if verb == "update":
@@ -415,6 +429,14 @@ class ApiServer:
         if verb == "deletecollection":
             return await self._delete_collection(request, t, dry_run)
         raise ApiError(405, "MethodNotAllowed", "the server does not allow this method on the requested resource")
+
+    async def _token_request(self, request: web.Request, t: Target) -> web.Response:
+        """``kubectl create token``: a bound token for an existing service account (tokens.py)."""
+        body = await self._body(request)
+        if not isinstance(body, dict) or body.get("kind") not in (None, "TokenRequest"):
+            raise bad_request("the body of the request was in an unknown format")
+        account = self.store.must_get(t.rt, t.namespace, t.name or "")
+        return _json(self.auth.tokens.mint(account, body), status=201)
 
     @staticmethod
     def _dry_run(q: Any) -> bool:
@@ -451,6 +473,14 @@ class ApiServer:
         if body.get("kind") and body["kind"] != t.rt.kind:
             raise bad_request(f"the object provided is unrecognized (must be of type {t.rt.kind}): "
                               f"{body['kind']}")
+
+    @staticmethod
+    def _reset_status_on_create(rt: ResourceType, body: dict[str, Any]) -> None:
+        """A create through the API ignores the status of kinds with a status subresource (their strategies'
+        PrepareForCreate: a new pod is Pending whatever ``kubectl run`` sent, ``status: {}``); only a Node keeps
+        it (the kubelet registers its node with its status)."""
+        if "status" in rt.subresources and rt.key != "nodes":
+            body.pop("status", None)
 
     def _check_body_identity(self, t: Target, body: Any) -> None:
         self._check_body_namespace(t, body)
@@ -557,6 +587,25 @@ class ApiServer:
         except Exception as exc:
             raise bad_request("continue key is not valid: illegal base64 data") from exc
 
+    @staticmethod
+    def _watch_embedder(rt: ResourceType, as_table: bool, partial: bool,
+                        include_object: str) -> Callable[[dict[str, Any]], dict[str, Any]]:
+        """How each watch event's object is encoded, bookmarks included (kube-apiserver transforms them alike):
+        as is, as PartialObjectMetadata, or as a one-row Table whose column definitions only the first event of
+        the watch carries."""
+        if partial:
+            return _partial
+        if not as_table:
+            return lambda obj: obj
+        from . import tables
+        first = [True]
+
+        def table(obj: dict[str, Any]) -> dict[str, Any]:
+            out = tables.watch_table(rt, obj, include_object=include_object, headers=first[0])
+            first[0] = False
+            return out
+        return table
+
     async def _watch(self, request: web.Request, t: Target) -> web.StreamResponse:
         q = request.query
         labels = parse_label_selector(q.get("labelSelector"))
@@ -584,9 +633,7 @@ class ApiServer:
         deadline = time.monotonic() + timeout
         try:
             await response.prepare(request)
-            tables = None
-            if as_table:
-                from . import tables
+            embed = self._watch_embedder(t.rt, as_table, partial, include_object)
             while not watcher.closed or not watcher.queue.empty():
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
@@ -596,9 +643,9 @@ class ApiServer:
                     item = await asyncio.wait_for(watcher.queue.get(), timeout=wait)
                 except TimeoutError:
                     if bookmarks:
-                        await response.write(orjson.dumps({"type": "BOOKMARK", "object": {
+                        await response.write(orjson.dumps({"type": "BOOKMARK", "object": embed({
                             "kind": t.rt.kind, "apiVersion": t.rt.api_version,
-                            "metadata": {"resourceVersion": str(self.store.resource_version)}}}) + b"\n")
+                            "metadata": {"resourceVersion": str(self.store.resource_version)}})}) + b"\n")
                     continue
                 batch = [item]
                 while len(batch) < 2000 and not watcher.queue.empty():
@@ -611,16 +658,12 @@ class ApiServer:
                         break
                     etype, obj = entry
                     if etype == INITIAL_END:  # the end of sendInitialEvents' synthetic ADDED events
-                        chunks.append(orjson.dumps({"type": "BOOKMARK", "object": {
+                        chunks.append(orjson.dumps({"type": "BOOKMARK", "object": embed({
                             "kind": t.rt.kind, "apiVersion": t.rt.api_version, "metadata": {
                                 "resourceVersion": str(obj),
-                                "annotations": {"k8s.io/initial-events-end": "true"}}}}))
+                                "annotations": {"k8s.io/initial-events-end": "true"}}})}))
                         continue
-                    if tables is not None:
-                        obj = tables.watch_table(t.rt, obj, include_object=include_object)
-                    elif partial:
-                        obj = _partial(obj)
-                    chunks.append(orjson.dumps({"type": etype, "object": obj}))
+                    chunks.append(orjson.dumps({"type": etype, "object": embed(obj)}))
                 if chunks:
                     await response.write(b"\n".join(chunks) + b"\n")
                 if done:
@@ -692,6 +735,7 @@ class ApiServer:
             if t.subresource:
                 raise not_found(t.rt.qualified(), t.name or "")
             obj = apply.apply(t.rt, None, applied, manager, force)
+            self._reset_status_on_create(t.rt, obj)
             created = self.store.create(t.rt, obj, dry_run=dry_run)
             return _json(created, status=201)
         merged = apply.apply(t.rt, current, applied, manager, force, t.subresource)

@@ -21,6 +21,7 @@ from ..cluster.kinds import kind_for
 from ..cluster.kubeconfig_watch import KubeconfigWatch
 from ..cluster.store import InformerHub
 from ..config import Settings
+from ..metrics.alert_watch import AlertWatch
 from ..text import sanitize
 from .commands import CommandError, parse_command
 from .gc_tuning import tune_gc
@@ -69,6 +70,8 @@ class K8sTuiApp(App):
         # The kubeconfig files, watched for changes (a new CA or token after a server restart, a new login).
         self.kubeconfig_watch = KubeconfigWatch(kubeconfig_paths(kubeconfig))
         self.kubeconfig_watch.baseline()  # now, as the connection was just made from it (before the UI loop runs)
+        # The alerts firing now (header count, dashboard rows), polled once for the whole app.
+        self.alert_watch = AlertWatch()
         self._themes = load_themes()
         for bundled in self._themes.values():
             self.register_theme(bundled)
@@ -95,12 +98,24 @@ class K8sTuiApp(App):
 
         self.push_screen(DashboardScreen())
         self.call_after_refresh(self.discovery.start)
+        self.call_after_refresh(self._start_alert_watch)
         self.call_after_refresh(tune_gc)
         self.set_interval(self.KUBECONFIG_POLL_SECONDS, self._poll_kubeconfig)
         if self.start_command:
             self.run_command(self.start_command)
 
+    def _start_alert_watch(self) -> None:
+        """Poll the alerts of this connection's Prometheus (none configured: nothing to poll)."""
+        from ..metrics.service import service_for
+
+        service = service_for(self)
+        if service.endpoint is None:
+            self.alert_watch.stop()
+            return
+        self.alert_watch.start(service.endpoint, service.alertmanager, asyncio.get_running_loop())
+
     async def on_unmount(self) -> None:
+        self.alert_watch.stop()
         if self._forwards is not None:
             await self._forwards.stop_all()  # a forward never outlives the app
         await self.discovery.close()
@@ -243,6 +258,7 @@ class K8sTuiApp(App):
         self.hub = InformerHub(connection, flush_interval=self.settings.repaint_interval)
         self.discovery = Discovery(connection)
         self.discovery.start()
+        self._start_alert_watch()
         self._reopen_current_view(dashboard=dashboard)
         self.run_worker(old_hub.close(), exclusive=False)
         self.run_worker(old_discovery.close(), exclusive=False)

@@ -33,8 +33,8 @@ VIEW_ALIASES: dict[str, str] = {
 VIEW_HELP: dict[str, str] = {
     "pods": "pods", "deployments": "deployments", "replicasets": "replica sets", "services": "services",
     "ingresses": "ingresses", "nodes": "nodes: capacity, real vs virtual; enter lists a node's pods",
-    "events": "events", "namespaces": "namespaces (:ns NAME switches, :ns all for every namespace)",
-    "contexts": "kubeconfig contexts (:ctx NAME switches)", "configmaps": "config maps",
+    "events": "events", "namespaces": "namespaces; :ns NAME switches (:ns all: every namespace)",
+    "contexts": "kubeconfig contexts; :ctx NAME switches", "configmaps": "config maps",
     "secrets": "secrets (values masked)", "horizontalpodautoscalers": "horizontal pod autoscalers",
     "dashboard": "the dashboard", "alerts": "firing Prometheus alerts", "audit": "the audit log of changes",
     "lint": "findings: misconfigurations and risks", "timeline": "incident timeline", "helm": "Helm releases",
@@ -43,12 +43,14 @@ VIEW_HELP: dict[str, str] = {
 
 
 def command_help(extra_aliases: dict[str, str] | None = None) -> list[tuple[str, str]]:
-    """``(":pods :po :pod", "pods")`` for every view the command bar knows (the user's aliases too), in the
+    """``(":pods", "pods (also :pod :po)")`` for every view the command bar knows (the user's aliases too), in the
     order of VIEW_ALIASES: derived from the table ``parse_command`` reads, so help cannot miss a command."""
     names: dict[str, list[str]] = {}
     for alias, view in (VIEW_ALIASES | {k.lower(): v for k, v in (extra_aliases or {}).items()}).items():
         names.setdefault(view, []).append(alias)
-    return [(" ".join(f":{a}" for a in aliases), VIEW_HELP.get(view, view)) for view, aliases in names.items()]
+    return [(f":{aliases[0]}", VIEW_HELP.get(view, view) + (f" (also {' '.join(f':{a}' for a in aliases[1:])})"
+                                                             if aliases[1:] else ""))
+            for view, aliases in names.items()]
 
 
 class CommandError(ValueError):

@@ -154,7 +154,8 @@ async def test_an_idle_refresh_costs_two_small_requests(demo, connection, cache_
         seq = demo.request_seq()
         assert await discovery.refresh() is False
         assert discovery.requests - before == 2
-        paths = [r["path"] for r in await asyncio.to_thread(demo.requests_since, seq)]
+        # Prometheus scrapes node-exporter through the API server's proxy meanwhile: not discovery's requests.
+        paths = [r["path"] for r in await asyncio.to_thread(demo.requests_since, seq) if "/proxy/" not in r["path"]]
         assert sorted(paths) == ["/api", "/apis"]
         assert len(changes) == 1  # the first answer only
     finally:

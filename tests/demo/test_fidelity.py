@@ -69,8 +69,9 @@ def test_create_sends_protobuf_from_1_32_and_json_before(demo: Demo, ns: str, mi
     run(demo, minor, "create", "secret", "generic", "creds", "--from-literal=password=s3cret", "-n", ns)
     run(demo, minor, "create", "deployment", "web", "--image=nginx:1.27", "--replicas=2", "--port=80", "-n", ns)
     run(demo, minor, "create", "service", "clusterip", "web", "--tcp=80:8080", "-n", ns)
+    run(demo, minor, "create", "service", "externalname", "db", "--external-name=db.example.com", "-n", ns)
     posts = sent(demo, seq, "POST", "")
-    assert [p["status"] for p in posts] == [201, 201, 201, 201]
+    assert [p["status"] for p in posts] == [201, 201, 201, 201, 201]
     expected = PROTOBUF if minor >= "1.32" else "application/json"
     assert {p["content_type"] for p in posts} == {expected}
 
@@ -84,6 +85,8 @@ def test_create_sends_protobuf_from_1_32_and_json_before(demo: Demo, ns: str, mi
     assert (container["image"], container["ports"]) == ("nginx:1.27", [{"containerPort": 80, "protocol": "TCP"}])
     svc = json.loads(demo.kubectl("get", "service", "web", "-n", ns, "-o", "json").stdout)
     assert [(p["port"], p["targetPort"]) for p in svc["spec"]["ports"]] == [(80, 8080)]
+    alias = run(demo, minor, "get", "service", "db", "-n", ns, "--no-headers").stdout.split()
+    assert alias[:4] == ["db", "ExternalName", "<none>", "db.example.com"]  # a DNS alias has no cluster IP
     out = run(demo, minor, "rollout", "status", "deployment/web", "-n", ns, "--timeout=60s", timeout=90).stdout
     assert "successfully rolled out" in out
 
@@ -130,6 +133,34 @@ def test_auth_can_i_whoami_and_impersonation(demo: Demo, minor: str) -> None:
             ' at the cluster scope') in refused.stderr
     masters = run(demo, minor, "auth", "can-i", "delete", "nodes", "--as=someone", "--as-group=system:masters")
     assert masters.stdout.strip() == "yes"
+
+
+@pytest.mark.parametrize("minor", MINORS)
+def test_create_token_authenticates_as_the_service_account(demo: Demo, ns: str, minor: str) -> None:
+    """``kubectl create token`` (TokenRequest, protobuf from 1.32): the token is the service account, its rights
+    are its RBAC bindings', and it stops working when the account is deleted."""
+    seq = demo.request_seq()
+    run(demo, minor, "create", "serviceaccount", "bot", "-n", ns)
+    token = run(demo, minor, "create", "token", "bot", "-n", ns, "--duration=20m").stdout.strip()
+    minted = sent(demo, seq, "POST", "/serviceaccounts/bot/token")
+    assert [r["content_type"] for r in minted] == [PROTOBUF if minor >= "1.32" else "application/json"]
+    as_bot = (f"--token={token}",)
+    who = json.loads(run(demo, minor, "auth", "whoami", "-o", "json", *as_bot).stdout)["status"]["userInfo"]
+    assert who["username"] == f"system:serviceaccount:{ns}:bot"
+    assert who["groups"] == ["system:serviceaccounts", f"system:serviceaccounts:{ns}", "system:authenticated"]
+    uid = run(demo, minor, "get", "sa", "bot", "-n", ns, "-o", "jsonpath={.metadata.uid}").stdout
+    assert who["uid"] == uid
+    denied = run(demo, minor, "get", "pods", "-n", ns, *as_bot, check=False)
+    assert f'User "system:serviceaccount:{ns}:bot" cannot list resource "pods"' in denied.stderr
+    run(demo, minor, "create", "rolebinding", "bot-view", "--clusterrole=view", f"--serviceaccount={ns}:bot", "-n", ns)
+    assert run(demo, minor, "get", "pods", "-n", ns, *as_bot).returncode == 0
+    short = run(demo, minor, "create", "token", "bot", "-n", ns, "--duration=1m", check=False)
+    assert "spec.expirationSeconds: Invalid value: 60: may not specify a duration less than 10 minutes" in short.stderr
+    missing = run(demo, minor, "create", "token", "nobody", "-n", ns, check=False)
+    assert 'serviceaccounts "nobody" not found' in missing.stderr
+    run(demo, minor, "delete", "serviceaccount", "bot", "-n", ns)
+    gone = run(demo, minor, "get", "pods", "-n", ns, *as_bot, check=False)
+    assert gone.returncode == 1 and "Unauthorized" in gone.stderr
 
 
 # -------------------------------------------------------------------------------- 2. server-side apply
@@ -368,6 +399,87 @@ def test_send_initial_events_and_partial_object_metadata(demo: Demo) -> None:
     assert all("data" not in i for i in body["items"]) and len(body["items"]) == len(listed)
 
 
+TABLE = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json"
+
+
+def _raw_watch(demo: Demo, path: str, rv: str, accept: str) -> list[dict]:
+    """The events of a watch from ``rv`` that the server ends after a second, read with the official client."""
+    from kubernetes import config
+    with config.new_client_from_config(config_file=demo.kubeconfig, context="demo") as api_client:
+        request = api_client.param_serialize("GET", path, query_params=[
+            ("watch", "true"), ("resourceVersion", rv), ("allowWatchBookmarks", "true"), ("timeoutSeconds", "1")],
+            header_params={"Accept": accept}, auth_settings=["BearerToken"])
+        response = api_client.call_api(*request)
+        response.read()
+        assert response.status == 200
+        return [json.loads(line) for line in response.data.decode().splitlines()]
+
+
+@pytest.mark.parametrize("minor", MINORS)
+def test_table_watch_carries_columns_only_in_its_first_event(demo: Demo, ns: str, minor: str) -> None:
+    """kube-apiserver encodes every watch event after the first with NoHeaders (``columnDefinitions: null``,
+    handlers/response.go): kubectl -w prints each event with the columns it remembered."""
+    from tests.demo.test_kubectl import Stream
+
+    rv = json.loads(demo.kubectl("get", "--raw", f"/api/v1/namespaces/{ns}/configmaps").stdout)["metadata"][
+        "resourceVersion"]
+    for name in ("one", "two", "three"):
+        demo.kubectl("create", "configmap", name, f"--from-literal=k={name}", "-n", ns)
+    events = _raw_watch(demo, f"/api/v1/namespaces/{ns}/configmaps", rv, TABLE)
+    added = [e for e in events if e["type"] == "ADDED"]
+    assert [e["object"]["rows"][0]["cells"][:2] for e in added] == [["one", 1], ["two", 1], ["three", 1]]
+    assert [c["name"] for c in events[0]["object"]["columnDefinitions"]] == ["Name", "Data", "Age"]
+    assert all(e["object"]["kind"] == "Table" and e["object"]["columnDefinitions"] is None for e in events[1:])
+    # Bookmarks are converted too (a Table whose row is the bookmark's object); PartialObjectMetadata alike.
+    partial = _raw_watch(demo, f"/api/v1/namespaces/{ns}/configmaps", rv,
+                         "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json")
+    assert {e["object"]["kind"] for e in partial} == {"PartialObjectMetadata"} and len(partial) >= 3
+
+    seq = demo.request_seq()
+    stream = Stream(demo, "get", "pods", "-n", ns, "-w", "-o", "wide", kubectl=kubectl_minor(minor))
+    try:
+        wait_for(lambda: [r for r in sent(demo, seq, "GET", f"/namespaces/{ns}/pods") if "watch=true" in r["query"]],
+                 message="kubectl's watch request")
+        run(demo, minor, "run", "watched", "--image=nginx:1.27", "-n", ns)
+        lines = stream.wait_for(lambda ls: any(line.startswith("watched ") and " Running " in line for line in ls),
+                                30, "the pod Running in kubectl's watch")
+        assert lines[0].split() == ["NAME", "READY", "STATUS", "RESTARTS", "AGE", "IP", "NODE", "NOMINATED", "NODE",
+                                    "READINESS", "GATES"]
+        assert sum(line.startswith("NAME ") for line in lines) == 1
+        watched = [line.split() for line in lines if line.startswith("watched ")]
+        assert len(watched) >= 2 and all(len(cells) == 9 for cells in watched), watched
+        assert watched[0][2] == "Pending"  # a pod created through the API starts Pending, whatever status was sent
+    finally:
+        stream.stop()
+
+
+BUILT_IN_GROUP_ORDER = ["apps", "authentication.k8s.io", "authorization.k8s.io", "autoscaling", "batch",
+                        "networking.k8s.io", "policy", "rbac.authorization.k8s.io", "storage.k8s.io",
+                        "apiextensions.k8s.io", "scheduling.k8s.io", "coordination.k8s.io", "discovery.k8s.io"]
+
+
+def test_api_groups_are_listed_by_priority_with_crd_groups_after_the_built_in_ones(demo: Demo) -> None:
+    """kube-aggregator orders groups by their APIService's groupPriorityMinimum: the built-in groups' fixed
+    priorities, 1000 for each CRD group, 100 for metrics-server's metrics.k8s.io (a RESTMapper prefers the
+    earlier group when two serve the same resource name)."""
+    from kubernetes import client, config
+    with config.new_client_from_config(config_file=demo.kubeconfig, context="demo") as api_client:
+        listed = client.ApisApi(api_client).get_api_versions().groups
+        accept = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json"
+        request = api_client.param_serialize("GET", "/apis", header_params={"Accept": accept},
+                                             auth_settings=["BearerToken"])
+        response = api_client.call_api(*request)
+        response.read()
+        aggregated = [item["metadata"]["name"] for item in json.loads(response.data)["items"]]
+    preferred = {g.name: g.preferred_version.version for g in listed}
+    crd_groups = sorted({g for g in preferred if g not in BUILT_IN_GROUP_ORDER and g != "metrics.k8s.io"},
+                        key=lambda g: f"{preferred[g]}.{g}")
+    assert "demo.k8stui.io" in crd_groups
+    expected = BUILT_IN_GROUP_ORDER + crd_groups + ["metrics.k8s.io"]
+    assert [g.name for g in listed] == expected
+    assert aggregated == expected
+
+
 # -------------------------------------------------------------------------------- 7. explain
 
 @pytest.mark.parametrize("minor", MINORS)
@@ -577,6 +689,16 @@ def test_core_verbs_with_every_minor(demo: Demo, ns: str, minor: str) -> None:
     run(demo, minor, "apply", "-f", "-", input=f"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: c, namespace: {ns}}}\n"
                                                 "data: {a: b}\n")
     run(demo, minor, "scale", "deployment/web", "--replicas=2", "-n", ns)
+    # kubectl up to 1.32 creates an autoscaling/v1 HPA, 1.33 a v2 one: both are one stored object
+    assert run(demo, minor, "autoscale", "deployment/web", "--max=3", "--cpu-percent=50", "-n", ns).stdout.strip() \
+        == "horizontalpodautoscaler.autoscaling/web autoscaled"
+    hpa = run(demo, minor, "get", "hpa", "web", "-n", ns, "--no-headers").stdout.split()
+    assert hpa[:5] == ["web", "Deployment/web", "cpu:", "<unknown>/50%", "1"] or hpa[:4] == [
+        "web", "Deployment/web", "<unknown>/50%", "1"], hpa  # (kubectl < 1.30 prints no "cpu:")
+    v1 = json.loads(run(demo, minor, "get", "--raw", f"/apis/autoscaling/v1/namespaces/{ns}/horizontalpodautoscalers/web"
+                        ).stdout)
+    assert (v1["apiVersion"], v1["spec"]["targetCPUUtilizationPercentage"], v1["spec"]["minReplicas"]) == (
+        "autoscaling/v1", 50, 1)
     run(demo, minor, "set", "image", "deployment/web", "nginx=nginx:1.26", "-n", ns)
     run(demo, minor, "rollout", "status", "deployment/web", "-n", ns, "--timeout=60s", timeout=90)
     assert run(demo, minor, "logs", "deployment/web", "-n", ns, "--tail=1").stdout.strip()

@@ -20,6 +20,7 @@ from k8stui.ui.screens.helm import HelmReleaseScreen, HelmScreen
 from k8stui.ui.screens.lint import LintScreen
 from k8stui.ui.screens.stuck import StuckScreen
 from k8stui.ui.screens.timeline import TimelineScreen
+from tests.diagnosis.test_demo import EXPECTED
 
 from .helpers import SIZE, kubectl, make_app, table, wait_until
 from .test_operations import select
@@ -81,6 +82,28 @@ async def test_lint_lists_findings_live_filters_and_exports(demo, scratch):
         doc = json.loads(screen.last_export.read_text())
         assert {f["name"] for f in doc["findings"]} == {"fraud-check"}
         assert any(str(screen.last_export) in n.message for n in app._notifications)
+        # h on a finding's object: why statement-export is stuck (the Secret it references is missing).
+        await pilot.press("escape")  # clears the filter
+        key = next(k for k, f in table(app, "lint-table").model.rows_by_key.items()
+                   if f.rule == "missing-reference")
+        table(app, "lint-table").select_key(key)
+        await pilot.press("h")
+        await wait_until(pilot, lambda: isinstance(app.screen, StuckScreen)
+                         and "config-missing" in app.screen.explanation.codes, 30, "h from :lint")
+        await pilot.press("escape")
+        # Every rule, for the scenario object that has it, in all namespaces.
+        await pilot.press("colon", *"lint all", "enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, LintScreen) and app.screen.namespace is None, 5,
+                         ":lint all")
+        everything = set(EXPECTED) | {("restarts", "Pod", "shop", "checkout-")}
+
+        def missing() -> set:
+            found = {(f.rule, f.object.kind, f.object.namespace,
+                      "checkout-" if f.rule == "restarts" and f.object.name.startswith("checkout-") else f.object.name)
+                     for f in table(app, "lint-table").visible_rows()}
+            return everything - found
+
+        await wait_until(pilot, lambda: not missing(), 90, f"findings of the scenario: missing {missing()}")
 
 
 CAUSES = ("insufficient-cpu", "insufficient-memory", "taint", "affinity", "pvc-binding", "image-pull", "crash-loop",

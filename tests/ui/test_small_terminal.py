@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 from textual.app import App
+from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input
 from textual.widgets._footer import FooterKey
@@ -19,6 +20,7 @@ from k8stui.actions.rollout import Revision
 from k8stui.cluster import kinds
 from k8stui.ui.screens.confirm import ConfirmScreen
 from k8stui.ui.screens.dialogs import BurstDialog, CanaryDialog, QuestionDialog, RevisionPicker, ScaleDialog
+from k8stui.ui.screens.help import HelpScreen
 from k8stui.ui.screens.ops_dialogs import (
     DeleteConfirmScreen,
     HpaDialog,
@@ -201,6 +203,12 @@ async def test_footer_shows_whole_keys_at_80_columns(demo):
             if command:
                 await pilot.press("escape")
                 await wait_until(pilot, lambda: len(app.screen_stack) == 2, 5, "back to the dashboard")
+        # ? fits too: its box (keys, then the ':' commands) within 80 columns.
+        await pilot.press("question_mark")
+        await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen), 5, "help")
+        await pilot.pause()
+        box = app.screen.query_one(VerticalScroll)
+        assert app.screen.region.contains_region(box.region), f"help box {box.region} is cut at 80x24"
 
 
 @pytest.mark.parametrize("theme", THEMES)

@@ -59,6 +59,7 @@ class ClusterScreen(Screen):
         Binding("F", "operate('port-forward')", "Port-forward", show=False),
         Binding("t", "operate('trigger')", "Trigger cronjob", show=False),
         Binding("p", "operate('suspend')", "Suspend/resume cronjob", show=False),
+        Binding("exclamation_mark", "alerts", "Alerts", key_display="!", show=False),
     ]
     view_name = "view"
 
@@ -132,7 +133,9 @@ class ClusterScreen(Screen):
         app = self.k8s_app
         health = app.hub.health()
         target = app.connection.target
+        watch = app.alert_watch
         self.header.state = HeaderState(
+            alerts_firing=len(watch.firing) if watch.latest is not None else None, alerts_error=watch.error,
             context=target.context, cluster=target.cluster,
             namespace="all" if app.all_namespaces else app.namespace,
             **api_fields(health), read_only=app.read_only,
@@ -224,6 +227,11 @@ class ClusterScreen(Screen):
         found = self.selected_object(table, row)
         return (found[0].key, found[1]) if found is not None else None
 
+    def action_alerts(self) -> None:
+        """``!`` (or a click on the header's alert count): the alerts firing now."""
+        if not isinstance(self, _alerts_screen()):
+            self.k8s_app.open_view("alerts")
+
     def marked_selections(self) -> list[tuple[str, dict[str, Any]]]:
         """The rows marked with ``space`` in the focused table, as ``selection()`` gives one (delete and kill act
         on all of them); rows whose object is gone are left out."""
@@ -312,3 +320,9 @@ class ClusterScreen(Screen):
             table.set_filter("")
         if table is not None:
             table.focus()
+
+
+def _alerts_screen() -> type:
+    from .alerts import AlertsScreen
+
+    return AlertsScreen

@@ -112,16 +112,22 @@ class HelmScreen(DiagnosisScreen):
         self.query_one("#helm-table", ResourceView).focus()
         self.start_live()
 
-    def recompute(self, live: LiveSnapshot) -> None:
+    def prepare(self, live: LiveSnapshot) -> Any:
         if "Secret" in live.syncing():
             self.query_one("#helm-box").border_subtitle = plain(self.coverage_note())
-            return
-        found = self.decoder.releases(live.snapshot(), self.namespace)
+            return None
+        return live.snapshot(), live.informer("Secret") is not None
+
+    def compute(self, prepared: Any) -> tuple[Any, bool]:
+        snapshot, secrets_listed = prepared
+        return self.decoder.releases(snapshot, self.namespace), secrets_listed  # gzip+JSON: off the loop
+
+    def apply(self, result: tuple[Any, bool]) -> None:
+        found, secrets_listed = result
         self.errors = list(found.errors)
         self.model.replace(found.latest())
         table = self.query_one("#helm-table", ResourceView)
-        empty = "no Helm releases" + ("" if live.informer("Secret") is not None else
-                                      " visible: Secrets cannot be listed")
+        empty = "no Helm releases" + ("" if secrets_listed else " visible: Secrets cannot be listed")
         if table.empty_text != empty:
             table.empty_text = empty
             table.refresh()
@@ -184,11 +190,14 @@ class HelmReleaseScreen(DiagnosisScreen):
         self.query_one("#release-history", ResourceView).focus()
         self.start_live()
 
-    def recompute(self, live: LiveSnapshot) -> None:
-        if "Secret" in live.syncing():
-            return
-        found = self.decoder.releases(live.snapshot(), self.namespace)
-        self.model.replace(found.history(self.namespace or "", self.release))
+    def prepare(self, live: LiveSnapshot) -> Any:
+        return None if "Secret" in live.syncing() else live.snapshot()
+
+    def compute(self, prepared: Any) -> list[HelmRelease]:
+        return self.decoder.releases(prepared, self.namespace).history(self.namespace or "", self.release)
+
+    def apply(self, result: list[HelmRelease]) -> None:
+        self.model.replace(result)
         self.show()
 
     def revision(self) -> int | None:

@@ -14,8 +14,7 @@ from textual.widgets import Static
 from ...text import plain
 from ..commands import command_help
 
-SWITCHES = [(":ns NAME / :ctx NAME", "switch namespace / context (:ns all: every namespace)"),
-            ("/TEXT", "filter the focused table")]
+SWITCHES = [("/TEXT", "filter the focused table")]
 
 
 def binding_rows(bindings: list[Binding]) -> list[tuple[str, str]]:
@@ -40,7 +39,7 @@ class HelpScreen(ModalScreen):
     BINDINGS = [Binding("escape,q,question_mark", "app.pop_screen", "Close")]
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
-    HelpScreen > VerticalScroll { width: 90; max-height: 90%; border: round $primary; background: $surface; }
+    HelpScreen > VerticalScroll { width: 90; max-width: 100%; max-height: 90%; border: round $primary; background: $surface; }
     """
 
     def __init__(self, title: str, bindings: list[Binding], commands: bool = True) -> None:

@@ -11,6 +11,7 @@ the finding's object.
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from rich.text import Text
 from textual import on
@@ -20,8 +21,16 @@ from textual.containers import Vertical
 from textual.widgets import Static
 
 from ...cluster.table_model import Column, TableModel, cell
-from ...diagnosis.findings import Finding, Severity, count_by_severity, filter_findings, to_json, to_markdown
-from ...diagnosis.live import FINDINGS_KINDS, LiveFindings, LiveSnapshot
+from ...diagnosis.findings import (
+    Finding,
+    FindingsEngine,
+    Severity,
+    count_by_severity,
+    filter_findings,
+    to_json,
+    to_markdown,
+)
+from ...diagnosis.live import FINDINGS_KINDS, LiveSnapshot
 from ...diagnosis.snapshot import ObjRef
 from ...text import plain, sanitize
 from ..widgets.resource_view import ResourceView
@@ -39,9 +48,10 @@ FINDING_COLUMNS: list[Column[Finding]] = [
            lambda f: (f.severity.rank, f.namespace, f.object.kind, f.object.name, f.rule)),
     Column("namespace", "NAMESPACE", lambda f: f.namespace),
     Column("object", "OBJECT", lambda f: f"{f.object.kind}/{f.object.name}"),
-    Column("finding", "FINDING", lambda f: f.summary, flex=2),
+    # What is wrong shortens last (flex 1); why and fix are in full below the table for the highlighted row.
+    Column("finding", "FINDING", lambda f: f.summary, flex=1),
     Column("why", "WHY IT MATTERS", lambda f: cell(f.why, "dim"), flex=2),
-    Column("fix", "FIX", lambda f: f.fix, flex=1),
+    Column("fix", "FIX", lambda f: f.fix, flex=2),
 ]
 
 
@@ -59,9 +69,13 @@ class LintScreen(DiagnosisScreen):
 
     def __init__(self, namespace: str | None) -> None:
         super().__init__(namespace)
-        self.model: TableModel[Finding] = TableModel(FINDING_COLUMNS, key_of=finding_key, sort_column="severity",
+        columns = [c for c in FINDING_COLUMNS if namespace is None or c.key != "namespace"]
+        self.model: TableModel[Finding] = TableModel(columns, key_of=finding_key, sort_column="severity",
                                                      tiebreak_column="object")
-        self.engine: LiveFindings | None = None
+        # Object rules for the uids a change batch names, cluster rules at most once a second (the engine of
+        # ``diagnosis.live.LiveFindings``, driven here so that it runs in the compute thread).
+        self.engine = FindingsEngine()
+        self._known: frozenset[str] = frozenset()
         self.findings: list[Finding] = []
 
     def reopen(self) -> LintScreen:
@@ -79,24 +93,39 @@ class LintScreen(DiagnosisScreen):
         self._subtitle()
         self.start_live()
 
-    def recompute(self, live: LiveSnapshot) -> None:
-        if self.engine is None or self.engine.live is not live:
-            self.engine = LiveFindings(live)
-        findings = self.engine.refresh(time.monotonic())
+    def prepare(self, live: LiveSnapshot) -> Any:
+        snapshot = live.snapshot()
+        changes = live.take_changes()
+        known = frozenset(snapshot.kinds)
+        if known != self._known:  # a kind became usable (synced) or unusable: evaluate everything again
+            changes, self._known = None, known
+        return snapshot, changes, not live.syncing()
+
+    def compute(self, prepared: Any) -> tuple[list[Finding], bool]:
+        snapshot, changes, synced = prepared
+        runs, started = self.engine.cluster_runs, time.monotonic()
+        findings = self.engine.update(snapshot, changes, started)
+        if self.engine.cluster_runs != runs:
+            # Under constant churn the cluster rules would run back to back on a big cluster (0.5 s at 10k pods):
+            # keep them to a third of the time at most, and at most once a second.
+            self.engine.cluster_interval = max(1.0, 3 * (time.monotonic() - started))
         if self.namespace:
             findings = filter_findings(findings, namespace=self.namespace)
+        return findings, synced
+
+    def apply(self, result: tuple[list[Finding], bool]) -> None:
+        findings, synced = result
         self.findings = findings
         self.model.replace(findings)
         table = self.query_one("#lint-table", ResourceView)
-        synced = not live.syncing()
         empty = "no findings: nothing here will hurt in the next incident" if synced else "looking…"
         if table.empty_text != empty:
             table.empty_text = empty
             table.refresh()
         self._subtitle()
         self._show_current()
-        if self.engine.engine.pending:  # cluster rules are rate-limited: run them when they are due
-            self.set_timer(self.engine.engine.cluster_interval, self.changed)
+        if self.engine.pending:  # cluster rules are rate-limited: run them when they are due
+            self.set_timer(self.engine.cluster_interval, self.changed)
 
     def _subtitle(self) -> None:
         counts = count_by_severity(self.findings)

@@ -21,7 +21,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from ...diagnosis.live import STUCK_KINDS, LiveSnapshot, fetch_logs
-from ...diagnosis.snapshot import ObjRef
+from ...diagnosis.snapshot import ObjRef, Snapshot
 from ...diagnosis.stuck import CAPACITY_CODES, Explanation, explain
 from ...text import plain, sanitize
 from .diagnosis_base import DiagnosisScreen
@@ -87,7 +87,7 @@ class StuckScreen(DiagnosisScreen):
 
     view_name = "why stuck"
     KINDS = tuple(STUCK_KINDS)
-    BINDINGS = [Binding("x", "burst", "Burst (when offered)"), Binding("M", "export_md", "Export Markdown")]
+    BINDINGS = [Binding("x", "burst", "Burst (when offered)", show=False), Binding("M", "export_md", "Export Markdown")]
     DEFAULT_CSS = """
     StuckScreen #stuck-box { border: round $foreground 30%; border-title-color: $foreground 80%; height: 1fr; }
     StuckScreen #stuck-text { padding: 0 1; }
@@ -112,26 +112,33 @@ class StuckScreen(DiagnosisScreen):
         self.query_one("#stuck-box").focus()
         self.start_live()
 
-    def recompute(self, live: LiveSnapshot) -> None:
+    def prepare(self, live: LiveSnapshot) -> Any:
         if live.syncing():  # an explanation from half the picture would be wrong: wait for every kind
             self.query_one("#stuck-box").border_subtitle = plain(self.coverage_note())
-            return
+            return None
+        return live.snapshot(), dict(self.logs)
+
+    def compute(self, prepared: Any) -> tuple[Explanation, Snapshot]:
+        snapshot, logs = prepared
         t = self.target
-        ex = explain(live.snapshot(), t.kind, t.namespace, t.name, now=time.time(), logs=self.logs)
+        return explain(snapshot, t.kind, t.namespace, t.name, now=time.time(), logs=logs), snapshot
+
+    def apply(self, result: tuple[Explanation, Snapshot]) -> None:
+        ex, snapshot = result
         self.explanation = ex
         self.query_one("#stuck-text", Static).update(render_explanation(ex))
         keys = ["x burst" if self.burst_offer() else "", "M export", "l logs", "esc back"]
         note = self.coverage_note()
         self.query_one("#stuck-box").border_subtitle = plain(" · ".join(k for k in [note, *keys] if k))
-        wanted = [r for r in ex.log_requests if (r, self._restarts(live, r)) not in self._asked]
+        wanted = [r for r in ex.log_requests if (r, self._restarts(snapshot, r)) not in self._asked]
         if wanted:
-            self._asked.update((r, self._restarts(live, r)) for r in wanted)
+            self._asked.update((r, self._restarts(snapshot, r)) for r in wanted)
             self.run_worker(self._fetch_logs(wanted), group="stuck-logs", exit_on_error=False)
 
     @staticmethod
-    def _restarts(live: LiveSnapshot, request: Any) -> int:
+    def _restarts(snapshot: Snapshot, request: Any) -> int:
         """The container's restart count: a new crash means a new previous log to read."""
-        pod = live.snapshot().by_name("Pod", request.namespace, request.pod) or {}
+        pod = snapshot.by_name("Pod", request.namespace, request.pod) or {}
         for cs in (pod.get("status") or {}).get("containerStatuses") or ():
             if cs.get("name") == request.container:
                 return int(cs.get("restartCount") or 0)

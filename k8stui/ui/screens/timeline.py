@@ -216,14 +216,21 @@ class TimelineScreen(DiagnosisScreen):
                 return self.workload
         return ("Deployment", name)  # not (or no longer) there: its events and gone pods may still be
 
-    def recompute(self, live: LiveSnapshot) -> None:
+    def prepare(self, live: LiveSnapshot) -> Any:
         if live.syncing():
             self._subtitle()
-            return
+            return None
         context = self.k8s_app.connection.target.context
-        self.entries = build_timeline(live.snapshot(), namespace=self.namespace, workload=self._workload(live),
-                                      alerts=tracker_for(self.app).transitions, audit=self.audit_records,
-                                      context=context)
+        return (live.snapshot(), self._workload(live), list(tracker_for(self.app).transitions),
+                list(self.audit_records), context)
+
+    def compute(self, prepared: Any) -> list[Entry]:
+        snapshot, workload, alerts, audit, context = prepared
+        return build_timeline(snapshot, namespace=self.namespace, workload=workload, alerts=alerts, audit=audit,
+                              context=context)
+
+    def apply(self, result: list[Entry]) -> None:
+        self.entries = result
         self.model.replace(self.entries)
         table = self.query_one("#timeline-table", ResourceView)
         if table.empty_text != "nothing happened here yet":
