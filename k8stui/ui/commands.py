@@ -1,29 +1,36 @@
-"""``:`` command mode: parse ``:pods``, ``:deploy``, ``:ns team-a``, ``:ctx demo-dev``, ``:q`` into a Command.
+"""``:`` command mode: parse ``:pods``, ``:sts``, ``:certificates.demo.k8stui.io``, ``:pods app=api``, ``:ns team-a``,
+``:ctx demo-dev``, ``:xray shop``, ``:q`` into a Command.
 
-Aliases are data (kubectl short names plus the user's ``aliases`` setting), so adding one is a config line.
+The app's own views (dashboard, contexts, namespaces, alerts, audit, xray, help, quit) have fixed names; every
+other word is a resource kind, resolved like kubectl resolves it (plural, singular, short name or kind, qualified
+with its group when ambiguous) by the server's ``KindRegistry`` — so a CRD installed a moment ago is a command as
+soon as discovery has seen it. Aliases are data (the user's ``aliases`` setting maps a word to a view or a kind).
+
+What follows a kind is the view's starting filter: ``-l SELECTOR`` or a bare selector (``app=api,version!=green``)
+filters by labels, anything else is text (``:pods api``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-VIEW_ALIASES: dict[str, str] = {
-    "pods": "pods", "pod": "pods", "po": "pods",
-    "deploy": "deployments", "deployments": "deployments", "deployment": "deployments", "dp": "deployments",
-    "rs": "replicasets", "replicasets": "replicasets", "replicaset": "replicasets",
-    "svc": "services", "services": "services", "service": "services",
-    "ing": "ingresses", "ingresses": "ingresses", "ingress": "ingresses",
-    "nodes": "nodes", "node": "nodes", "no": "nodes",
-    "events": "events", "event": "events", "ev": "events",
-    "ns": "namespaces", "namespaces": "namespaces", "namespace": "namespaces",
+from ..cluster.kinds import ResourceKind
+from ..cluster.registry import KindRegistry
+
+APP_VIEWS: dict[str, str] = {
     "ctx": "contexts", "context": "contexts", "contexts": "contexts",
-    "cm": "configmaps", "configmaps": "configmaps", "configmap": "configmaps",
-    "secrets": "secrets", "secret": "secrets", "sec": "secrets",
-    "hpa": "horizontalpodautoscalers", "horizontalpodautoscalers": "horizontalpodautoscalers",
     "dash": "dashboard", "dashboard": "dashboard", "home": "dashboard",
     "alerts": "alerts", "audit": "audit", "lint": "lint",
+    "xray": "xray", "x-ray": "xray",
     "help": "help", "q": "quit", "quit": "quit", "q!": "quit",
 }
+"""Words that name one of the app's own views, not a resource kind."""
+
+NAMESPACE_WORDS = ("ns", "namespace", "namespaces")
+"""``:ns`` lists namespaces; ``:ns NAME`` switches to one."""
+
+# Names of the first views, kept for users' aliases written against them ("dp" -> "deployments").
+VIEW_ALIASES: dict[str, str] = {**APP_VIEWS, **{w: "namespaces" for w in NAMESPACE_WORDS}}
 
 
 class CommandError(ValueError):
@@ -32,23 +39,42 @@ class CommandError(ValueError):
 
 @dataclass(frozen=True)
 class Command:
-    """What the user asked for: a view name and an optional argument (namespace, context, filter)."""
+    """What the user asked for.
+
+    ``view`` is an app view (``contexts``, ``xray`` ...), ``namespaces`` / ``contexts`` with ``arg`` to switch,
+    or ``kind``: then ``kind`` is the resolved resource (None when the registry does not know ``word`` yet:
+    discovery may still learn it) and ``arg`` the starting filter."""
 
     view: str
     arg: str = ""
+    kind: ResourceKind | None = None
+    word: str = ""  # what the user typed for the view
 
 
-def parse_command(text: str, extra_aliases: dict[str, str] | None = None) -> Command:
+def parse_command(text: str, extra_aliases: dict[str, str] | None = None,
+                  registry: KindRegistry | None = None) -> Command:
     words = text.strip().lstrip(":").split()
     if not words:
-        raise CommandError("empty command: try :pods, :deploy, :nodes, :ns NAME, :ctx NAME or :q")
-    head, args = words[0].lower(), words[1:]
-    aliases = VIEW_ALIASES | {k.lower(): v for k, v in (extra_aliases or {}).items()}
-    view = aliases.get(head)
-    if view is None and head in VIEW_ALIASES.values():
-        view = head
-    if view is None:
-        raise CommandError(f"unknown command {head!r}: try :pods, :deploy, :svc, :nodes, :events, :ns, :ctx")
-    if len(args) > 1:
-        raise CommandError(f":{head} takes at most one argument, got {' '.join(args)!r}")
-    return Command(view, args[0] if args else "")
+        raise CommandError("empty command: try :pods, :deploy, :sts, :nodes, :ns NAME, :ctx NAME or :q")
+    head = words[0].lower()
+    rest = text.strip().lstrip(":").strip()[len(words[0]):].strip()
+    aliases = {k.lower(): v for k, v in (extra_aliases or {}).items()}
+    target = aliases.get(head, head)
+    if target.lower() in NAMESPACE_WORDS or target == "namespaces":
+        if len(words) > 2:
+            raise CommandError(f":{head} takes at most one argument (a namespace), got {rest!r}")
+        return Command("namespaces", rest, word=head)
+    if target in APP_VIEWS or target in APP_VIEWS.values():
+        view = APP_VIEWS.get(target, target)
+        if view == "contexts" and len(words) > 2:
+            raise CommandError(f":{head} takes at most one argument (a context), got {rest!r}")
+        return Command(view, rest, word=head)
+    registry = registry or KindRegistry.builtin()
+    kind = registry.resolve(target)
+    if kind is not None and not kind.listable:
+        raise CommandError(f"{registry.qualified_name(kind)} cannot be listed (the server offers "
+                           f"{', '.join(kind.verbs) or 'no verbs'} on it)")
+    return Command("kind", rest, kind, head)
+
+
+__all__ = ["APP_VIEWS", "Command", "CommandError", "NAMESPACE_WORDS", "VIEW_ALIASES", "parse_command"]
