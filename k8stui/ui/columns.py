@@ -1,7 +1,9 @@
-"""Table columns per resource kind: header, how a row renders (plain Text, coloured by status), how it sorts.
+"""Table columns per resource kind: header, how a row renders (plain text, coloured by status), how it sorts.
 
-The rows come from ``cluster.rows``; this module only decides what the user sees in each column. Ages are
-rendered at paint time from the row's creation time, so they move on without a watch event.
+The rows come from ``cluster.rows``; this module only decides what the user sees in each column. Every column
+that shows a number, a quantity or an age sorts by the typed value (``sort_key``), not by its text. Ages are
+``volatile``: the view renders the ones on screen again as time passes, without a watch event. Free-text
+columns (images, messages, selectors) are ``flex``: a narrow view may shorten them, with an ellipsis.
 """
 
 from __future__ import annotations
@@ -9,12 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from rich.text import Text
-
 from ..clock import now
 from ..cluster.quantity import format_age, format_cpu, format_memory
-from ..text import sanitize, styled
-from .widgets.resource_table import Column
+from ..cluster.table_model import Cell, Column, cell, cell_parts
+from ..text import sanitize
 
 _BAD = {"CrashLoopBackOff", "Error", "ImagePullBackOff", "ErrImagePull", "Failed", "OOMKilled", "NotReady",
         "Unknown", "CreateContainerConfigError", "InvalidImageName", "Evicted", "Warning", "forbidden"}
@@ -22,7 +22,7 @@ _WAIT = {"Pending", "ContainerCreating", "Terminating", "PodInitializing", "Init
 _GOOD = {"Running", "Ready", "Active", "Completed", "Succeeded", "Normal", "Bound"}
 
 
-def status_text(value: str) -> Text:
+def status_text(value: str) -> Cell:
     """A status word in the theme-independent traffic-light colours."""
     clean = sanitize(value)
     head = clean.split(":")[0].split(",")[0]
@@ -34,7 +34,7 @@ def status_text(value: str) -> Text:
         style = "green"
     else:
         style = ""
-    return styled(clean, style)
+    return cell(clean, style)
 
 
 def age(created: float | None) -> str:
@@ -45,16 +45,16 @@ def _age_sort(row: Any) -> float:
     return -(row.created or 0.0)
 
 
-def ratio_text(ready: int, desired: int, label: str) -> Text:
+def ratio_text(ready: int, desired: int, label: str) -> Cell:
     style = "green" if desired and ready >= desired else ("bold red" if desired and ready == 0 else "yellow")
     if desired == 0:
         style = "dim"
-    return styled(label, style)
+    return cell(label, style)
 
 
 def _col(key: str, label: str, render: Callable[[Any], Any], sort_key: Callable[[Any], Any] | None = None,
-         width: int | None = None) -> Column:
-    return Column(key, label, render, sort_key, width)
+         *, flex: int = 0, volatile: bool = False) -> Column:
+    return Column(key, label, render, sort_key, flex=flex, volatile=volatile)
 
 
 NAMESPACE_COLUMN = _col("namespace", "NAMESPACE", lambda r: r.namespace, lambda r: (r.namespace, r.name))
@@ -64,7 +64,7 @@ def _by_name(row: Any) -> tuple[str, str]:
     """kubectl's order: namespace, then name."""
     return (getattr(row, "namespace", ""), row.name)
 
-AGE_COLUMN = _col("age", "AGE", lambda r: age(r.created), _age_sort)
+AGE_COLUMN = _col("age", "AGE", lambda r: age(r.created), _age_sort, volatile=True)
 
 
 def _restarts(row: Any) -> str:
@@ -75,11 +75,10 @@ def _restarts(row: Any) -> str:
     return str(row.restarts)
 
 
-def _node(row: Any) -> Text:
-    text = Text(sanitize(row.node or "<none>"), no_wrap=True)
+def _node(row: Any) -> Cell | str:
     if row.is_virtual_node:
-        text.append(" ☁", style="cyan")
-    return text
+        return cell_parts((row.node or "<none>", ""), (" ☁", "cyan"))
+    return row.node or "<none>"
 
 
 POD_COLUMNS = [
@@ -87,12 +86,12 @@ POD_COLUMNS = [
     _col("ready", "READY", lambda r: ratio_text(r.ready_count, r.container_count, r.ready),
          lambda r: (r.ready_count, r.container_count)),
     _col("status", "STATUS", lambda r: status_text(r.status)),
-    _col("restarts", "RESTARTS", _restarts, lambda r: r.restarts),
+    _col("restarts", "RESTARTS", _restarts, lambda r: r.restarts, volatile=True),
     _col("cpu", "CPU REQ", lambda r: format_cpu(r.cpu_request) if r.cpu_request else "-", lambda r: r.cpu_request),
     _col("mem", "MEM REQ", lambda r: format_memory(r.mem_request) if r.mem_request else "-",
          lambda r: r.mem_request),
     _col("ip", "IP", lambda r: r.ip or "<none>"),
-    _col("node", "NODE", _node),
+    _col("node", "NODE", _node, lambda r: r.node or ""),
     AGE_COLUMN,
 ]
 
@@ -104,14 +103,14 @@ DEPLOYMENT_COLUMNS = [
     _col("available", "AVAILABLE", lambda r: str(r.available), lambda r: r.available),
     _col("version", "VERSION", lambda r: _version_text(r.version)),
     _col("revision", "REV", lambda r: r.revision, lambda r: int(r.revision or 0)),
-    _col("images", "IMAGES", lambda r: ",".join(r.images)),
+    _col("images", "IMAGES", lambda r: ",".join(r.images), flex=1),
     AGE_COLUMN,
 ]
 
 
-def _version_text(version: str) -> Text:
+def _version_text(version: str) -> Cell:
     style = {"blue": "bold blue", "green": "bold green"}.get(version, "")
-    return styled(version or "-", style)
+    return cell(version or "-", style)
 
 
 REPLICASET_COLUMNS = [
@@ -120,7 +119,7 @@ REPLICASET_COLUMNS = [
     _col("current", "CURRENT", lambda r: str(r.current), lambda r: r.current),
     _col("ready", "READY", lambda r: ratio_text(r.ready, r.desired, str(r.ready)), lambda r: r.ready),
     _col("revision", "REV", lambda r: r.revision, lambda r: int(r.revision or 0)),
-    _col("images", "IMAGES", lambda r: ",".join(r.images)),
+    _col("images", "IMAGES", lambda r: ",".join(r.images), flex=1),
     AGE_COLUMN,
 ]
 
@@ -129,29 +128,29 @@ SERVICE_COLUMNS = [
     _col("type", "TYPE", lambda r: r.type),
     _col("clusterip", "CLUSTER-IP", lambda r: r.cluster_ip),
     _col("externalip", "EXTERNAL-IP", lambda r: r.external_ip),
-    _col("ports", "PORT(S)", lambda r: r.ports),
-    _col("selector", "SELECTOR", lambda r: ",".join(f"{k}={v}" for k, v in r.selector) or "<none>"),
+    _col("ports", "PORT(S)", lambda r: r.ports, flex=1),
+    _col("selector", "SELECTOR", lambda r: ",".join(f"{k}={v}" for k, v in r.selector) or "<none>", flex=1),
     AGE_COLUMN,
 ]
 
 ENDPOINTS_COLUMNS = [
     _col("name", "NAME", lambda r: r.name, _by_name),
-    _col("endpoints", "ENDPOINTS", lambda r: r.endpoints),
+    _col("endpoints", "ENDPOINTS", lambda r: r.endpoints, flex=1),
     AGE_COLUMN,
 ]
 
 INGRESS_COLUMNS = [
     _col("name", "NAME", lambda r: r.name, _by_name),
     _col("class", "CLASS", lambda r: r.ingress_class or "<none>"),
-    _col("hosts", "HOSTS", lambda r: r.hosts),
+    _col("hosts", "HOSTS", lambda r: r.hosts, flex=1),
     _col("address", "ADDRESS", lambda r: r.address),
     _col("ports", "PORTS", lambda r: r.ports),
     AGE_COLUMN,
 ]
 
 NODE_COLUMNS = [
-    _col("name", "NAME", lambda r: Text(sanitize(r.name)) + (Text(" ☁ virtual", style="cyan") if r.virtual
-                                                             else Text(""))),
+    _col("name", "NAME", lambda r: cell_parts((r.name, ""), (" ☁ virtual", "cyan")) if r.virtual else r.name,
+         lambda r: r.name),
     _col("status", "STATUS", lambda r: status_text(r.status)),
     _col("roles", "ROLES", lambda r: r.roles),
     _col("version", "VERSION", lambda r: r.version),
@@ -169,12 +168,12 @@ NAMESPACE_COLUMNS = [
 ]
 
 EVENT_COLUMNS = [
-    _col("lastseen", "LAST SEEN", lambda r: age(r.last_seen), lambda r: -(r.last_seen or 0.0)),
+    _col("lastseen", "LAST SEEN", lambda r: age(r.last_seen), lambda r: -(r.last_seen or 0.0), volatile=True),
     _col("type", "TYPE", lambda r: status_text(r.type)),
     _col("reason", "REASON", lambda r: r.reason),
-    _col("object", "OBJECT", lambda r: r.object),
+    _col("object", "OBJECT", lambda r: r.object, flex=2),  # the message matters more
     _col("count", "COUNT", lambda r: str(r.count), lambda r: r.count),
-    _col("message", "MESSAGE", lambda r: r.message),
+    _col("message", "MESSAGE", lambda r: r.message, flex=1),
 ]
 
 CONFIGMAP_COLUMNS = [
@@ -192,8 +191,8 @@ SECRET_COLUMNS = [
 
 HPA_COLUMNS = [
     _col("name", "NAME", lambda r: r.name, _by_name),
-    _col("reference", "REFERENCE", lambda r: r.reference),
-    _col("targets", "TARGETS", lambda r: r.targets),
+    _col("reference", "REFERENCE", lambda r: r.reference, flex=1),
+    _col("targets", "TARGETS", lambda r: r.targets, flex=1),
     _col("min", "MINPODS", lambda r: str(r.min_pods), lambda r: r.min_pods),
     _col("max", "MAXPODS", lambda r: str(r.max_pods), lambda r: r.max_pods),
     _col("replicas", "REPLICAS", lambda r: str(r.replicas), lambda r: r.replicas),
@@ -202,12 +201,12 @@ HPA_COLUMNS = [
 
 CONTAINER_COLUMNS = [
     _col("name", "NAME", lambda r: r.name + (" (init)" if r.init else "")),
-    _col("image", "IMAGE", lambda r: r.image),
-    _col("ready", "READY", lambda r: Text("true", style="green") if r.ready else Text("false", style="yellow")),
+    _col("image", "IMAGE", lambda r: r.image, flex=1),
+    _col("ready", "READY", lambda r: cell("true", "green") if r.ready else cell("false", "yellow")),
     _col("state", "STATE", lambda r: status_text(r.reason or r.state)),
     _col("restarts", "RESTARTS", lambda r: str(r.restarts), lambda r: r.restarts),
-    _col("last", "LAST TERMINATION", lambda r: r.last_termination or "-"),
-    _col("ports", "PORTS", lambda r: r.ports or "-"),
+    _col("last", "LAST TERMINATION", lambda r: r.last_termination or "-", flex=1),
+    _col("ports", "PORTS", lambda r: r.ports or "-", flex=1),
 ]
 
 BY_KIND: dict[str, list[Column]] = {

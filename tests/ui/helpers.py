@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from k8stui.cluster.connection import load_target
 from k8stui.config import Settings
 from k8stui.ui.app import K8sTuiApp
-from k8stui.ui.widgets.resource_table import ResourceTable
+from k8stui.ui.widgets.resource_view import ResourceView
 
 SIZE = (160, 48)
 
@@ -34,16 +34,27 @@ async def wait_until(pilot: Any, predicate: Callable[[], Any], timeout: float, m
         await pilot.pause(0.02)
 
 
-def table(app: K8sTuiApp, table_id: str) -> ResourceTable:
-    return app.screen.query_one(f"#{table_id}", ResourceTable)
+def table(app: K8sTuiApp, table_id: str) -> ResourceView:
+    return app.screen.query_one(f"#{table_id}", ResourceView)
 
 
 def names(app: K8sTuiApp, table_id: str) -> list[str]:
+    """Names of the rows the table shows (filtered, in display order; scrolling reaches them all)."""
     return [getattr(r, "name", "") for r in table(app, table_id).visible_rows()]
 
 
+def rows(app: K8sTuiApp, table_id: str) -> Mapping[str, Any]:
+    """Every row of the table's model by key (filtered-out ones too)."""
+    return table(app, table_id).model.rows_by_key
+
+
+def painted(app: K8sTuiApp, table_id: str) -> list[str]:
+    """The table's lines as painted on screen now (header first)."""
+    return table(app, table_id).painted_lines()
+
+
 def row(app: K8sTuiApp, table_id: str, name: str) -> Any:
-    for r in table(app, table_id).rows_by_key.values():
+    for r in rows(app, table_id).values():
         if getattr(r, "name", None) == name:
             return r
     return None

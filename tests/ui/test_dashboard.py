@@ -9,7 +9,7 @@ from k8stui.ui.screens.help import HelpScreen
 from k8stui.ui.screens.resource import ContainersScreen, ResourceScreen
 from k8stui.ui.widgets.pane import Pane
 
-from .helpers import SIZE, kubectl, make_app, names, row, table, wait_until
+from .helpers import SIZE, kubectl, make_app, names, painted, row, rows, table, wait_until
 
 
 def header_text(app) -> str:
@@ -27,7 +27,7 @@ async def test_dashboard_shows_the_scenario(demo):
         await wait_until(pilot, lambda: SCENARIO <= set(names(app, "workloads")), 30, "the shop deployments listed")
         assert isinstance(app.screen, DashboardScreen)
         # The first workload is selected: its pods and events are shown next to it.
-        await wait_until(pilot, lambda: len(table(app, "pods").rows_by_key) > 0, 30, "pods of the selection")
+        await wait_until(pilot, lambda: len(rows(app, "pods")) > 0, 30, "pods of the selection")
         await wait_until(pilot, lambda: app.screen.header.state.api_health == "synced", 30, "header synced")
 
 
@@ -49,13 +49,13 @@ async def test_kubectl_changes_appear_without_a_key_press(demo):
             workloads = table(app, "workloads")
             workloads.focus()
             workloads.select_key(row(app, "workloads", "legacy-report").uid)
-            await wait_until(pilot, lambda: table(app, "pods").rows_by_key and all(
-                r.owner_name.startswith("legacy-report") for r in table(app, "pods").rows_by_key.values()),
+            await wait_until(pilot, lambda: rows(app, "pods") and all(
+                r.owner_name.startswith("legacy-report") for r in rows(app, "pods").values()),
                 10, "pods of legacy-report")
-            victim = next(iter(table(app, "pods").rows_by_key.values()))
+            victim = next(iter(rows(app, "pods").values()))
             await kubectl(demo, "delete", "pod", victim.name, "-n", "shop", "--wait=false")
-            await wait_until(pilot, lambda: victim.uid not in table(app, "pods").rows_by_key
-                             or table(app, "pods").rows_by_key[victim.uid].status == "Terminating", 10,
+            await wait_until(pilot, lambda: victim.uid not in rows(app, "pods")
+                             or rows(app, "pods")[victim.uid].status == "Terminating", 10,
                              "deleted pod gone or Terminating")
         finally:
             await kubectl(demo, "patch", "deploy/legacy-report", "-n", "shop", "--type=json", "-p",
@@ -73,6 +73,14 @@ async def test_filter_command_mode_drill_down_and_back(demo):
         assert set(names(app, "workloads")) == {"api-blue", "api-green"}
         await pilot.press("slash", *"/^(front|check)/", "enter")
         assert set(names(app, "workloads")) == {"frontend", "checkout"}
+        pane = app.screen.query_one("#workloads-pane", Pane)
+        assert str(pane.border_subtitle).startswith("2/") and str(pane.border_subtitle).endswith(
+            " match /^(front|check)/")
+        # an invalid regex says why, and the rows stay as they were
+        await pilot.press("slash", *"/[abc(/", "enter")
+        assert set(names(app, "workloads")) == {"frontend", "checkout"}
+        assert "invalid regex /[abc(/: unterminated character set" in str(pane.border_subtitle)
+        assert any("unterminated character set" in str(n.message) for n in app._notifications)
         await pilot.press("escape")
         assert SCENARIO <= set(names(app, "workloads"))
         # enter drills down: deployment -> its pods -> a pod's containers; esc goes back.
@@ -127,7 +135,7 @@ async def test_namespace_switch_keeps_the_view(demo):
         await pilot.press("colon", *"ns all", "enter")
         await wait_until(pilot, lambda: {"notes", "api-blue", "coredns"} <= set(names(app, "workloads")), 5,
                          "all namespaces")
-        assert table(app, "workloads").specs[0].key == "namespace"
+        assert table(app, "workloads").model.columns[0].key == "namespace"
 
 
 async def test_developer_sees_team_a_and_forbidden_elsewhere(demo):
@@ -158,13 +166,18 @@ async def test_context_switch_and_sorting(demo):
     app = make_app(demo)
     async with app.run_test(size=SIZE) as pilot:
         await wait_until(pilot, lambda: "api-blue" in names(app, "workloads"), 5, "shop workloads")
-        # Sorting: by name by default; "o" moves to the next column, "O" reverses it.
+        # Sorting: by name by default; "o" moves to the next column, "O" reverses it; the header says which.
         assert names(app, "workloads") == sorted(names(app, "workloads"))
+        assert painted(app, "workloads")[0].split()[:2] == ["NAME", "▲"]
         await pilot.press("o")
         assert table(app, "workloads").sort_column == "ready"
+        assert "READY ▲" in painted(app, "workloads")[0] and "NAME ▲" not in painted(app, "workloads")[0]
         await pilot.press("O")
+        assert "READY ▼" in painted(app, "workloads")[0]
         ready = [(r.ready_replicas, r.desired) for r in table(app, "workloads").visible_rows()]
         assert ready == sorted(ready, reverse=True)
+        on_screen = [line.split()[0] for line in painted(app, "workloads")[1:] if line.strip()]
+        assert on_screen == names(app, "workloads")
         # ":ctx NAME" reconnects as another context without restarting.
         await pilot.press("colon", *"ctx demo-dev", "enter")
         await wait_until(pilot, lambda: names(app, "workloads") == ["notes"], 5, "team-a workloads as demo-dev")

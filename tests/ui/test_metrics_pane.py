@@ -19,7 +19,7 @@ from k8stui.metrics.series import MetricSeries, MetricsSnapshot, Series
 from k8stui.metrics.targets import Target
 from k8stui.metrics.templates import METRIC_BY_KEY
 from k8stui.ui.app import K8sTuiApp
-from k8stui.ui.screens.alerts import AlertsScreen
+from k8stui.ui.screens.alerts import AlertsScreen, alert_key
 from k8stui.ui.screens.metrics import MetricChart, MetricsScreen
 from k8stui.ui.screens.resource import ResourceScreen
 from k8stui.ui.widgets.sparklines import MetricsSparklines
@@ -148,7 +148,7 @@ async def test_alerts_view_lists_the_crash_loop_alert_and_jumps_to_the_pod(demo,
         alert = crash_loop()
         assert alert.namespace == "shop" and alert.severity == "warning" and alert.since is not None
         assert "firing" in screen.status_text and "from prometheus" in screen.status_text
-        screen.table.move_cursor(row=screen.alerts.index(alert))
+        assert screen.table.select_key(alert_key(alert))
         await pilot.press("enter")
         await wait_until(pilot, lambda: isinstance(app.screen, ResourceScreen), 3, "jump to the pod")
         pod = alert.label_map["pod"]

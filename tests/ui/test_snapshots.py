@@ -4,6 +4,7 @@ demo server with no controllers, and the app's clock frozen at the capture time:
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from conftest import Demo
 from k8stui import clock
 from k8stui.demo.launcher import DemoProcess
 
-from .helpers import SIZE, make_app, names, row, table, wait_until
+from .helpers import SIZE, make_app, names, painted, row, table, wait_until
 
 FIXTURE = Path(__file__).parent / "fixtures" / "frozen-cluster.json"
 THEMES = ["k8stui-dark", "k8stui-light"]
@@ -72,6 +73,27 @@ def test_nodes_view(snap_compare, frozen_demo, frozen_clock, theme):
         await pilot.pause(1.5)  # pod requests are folded into the bars at most once a second
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", [SIZE, (80, 24)])
+async def test_nodes_view_shows_numbers_whole(frozen_demo, frozen_clock, size):
+    """Capacity labels are never cut (860m/3860m, 0/5000), at any size: whole, or cut with an ellipsis."""
+    app = make_app(frozen_demo)
+    async with app.run_test(size=size) as pilot:
+        await _dashboard_ready(pilot)
+        await pilot.press("colon", *"nodes", "enter")
+        await wait_until(pilot, lambda: len(names(app, "nodes")) == 4, 10, "4 nodes")
+        model = table(app, "nodes").model
+        await wait_until(pilot, lambda: any("860m/3860m" in model.plain(k) for k in model.keys()), 10,
+                         "pod requests folded into the bars")
+        seen = []
+        for _ in range(8):  # at 80 columns, the right-hand columns are a few `right` presses away
+            seen += painted(app, "nodes")
+            await pilot.press("right")
+        screen = "\n".join(seen)
+        assert "860m/3860m" in screen and "0/5000 " in screen and "1.0Gi/13Gi" in screen and " 46s " in screen
+        for line in seen:
+            assert not re.search(r"\d+m/\d{1,3}(\s|$)", line), line  # never "860m/386"
 
 
 @pytest.mark.parametrize("theme", THEMES)

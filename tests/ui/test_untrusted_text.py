@@ -217,7 +217,7 @@ async def typed_filter_in_the_table_subtitle(app, pilot, h, tmp):
     await pilot.press("colon", *"svc", "enter")
     await wait_until(pilot, lambda: len(table(app, "resources").rows_by_key) > 0, 10, "services listed")
     table(app, "resources").set_filter(h)
-    return f"/{h}/"
+    return f'"{h}"'  # the subtitle: 0/N match "<typed text>"
 
 
 PLACES = [toast_copied_log_line, toast_operation_message, toast_switch_to_an_unknown_context, toast_widget_notify,

@@ -2,7 +2,8 @@
 since when; ``enter`` jumps to the pod, deployment, node or namespace the alert is about.
 
 Alerts are polled in a background thread every few seconds (``k8stui.metrics.poller``), with back-off while
-Prometheus is unreachable; the table keeps the cursor on the same alert across refreshes.
+Prometheus is unreachable; each poll replaces the table model's rows (keyed by the alert's label set), so the
+cursor stays on the same alert across refreshes and only alerts that changed are repainted.
 """
 
 from __future__ import annotations
@@ -17,14 +18,16 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 from ... import clock
 from ...cluster import kinds
 from ...cluster.quantity import format_age
+from ...cluster.table_model import Column, TableModel, cell
 from ...metrics.alerts import Alert, AlertsResult, Related
 from ...metrics.poller import PollResult, PollState
 from ...text import sanitize
+from ..widgets.resource_view import ResourceView
 from .base import ClusterScreen
 
 if TYPE_CHECKING:
@@ -51,6 +54,31 @@ def labels_text(alert: Alert) -> str:
     return ", ".join(f"{k}={v}" for k, v in alert.labels if k not in HIDDEN_LABELS)
 
 
+def alert_key(alert: Alert) -> str:
+    """One alert instance is one label set."""
+    return "\n".join(f"{k}={v}" for k, v in alert.labels)
+
+
+def _since(alert: Alert) -> str:
+    return format_age(clock.now() - alert.since) if alert.since else "?"
+
+
+def _object(alert: Alert) -> str:
+    related = alert.related()
+    return related.title if related else "–"
+
+
+ALERT_COLUMNS: list[Column[Alert]] = [
+    Column("state", "STATE", lambda a: cell(a.state, STATE_STYLE.get(a.state, "")), Alert.sort_key),
+    Column("severity", "SEVERITY", lambda a: cell(a.severity, SEVERITY_STYLE.get(a.severity, ""))),
+    Column("alert", "ALERT", lambda a: cell(a.name, "bold")),
+    Column("object", "OBJECT", _object),
+    Column("since", "SINCE", _since, lambda a: -(a.since or 0.0), volatile=True),
+    Column("summary", "SUMMARY", lambda a: a.summary, flex=1),
+    Column("labels", "LABELS", lambda a: cell(labels_text(a), "dim"), flex=1),
+]
+
+
 class AlertsScreen(ClusterScreen):
     """The alerts table."""
 
@@ -71,7 +99,9 @@ class AlertsScreen(ClusterScreen):
         self.result: PollResult[AlertsResult] | None = None
         self.service: MetricsService | None = None
         self.poller: Poller[AlertsResult] | None = None
-        self.table = DataTable(id="alerts", cursor_type="row", zebra_stripes=False)
+        self.model: TableModel[Alert] = TableModel(ALERT_COLUMNS, key_of=alert_key, sort_column="state",
+                                                   tiebreak_column="alert")
+        self.table = ResourceView(self.model, id="alerts")
         self.status = Static("", id="alerts-status")
         self._status_plain = ""
 
@@ -89,7 +119,6 @@ class AlertsScreen(ClusterScreen):
         from ...metrics.service import service_for
 
         self.query_one("#alerts-pane").border_title = "Alerts"
-        self.table.add_columns("STATE", "SEVERITY", "ALERT", "OBJECT", "SINCE", "SUMMARY", "LABELS")
         self.table.focus()
         service = self.service = service_for(self.app)
         if service.endpoint is None:
@@ -144,42 +173,19 @@ class AlertsScreen(ClusterScreen):
             self.k8s_app.metrics_source = service.source
 
     def _fill(self, alerts: tuple[Alert, ...]) -> None:
-        table = self.table
-        keep = self.current_alert()
         self.alerts = alerts
-        table.clear()
-        now = clock.now()
-        for index, alert in enumerate(alerts):
-            related = alert.related()
-            since = format_age(now - alert.since) if alert.since else "?"
-            table.add_row(
-                Text(alert.state, style=STATE_STYLE.get(alert.state, "")),
-                Text(sanitize(alert.severity), style=SEVERITY_STYLE.get(alert.severity, "")),
-                Text(sanitize(alert.name), style="bold"),
-                Text(sanitize(related.title) if related else "–"),
-                Text(since),
-                Text(sanitize(alert.summary)[:120]),
-                Text(sanitize(labels_text(alert))[:160], style="dim"),
-                key=str(index))
-        if keep is not None:
-            for index, alert in enumerate(alerts):
-                if alert.identity == keep.identity:
-                    table.move_cursor(row=index)
-                    break
+        self.model.replace(alerts)
 
     def current_alert(self) -> Alert | None:
-        if not self.alerts or self.table.row_count == 0:
-            return None
-        row = self.table.cursor_row
-        return self.alerts[row] if 0 <= row < len(self.alerts) else None
+        return self.table.current_row()
 
     # -- keys ----------------------------------------------------------------------------------------------------
     def action_refresh_now(self) -> None:
         if self.poller is not None:
             self.poller.poke()
 
-    @on(DataTable.RowSelected, "#alerts")
-    def _selected(self, event: DataTable.RowSelected) -> None:
+    @on(ResourceView.RowSelected, "#alerts")
+    def _selected(self, event: ResourceView.RowSelected) -> None:
         event.stop()
         self.action_jump()
 

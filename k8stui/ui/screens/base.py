@@ -1,7 +1,8 @@
 """ClusterScreen: what every k8stui screen shares — header, footer, command bar, filter, help, describe.
 
-A screen subclass composes its body, names its focused ResourceTable, and lists the informers it holds;
-acquiring and releasing them, age refresh, `/` filtering, `:` commands, `?` help and `d` describe live here.
+A screen subclass composes its body (ResourceViews of TableModels), and lists the informers it holds and the
+feeds that keep its models in step with them; acquiring and releasing them, pausing feeds while hidden, `/`
+filtering, sorting, `:` commands, `?` help and `d` describe live here.
 """
 
 from __future__ import annotations
@@ -17,16 +18,13 @@ from textual.widgets import Footer
 
 from ...cluster.kinds import ResourceKind
 from ...cluster.store import Informer, InformerHub
-from ..feed import TableFeed
+from ...cluster.table_feed import InformerFeed
 from ..widgets.command_bar import CommandBar
-from ..widgets.resource_table import ResourceTable
+from ..widgets.resource_view import ResourceView
 from ..widgets.status_header import HeaderState, StatusHeader, api_fields
 
 if TYPE_CHECKING:
     from ..app import K8sTuiApp
-
-AGE_REFRESH_SECONDS = 5.0
-BIG_TABLE_ROWS = 3000
 
 
 class ClusterScreen(Screen):
@@ -57,7 +55,7 @@ class ClusterScreen(Screen):
         super().__init__()
         self.header = StatusHeader()
         self.command_bar = CommandBar()
-        self.feeds: list[TableFeed] = []
+        self.feeds: list[InformerFeed[Any]] = []
         self._held: list[tuple[InformerHub, Informer]] = []
         self._cleanups: list[Callable[[], None]] = []
 
@@ -86,7 +84,7 @@ class ClusterScreen(Screen):
         """Run ``cleanup`` (e.g. an unsubscribe) when the screen goes away."""
         self._cleanups.append(cleanup)
 
-    def add_feed(self, feed: TableFeed) -> TableFeed:
+    def add_feed(self, feed: InformerFeed[Any]) -> InformerFeed[Any]:
         self.feeds.append(feed)
         feed.start()
         return feed
@@ -95,7 +93,6 @@ class ClusterScreen(Screen):
         # Textual calls on_mount/on_unmount of every class in the MRO: subclasses must not call super().
         self.refresh_header()
         self.set_interval(0.5, self.refresh_header)
-        self.set_interval(AGE_REFRESH_SECONDS, self._refresh_ages)
 
     def on_screen_suspend(self) -> None:
         """Hidden under another screen: stop repainting tables nobody sees (10k-row views stay cheap)."""
@@ -120,13 +117,6 @@ class ClusterScreen(Screen):
                 pass  # the hub was closed (context switch); its informers are stopped already
         self._held.clear()
 
-    def _refresh_ages(self) -> None:
-        for feed in self.feeds:
-            if len(feed.table.rows_by_key) > BIG_TABLE_ROWS:
-                feed.reproject_in_view()
-            else:
-                feed.reproject_all()
-
     def refresh_header(self) -> None:
         app = self.k8s_app
         health = app.hub.health()
@@ -139,17 +129,20 @@ class ClusterScreen(Screen):
             notice="kubeconfig changed: K reconnects" if app.kubeconfig_changed else "")
 
     # -- the focused table -------------------------------------------------------------------------
-    def active_table(self) -> ResourceTable | None:
+    def active_table(self) -> ResourceView | None:
         focused = self.focused
-        if isinstance(focused, ResourceTable):
+        if isinstance(focused, ResourceView):
             return focused
-        tables = list(self.query(ResourceTable))
+        tables = list(self.query(ResourceView))
         return tables[0] if tables else None
 
-    def raw_object(self, table: ResourceTable, row: Any) -> dict[str, Any] | None:
+    def feed_of(self, table: ResourceView) -> InformerFeed[Any] | None:
+        return next((feed for feed in self.feeds if feed.model is table.model), None)
+
+    def raw_object(self, table: ResourceView, row: Any) -> dict[str, Any] | None:
         """The cached object behind a row (for describe); None if it is gone."""
         for feed in self.feeds:
-            if feed.table is table:
+            if feed.model is table.model:
                 return feed.informer.get(getattr(row, "uid", ""))
         return None
 
@@ -163,7 +156,7 @@ class ClusterScreen(Screen):
 
     def action_escape(self) -> None:
         table = self.active_table()
-        if table is not None and table.filter_text:
+        if table is not None and (table.filter_text or table.model.filter_error):
             table.set_filter("")
             return
         if len(self.app.screen_stack) > 2:
@@ -191,7 +184,7 @@ class ClusterScreen(Screen):
             return
         self.app.push_screen(DescribeScreen(*found))
 
-    def selected_object(self, table: ResourceTable, row: Any) -> tuple[ResourceKind, dict[str, Any]] | None:
+    def selected_object(self, table: ResourceView, row: Any) -> tuple[ResourceKind, dict[str, Any]] | None:
         """The resource a row was read from and its cached raw object (None if gone). The resource comes from
         the feed's informer: listed items carry no ``kind``, so the object cannot say what it is."""
         obj = self.raw_object(table, row)
@@ -200,12 +193,10 @@ class ClusterScreen(Screen):
         resource = self.resource_of(table)
         return (resource, obj) if resource is not None else None
 
-    def resource_of(self, table: ResourceTable) -> ResourceKind | None:
+    def resource_of(self, table: ResourceView) -> ResourceKind | None:
         """The resource the rows of ``table`` come from (screens with other tables override this)."""
-        for feed in self.feeds:
-            if feed.table is table:
-                return feed.informer.kind
-        return None
+        feed = self.feed_of(table)
+        return feed.informer.kind if feed is not None else None
 
     def selection(self) -> tuple[str, dict[str, Any]] | None:
         """The kind key ("pods", "deployments.apps" ...) and cached raw object of the focused table's current
@@ -249,16 +240,19 @@ class ClusterScreen(Screen):
         run_operation(self, operation)
 
     def action_sort_next(self) -> None:
+        """``o``: sort by the next column (ascending); the header marks it ▲."""
         table = self.active_table()
-        if table is None:
+        if table is None or not table.model.columns:
             return
-        keys = [c.key for c in table.specs]
+        columns = table.model.columns
+        keys = [c.key for c in columns]
         current = keys.index(table.sort_column) if table.sort_column in keys else -1
-        table.sort_column = None
-        table.sort_by(keys[(current + 1) % len(keys)])
-        self.notify(f"sorted by {table.sort_column}", timeout=1.5)
+        column = columns[(current + 1) % len(columns)]
+        table.model.set_sort(column.key)
+        self.notify(f"sorted by {column.label}", timeout=1.5)
 
     def action_sort_reverse(self) -> None:
+        """``O``: flip the direction of the sort (▲/▼)."""
         table = self.active_table()
         if table is not None and table.sort_column:
             table.sort_by(table.sort_column)
@@ -268,7 +262,9 @@ class ClusterScreen(Screen):
         if event.mode == "/":
             table = self.active_table()
             if table is not None:
-                table.set_filter(event.text)
+                error = table.set_filter(event.text)
+                if error:
+                    self.notify(error, title="filter not applied", severity="error")
                 table.focus()
             return
         self.k8s_app.run_command(event.text)

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable
 
+from ...cluster.table_model import Column, TableModel, cell
 from ..widgets.pane import Pane
-from ..widgets.resource_table import Column, ResourceTable
+from ..widgets.resource_view import ResourceView
 from .base import ClusterScreen
 
 
@@ -25,7 +24,7 @@ class ContextRow:
 
 
 CONTEXT_COLUMNS = [
-    Column("current", " ", lambda r: Text("●", style="bold green") if r.current else ""),
+    Column("current", " ", lambda r: cell("●", "bold green") if r.current else ""),
     Column("name", "CONTEXT", lambda r: r.name),
 ]
 
@@ -38,7 +37,8 @@ class ContextsScreen(ClusterScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.table = ResourceTable(CONTEXT_COLUMNS, key_of=lambda r: r.uid, id="contexts")
+        self.model: TableModel[ContextRow] = TableModel(CONTEXT_COLUMNS, key_of=lambda r: r.uid)
+        self.table = ResourceView(self.model, id="contexts")
 
     def compose_body(self) -> ComposeResult:
         yield Pane("Contexts", self.table, id="contexts-pane")
@@ -46,11 +46,11 @@ class ContextsScreen(ClusterScreen):
     def on_mount(self) -> None:
         names, _ = self.k8s_app.context_names()
         active = self.k8s_app.connection.target.context
-        self.table.replace_all(ContextRow(n, n, n == active) for n in names)
+        self.model.replace(ContextRow(n, n, n == active) for n in names)
         self.table.focus()
 
-    @on(DataTable.RowSelected, "#contexts")
-    def _selected(self, event: DataTable.RowSelected) -> None:
+    @on(ResourceView.RowSelected, "#contexts")
+    def _selected(self, event: ResourceView.RowSelected) -> None:
         self.action_choose()
 
     def action_choose(self) -> None:

@@ -13,16 +13,17 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 from ...cluster import kinds
 from ...cluster.rows import DeploymentRow, PodRow, selector_matches
+from ...cluster.table_feed import InformerFeed
+from ...cluster.table_model import TableModel
 from ...text import sanitize
 from ..columns import columns_for
-from ..feed import TableFeed
 from ..projections import PodProjector
 from ..widgets.pane import Pane
-from ..widgets.resource_table import ResourceTable
+from ..widgets.resource_view import ResourceView
 from ..widgets.sparklines import MetricsSparklines
 from .base import ClusterScreen
 from .details import deployment_details, pod_details
@@ -31,7 +32,7 @@ from .logs import LogsPanel
 # The dashboard's panes are narrow: the columns an on-call eye needs first (the full views have them all).
 WORKLOAD_KEYS = ("name", "ready", "uptodate", "available", "version", "revision", "age")
 POD_KEYS = ("name", "ready", "status", "restarts", "node", "age", "ip")
-EVENT_KEYS = ("lastseen", "type", "reason", "message", "object", "count")
+EVENT_KEYS = ("lastseen", "type", "reason", "message", "object")  # COUNT: in :events
 
 
 def _owned_by_deployment(name: str) -> Any:
@@ -82,12 +83,15 @@ class DashboardScreen(ClusterScreen):
     def __init__(self) -> None:
         super().__init__()
         all_ns = False
-        self.workloads = ResourceTable(columns_for(kinds.DEPLOYMENTS.key, only=WORKLOAD_KEYS), key_of=lambda r: r.uid,
-                                       id="workloads")
-        self.pods = ResourceTable(columns_for(kinds.PODS.key, only=POD_KEYS), key_of=lambda r: r.uid, id="pods")
-        self.events = ResourceTable(columns_for(kinds.EVENTS.key, only=EVENT_KEYS), key_of=lambda r: r.uid,
-                                    id="events")
-        self.events.sort_column = "lastseen"
+        self.workloads_model: TableModel[Any] = TableModel(columns_for(kinds.DEPLOYMENTS.key, only=WORKLOAD_KEYS),
+                                                           key_of=lambda r: r.uid)
+        self.pods_model: TableModel[Any] = TableModel(columns_for(kinds.PODS.key, only=POD_KEYS),
+                                                      key_of=lambda r: r.uid)
+        self.events_model: TableModel[Any] = TableModel(columns_for(kinds.EVENTS.key, only=EVENT_KEYS),
+                                                        key_of=lambda r: r.uid, sort_column="lastseen")
+        self.workloads = ResourceView(self.workloads_model, id="workloads")
+        self.pods = ResourceView(self.pods_model, id="pods")
+        self.events = ResourceView(self.events_model, id="events")
         self.details = Static(Text("select a workload"), id="details")
         self._all_ns = all_ns
         self.selected_deployment: str = ""
@@ -101,8 +105,9 @@ class DashboardScreen(ClusterScreen):
     def compose_body(self) -> ComposeResult:
         all_ns = self.k8s_app.all_namespaces
         if all_ns:
-            self.workloads.specs = columns_for(kinds.DEPLOYMENTS.key, with_namespace=True, only=WORKLOAD_KEYS)
-            self.pods.specs = columns_for(kinds.PODS.key, with_namespace=True, only=POD_KEYS)
+            self.workloads_model.set_columns(columns_for(kinds.DEPLOYMENTS.key, with_namespace=True,
+                                                         only=WORKLOAD_KEYS))
+            self.pods_model.set_columns(columns_for(kinds.PODS.key, with_namespace=True, only=POD_KEYS))
         with Horizontal():
             with Vertical(id="left"):
                 yield Pane("Workloads", self.workloads, id="workloads-pane")
@@ -121,14 +126,14 @@ class DashboardScreen(ClusterScreen):
         pods = self.hold(kinds.PODS, ns)
         events = self.hold(kinds.EVENTS, ns)
         self.pod_projector = PodProjector(self)
-        self.workloads_feed = self.add_feed(TableFeed(
-            self.workloads, deployments, lambda raw: kinds_project(kinds.DEPLOYMENTS, raw),
+        self.workloads_feed = self.add_feed(InformerFeed(
+            self.workloads_model, deployments, lambda raw: kinds_project(kinds.DEPLOYMENTS, raw),
             on_health=self.query_one("#workloads-pane", Pane).show_health))
-        self.pods_feed = self.add_feed(TableFeed(
-            self.pods, pods, self.pod_projector.project, predicate=lambda _obj: False,
+        self.pods_feed = self.add_feed(InformerFeed(
+            self.pods_model, pods, self.pod_projector.project, predicate=lambda _obj: False,
             on_health=self.query_one("#pods-pane", Pane).show_health))
-        self.events_feed = self.add_feed(TableFeed(
-            self.events, events, lambda raw: kinds_project(kinds.EVENTS, raw), predicate=lambda _obj: False,
+        self.events_feed = self.add_feed(InformerFeed(
+            self.events_model, events, lambda raw: kinds_project(kinds.EVENTS, raw), predicate=lambda _obj: False,
             on_health=self.query_one("#events-pane", Pane).show_health))
         self.at_unmount(deployments.subscribe(self._details_follow_changes))
         self.at_unmount(pods.subscribe(self._details_follow_changes))
@@ -148,12 +153,12 @@ class DashboardScreen(ClusterScreen):
                     self.details.update(pod_details(self.pod_projector.project(raw), raw))
 
     # -- selection ---------------------------------------------------------------------------------
-    @on(ResourceTable.CurrentChanged)
-    def _metrics_follow_selection(self, event: ResourceTable.CurrentChanged) -> None:
+    @on(ResourceView.CurrentChanged)
+    def _metrics_follow_selection(self, event: ResourceView.CurrentChanged) -> None:
         self.query_one(MetricsSparklines).follow(self.selection())
 
-    @on(ResourceTable.CurrentChanged, "#workloads")
-    def _workload_highlighted(self, event: ResourceTable.CurrentChanged) -> None:
+    @on(ResourceView.CurrentChanged, "#workloads")
+    def _workload_highlighted(self, event: ResourceView.CurrentChanged) -> None:
         row = self.workloads.current_row()
         if not isinstance(row, DeploymentRow):
             return
@@ -174,8 +179,8 @@ class DashboardScreen(ClusterScreen):
         self.details_uid = row.uid
         self.details.update(deployment_details(row, raw))
 
-    @on(ResourceTable.CurrentChanged, "#pods")
-    def _pod_highlighted(self, event: ResourceTable.CurrentChanged) -> None:
+    @on(ResourceView.CurrentChanged, "#pods")
+    def _pod_highlighted(self, event: ResourceView.CurrentChanged) -> None:
         if self.focused is not self.pods:
             return
         row = self.pods.current_row()
@@ -190,8 +195,8 @@ class DashboardScreen(ClusterScreen):
         self.set_class(shown, "-logs")
         self.query_one(LogsPanel).follow_selection(self if shown else None)
 
-    @on(DataTable.RowSelected, "#workloads")
-    def _workload_selected(self, event: DataTable.RowSelected) -> None:
+    @on(ResourceView.RowSelected, "#workloads")
+    def _workload_selected(self, event: ResourceView.RowSelected) -> None:
         self.action_drill()
 
     def action_drill(self) -> None:
@@ -210,8 +215,8 @@ class DashboardScreen(ClusterScreen):
         elif isinstance(row, PodRow):
             self.app.push_screen(ContainersScreen(row.uid, row.namespace, row.name))
 
-    @on(DataTable.RowSelected, "#pods")
-    def _pod_selected(self, event: DataTable.RowSelected) -> None:
+    @on(ResourceView.RowSelected, "#pods")
+    def _pod_selected(self, event: ResourceView.RowSelected) -> None:
         row = self.pods.current_row()
         if isinstance(row, PodRow):
             self.selected_pod = row.uid

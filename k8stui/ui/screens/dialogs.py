@@ -14,12 +14,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, DataTable, Input, Static
+from textual.widgets import Button, Input, Static
 
 from ...actions.canary import STEPS, parse_percent
 from ...actions.rollout import Revision, template_diff
 from ...actions.scale import parse_replicas
+from ...cluster.table_model import Column, TableModel
 from ...text import plain, sanitize
+from ..widgets.resource_view import ResourceView
 from .confirm import detail_text
 
 DIALOG_CSS = """
@@ -101,6 +103,15 @@ class ScaleDialog(ModalScreen[int | None]):
         self.dismiss(None)
 
 
+REVISION_COLUMNS: list[Column[Revision]] = [
+    Column("revision", "REVISION", lambda r: str(r.revision), lambda r: r.revision),
+    Column("age", "AGE", lambda r: r.age(), lambda r: r.created, volatile=True),
+    Column("images", "IMAGES", lambda r: ", ".join(r.images), flex=1),
+    Column("cause", "CHANGE-CAUSE", lambda r: r.change_cause or "<none>", flex=1),
+    Column("current", "", lambda r: "current" if r.current else ""),
+]
+
+
 class RevisionPicker(ModalScreen[int | None]):
     """The revision history (revision, age, images, change-cause) with the diff of the highlighted
     revision's pod template against the current one; enter picks it."""
@@ -108,7 +119,7 @@ class RevisionPicker(ModalScreen[int | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
     DEFAULT_CSS = DIALOG_CSS.format(name="RevisionPicker") + """
     RevisionPicker > Vertical { width: 130; }
-    RevisionPicker DataTable { height: auto; max-height: 12; }
+    RevisionPicker ResourceView { height: auto; max-height: 12; }
     RevisionPicker #revision-diff { height: 18; border-top: solid $foreground 30%; }
     """
 
@@ -118,30 +129,27 @@ class RevisionPicker(ModalScreen[int | None]):
         self.revisions = sorted(revisions, key=lambda r: -r.revision)
         self.current_template = current_template
         self.current = next((r.revision for r in revisions if r.current), 0)
+        self.model: TableModel[Revision] = TableModel(REVISION_COLUMNS, key_of=lambda r: str(r.revision),
+                                                      sort_column="revision", reverse=True)
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
             box.border_title = plain(f"Roll back deployment {self.target}: pick a revision (enter)")
-            table: DataTable = DataTable(cursor_type="row", id="revision-table")
-            yield table
+            yield ResourceView(self.model, show_summary=False, id="revision-table")
             with VerticalScroll(id="revision-diff"):
                 yield Static("", id="revision-diff-text")
             yield Static("", classes="dialog-error", id="revision-error")
 
     def on_mount(self) -> None:
-        table = self.query_one("#revision-table", DataTable)
-        table.add_columns("REVISION", "AGE", "IMAGES", "CHANGE-CAUSE", "")
+        table = self.query_one("#revision-table", ResourceView)
+        self.model.replace(self.revisions)
         start = 0
         for n, rev in enumerate(self.revisions):
-            # DataTable parses str cells as markup: change-cause and images are the cluster's text.
-            table.add_row(plain(rev.revision), plain(rev.age()), plain(", ".join(rev.images)),
-                          plain(rev.change_cause or "<none>"), plain("current" if rev.current else ""),
-                          key=str(rev.revision))
             if rev.current and n + 1 < len(self.revisions):
                 start = n + 1
         table.focus()
         if self.revisions:
-            table.move_cursor(row=start)
+            table.select_key(str(self.revisions[start].revision))  # the one before the current
             self._show_diff(self.revisions[start])
 
     def _show_diff(self, rev: Revision) -> None:
@@ -156,16 +164,16 @@ class RevisionPicker(ModalScreen[int | None]):
     def _rev(self, key: str | None) -> Revision | None:
         return next((r for r in self.revisions if str(r.revision) == key), None)
 
-    @on(DataTable.RowHighlighted, "#revision-table")
-    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
-        rev = self._rev(event.row_key.value)
+    @on(ResourceView.CurrentChanged, "#revision-table")
+    def _highlighted(self, event: ResourceView.CurrentChanged) -> None:
+        rev = self._rev(event.key)
         if rev is not None:
             self._show_diff(rev)
             self.query_one("#revision-error", Static).update("")
 
-    @on(DataTable.RowSelected, "#revision-table")
-    def _selected(self, event: DataTable.RowSelected) -> None:
-        rev = self._rev(event.row_key.value)
+    @on(ResourceView.RowSelected, "#revision-table")
+    def _selected(self, event: ResourceView.RowSelected) -> None:
+        rev = self._rev(event.key)
         if rev is None:
             return
         if rev.current:

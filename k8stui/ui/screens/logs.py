@@ -306,10 +306,10 @@ class LogsPanel(Vertical):
             self.run_worker(self._check_selection())
 
     async def _check_selection(self) -> None:
-        from ..widgets.resource_table import ResourceTable
+        from ..widgets.resource_view import ResourceView
 
         screen = self._selection_screen
-        if screen is None or not isinstance(screen.focused, ResourceTable):
+        if screen is None or not isinstance(screen.focused, ResourceView):
             return  # focus is in the log pane (or nowhere): keep what is shown
         selection = screen.selection()
         if selection is None:

@@ -19,10 +19,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.color import Color
 from textual.containers import Grid, Horizontal, Vertical
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import Input, Static
 from textual_plotext import PlotextPlot
 
 from ... import clock
+from ...cluster.table_model import Column, TableModel
 from ...metrics.poller import PollResult, PollState
 from ...metrics.series import (
     DEFAULT_RANGE,
@@ -39,6 +40,7 @@ from ...metrics.series import (
 from ...metrics.targets import Target, target_for
 from ...metrics.templates import METRIC_BY_KEY, METRICS, MetricSpec
 from ...text import plain, sanitize
+from ..widgets.resource_view import ResourceView
 from ..widgets.sparklines import NAMED_COLOURS, THEME_COLOURS, MetricsUpdated, source_line, values_text
 from .base import ClusterScreen
 
@@ -49,6 +51,19 @@ if TYPE_CHECKING:
 
 CHART_KEYS = tuple(m.key for m in METRICS)
 QUERY_SPEC = MetricSpec("query", "Query", "")
+
+
+def _number(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+PROMQL_COLUMNS: list[Column[tuple[str, str, str]]] = [  # rows: (order, series, value)
+    Column("series", "SERIES", lambda r: r[1], flex=1),
+    Column("value", "VALUE", lambda r: r[2], lambda r: _number(r[2])),
+]
 
 
 def open_metrics(screen: ClusterScreen) -> None:
@@ -226,7 +241,8 @@ class MetricsScreen(ClusterScreen):
                         id="promql-input")
             yield Static("", id="promql-message")
             with Horizontal(id="promql-results"):
-                yield DataTable(id="promql-table", cursor_type="row", zebra_stripes=True)
+                yield ResourceView(TableModel(PROMQL_COLUMNS, key_of=lambda r: r[0], sort_column=None,
+                                              tiebreak_column=None), show_summary=False, id="promql-table")
                 yield MetricChart(QUERY_SPEC, id="promql-graph")
 
     def on_mount(self) -> None:  # ClusterScreen.on_mount runs too (Textual calls every class's handler)
@@ -235,7 +251,6 @@ class MetricsScreen(ClusterScreen):
 
         self.query_one("#promql-panel").border_title = "PromQL"
         self.query_one("#queries").border_title = plain("Queries ([promql] in config.toml overrides them)")
-        self.query_one("#promql-table", DataTable).add_columns("series", "value")
         self.service = service_for(self.app)
         templated = set(self.service.templates.metrics_for(self.target.kind)) if self.service.endpoint else set()
         for key, chart in self.charts.items():
@@ -400,9 +415,9 @@ class MetricsScreen(ClusterScreen):
 
     def _show_query(self, outcome: QueryOutcome) -> None:
         self.query_outcome = outcome
-        table = self.query_one("#promql-table", DataTable)
+        table = self.query_one("#promql-table", ResourceView)
         graph = self.query_one("#promql-graph", MetricChart)
-        table.clear()
+        table.model.clear()
         if outcome.error:
             self._set_promql_message(outcome.error, "bold red")
             self.notify(self.promql_message, severity="error")
@@ -413,7 +428,6 @@ class MetricsScreen(ClusterScreen):
         if outcome.graph_error:
             line += f" · no graph: {outcome.graph_error}"
         self._set_promql_message(line, "dim")
-        for label, value in outcome.rows:
-            table.add_row(Text(sanitize(label)), Text(sanitize(value), justify="right"))
+        table.model.replace((f"{n:06d}", label, value) for n, (label, value) in enumerate(outcome.rows))
         graph.show(MetricSeries(QUERY_SPEC, outcome.series), outcome.start, outcome.end,
                    message="" if outcome.series else (outcome.graph_error or "no series"))

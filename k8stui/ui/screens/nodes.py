@@ -19,25 +19,23 @@ from ...cluster import kinds
 from ...cluster.quantity import format_cpu, format_memory
 from ...cluster.rows import NodeRow, NodeUsage, node_row, pod_row, requests_by_node
 from ...cluster.store import ChangeBatch, Health, HealthState
+from ...cluster.table_feed import InformerFeed
+from ...cluster.table_model import Cell, Column, TableModel, cell_parts
 from ...text import sanitize
 from ..columns import NODE_COLUMNS
-from ..feed import TableFeed
 from ..widgets.pane import Pane
-from ..widgets.resource_table import Column, ResourceTable
+from ..widgets.resource_view import ResourceView
 from .base import ClusterScreen
 
 BAR_WIDTH = 10
 
 
-def capacity_bar(used: int, total: int, label: str) -> Text:
+def capacity_bar(used: int, total: int, label: str) -> Cell:
     """``█████░░░░░  52% 2/3.9`` coloured green / yellow (>70 %) / red (>90 %)."""
     share = used / total if total else 0.0
     filled = min(BAR_WIDTH, round(share * BAR_WIDTH))
     style = "red" if share > 0.9 else ("yellow" if share > 0.7 else "green")
-    text = Text("█" * filled, style=style)
-    text.append("░" * (BAR_WIDTH - filled), style="dim")
-    text.append(f" {share * 100:3.0f}% {label}")
-    return text
+    return cell_parts(("█" * filled, style), ("░" * (BAR_WIDTH - filled), "dim"), (f" {share * 100:3.0f}% {label}", ""))
 
 
 @dataclass(frozen=True)
@@ -53,23 +51,24 @@ class NodeView:
         return self.node.name
 
 
-def _cpu_bar(v: NodeView) -> Text:
+def _cpu_bar(v: NodeView) -> Cell:
     return capacity_bar(v.usage.cpu_requested, v.node.cpu_allocatable,
                         f"{format_cpu(v.usage.cpu_requested)}/{format_cpu(v.node.cpu_allocatable)}")
 
 
-def _mem_bar(v: NodeView) -> Text:
+def _mem_bar(v: NodeView) -> Cell:
     return capacity_bar(v.usage.mem_requested, v.node.mem_allocatable,
                         f"{format_memory(v.usage.mem_requested)}/{format_memory(v.node.mem_allocatable)}")
 
 
-def _pods_bar(v: NodeView) -> Text:
+def _pods_bar(v: NodeView) -> Cell:
     return capacity_bar(v.usage.pods, v.node.pods_allocatable, f"{v.usage.pods}/{v.node.pods_allocatable}")
 
 
 def _node_column(col: Column) -> Column:
+    sort_key = col.sort_key
     return Column(col.key, col.label, lambda v: col.render(v.node),
-                  (lambda v: col.sort_key(v.node)) if col.sort_key else None, col.width)
+                  (lambda v: sort_key(v.node)) if sort_key else None, flex=col.flex, volatile=col.volatile)
 
 
 NODE_VIEW_COLUMNS = [
@@ -92,7 +91,8 @@ class NodesScreen(ClusterScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.table = ResourceTable(NODE_VIEW_COLUMNS, key_of=lambda v: v.uid, id="nodes")
+        self.model: TableModel[NodeView] = TableModel(NODE_VIEW_COLUMNS, key_of=lambda v: v.uid)
+        self.table = ResourceView(self.model, id="nodes")
         self.summary = Static("", id="capacity-summary")
         self.usage: dict[str, NodeUsage] = {}
         self.pending_pods = 0
@@ -109,7 +109,7 @@ class NodesScreen(ClusterScreen):
     def on_mount(self) -> None:
         self.nodes = self.hold(kinds.NODES, None)
         self.pods = self.hold(kinds.PODS, None)
-        self.feed = self.add_feed(TableFeed(self.table, self.nodes, self._project, on_health=self._nodes_health))
+        self.feed = self.add_feed(InformerFeed(self.model, self.nodes, self._project, on_health=self._nodes_health))
         self.at_unmount(self.pods.subscribe_health(lambda _state: self._update_summary()))
         self.at_unmount(self.pods.subscribe(self._pods_changed))
         self._recompute_usage()
@@ -174,5 +174,5 @@ class NodesScreen(ClusterScreen):
         self.app.push_screen(ResourceScreen(kinds.PODS, title=f"Pods on node {name}", all_namespaces=True,
                                             predicate=lambda pod: (pod.get("spec") or {}).get("nodeName") == name))
 
-    def raw_object(self, table: ResourceTable, row: Any) -> dict[str, Any] | None:
+    def raw_object(self, table: ResourceView, row: Any) -> dict[str, Any] | None:
         return self.nodes.get(row.uid)

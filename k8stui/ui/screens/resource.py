@@ -12,17 +12,17 @@ from typing import Any
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable
 
 from ...cluster import kinds
 from ...cluster.kinds import ResourceKind
 from ...cluster.rows import container_rows, project, selector_matches
 from ...cluster.store import ChangeBatch
+from ...cluster.table_feed import InformerFeed
+from ...cluster.table_model import TableModel
 from ..columns import CONTAINER_COLUMNS, columns_for
-from ..feed import TableFeed
 from ..projections import PodProjector
 from ..widgets.pane import Pane
-from ..widgets.resource_table import ResourceTable
+from ..widgets.resource_view import ResourceView
 from .base import ClusterScreen
 
 Predicate = Callable[[dict[str, Any]], bool]
@@ -42,8 +42,9 @@ class ResourceScreen(ClusterScreen):
         self.view_name = kind.plural
         self._force_all = all_namespaces
         self.initial_filter = ""
-        self.table: ResourceTable | None = None
-        self.feed: TableFeed | None = None
+        self.model: TableModel[Any] | None = None
+        self.table: ResourceView | None = None
+        self.feed: InformerFeed[Any] | None = None
 
     def reopen(self) -> ResourceScreen:
         return ResourceScreen(self.kind)
@@ -54,15 +55,14 @@ class ResourceScreen(ClusterScreen):
 
     def compose_body(self) -> ComposeResult:
         with_ns = self.kind.namespaced and self.all_namespaces
-        self.table = ResourceTable(columns_for(self.kind.key, with_namespace=with_ns), key_of=lambda r: r.uid,
-                                   id="resources")
-        if self.kind is kinds.EVENTS:
-            self.table.sort_column = "lastseen"
+        self.model = TableModel(columns_for(self.kind.key, with_namespace=with_ns), key_of=lambda r: r.uid,
+                                sort_column="lastseen" if self.kind is kinds.EVENTS else "name")
+        self.table = ResourceView(self.model, id="resources")
         scope = "all namespaces" if with_ns else (self.k8s_app.namespace if self.kind.namespaced else "cluster")
         yield Pane(f"{self.title_text} ({scope})", self.table, id="resources-pane")
 
     def on_mount(self) -> None:
-        assert self.table is not None
+        assert self.table is not None and self.model is not None
         namespace = None if self.all_namespaces else self.k8s_app.namespace
         informer = self.hold(self.kind, namespace if self.kind.namespaced else None)
         project_fn: Callable[[dict[str, Any]], Any]
@@ -70,14 +70,14 @@ class ResourceScreen(ClusterScreen):
             project_fn = PodProjector(self).project
         else:
             project_fn = lambda raw: project(self.kind, raw)  # noqa: E731
-        self.feed = self.add_feed(TableFeed(self.table, informer, project_fn, predicate=self.predicate,
-                                            on_health=self.query_one("#resources-pane", Pane).show_health))
+        self.feed = self.add_feed(InformerFeed(self.model, informer, project_fn, predicate=self.predicate,
+                                               on_health=self.query_one("#resources-pane", Pane).show_health))
         if self.initial_filter:
             self.table.set_filter(self.initial_filter)
         self.table.focus()
 
-    @on(DataTable.RowSelected, "#resources")
-    def _selected(self, event: DataTable.RowSelected) -> None:
+    @on(ResourceView.RowSelected, "#resources")
+    def _selected(self, event: ResourceView.RowSelected) -> None:
         self.action_drill()
 
     def action_drill(self) -> None:
@@ -124,7 +124,8 @@ class ContainersScreen(ClusterScreen):
         self.pod_uid = pod_uid
         self.namespace = namespace
         self.pod_name = pod_name
-        self.table = ResourceTable(CONTAINER_COLUMNS, key_of=lambda r: r.name, id="containers")
+        self.model: TableModel[Any] = TableModel(CONTAINER_COLUMNS, key_of=lambda r: r.name)
+        self.table = ResourceView(self.model, id="containers")
 
     def compose_body(self) -> ComposeResult:
         yield Pane(f"Containers of pod {self.namespace}/{self.pod_name}", self.table, id="containers-pane")
@@ -143,12 +144,12 @@ class ContainersScreen(ClusterScreen):
         raw = self.informer.get(self.pod_uid)
         if raw is None:
             self.query_one("#containers-pane", Pane).set_title(f"Pod {self.pod_name} is gone")
-            self.table.replace_all([])
+            self.model.clear()
             return
-        self.table.replace_all(container_rows(raw))
+        self.model.replace(container_rows(raw))
 
-    def raw_object(self, table: ResourceTable, row: Any) -> dict[str, Any] | None:
+    def raw_object(self, table: ResourceView, row: Any) -> dict[str, Any] | None:
         return self.informer.get(self.pod_uid)
 
-    def resource_of(self, table: ResourceTable) -> ResourceKind | None:
+    def resource_of(self, table: ResourceView) -> ResourceKind | None:
         return kinds.PODS

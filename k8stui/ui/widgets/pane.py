@@ -1,4 +1,6 @@
-"""Pane: a bordered box around one table, with a state line for syncing / forbidden / reconnecting."""
+"""Pane: a bordered box around one table, with a state line for syncing / forbidden / reconnecting.
+
+The table's summary ("8", "3/8 match /x/") is the pane's border subtitle (set by the ResourceView)."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ from textual.widgets import Static
 
 from ...cluster.store import Health, HealthState
 from ...text import plain, sanitize
-from .resource_table import ResourceTable
+from .resource_view import ResourceView
 from .status_header import format_age
 
 _STATE_TEXT = {
@@ -22,7 +24,7 @@ _STATE_TEXT = {
 
 
 class Pane(Vertical):
-    """A titled region holding a ResourceTable; ``show_health`` puts the informer's state on screen."""
+    """A titled region holding a ResourceView; ``show_health`` puts the informer's state on screen."""
 
     DEFAULT_CSS = """
     Pane { border: round $foreground 30%; border-title-color: $foreground 80%;
@@ -32,7 +34,7 @@ class Pane(Vertical):
     Pane.-stateful > .pane-state { display: block; }
     """
 
-    def __init__(self, title: str, table: ResourceTable, *, id: str | None = None,
+    def __init__(self, title: str, table: ResourceView, *, id: str | None = None,
                  classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self.border_title = plain(title)
