@@ -1,4 +1,4 @@
-"""Rollouts of a Deployment: restart (``r``), revision history, rollback (``u``), and watching progress.
+"""Rollouts of a Deployment (and StatefulSet, DaemonSet for set image): restart (``r``), revision history, rollback (``u``), and watching progress.
 
 Restart and rollback produce exactly what kubectl produces, so the two tools can be used side by side:
 - restart = ``kubectl rollout restart``: the pod template gets the annotation
@@ -213,8 +213,56 @@ class RolloutState:
     desired: int = 0
 
 
-def rollout_state(obj: dict[str, Any]) -> RolloutState:
-    """``kubectl rollout status`` for one Deployment object."""
+def _statefulset_state(obj: dict[str, Any]) -> RolloutState:
+    """``kubectl rollout status`` of a StatefulSet (RollingUpdate; OnDelete cannot be followed)."""
+    name = obj["metadata"]["name"]
+    spec, status = obj.get("spec") or {}, obj.get("status") or {}
+    desired = int(spec.get("replicas", 1))
+    ready = int(status.get("readyReplicas") or 0)
+    updated = int(status.get("updatedReplicas") or 0)
+    counts = {"updated": updated, "available": ready, "desired": desired}
+    if (spec.get("updateStrategy") or {}).get("type") == "OnDelete":
+        return RolloutState(True, False, f"statefulset {name} updates its pods only when they are deleted "
+                                         "(updateStrategy OnDelete)", **counts)
+    if int(obj["metadata"].get("generation") or 0) > int(status.get("observedGeneration") or 0):
+        return RolloutState(False, False, "waiting for the statefulset spec update to be observed", **counts)
+    if ready < desired:
+        return RolloutState(False, False, f"waiting for {desired - ready} pods to be ready", **counts)
+    partition = int(((spec.get("updateStrategy") or {}).get("rollingUpdate") or {}).get("partition") or 0)
+    if partition and updated < desired - partition:
+        return RolloutState(False, False, f"waiting for partitioned roll out to finish: {updated} out of "
+                                          f"{desired - partition} new pods have been updated", **counts)
+    if status.get("updateRevision") and status.get("currentRevision") != status.get("updateRevision") \
+            and not partition:
+        return RolloutState(False, False, f"{updated} of {desired} pods have been updated to the new revision",
+                            **counts)
+    return RolloutState(True, False, f"statefulset rolling update of {name} complete: {ready} pods at the new "
+                                     "revision", **counts)
+
+
+def _daemonset_state(obj: dict[str, Any]) -> RolloutState:
+    """``kubectl rollout status`` of a DaemonSet."""
+    name = obj["metadata"]["name"]
+    status = obj.get("status") or {}
+    desired = int(status.get("desiredNumberScheduled") or 0)
+    updated = int(status.get("updatedNumberScheduled") or 0)
+    available = int(status.get("numberAvailable") or 0)
+    counts = {"updated": updated, "available": available, "desired": desired}
+    if int(obj["metadata"].get("generation") or 0) > int(status.get("observedGeneration") or 0):
+        return RolloutState(False, False, "waiting for the daemon set spec update to be observed", **counts)
+    if updated < desired:
+        return RolloutState(False, False, f"{updated} out of {desired} new pods have been updated", **counts)
+    if available < desired:
+        return RolloutState(False, False, f"{available} of {updated} updated pods are available", **counts)
+    return RolloutState(True, False, f'daemon set "{name}" successfully rolled out', **counts)
+
+
+def rollout_state(obj: dict[str, Any], kind: str = "Deployment") -> RolloutState:
+    """``kubectl rollout status`` for one Deployment (or StatefulSet, DaemonSet) object."""
+    if kind == "StatefulSet":
+        return _statefulset_state(obj)
+    if kind == "DaemonSet":
+        return _daemonset_state(obj)
     name = obj["metadata"]["name"]
     status = obj.get("status") or {}
     desired = replicas_of(obj)
@@ -287,7 +335,7 @@ async def watch_rollout(session: Session, ref: ObjectRef, on_progress: Callable[
             obj = await session.api.get(ref.kind, ref.namespace, ref.name)
         except ApiFailure as exc:
             return RolloutState(False, True, f"cannot follow {ref}: {exc}", str(exc))
-        state = rollout_state(obj)
+        state = rollout_state(obj, ref.kind.kind)
         if state.stalled:
             problems = await pod_problems(session, obj)
             if problems:

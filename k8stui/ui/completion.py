@@ -11,6 +11,7 @@ asked, so a CRD discovery learns of is offered at the next keystroke.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from typing import Any
 
 from textual.suggester import Suggester
 
@@ -81,4 +82,42 @@ class CommandSuggester(Suggester):
         return found[0] if found else None
 
 
-__all__ = ["CommandCompleter", "CommandSuggester"]
+
+
+class BarCompletion:
+    """``tab`` in the command bar: take the first candidate, then the next on each further ``tab``; and the
+    grey suggestion as one types (``attach``)."""
+
+    def __init__(self, completer: CommandCompleter) -> None:
+        self.completer = completer
+        self._cycle: list[str] = []
+        self._index = 0
+
+    def attach(self, bar: Any) -> None:
+        bar.suggester = CommandSuggester(self.completer, lambda: bar.mode == ":")
+
+    def complete(self, bar: Any) -> None:
+        value = bar.value
+        if self._cycle and value == self._cycle[self._index]:
+            self._index = (self._index + 1) % len(self._cycle)
+        else:
+            self._cycle, self._index = self.completer.candidates(value), 0
+        if not self._cycle:
+            return
+        bar.value = self._cycle[self._index]
+        bar.cursor_position = len(bar.value)
+
+
+def app_completer(app: Any) -> CommandCompleter:
+    """A completer reading the app's current registry, namespaces, contexts and aliases when asked."""
+
+    def namespaces() -> list[str]:
+        informer = app.hub.peek("namespaces", None)
+        names = [str((o.get("metadata") or {}).get("name") or "") for o in informer.objects()] if informer else []
+        return [n for n in names if n] or [app.namespace]
+
+    return CommandCompleter(lambda: app.discovery.registry, namespaces, lambda: app.context_names()[0],
+                            lambda: list(app.settings.aliases))
+
+
+__all__ = ["BarCompletion", "CommandCompleter", "CommandSuggester", "app_completer"]
