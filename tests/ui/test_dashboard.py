@@ -52,7 +52,10 @@ async def test_kubectl_changes_appear_without_a_key_press(demo):
             await wait_until(pilot, lambda: rows(app, "pods") and all(
                 r.owner_name.startswith("legacy-report") for r in rows(app, "pods").values()),
                 10, "pods of legacy-report")
-            victim = next(iter(rows(app, "pods").values()))
+            # the rollout of the patch is deleting the old pods: the victim is one that is not going already
+            await wait_until(pilot, lambda: any(r.status != "Terminating" for r in rows(app, "pods").values()), 30,
+                             "a legacy-report pod that is not terminating")
+            victim = next(r for r in rows(app, "pods").values() if r.status != "Terminating")
             await kubectl(demo, "delete", "pod", victim.name, "-n", "shop", "--wait=false")
             await wait_until(pilot, lambda: victim.uid not in rows(app, "pods")
                              or rows(app, "pods")[victim.uid].status == "Terminating", 10,

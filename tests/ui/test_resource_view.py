@@ -236,3 +236,30 @@ async def test_no_value_is_painted_cut_without_an_ellipsis(frozen_now, width):
                     text = value if isinstance(value, str) else value.text
                     if shown and shown != text:
                         assert ELLIPSIS in shown and shown.strip(ELLIPSIS) in text, (shown, text)
+
+
+async def test_the_cursor_stays_on_its_row_across_updates_sorts_and_filters(frozen_now):
+    model = pod_model(200)
+    app = TableApp(model)
+    async with app.run_test(size=(120, 20)) as pilot:
+        view = view_of(app)
+        view.select_key("uid-00100")
+        await pilot.pause()
+        line = next(y for y, text in enumerate(view.painted_lines()) if "web-00100" in text)
+        # rows arrive above it: the same pod stays under the cursor, on the same screen line
+        model.upsert(pod_row(pod(i)) for i in range(-5, 0))
+        await pilot.pause()
+        assert view.current_row().name == "web-00100" and "web-00100" in view.painted_lines()[line]
+        assert cursor_on_screen(view)
+        # sorted by another column and back: still the same pod, on screen
+        model.set_sort("ip", reverse=True)
+        await pilot.pause()
+        assert view.current_row().name == "web-00100" and cursor_on_screen(view)
+        # filtered: kept when it matches; when it goes, the cursor takes the row now at its place
+        view.set_filter("web-001")
+        await pilot.pause()
+        assert view.current_row().name == "web-00100" and cursor_on_screen(view)
+        model.apply([("uid-00100", None)])
+        await pilot.pause()
+        assert view.current_row() is not None and view.current_row().name != "web-00100"
+        assert cursor_on_screen(view)
