@@ -49,9 +49,9 @@ class ClusterScreen(Screen):
         Binding("x", "operate('burst')", "Burst", show=False),
         Binding("X", "operate('unburst')", "Un-burst", show=False),
         Binding("c", "operate('canary')", "Canary", show=False),
-        Binding("E", "events", "Events of it", show=False),
+        Binding("E", "events", "Events", show=False),
         Binding("w", "xray", "Xray", show=False),
-        Binding("tab", "complete_or_focus", "Complete / next pane", show=False, priority=True),
+        Binding("tab", "complete_or_focus", "Next pane", show=False, priority=True),
     ]
     view_name = "view"
 
