@@ -39,7 +39,7 @@ class TableScreen(ClusterScreen):
     def __init__(self, kind: ResourceKind, *, title: str = "", all_namespaces: bool | None = None) -> None:
         super().__init__()
         self.kind = kind
-        self.title_text = title or f"{kind.kind} ({kind.key})"
+        self.title_text = title or kind.key  # kubectl's name for it: "certificates.demo.k8stui.io"
         self.view_name = kind.plural
         self._force_all = all_namespaces
         self.initial_filter = ""

@@ -55,8 +55,9 @@ class ResourceScreen(ClusterScreen):
     BINDINGS = [Binding("enter", "drill", "Drill down")]
 
     def __init__(self, kind: ResourceKind, *, title: str | None = None, predicate: Predicate | None = None,
-                 all_namespaces: bool | None = None, namespace: str | None = None) -> None:
+                 all_namespaces: bool | None = None, namespace: str | None = None, sort: str = "") -> None:
         super().__init__()
+        self.sort = sort or _SORT.get(kind.key, "name")
         self.kind = kind
         self.predicate = predicate
         self.title_text = title or kind.kind + ("es" if kind.kind.endswith(("s", "ss")) else "s")
@@ -84,7 +85,7 @@ class ResourceScreen(ClusterScreen):
     def compose_body(self) -> ComposeResult:
         with_ns = self.kind.namespaced and self.all_namespaces
         self.model = TableModel(columns_for(self.kind.key, with_namespace=with_ns), key_of=lambda r: r.uid,
-                                sort_column=_SORT.get(self.kind.key, "name"))
+                                sort_column=self.sort)
         self.table = ResourceView(self.model, id="resources")
         scope = "all namespaces" if with_ns else (self.namespace if self.kind.namespaced else "cluster")
         yield Pane(f"{self.title_text} ({scope})", self.table, id="resources-pane")
@@ -155,7 +156,7 @@ def drill_down(screen: ClusterScreen, key: str, raw: dict[str, Any], uid: str = 
 
         app.push_screen(StatefulSetScreen(namespace or "", name, uid))
     elif key == "cronjobs.batch":
-        app.push_screen(ResourceScreen(JOBS, title=f"Jobs of cronjob {name}", namespace=namespace,
+        app.push_screen(ResourceScreen(JOBS, title=f"Jobs of cronjob {name}", namespace=namespace, sort="age",
                                        predicate=in_namespace(namespace, lambda job: owned_by(job, uid))))
     elif key == "services":
         selector = (raw.get("spec") or {}).get("selector") or {}
