@@ -16,7 +16,7 @@ import httpx
 import orjson
 
 from ..cluster.connection import REQUEST_TIMEOUT, Connection
-from ..cluster.kinds import ResourceKind
+from ..cluster.kinds import PODS, ResourceKind
 
 PATCH_CONTENT_TYPES = {
     "merge": "application/merge-patch+json",
@@ -29,11 +29,12 @@ DRY_RUN = {"dryRun": "All"}
 class ApiFailure(Exception):
     """An answer other than 2xx (or no answer): ``status`` (0 = unreachable), ``reason``, ``message``."""
 
-    def __init__(self, status: int, reason: str, message: str) -> None:
+    def __init__(self, status: int, reason: str, message: str, causes: tuple[str, ...] = ()) -> None:
         super().__init__(message)
         self.status = status
         self.reason = reason
         self.message = " ".join(str(message).split())
+        self.causes = tuple(" ".join(str(c).split()) for c in causes)  # the Status's details.causes messages
 
     @property
     def conflict(self) -> bool:
@@ -47,6 +48,11 @@ class ApiFailure(Exception):
     @property
     def not_found(self) -> bool:
         return self.status == 404
+
+    @property
+    def too_many_requests(self) -> bool:
+        """429: an eviction a PodDisruptionBudget does not allow now (or the server is throttling)."""
+        return self.status == 429
 
     def __str__(self) -> str:
         if self.status == 0:
@@ -110,7 +116,10 @@ class KubeApi:
             data = {}
         if resp.status_code >= 400:
             if isinstance(data, dict) and data.get("kind") == "Status":
-                raise ApiFailure(resp.status_code, str(data.get("reason") or ""), str(data.get("message") or ""))
+                causes = tuple(str(c.get("message") or "") for c in (data.get("details") or {}).get("causes") or ()
+                               if isinstance(c, dict) and c.get("message"))
+                raise ApiFailure(resp.status_code, str(data.get("reason") or ""), str(data.get("message") or ""),
+                                 causes)
             text = resp.text.strip().splitlines()
             raise ApiFailure(resp.status_code, resp.reason_phrase, text[0] if text else "")
         return data
@@ -130,23 +139,46 @@ class KubeApi:
         return list(data.get("items") or []) if isinstance(data, dict) else []
 
     async def patch(self, kind: ResourceKind, namespace: str | None, name: str, body: Any,
-                    patch_type: str = "merge", dry_run: bool = False) -> dict[str, Any]:
-        return await self.request("PATCH", kind.path(namespace, name), params=DRY_RUN if dry_run else None,
-                                  body=body, content_type=PATCH_CONTENT_TYPES[patch_type])
+                    patch_type: str = "merge", dry_run: bool = False, subresource: str = "") -> dict[str, Any]:
+        return await self.request("PATCH", kind.path(namespace, name, subresource),
+                                  params=DRY_RUN if dry_run else None, body=body,
+                                  content_type=PATCH_CONTENT_TYPES[patch_type])
 
     async def create(self, kind: ResourceKind, namespace: str | None, body: dict[str, Any],
                      dry_run: bool = False) -> dict[str, Any]:
         return await self.request("POST", kind.path(namespace), params=DRY_RUN if dry_run else None, body=body)
 
     async def delete(self, kind: ResourceKind, namespace: str | None, name: str, resource_version: str = "",
-                     dry_run: bool = False) -> dict[str, Any]:
-        options: dict[str, Any] = {"kind": "DeleteOptions", "apiVersion": "v1", "propagationPolicy": "Background"}
-        if resource_version:
-            options["preconditions"] = {"resourceVersion": resource_version}
-        if dry_run:
-            options["dryRun"] = ["All"]
+                     dry_run: bool = False, *, uid: str = "", propagation: str = "Background",
+                     grace_seconds: int | None = None) -> dict[str, Any]:
+        """DELETE with DeleteOptions: ``preconditions`` (uid and/or resourceVersion: a 409 when the object is
+        another one or changed), ``propagationPolicy`` (Background, Foreground, Orphan) and
+        ``gracePeriodSeconds`` (0 with a pod = kill at once, as ``kubectl delete --force --grace-period=0``)."""
         return await self.request("DELETE", kind.path(namespace, name), params=DRY_RUN if dry_run else None,
-                                  body=options)
+                                  body=delete_options(resource_version, uid, propagation, grace_seconds, dry_run))
+
+    async def evict(self, namespace: str, pod: str, *, uid: str = "", dry_run: bool = False) -> dict[str, Any]:
+        """POST ``pods/NAME/eviction`` (policy/v1): a graceful delete the pod's PodDisruptionBudget may refuse
+        (429 TooManyRequests, with the budget's words in ``causes``)."""
+        body = {"apiVersion": "policy/v1", "kind": "Eviction", "metadata": {"name": pod, "namespace": namespace},
+                "deleteOptions": delete_options("", uid, "", None, dry_run)}
+        return await self.request("POST", PODS.path(namespace, pod, "eviction"), params=DRY_RUN if dry_run else None,
+                                  body=body)
+
+
+def delete_options(resource_version: str = "", uid: str = "", propagation: str = "",
+                   grace_seconds: int | None = None, dry_run: bool = False) -> dict[str, Any]:
+    options: dict[str, Any] = {"kind": "DeleteOptions", "apiVersion": "v1"}
+    if propagation:
+        options["propagationPolicy"] = propagation
+    preconditions = {k: v for k, v in (("uid", uid), ("resourceVersion", resource_version)) if v}
+    if preconditions:
+        options["preconditions"] = preconditions
+    if grace_seconds is not None:
+        options["gracePeriodSeconds"] = int(grace_seconds)
+    if dry_run:
+        options["dryRun"] = ["All"]
+    return options
 
 
 def label_selector_text(match_labels: dict[str, str]) -> str:
@@ -154,4 +186,4 @@ def label_selector_text(match_labels: dict[str, str]) -> str:
     return ",".join(f"{k}={v}" for k, v in sorted(match_labels.items()))
 
 
-__all__ = ["ApiFailure", "KubeApi", "ObjectRef", "PATCH_CONTENT_TYPES", "label_selector_text"]
+__all__ = ["ApiFailure", "KubeApi", "ObjectRef", "PATCH_CONTENT_TYPES", "delete_options", "label_selector_text"]

@@ -23,7 +23,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..cluster.access import AccessChecker
@@ -49,6 +49,13 @@ class Write:
     body (409 when the object changed at all). A delete that follows a scale-to-zero has no version yet: with
     ``require_replicas`` set it is re-read just before the delete, checked, and deleted with that fresh version
     as precondition.
+
+    A delete with ``uid`` is guarded like a patch, by what the user saw: just before it is sent the object is
+    re-read; another object under the same name (a new uid), or a change to a field in ``expect`` (e.g.
+    ``metadata.generation``: someone changed its spec), is a conflict; otherwise it is deleted with
+    ``preconditions`` uid + that fresh resourceVersion, so status churn between the confirmation and the
+    delete does not make the user confirm again, but nothing the user did not see is deleted. One that is
+    gone by then counts as done.
     """
 
     verb: str  # "patch" | "create" | "delete"
@@ -60,11 +67,20 @@ class Write:
     wait_scaled_down: bool = False  # after this write, wait until the Deployment has no pods
     require_replicas: int | None = None
     expect: tuple[tuple[str, Any], ...] = ()  # (JSON pointer, value the user saw): the JSON patch's tests
+    subresource: str = ""  # "ephemeralcontainers", "scale" ... ("" = the object itself)
+    uid: str = ""  # delete: the object the user saw (DeleteOptions.preconditions.uid)
+    propagation: str = ""  # delete: Background | Foreground | Orphan ("" = the server's default)
+    grace_seconds: int | None = None  # delete: gracePeriodSeconds (0 = at once)
 
     def describe(self) -> str:
-        text = f"{self.verb} {self.ref}"
+        text = f"{self.verb} {self.ref}" + (f" ({self.subresource})" if self.subresource else "")
         if self.verb == "patch":
             text += f" ({self.patch_type} patch)"
+        elif self.verb == "delete":
+            options = [f"propagation {self.propagation}"] if self.propagation else []
+            if self.grace_seconds is not None:
+                options.append(f"grace period {self.grace_seconds}s")
+            text += f" ({', '.join(options)})" if options else ""
         return f"{text}: {self.summary}" if self.summary else text
 
     @property
@@ -74,6 +90,9 @@ class Write:
     @property
     def precondition(self) -> str:
         """The precondition in words, for the confirmation (``if spec.replicas is still 1``)."""
+        if self.uid and self.verb in ("delete", "create"):
+            seen = "".join(f", {field_name(p)} still {_shown(v)}" for p, v in self.expect)
+            return f"it is still the object you saw (uid {self.uid[:8]}…{seen})"
         if self.expect:
             return " and ".join(f"{field_name(p)} is still {_shown(v)}" if not isinstance(v, dict | list)
                                 else f"{field_name(p)} is unchanged" for p, v in self.expect)
@@ -95,6 +114,8 @@ def field_name(path: str) -> str:
 
 
 def _shown(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"  # as in the YAML the user knows, not Python's True
     return "unset" if value is None else str(value)
 
 
@@ -157,6 +178,12 @@ class Plan:
     follow_up: list[FollowUp] = field(default_factory=list)
     undo: dict[str, Any] | None = None  # stored in the audit line when applied
     undoes: str = ""  # the audit id this plan reverses (undo plans)
+    danger: str = ""  # a loud line for the confirmation (kill: "pods are killed at once, no graceful stop")
+    confirm_word: str = ""  # what to type in a dangerous context ("" = the name)
+
+    @property
+    def typed_confirmation(self) -> str:
+        return self.confirm_word or self.name
 
     @property
     def title(self) -> str:
@@ -259,25 +286,36 @@ class Session:
             raise PlanError(f"cannot list {kind.key}{where}: {exc}") from None
 
     # -- the path ------------------------------------------------------------------------------------
-    async def may(self, verb: str, kind: ResourceKind, namespace: str, name: str = "") -> str:
+    async def may(self, verb: str, kind: ResourceKind, namespace: str, name: str = "", subresource: str = "") -> str:
         """"" when RBAC allows ``verb`` on the object (SelfSubjectAccessReview), else the reason."""
         decision = await self.access.check(verb, kind.plural, kind.group, namespace or None,
-                                           name or None)
+                                           name or None, subresource)
         if decision.allowed:
             return ""
         where = f" in namespace {namespace}" if namespace else " at cluster scope"
+        resource = f"{kind.key}/{subresource}" if subresource else kind.key
         if decision.error:
-            return f"cannot check permissions ({decision.error}); refusing to {verb} {kind.key}{where}"
+            return f"cannot check permissions ({decision.error}); refusing to {verb} {resource}{where}"
         why = f" ({decision.reason})" if decision.reason else ""
-        return f"RBAC: user {self.user!r} may not {verb} {kind.key}{where}{why}"
+        return f"RBAC: user {self.user!r} may not {verb} {resource}{where}{why}"
 
     async def check_access(self, plan: Plan) -> str:
-        """"" when every write is allowed, else the first refusal."""
+        """"" when every write is allowed, else the first refusal. Writes of one verb on many objects of a
+        kind and namespace (deleting 50 pods) ask once for the whole namespace, and by name only when that is
+        refused (a Role may allow some names only)."""
+        groups: dict[tuple[str, ResourceKind, str, str], list[str]] = {}
         for w in plan.writes:
-            reason = await self.may(w.rbac_verb, w.ref.kind, w.ref.namespace,
-                                    "" if w.verb == "create" else w.ref.name)
-            if reason:
-                return reason
+            names = groups.setdefault((w.rbac_verb, w.ref.kind, w.ref.namespace, w.subresource), [])
+            name = "" if w.verb == "create" else w.ref.name
+            if name not in names:
+                names.append(name)
+        for (verb, kind, namespace, subresource), names in groups.items():
+            if len(names) > 1 and not await self.may(verb, kind, namespace, "", subresource):
+                continue
+            for name in names:
+                reason = await self.may(verb, kind, namespace, name, subresource)
+                if reason:
+                    return reason
         return ""
 
     async def dry_run(self, plan: Plan) -> str:
@@ -323,9 +361,18 @@ class Session:
         for index, w in enumerate(plan.writes):
             if w.require_replicas is not None and not w.resource_version:
                 w = await self._refreshed(w, index)
+            elif w.verb == "delete" and w.uid and not w.resource_version:
+                fresh = await self._fresh_delete(w, index)
+                if fresh is None:
+                    results.append({"gone": str(w.ref)})  # deleted by someone (something) else meanwhile
+                    continue
+                w = fresh
             try:
                 results.append(await self._send(w))
             except ApiFailure as exc:
+                if w.verb == "delete" and exc.not_found:
+                    results.append({"gone": str(w.ref)})
+                    continue
                 await self._raise_if_conflict(w, exc, index)
                 raise ApplyError(w, exc, index) from None
             if w.wait_scaled_down:
@@ -342,20 +389,42 @@ class Session:
         replicas = (obj.get("spec") or {}).get("replicas", 1)
         if replicas != w.require_replicas:
             raise ConflictError(w, None, index, f"{w.ref} was scaled to {replicas} by someone else")
-        return Write(w.verb, w.ref, w.body, w.patch_type, obj["metadata"]["resourceVersion"], w.summary,
-                     w.wait_scaled_down, None)
+        return replace(w, resource_version=obj["metadata"]["resourceVersion"], require_replicas=None)
+
+    async def _fresh_delete(self, w: Write, index: int) -> Write | None:
+        """``w`` with the object's resourceVersion now, if it is still the object the user saw; None when it
+        is gone."""
+        try:
+            obj = await self.api.get(w.ref.kind, w.ref.namespace or None, w.ref.name)
+        except ApiFailure as exc:
+            if exc.not_found:
+                return None
+            raise ApplyError(w, exc, index) from None
+        meta = obj.get("metadata") or {}
+        if meta.get("uid") != w.uid:
+            raise ConflictError(w, None, index, changes=f"{w.ref} is another object now (it was deleted and "
+                                                        "created again under the same name)")
+        changed = [f"{field_name(p)} is now {_shown(read_pointer(obj, p))} (you saw {_shown(v)})"
+                   for p, v in w.expect if read_pointer(obj, p) != v]
+        if changed:
+            raise ConflictError(w, None, index, changes="; ".join(changed))
+        return replace(w, resource_version=str(meta.get("resourceVersion") or ""))
 
     async def _send(self, w: Write, dry_run: bool = False) -> dict[str, Any]:
         ns = w.ref.namespace or None
         if w.verb == "patch":
-            return await self.api.patch(w.ref.kind, ns, w.ref.name, w.body, w.patch_type, dry_run=dry_run)
+            return await self.api.patch(w.ref.kind, ns, w.ref.name, w.body, w.patch_type, dry_run=dry_run,
+                                        subresource=w.subresource)
+        if w.verb == "create" and w.subresource == "eviction":
+            return await self.api.evict(w.ref.namespace, w.ref.name, uid=w.uid, dry_run=dry_run)
         if w.verb == "create":
             return await self.api.create(w.ref.kind, ns, w.body, dry_run=dry_run)
         if w.verb == "delete":
             rv = w.resource_version
             if dry_run and not rv:
                 rv = ""  # the version is only known after the preceding writes; dry-run without it
-            return await self.api.delete(w.ref.kind, ns, w.ref.name, rv, dry_run=dry_run)
+            return await self.api.delete(w.ref.kind, ns, w.ref.name, rv, dry_run=dry_run, uid=w.uid,
+                                         propagation=w.propagation or "Background", grace_seconds=w.grace_seconds)
         raise ValueError(f"unknown write verb {w.verb!r}")
 
     async def wait_scaled_down(self, ref: ObjectRef, timeout: float = WAIT_ZERO_TIMEOUT) -> None:

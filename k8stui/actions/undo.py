@@ -1,5 +1,6 @@
 """Undo the last action, from the audit log, where undo is defined: scale (and canary, i.e. replica counts),
-a blue/green selector switch, and a burst.
+a blue/green selector switch, a burst, and the field changes of ``actions.fields`` (cordon, CronJob
+suspend/resume, set image, HPA min/max, edit).
 
 An applied audit line carries ``undo`` data: what the object was before and what the action left
 (``expect``). Undo first re-reads the object and refuses when it is no longer what the action left — someone
@@ -16,6 +17,7 @@ from ..cluster.kinds import SERVICES
 from .audit import AuditRecord
 from .burst import plan_unburst
 from .client import ObjectRef
+from .fields import plan_undo_fields
 from .plan import Plan, PlanError, Session, guarded_patch, meta_rv
 from .scale import deployment_ref, replicas_of, scale_write
 
@@ -87,14 +89,16 @@ async def plan_undo(session: Session, rec: AuditRecord) -> Plan:
         return await _undo_selector(session, rec, undo)
     if kind == "burst":
         return await _undo_burst(session, rec, undo)
+    if kind == "fields":
+        return await plan_undo_fields(session, rec, undo)
     raise PlanError(f"{rec.verb} cannot be undone automatically")
 
 
 async def plan_undo_last(session: Session) -> Plan:
     rec = session.audit.last_undoable(session.context)
     if rec is None:
-        raise PlanError(f"nothing to undo: no applied scale, canary, blue/green switch or burst in the audit log "
-                        f"for context {session.context}")
+        raise PlanError(f"nothing to undo: no applied scale, canary, blue/green switch, burst, cordon, suspend, "
+                        f"set image, HPA or edit in the audit log for context {session.context}")
     return await plan_undo(session, rec)
 
 

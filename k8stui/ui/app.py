@@ -7,6 +7,7 @@ namespace are current, switches them, and routes ``:`` commands to views.
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from textual.app import App
 from textual.binding import Binding
@@ -57,6 +58,8 @@ class K8sTuiApp(App):
         self.prometheus_url = prometheus_url or self.settings.prometheus_url or None
         self.metrics_source = "prometheus" if self.prometheus_url else ""
         self.hub = InformerHub(connection)
+        self._forwards: Any = None  # the port-forwards (``forwards``), made on first use
+        self.draining: dict[str, Any] = {}  # node -> its running drain (actions.nodes.Drain); the nodes view marks them
         # The server's kinds (``discovery.registry``), kept current; started after the first paint.
         self.discovery = Discovery(connection)
         # The kubeconfig files, watched for changes (a new CA or token after a server restart, a new login).
@@ -67,6 +70,16 @@ class K8sTuiApp(App):
             self.register_theme(bundled)
         wanted = theme or self.settings.theme
         self.theme = wanted if wanted in self.available_themes else DEFAULT_THEME
+
+    @property
+    def forwards(self) -> Any:
+        """Active port-forwards (``:pf``, ``actions.sessions.Forwards``); every one stops when the app quits.
+        Imported on first use: the websocket client is not needed to start."""
+        if self._forwards is None:
+            from ..actions.sessions import Forwards
+
+            self._forwards = Forwards()
+        return self._forwards
 
     @property
     def scope_namespace(self) -> str | None:
@@ -84,6 +97,8 @@ class K8sTuiApp(App):
             self.run_command(self.start_command)
 
     async def on_unmount(self) -> None:
+        if self._forwards is not None:
+            await self._forwards.stop_all()  # a forward never outlives the app
         await self.discovery.close()
         await self.hub.close()
 
@@ -138,6 +153,10 @@ class K8sTuiApp(App):
             from .screens.audit import AuditScreen
 
             self.push_screen(AuditScreen())
+        elif view == "portforwards":
+            from .screens.forwards import ForwardsScreen
+
+            self.push_screen(ForwardsScreen())
         elif view == "alerts":
             from .screens.alerts import AlertsScreen
 

@@ -22,6 +22,8 @@ APP_VIEWS: dict[str, str] = {
     "dash": "dashboard", "dashboard": "dashboard", "home": "dashboard",
     "alerts": "alerts", "audit": "audit", "lint": "lint",
     "xray": "xray", "x-ray": "xray",
+    "pf": "portforwards", "portforward": "portforwards", "portforwards": "portforwards",
+    "port-forward": "portforwards", "port-forwards": "portforwards",
     "help": "help", "q": "quit", "quit": "quit", "q!": "quit",
 }
 """Words that name one of the app's own views, not a resource kind."""

@@ -1,5 +1,6 @@
 """The keys that change the cluster — ``s`` scale, ``r`` restart, ``u`` rollback, ``b``/``B`` blue-green switch
-and revert, ``x``/``X`` burst and un-burst, ``c`` canary, and undo (``z`` in ``:audit``) — as one flow each:
+and revert, ``x``/``X`` burst and un-burst, ``c`` canary, and undo (``z`` in ``:audit``) — as one flow each
+(the everyday ones — delete, edit, set image, shell, port-forward, drain, ... — are in ``everyday``):
 
     what is selected -> RBAC pre-check -> the action's own dialog (count, revision, share, preflight)
     -> plan -> dry-run -> confirmation (the exact change) -> apply -> audit -> progress until done or stalled
@@ -21,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from ..actions import bluegreen, burst, canary, rollout, scale, undo
 from ..actions.client import ApiFailure, ObjectRef
 from ..actions.plan import FollowUp, Outcome, Plan, PlanError, Session, run_plan
-from ..cluster.kinds import DEPLOYMENTS, SERVICES
+from ..cluster.kinds import DEPLOYMENTS, HPAS, SERVICES
 from ..text import sanitize
 from . import workload_ops
 from .screens.confirm import ConfirmScreen, is_dangerous
@@ -30,7 +31,9 @@ from .screens.dialogs import CanaryDialog, QuestionDialog, RevisionPicker, Scale
 if TYPE_CHECKING:
     from textual.app import App
 
-OPERATIONS = ("scale", "restart", "rollback", "bluegreen", "bluegreen-revert", "burst", "unburst", "canary", "undo")
+OPERATIONS = ("scale", "restart", "rollback", "bluegreen", "bluegreen-revert", "burst", "unburst", "canary", "undo",
+              "delete", "kill", "edit", "set-image", "shell", "attach", "debug", "port-forward", "cordon",
+              "uncordon", "drain", "trigger", "suspend")
 PROGRESS_INTERVAL = 2.0  # at most one progress toast this often
 
 
@@ -116,26 +119,35 @@ def run_operation(screen: Any, name: str, selection: tuple[str, dict[str, Any]] 
     if name not in OPERATIONS:
         report(app, f"unknown operation {name!r}", "error")
         return
-    target = None
+    targets: list[Target] = []
     if name != "undo":
+        marked = screen.marked_selections() if selection is None and name in _multi() and \
+            hasattr(screen, "marked_selections") else []
         selection = selection if selection is not None else screen.selection()
-        if selection is None:
-            report(app, f"{name}: nothing selected — move to a Deployment first", "warning")
+        if selection is None and not marked:
+            report(app, f"{name}: nothing selected — move to {'a Deployment' if name in OPERATIONS[:9] else 'an object'}"
+                        " first", "warning")
             return
-        target = target_of(selection)
+        targets = [target_of(s) for s in marked] or [target_of(selection)]  # type: ignore[arg-type]
     if busy(app):
         report(app, "another operation is waiting for you: finish or cancel it first", "warning")
         return
     _busy.add(app)
-    app.run_worker(_operate(app, name, target), group="k8stui-operations", exit_on_error=False,
+    app.run_worker(_operate(app, name, targets), group="k8stui-operations", exit_on_error=False,
                    name=f"operation {name}")
 
 
-async def _operate(app: Any, name: str, target: Target | None) -> None:
+def _multi() -> frozenset[str]:
+    from .everyday import MULTI
+
+    return MULTI
+
+
+async def _operate(app: Any, name: str, targets: list[Target]) -> None:
     follow: list[FollowUp] = []
     session = Session(app.connection)
     try:
-        op = Operation(app, session, target)
+        op = Operation(app, session, targets)
         try:
             follow = await HANDLERS[name](op)
         except PlanError as exc:
@@ -153,11 +165,15 @@ async def _operate(app: Any, name: str, target: Target | None) -> None:
 class Operation:
     """One run of an operation: the session, the target, and the ways to ask and tell the user."""
 
-    def __init__(self, app: Any, session: Session, target: Target | None) -> None:
+    def __init__(self, app: Any, session: Session, targets: list[Target] | Target | None) -> None:
         self.app = app
         self.session = session
-        self.target = target
+        self.targets = targets if isinstance(targets, list) else [targets] if targets is not None else []
+        self.target = self.targets[0] if self.targets else None
         self.settings = app.settings
+
+    def release_keys(self) -> None:
+        """Hand the keyboard over (before the terminal is given to an editor or a shell); nothing held here."""
 
     # -- targets ---------------------------------------------------------------------------------
     def deployment(self, verb: str) -> ObjectRef:
@@ -184,11 +200,15 @@ class Operation:
 
     async def run(self, build: Callable[[], Awaitable[Plan]]) -> Outcome:
         outcome = await run_plan(self.session, build, self.confirm)
+        self.tell(outcome)
+        return outcome
+
+    def tell(self, outcome: Outcome) -> None:
+        """Report how a plan ended (one toast, kept in the journal)."""
         severity = {"applied": "information", "cancelled": "information"}.get(outcome.status, "error")
         prefix = {"denied": "refused: ", "refused": "refused: ", "failed": "failed: ", "conflict": "conflict: ",
                   "dry-run-failed": ""}.get(outcome.status, "")
         report(self.app, prefix + outcome.message, severity)
-        return outcome
 
     # -- progress --------------------------------------------------------------------------------
     async def watch(self, fu: FollowUp) -> rollout.RolloutState:
@@ -217,6 +237,10 @@ def _follow(outcome: Outcome) -> list[FollowUp]:
 
 
 async def _scale(op: Operation) -> list[FollowUp]:
+    if op.target is not None and op.target.kind_key.startswith("horizontalpodautoscalers"):
+        from .everyday import hpa_bounds
+
+        return await hpa_bounds(op, ObjectRef(HPAS, op.target.namespace, op.target.name))
     ref = op.deployment("scale")
     await op.precheck("patch", ref)
     obj = await op.session.read(ref)
@@ -351,5 +375,9 @@ HANDLERS: dict[str, Callable[[Operation], Awaitable[list[FollowUp]]]] = {
     "scale": _scale, "restart": _restart, "rollback": _rollback, "bluegreen": _bluegreen,
     "bluegreen-revert": _bluegreen_revert, "burst": _burst, "unburst": _unburst, "canary": _canary, "undo": _undo,
 }
+
+from .everyday import HANDLERS as _EVERYDAY  # noqa: E402 - it builds on Operation above
+
+HANDLERS.update(_EVERYDAY)
 
 __all__ = ["OPERATIONS", "Report", "busy", "journal", "read_only_reason", "run_operation", "target_of"]

@@ -50,7 +50,8 @@ async def test_a_new_kubeconfig_on_disk_is_offered_and_reloaded_with_k(demo, tmp
         await pilot.press("K")
         await wait_until(pilot, lambda: names(app, "workloads") == ["notes"], 15,
                          "team-a workloads with the new token")
-        assert app.screen.header.state.api_health == "synced"
+        # The workloads list is in; the other panes' informers finish their lists (not an error any more).
+        await wait_until(pilot, lambda: app.screen.header.state.api_health == "synced", 15, "api synced")
         assert "kubeconfig changed" not in header(app) and app.screen.header.state.namespace == "team-a"
         # :ctx still switches by hand.
         app.switch_context("demo-dev")

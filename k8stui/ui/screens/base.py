@@ -52,6 +52,16 @@ class ClusterScreen(Screen):
         Binding("E", "events", "Events", show=False),
         Binding("w", "xray", "Xray", show=False),
         Binding("tab", "complete_or_focus", "Next pane", show=False, priority=True),
+        Binding("ctrl+d", "operate('delete')", "Delete", key_display="^d"),
+        Binding("ctrl+k", "operate('kill')", "Kill pod", key_display="^k", show=False),
+        Binding("e", "operate('edit')", "Edit", show=False),
+        Binding("i", "operate('set-image')", "Set image", show=False),
+        Binding("S", "operate('shell')", "Shell", show=False),
+        Binding("a", "operate('attach')", "Attach", show=False),
+        Binding("D", "operate('debug')", "Debug container", show=False),
+        Binding("F", "operate('port-forward')", "Port-forward", show=False),
+        Binding("t", "operate('trigger')", "Trigger cronjob", show=False),
+        Binding("p", "operate('suspend')", "Suspend/resume cronjob", show=False),
     ]
     view_name = "view"
 
@@ -266,7 +276,8 @@ class ClusterScreen(Screen):
         open_metrics(self)
 
     def action_operate(self, operation: str) -> None:
-        """Mutations (scale, restart, rollback, blue/green, burst, canary): k8stui/ui/operations.py."""
+        """Mutations (scale, restart, rollback, blue/green, burst, canary, delete, edit, ...):
+        k8stui/ui/operations.py and k8stui/ui/everyday.py."""
         if self.k8s_app.read_only:
             self.notify(f"read-only mode: {operation} is disabled (started with --read-only)",
                         severity="warning")

@@ -2,7 +2,8 @@
 write with its precondition), the server's dry-run verdict, warnings and details (e.g. the template diff).
 
 In a dangerous context (``dangerous_contexts`` patterns in config.toml, e.g. ``*prod*``) the change is only
-applied after the user types the object's name. After a 409 Conflict the same screen comes back with a
+applied after the user types the object's name (``3 pods`` for several). A plan with ``danger`` (kill) is
+shown louder: a red frame, its warning on top, and a red button named after the verb. After a 409 Conflict the same screen comes back with a
 notice saying the plan was rebuilt from the new state. Dismisses with True (apply) or False (cancel).
 """
 
@@ -85,6 +86,8 @@ class ConfirmScreen(ModalScreen[bool]):
                                border: thick $warning; background: $surface; padding: 0 1; }
     ConfirmScreen #confirm-notice { color: $warning; text-style: bold; margin-bottom: 1; }
     ConfirmScreen #confirm-danger { color: $error; text-style: bold; }
+    ConfirmScreen > .loud { border: thick $error; }
+    ConfirmScreen #confirm-loud { color: $text; background: $error; text-style: bold; padding: 0 1; margin-bottom: 1; }
     ConfirmScreen #confirm-details { height: auto; max-height: 16; border-top: solid $foreground 30%; }
     ConfirmScreen #confirm-error { color: $error; height: auto; }
     ConfirmScreen #confirm-buttons { height: 3; align-horizontal: right; }
@@ -98,22 +101,31 @@ class ConfirmScreen(ModalScreen[bool]):
         self.dangerous = dangerous
 
     def compose(self) -> ComposeResult:
-        with Vertical() as box:
+        word = self.plan.typed_confirmation
+        with Vertical(classes="loud" if self.plan.danger else "") as box:
             box.border_title = plain(f"Confirm: {self.plan.title}")
+            if self.plan.danger:
+                yield Static(Text(sanitize(self.plan.danger)), id="confirm-loud")
             if self.notice:
                 yield Static(Text(sanitize(self.notice)), id="confirm-notice")
             yield Static(plan_table(self.plan), id="confirm-plan")
+            yield from self.compose_choices()
             if self.plan.details:
                 with VerticalScroll(id="confirm-details"):
                     yield Static(detail_text(self.plan.details))
             if self.dangerous:
                 yield Static(Text(sanitize(f"context {self.plan.context} is marked dangerous: type "
-                                           f"{self.plan.name} to apply")), id="confirm-danger")
-                yield Input(placeholder=sanitize(self.plan.name), id="confirm-name")
+                                           f"{word} to apply")), id="confirm-danger")
+                yield Input(placeholder=sanitize(word), id="confirm-name")
             yield Static("", id="confirm-error")
             with Horizontal(id="confirm-buttons"):
-                yield Button("Apply (y)", variant="warning", id="confirm-apply")
+                yield Button(f"{self.plan.verb.capitalize() if self.plan.danger else 'Apply'} (y)",
+                             variant="error" if self.plan.danger else "warning", id="confirm-apply")
                 yield Button("Cancel (esc)", id="confirm-cancel")
+
+    def compose_choices(self) -> ComposeResult:
+        """Choices that change the plan (subclasses: the delete's propagation policy); none here."""
+        yield from ()
 
     def on_mount(self) -> None:
         if self.dangerous:
@@ -124,9 +136,11 @@ class ConfirmScreen(ModalScreen[bool]):
     def action_apply(self) -> None:
         if self.dangerous:
             typed = self.query_one("#confirm-name", Input).value.strip()
-            if typed != self.plan.name:
+            word = self.plan.typed_confirmation
+            if typed != word:
                 self.query_one("#confirm-error", Static).update(
-                    Text(sanitize(f"type the name {self.plan.name} exactly to apply in a dangerous context")))
+                    Text(sanitize(f"type {'' if self.plan.confirm_word else 'the name '}{word} exactly to apply in a "
+                                  "dangerous context")))
                 return
         self.dismiss(True)
 

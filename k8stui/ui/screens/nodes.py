@@ -7,7 +7,7 @@ virtual capacity there is and how many pods wait for a node — the facts behind
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from rich.text import Text
@@ -84,7 +84,8 @@ class NodesScreen(ClusterScreen):
     """Nodes and their capacity."""
 
     view_name = "nodes"
-    BINDINGS = [Binding("enter", "drill", "Pods on node")]
+    BINDINGS = [Binding("enter", "drill", "Pods on node"), Binding("c", "operate('cordon')", "Cordon"),
+                Binding("u", "operate('uncordon')", "Uncordon"), Binding("r", "operate('drain')", "Drain")]
     DEFAULT_CSS = """
     NodesScreen #capacity-summary { height: auto; padding: 0 1; border: round $foreground 30%; }
     """
@@ -113,11 +114,21 @@ class NodesScreen(ClusterScreen):
         self.at_unmount(self.pods.subscribe_health(lambda _state: self._update_summary()))
         self.at_unmount(self.pods.subscribe(self._pods_changed))
         self._recompute_usage()
+        self._draining: frozenset[str] = frozenset()
+        self.set_interval(0.5, self._check_draining)
         self.table.focus()
 
     def _project(self, raw: dict[str, Any]) -> NodeView:
         row = node_row(raw)
+        if row.name in getattr(self.app, "draining", ()):  # a drain (r) is evicting its pods now
+            row = replace(row, status=f"{row.status},Draining")
         return NodeView(row.uid, row, self.usage.get(row.name, NodeUsage()))
+
+    def _check_draining(self) -> None:
+        draining = frozenset(getattr(self.app, "draining", ()))
+        if draining != self._draining:
+            self._draining = draining
+            self.feed.reproject_all()
 
     def _pods_changed(self, batch: ChangeBatch) -> None:
         if time.monotonic() - self._usage_stamp > 1.0:

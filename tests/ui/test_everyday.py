@@ -1,0 +1,467 @@
+"""The everyday operations from the keyboard against the demo cluster, results read back with kubectl: delete
+(ctrl+d) and kill (ctrl+k), edit (e) with an EDITOR script — a change, and invalid YAML reopened with the error
+—, set image (i), cordon/uncordon/drain (c/u/r in :nodes, a PDB that blocks then allows), trigger and
+suspend a CronJob (t/p), an HPA's bounds (s), port-forward (F) with :pf — and read-only mode refusing every one
+without a request. The request log shows nothing is written before the confirmation.
+
+Each test makes the objects it changes (its own namespace, its own nodes) and deletes them afterwards.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import socket
+import sys
+import textwrap
+import urllib.request
+import uuid
+
+import pytest
+from actions.scenario import WEB_IMAGE, WEB_IMAGE_2, create_namespace, delete_namespace, get_json
+
+from k8stui.actions.audit import AuditLog
+from k8stui.actions.edit import strip_comments
+from k8stui.ui.operations import run_operation
+from k8stui.ui.screens.confirm import ConfirmScreen
+from k8stui.ui.screens.dialogs import QuestionDialog
+from k8stui.ui.screens.drain import DrainScreen
+from k8stui.ui.screens.forwards import ForwardsScreen
+from k8stui.ui.screens.ops_dialogs import DeleteConfirmScreen, HpaDialog, ImageDialog, PortForwardDialog
+
+from .helpers import SIZE, kubectl, make_app, row, table, wait_until
+from .test_operations import confirm_and_wait, mutating, screen_text, select, until_message
+
+NEW_KEYS = {"delete": "ctrl+d", "kill": "ctrl+k", "edit": "e", "set-image": "i", "shell": "S", "attach": "a",
+            "debug": "D", "port-forward": "F", "trigger": "t", "suspend": "p"}
+
+
+def audit_lines(ns: str) -> list:
+    return [r for r in AuditLog().read() if r.namespace == ns]
+
+
+def apply_objects(demo, *items: dict) -> None:
+    demo.kubectl("create", "--validate=false", "-f", "-", input=json.dumps({"apiVersion": "v1", "kind": "List",
+                                                                             "items": list(items)}))
+
+
+@pytest.fixture
+def web_ns(demo):
+    ns = create_namespace(demo, "evu", web=True)
+    yield ns
+    delete_namespace(demo, ns)
+
+
+async def open_view(pilot, app, command: str, table_id: str = "resources") -> None:
+    await pilot.press("colon", *command, "enter")
+    await wait_until(pilot, lambda: table(app, table_id) is not None, 5, f":{command}")
+
+
+async def pod_of(demo, ns: str, selector: str) -> str:
+    def find() -> str:
+        items = get_json(demo, "pods", "-n", ns, "-l", selector)["items"]
+        running = [p for p in items if p["status"].get("phase") == "Running"
+                   and not p["metadata"].get("deletionTimestamp")]
+        return running[0]["metadata"]["name"] if running else ""
+    for _ in range(100):
+        name = await asyncio.to_thread(find)
+        if name:
+            return name
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"no running pod for {selector} in {ns}")
+
+
+# -- delete and kill ------------------------------------------------------------------------------------------
+async def test_delete_shows_what_cascades_and_writes_only_after_y(demo, web_ns):
+    rs = get_json(demo, "rs", "-n", web_ns)["items"]
+    app = make_app(demo, namespace=web_ns)
+    async with app.run_test(size=SIZE) as pilot:
+        await select(pilot, app, "web")
+        seq = demo.request_seq()
+        await pilot.press("ctrl+d")
+        confirm = await confirm_and_wait(pilot, app)
+        assert isinstance(confirm, DeleteConfirmScreen) and confirm.propagation == "Background"
+        text = screen_text(confirm)
+        assert "Deployment web  →  deleted, with 1 replicaset, 1 pod" in text
+        assert f"ReplicaSet {rs[0]['metadata']['name']} (pod)" in text
+        assert "(1) Background" in text and "(2) Foreground" in text and "(3) Orphan" in text
+        assert "propagation Background" in text and "if it is still the object you saw (uid" in text
+        assert mutating(demo, seq) == []  # RBAC review, reads and the dry-run only
+        await pilot.press("y")
+        await until_message(pilot, app, r"delete deployment .*/web: Deployment web → deleted", 10)
+    deletes = [r for r in mutating(demo, seq) if r["method"] == "DELETE"]
+    assert len(deletes) == 1 and deletes[0]["path"].endswith(f"/namespaces/{web_ns}/deployments/web")
+    assert demo.kubectl("get", "deployment", "web", "-n", web_ns, check=False).returncode != 0
+    assert [(r.verb, r.outcome) for r in audit_lines(web_ns)] == [("delete", "applied")]
+
+
+async def test_kill_is_its_own_louder_key_and_removes_the_pod_at_once(demo, web_ns):
+    pod = await pod_of(demo, web_ns, "app=web")
+    app = make_app(demo, namespace=web_ns)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_view(pilot, app, "pods")
+        await select(pilot, app, pod, "resources")
+        await pilot.press("ctrl+k")
+        confirm = await confirm_and_wait(pilot, app)
+        assert confirm.plan.verb == "kill" and confirm.query_one("#confirm-loud")
+        assert "KILL" in screen_text(confirm) and "no graceful shutdown" in screen_text(confirm)
+        assert str(confirm.query_one("#confirm-apply").label) == "Kill (y)"
+        assert confirm.plan.writes[0].grace_seconds == 0
+        await pilot.press("y")
+        await until_message(pilot, app, r"kill pod .*: Pod .* → killed at once", 10)
+    names = {p["metadata"]["name"] for p in get_json(demo, "pods", "-n", web_ns)["items"]}
+    assert pod not in names  # gone, not Terminating: no grace period
+    # ctrl+k on a Deployment is not a kill
+    app = make_app(demo, namespace=web_ns)
+    async with app.run_test(size=SIZE) as pilot:
+        await select(pilot, app, "web")
+        await pilot.press("ctrl+k")
+        await until_message(pilot, app, "kill .*works on pods only", 5)
+
+
+# -- edit -------------------------------------------------------------------------------------------------------
+def editor(tmp_path, body: str) -> str:
+    script = tmp_path / f"editor-{uuid.uuid4().hex[:6]}.py"
+    script.write_text(f"#!{sys.executable}\nimport sys, pathlib\npath = pathlib.Path(sys.argv[1])\n"
+                      + textwrap.dedent(body))
+    script.chmod(0o700)
+    return str(script)
+
+
+async def test_edit_in_editor_applies_the_diff_after_confirmation(demo, web_ns, tmp_path, monkeypatch):
+    seen = tmp_path / "seen.txt"
+    monkeypatch.delenv("KUBE_EDITOR", raising=False)
+    monkeypatch.setenv("EDITOR", editor(tmp_path, f"""
+        import os, stat
+        text = path.read_text()
+        modes = [oct(stat.S_IMODE(os.stat(p).st_mode)) for p in (path, path.parent)]
+        pathlib.Path({str(seen)!r}).write_text(" ".join(modes) + " " + str(path) + "\\n" + text)
+        path.write_text(text.replace("replicas: 1", "replicas: 2"))
+    """))
+    app = make_app(demo, namespace=web_ns)
+    async with app.run_test(size=SIZE) as pilot:
+        await select(pilot, app, "web")
+        await pilot.press("e")
+        confirm = await confirm_and_wait(pilot, app)
+        assert confirm.plan.verb == "edit" and confirm.plan.before == "spec.replicas 1"
+        text = screen_text(confirm)
+        assert "-  replicas: 1" in text and "+  replicas: 2" in text
+        await pilot.press("y")
+        await until_message(pilot, app, r"edit deployment .*/web: spec.replicas 1 → spec.replicas 2", 10)
+    head, document = seen.read_text().split("\n", 1)
+    file_mode, dir_mode, path = head.split(" ")
+    assert (file_mode, dir_mode) == ("0o600", "0o700")
+    assert not os.path.exists(path) and not os.path.exists(os.path.dirname(path))  # removed after
+    body = strip_comments(document)
+    assert "managedFields" not in body and "resourceVersion" not in body and "status:" not in body
+    assert get_json(demo, "deployment", "web", "-n", web_ns)["spec"]["replicas"] == 2
+    assert [(r.verb, r.outcome) for r in audit_lines(web_ns)] == [("edit", "applied")]
+
+
+async def test_invalid_yaml_reopens_the_editor_with_the_error_on_top(demo, web_ns, tmp_path, monkeypatch):
+    calls = tmp_path / "calls"
+    monkeypatch.setenv("KUBE_EDITOR", editor(tmp_path, f"""
+        calls = pathlib.Path({str(calls)!r})
+        n = int(calls.read_text()) + 1 if calls.exists() else 1
+        calls.write_text(str(n))
+        text = path.read_text()
+        if n == 1:
+            path.write_text(text.replace("replicas: 1", "replicas: [2"))
+        elif n == 2:
+            assert text.startswith("# deployment"), text[:200]
+            pathlib.Path({str(tmp_path / "reopened")!r}).write_text(text)
+            path.write_text(text.replace("replicas: [2", "replicas: -1"))
+        else:
+            pathlib.Path({str(tmp_path / "rejected")!r}).write_text(text)
+            path.write_text(text.replace("replicas: -1", "replicas: 3"))
+    """))
+    app = make_app(demo, namespace=web_ns)
+    async with app.run_test(size=SIZE) as pilot:
+        await select(pilot, app, "web")
+        seq = demo.request_seq()
+        await pilot.press("e")
+        confirm = await confirm_and_wait(pilot, app, 20)
+        assert confirm.plan.after == "spec.replicas 3"
+        assert mutating(demo, seq) == []
+        await pilot.press("y")
+        await until_message(pilot, app, r"spec.replicas 1 → spec.replicas 3", 10)
+    reopened = (tmp_path / "reopened").read_text()
+    assert reopened.startswith(f"# deployment {web_ns}/web could not be saved:\n# * invalid YAML (line ")
+    rejected = (tmp_path / "rejected").read_text().splitlines()
+    assert rejected[1].startswith("# * ") and "replicas" in rejected[1]  # the server's dry-run refusal, on top
+    assert get_json(demo, "deployment", "web", "-n", web_ns)["spec"]["replicas"] == 3
+
+
+async def test_edit_saved_unchanged_is_cancelled(demo, web_ns, tmp_path, monkeypatch):
+    monkeypatch.setenv("KUBE_EDITOR", editor(tmp_path, "pass\n"))
+    app = make_app(demo, namespace=web_ns)
+    async with app.run_test(size=SIZE) as pilot:
+        await select(pilot, app, "web")
+        seq = demo.request_seq()
+        await pilot.press("e")
+        await until_message(pilot, app, "edit cancelled, no changes", 10)
+    assert mutating(demo, seq) == []
+
+
+async def test_editing_a_secret_never_shows_its_values_unless_asked(demo, web_ns, tmp_path, monkeypatch):
+    demo.kubectl("create", "secret", "generic", "db", "-n", web_ns, "--from-literal=password=hunter2")
+    seen = tmp_path / "seen.yaml"
+    monkeypatch.setenv("KUBE_EDITOR", editor(tmp_path, f"""
+        text = path.read_text()
+        pathlib.Path({str(seen)!r}).write_text(text)
+        path.write_text(text.replace("password: '<unchanged: 7 bytes>'", "password: s3cret"))
+    """))
+    app = make_app(demo, namespace=web_ns)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_view(pilot, app, "secrets")
+        await select(pilot, app, "db", "resources")
+        await pilot.press("e")
+        await wait_until(pilot, lambda: isinstance(app.screen, QuestionDialog), 5, "decode or not")
+        await pilot.press("n")
+        confirm = await confirm_and_wait(pilot, app)
+        text = screen_text(confirm)
+        assert "hunter2" not in text and "s3cret" not in text and "<changed: 6 bytes>" in text
+        await pilot.press("y")
+        await until_message(pilot, app, "edit secret", 10)
+    assert "hunter2" not in seen.read_text()
+    data = get_json(demo, "secret", "db", "-n", web_ns)["data"]
+    assert data["password"] == "czNjcmV0"  # base64 of s3cret
+    line = audit_lines(web_ns)[-1]
+    assert line.before == "<masked>" and "s3cret" not in json.dumps(line.__dict__)
+
+
+# -- set image ----------------------------------------------------------------------------------------------------
+async def test_set_image_from_the_dialog_and_the_rollout_is_followed(demo, web_ns):
+    app = make_app(demo, namespace=web_ns)
+    async with app.run_test(size=SIZE) as pilot:
+        await select(pilot, app, "web")
+        await pilot.press("i")
+        await wait_until(pilot, lambda: isinstance(app.screen, ImageDialog), 5, "the image dialog")
+        dialog = app.screen
+        assert f"container web: {WEB_IMAGE}" in screen_text(dialog)
+        await pilot.press("enter")  # unchanged: refused in the dialog
+        assert "already runs" in dialog.error
+        await pilot.press("ctrl+u", *WEB_IMAGE_2, "enter")
+        confirm = await confirm_and_wait(pilot, app)
+        assert confirm.plan.before == f"web: {WEB_IMAGE}" and confirm.plan.after == f"web: {WEB_IMAGE_2}"
+        await pilot.press("y")
+        await until_message(pilot, app, r'web: deployment "web" successfully rolled out', 60)
+    assert get_json(demo, "deployment", "web", "-n", web_ns)["spec"]["template"]["spec"]["containers"][0][
+        "image"] == WEB_IMAGE_2
+
+
+# -- nodes ---------------------------------------------------------------------------------------------------------
+def node_manifest(name: str, pool: str) -> dict:
+    return {"apiVersion": "v1", "kind": "Node",
+            "metadata": {"name": name, "labels": {"kubernetes.io/hostname": name, "k8stui-test-pool": pool}},
+            "spec": {"taints": [{"key": "k8stui-test-pool", "value": pool, "effect": "NoSchedule"}]},
+            "status": {"allocatable": {"cpu": "4", "memory": "8Gi", "pods": "110"},
+                       "capacity": {"cpu": "4", "memory": "8Gi", "pods": "110"},
+                       "conditions": [{"type": "Ready", "status": "True", "reason": "KubeletReady"}]}}
+
+
+@pytest.fixture
+def pool(demo):
+    """Two nodes of our own (tainted, so only our pods go there), a namespace with a Deployment spread over
+    them, a DaemonSet on both and a PodDisruptionBudget that allows no disruption."""
+    name = f"drain-{uuid.uuid4().hex[:6]}"
+    spec = {"nodeSelector": {"k8stui-test-pool": name}, "terminationGracePeriodSeconds": 1,
+            "tolerations": [{"key": "k8stui-test-pool", "operator": "Exists"}],
+            "containers": [{"name": "app", "image": WEB_IMAGE}]}
+    apply_objects(demo, node_manifest(f"{name}-a", name), node_manifest(f"{name}-b", name),
+                  {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}},
+                  {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web", "namespace": name},
+                   "spec": {"replicas": 2, "selector": {"matchLabels": {"app": "web"}},
+                            "template": {"metadata": {"labels": {"app": "web"}}, "spec": spec}}},
+                  {"apiVersion": "apps/v1", "kind": "DaemonSet", "metadata": {"name": "agent", "namespace": name},
+                   "spec": {"selector": {"matchLabels": {"app": "agent"}},
+                            "template": {"metadata": {"labels": {"app": "agent"}}, "spec": spec}}},
+                  {"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "metadata": {"name": "web", "namespace": name},
+                   "spec": {"minAvailable": 2, "selector": {"matchLabels": {"app": "web"}}}})
+    yield name
+    demo.kubectl("delete", "namespace", name, "--wait=false", check=False)
+    demo.kubectl("delete", "node", f"{name}-a", f"{name}-b", "--wait=false", check=False)
+
+
+async def ready_pods(demo, ns: str, count: int) -> None:
+    def ready() -> int:
+        return sum(1 for p in get_json(demo, "pods", "-n", ns)["items"] if not p["metadata"].get("deletionTimestamp")
+                   and any(c.get("type") == "Ready" and c.get("status") == "True"
+                           for c in p["status"].get("conditions") or ()))
+    for _ in range(150):
+        if await asyncio.to_thread(ready) == count:
+            return
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"not {count} ready pods in {ns}")
+
+
+def pods_on(demo, ns: str, node: str) -> list[str]:
+    return sorted(p["metadata"]["name"] for p in get_json(demo, "pods", "-n", ns)["items"]
+                  if p["spec"].get("nodeName") == node and not p["metadata"].get("deletionTimestamp"))
+
+
+async def test_cordon_uncordon_and_a_drain_a_budget_blocks_then_allows(demo, pool):
+    node = f"{pool}-a"
+    app = make_app(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_view(pilot, app, "nodes", "nodes")
+        await select(pilot, app, node, "nodes")
+        await pilot.press("c")
+        confirm = await confirm_and_wait(pilot, app)
+        assert (confirm.plan.verb, confirm.plan.after) == ("cordon", "SchedulingDisabled (no new pods)")
+        await pilot.press("y")
+        await wait_until(pilot, lambda: "SchedulingDisabled" in row(app, "nodes", node).node.status, 10,
+                         "the nodes view marks it cordoned")
+        await pilot.press("u")
+        await confirm_and_wait(pilot, app)
+        await pilot.press("y")
+        await wait_until(pilot, lambda: "SchedulingDisabled" not in row(app, "nodes", node).node.status, 10,
+                         "uncordoned")
+
+        await ready_pods(demo, pool, 4)  # both web pods (one per node) and the agent on each
+        web_here = [p for p in pods_on(demo, pool, node) if p.startswith("web-")]
+        assert len(web_here) == 1
+        await pilot.press("r")
+        confirm = await confirm_and_wait(pilot, app)
+        text = screen_text(confirm)
+        assert f"{pool}/{web_here[0]} (ReplicaSet" in text and "DaemonSet pod (agent)" in text
+        assert "blocked now — The disruption budget web needs 2 healthy pods and has 2 currently" in text
+        await pilot.press("y")
+        await wait_until(pilot, lambda: isinstance(app.screen, DrainScreen), 10, "the drain view")
+        drain: DrainScreen = app.screen  # type: ignore[assignment]
+        await wait_until(pilot, lambda: "blocked by a disruption budget" in drain.summary, 15, "blocked by the PDB")
+        await pilot.press("h")  # hidden: the drain goes on, the nodes view says so
+        await wait_until(pilot, lambda: row(app, "nodes", node).node.status == "Ready,SchedulingDisabled,Draining",
+                         10, "the nodes view marks it draining")
+        assert web_here[0] in pods_on(demo, pool, node)  # retried, never forced
+        await pilot.press("r")  # r on a draining node: its progress again
+        await wait_until(pilot, lambda: isinstance(app.screen, DrainScreen), 10,
+                         f"the drain view again {getattr(app.screen, 'plan', None) and app.screen.plan.title}")
+        drain = app.screen  # type: ignore[assignment]
+        await kubectl(demo, "patch", "pdb", "web", "-n", pool, "--type=merge", "-p", '{"spec":{"minAvailable":1}}')
+        await wait_until(pilot, lambda: drain.progress.finished, 30, "the drain to finish")
+        assert drain.summary == f"node {node} drained: 1/1 pods evicted, 1 skipped"
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: row(app, "nodes", node).node.status == "Ready,SchedulingDisabled", 10,
+                         "no longer draining")
+    assert [p for p in pods_on(demo, pool, node) if p.startswith("web-")] == []
+    assert [p for p in pods_on(demo, pool, node) if p.startswith("agent-")]  # the DaemonSet's pod stays
+    lines = [r for r in AuditLog().read() if r.name == node]
+    assert [(r.verb, r.outcome) for r in lines] == [("cordon", "applied"), ("uncordon", "applied"),
+                                                    ("drain", "applied")]
+
+
+# -- CronJobs and HPAs ---------------------------------------------------------------------------------------------
+async def test_trigger_a_cronjob_now_and_suspend_it(demo, web_ns):
+    apply_objects(demo, {"apiVersion": "batch/v1", "kind": "CronJob", "metadata": {"name": "report", "namespace": web_ns},
+                         "spec": {"schedule": "0 3 * * *", "jobTemplate": {"spec": {"template": {"spec": {
+                             "restartPolicy": "Never", "containers": [{"name": "run", "image": WEB_IMAGE}]}}}}}})
+    cronjob = get_json(demo, "cronjob", "report", "-n", web_ns)
+    app = make_app(demo, namespace=web_ns)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.2)
+        # (no CronJob view yet: the operation is started on the object, as the view's key would)
+        run_operation(app.screen, "trigger", selection=("cronjobs.batch", cronjob))
+        confirm = await confirm_and_wait(pilot, app)
+        assert confirm.plan.after.startswith("Job report-manual-")
+        await pilot.press("y")
+        await until_message(pilot, app, r"job .*/report-manual-\w+ created from cronjob report", 10)
+        run_operation(app.screen, "suspend", selection=("cronjobs.batch", cronjob))
+        confirm = await confirm_and_wait(pilot, app)
+        assert (confirm.plan.verb, confirm.plan.before, confirm.plan.after) == ("suspend", "active", "suspended")
+        await pilot.press("y")
+        await until_message(pilot, app, "suspend cronjob .*: active → suspended", 10)
+    jobs = get_json(demo, "jobs", "-n", web_ns)["items"]
+    assert len(jobs) == 1 and jobs[0]["metadata"]["annotations"]["cronjob.kubernetes.io/instantiate"] == "manual"
+    assert jobs[0]["metadata"]["ownerReferences"][0]["uid"] == cronjob["metadata"]["uid"]
+    assert get_json(demo, "cronjob", "report", "-n", web_ns)["spec"]["suspend"] is True
+
+
+async def test_an_hpa_min_and_max_from_s(demo, web_ns):
+    apply_objects(demo, {"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler",
+                         "metadata": {"name": "web", "namespace": web_ns},
+                         "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "web"},
+                                  "minReplicas": 1, "maxReplicas": 4}})
+    app = make_app(demo, namespace=web_ns)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_view(pilot, app, "hpa")
+        await select(pilot, app, "web", "resources")
+        await pilot.press("s")
+        await wait_until(pilot, lambda: isinstance(app.screen, HpaDialog), 5, "the HPA dialog")
+        await pilot.press("ctrl+u", "3", "tab", "ctrl+u", "2", "enter")
+        assert "must not be less" in app.screen.error
+        await pilot.press("ctrl+u", "6", "enter")
+        confirm = await confirm_and_wait(pilot, app)
+        assert (confirm.plan.before, confirm.plan.after) == ("min 1, max 4", "min 3, max 6")
+        await pilot.press("y")
+        await until_message(pilot, app, "hpa horizontalpodautoscaler .*: min 1, max 4 → min 3, max 6", 10)
+    spec = get_json(demo, "hpa", "web", "-n", web_ns)["spec"]
+    assert (spec["minReplicas"], spec["maxReplicas"]) == (3, 6)
+
+
+# -- port-forward ------------------------------------------------------------------------------------------------
+async def test_port_forward_a_pod_curl_it_and_stop_it_in_pf(demo, web_ns):
+    demo.kubectl("patch", "deployment", "web", "-n", web_ns, "--type=json", "-p", json.dumps([
+        {"op": "add", "path": "/spec/template/spec/containers/0/ports",
+         "value": [{"name": "http", "containerPort": 8080}]}]))
+    await kubectl(demo, "rollout", "status", "deployment/web", "-n", web_ns, "--timeout=60s", timeout=70)
+    busy = socket.socket()
+    busy.bind(("127.0.0.1", 0))
+    busy.listen()
+    taken = busy.getsockname()[1]
+    app = make_app(demo, namespace=web_ns)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await select(pilot, app, "web")
+            await pilot.press("F")
+            await wait_until(pilot, lambda: isinstance(app.screen, PortForwardDialog), 10, "the port dialog")
+            assert [p.label for p in app.screen.ports] == ["8080/TCP http (container web)"]
+            await pilot.press("ctrl+u", *str(taken), "enter")
+            await until_message(pilot, app, f"local port {taken} is already in use", 10)
+            await pilot.press("F")
+            await wait_until(pilot, lambda: isinstance(app.screen, PortForwardDialog), 10, "the port dialog")
+            await pilot.press("ctrl+u", "0", "enter")
+            started = await until_message(pilot, app, r"forwarding http://127\.0\.0\.1:\d+ → pod/web-", 10)
+            url = started.split()[1]
+            status, body = await asyncio.to_thread(lambda: (lambda r: (r.status, r.read()))(
+                urllib.request.urlopen(url + "/", timeout=10)))
+            assert status == 200 and json.loads(body)["namespace"] == web_ns
+            await pilot.press("colon", *"pf", "enter")
+            await wait_until(pilot, lambda: isinstance(app.screen, ForwardsScreen), 5, ":pf")
+            pf: ForwardsScreen = app.screen  # type: ignore[assignment]
+            forward = pf.forwards[0]
+            assert forward.stats.bytes_in > 0 and forward.stats.connections_total == 1
+            await pilot.press("enter")
+            await wait_until(pilot, lambda: not pf.forwards, 5, "the forward stopped")
+            with pytest.raises(OSError):
+                await asyncio.to_thread(urllib.request.urlopen, url + "/", timeout=5)
+    finally:
+        busy.close()
+    assert [(r.verb, r.outcome) for r in audit_lines(web_ns)] == [("port-forward", "failed"),
+                                                                   ("port-forward", "applied")]
+
+
+# -- read-only ----------------------------------------------------------------------------------------------------
+async def test_read_only_refuses_every_new_key_without_a_request(demo, web_ns):
+    app = make_app(demo, namespace=web_ns, read_only=True)
+    told: list[str] = []
+    shown = app.notify
+    app.notify = lambda message, **kw: (told.append(str(message)), shown(message, **kw))[1]  # type: ignore
+    async with app.run_test(size=SIZE) as pilot:
+        await select(pilot, app, "web")
+        seq = demo.request_seq()
+        for key in NEW_KEYS.values():
+            await pilot.press(key)
+        await open_view(pilot, app, "nodes", "nodes")
+        await wait_until(pilot, lambda: row(app, "nodes", "aks-nodepool1-00000") is not None, 10, "nodes listed")
+        await select(pilot, app, "aks-nodepool1-00000", "nodes")
+        for key in "cur":
+            await pilot.press(key)
+        await pilot.pause(0.2)
+        refusals = [m for m in told if "read-only" in m]
+        assert len(refusals) == len(NEW_KEYS) + 3, refusals
+        assert not isinstance(app.screen, ConfirmScreen)
+    assert mutating(demo, seq) == []
+    assert all(r["method"] == "GET" or "selfsubject" in r["path"] for r in demo.requests_since(seq)
+               if f"/namespaces/{web_ns}/" in r["path"])
