@@ -85,8 +85,11 @@ async def test_xray_of_the_api_service(demo):
         await pilot.press("w")
         await wait_until(pilot, lambda: isinstance(app.screen, XrayScreen), 5, "the xray screen")
         screen = app.screen
-        await wait_until(pilot, lambda: screen.roots and len([n for n in screen.roots[0].walk()
-                                                              if n.resource == "pods"]) == 3, 15, "three api pods")
+        # every kind listed (the informers sync in any order), then three api pods
+        # the informers sync in any order: wait for the Ingress in front and three api pods behind
+        await wait_until(pilot, lambda: screen.roots and any(c.upstream for c in screen.roots[0].children) and
+                         len([n for n in screen.roots[0].walk() if n.resource == "pods"]) == 3, 15,
+                         "the ingress and three api pods")
         root = screen.roots[0]
         assert (root.kind, root.name) == ("Service", "api")
         upstream = [c for c in root.children if c.upstream]
@@ -114,8 +117,9 @@ async def test_label_selector_filters(demo):
         await wait_until(pilot, lambda: names(app, "resources") and
                          all(n.startswith("api-green-") for n in names(app, "resources")), 5, "green pods only")
         await pilot.press("slash", *"-l version in (blue", "enter")
-        await pilot.pause(0.2)
-        assert "filter" in table(app, "resources").model.summary() or table(app, "resources").model.filter_error
+        model = table(app, "resources").model
+        await wait_until(pilot, lambda: bool(model.filter_error), 5, "the bad selector's error")
+        assert model.filter_error in model.summary() and model.filter_text == "-l version=green"
         assert all(n.startswith("api-green-") for n in names(app, "resources"))  # the bad one changed nothing
 
 
