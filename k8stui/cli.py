@@ -81,6 +81,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--time-scale", type=_positive_float, default=1.0,
                       help="multiply every simulated delay (e.g. 0.5 = twice as fast)")
     demo.add_argument("--bookmark-interval", type=_positive_float, default=5.0, help=argparse.SUPPRESS)
+    demo.add_argument("--watch-history", type=_positive_float, default=300.0, metavar="SECONDS",
+                      help="how long watch history is kept before a watch from an older version gets 410 "
+                           "(default: 300)")
     demo.add_argument("--frozen-state", type=Path, help=argparse.SUPPRESS)  # snapshot tests: a saved cluster
     demo.add_argument("--exit-with-parent", action="store_true", help=argparse.SUPPRESS)  # started by a launcher
     _add_app_options(demo)
@@ -106,6 +109,7 @@ def _run_demo(args: argparse.Namespace) -> int:
         return serve(port=args.port, pods=args.pods, seed=args.seed, state_dir=args.state_dir,
                      prometheus=not args.no_prometheus, ready_file=args.ready_file, time_scale=args.time_scale,
                      bookmark_interval=args.bookmark_interval, frozen_state=args.frozen_state,
+                     watch_history=args.watch_history,
                      exit_with_parent=args.exit_with_parent)
     ui = _load_ui()
     if ui is None:

@@ -25,7 +25,7 @@ class Settings:
 
     theme: str = "k8stui-dark"
     read_only: bool = False
-    refresh_hz: float = 10.0  # repaint at most this often
+    refresh_hz: float = 10.0  # tables and logs repaint at most this often (see ``repaint_interval``)
     prometheus_url: str = ""
     dangerous_contexts: list[str] = field(default_factory=lambda: ["*prod*"])
     scale_max: int = 100
@@ -34,6 +34,12 @@ class Settings:
     aliases: dict[str, str] = field(default_factory=dict)  # ":po" -> "pods" style extra aliases
     promql: dict[str, str] = field(default_factory=dict)  # template overrides (metrics)
     prometheus: dict[str, Any] = field(default_factory=dict)  # credentials/TLS/AlertManager (metrics/source.py)
+
+    @property
+    def repaint_interval(self) -> float:
+        """Seconds between repaints of a changing view: informers coalesce their change batches (tables) and
+        log views take in new lines this often."""
+        return 1.0 / self.refresh_hz
 
 
 _TYPES: dict[str, tuple[type, ...]] = {

@@ -18,7 +18,9 @@ import pytest
 
 from k8stui.demo.launcher import DemoProcess
 
-KUBECTL = shutil.which("kubectl") or "/usr/bin/kubectl"
+# K8STUI_TEST_KUBECTL runs the suite's kubectl calls with one client minor (e.g. .../kubectl.1.27) instead of the
+# dispatcher on PATH, which picks the minor matching the demo's reported server version.
+KUBECTL = os.environ.get("K8STUI_TEST_KUBECTL") or shutil.which("kubectl") or "/usr/bin/kubectl"
 
 # Keep the app's remembered choices and audit log out of the user's home during tests.
 os.environ.setdefault("K8STUI_HOME", tempfile.mkdtemp(prefix="k8stui-test-home-"))

@@ -14,10 +14,11 @@ the version read after the scale-down, and it is refused if someone scaled it up
 from __future__ import annotations
 
 import copy
+import json
 from dataclasses import dataclass
 from typing import Any
 
-from ..cluster.kinds import NODES, PODS
+from ..cluster.kinds import HPAS, NODES, PODS
 from ..cluster.quantity import parse_cpu
 from ..cluster.rows import pod_resources
 from .client import ApiFailure, ObjectRef, label_selector_text
@@ -29,6 +30,7 @@ VIRTUAL_LABEL_VALUE = "virtual-kubelet"
 BURST_SUFFIX = "-burst"
 BURST_LABEL = "k8stui.io/burst"
 BURST_OF = "k8stui.io/burst-of"
+BURST_HPA = "k8stui.io/burst-hpa"  # what bursts took off the original's HPA bounds (json), for un-burst
 HASH_LABEL = "pod-template-hash"
 
 
@@ -187,11 +189,154 @@ def original_name(name: str) -> str:
     return name[: -len(BURST_SUFFIX)] if name.endswith(BURST_SUFFIX) else name
 
 
-async def plan_burst(session: Session, namespace: str, name: str, replicas: int | None = None) -> Plan:
-    """Create ``NAME-burst`` (or add to it) with ``replicas`` more pods on the virtual node (default: as many
-    as are Pending for lack of capacity)."""
+# -- the HorizontalPodAutoscaler of the original ----------------------------------------------------------------
+@dataclass(frozen=True)
+class HpaLimits:
+    """An HPA scaling the original Deployment: its bounds, and how a move of replicas shifts them."""
+
+    name: str
+    min_replicas: int
+    max_replicas: int
+    obj: dict[str, Any]
+
+    def lowered(self, count: int) -> tuple[int, int]:
+        """(min, max) with ``count`` replicas moved to the burst: the HPA keeps the original at the rest."""
+        new_max = self.max_replicas - count
+        if new_max < 1:
+            raise PlanError(f"HorizontalPodAutoscaler {self.name} allows at most {self.max_replicas} replicas: "
+                            f"moving {count} to the virtual node would leave it fewer than 1 — burst fewer")
+        return min(max(1, self.min_replicas - count), new_max), new_max
+
+    def text(self, limits: tuple[int, int] | None = None) -> str:
+        low, high = limits or (self.min_replicas, self.max_replicas)
+        return f"HPA {self.name} min {low}/max {high}"
+
+
+async def hpa_of(session: Session, namespace: str, name: str) -> HpaLimits | None:
+    """The HPA whose scaleTargetRef is Deployment ``name`` (None when there is none, or HPAs cannot be listed)."""
+    try:
+        hpas = await session.api.list(HPAS, namespace)
+    except ApiFailure:
+        return None
+    for hpa in hpas:
+        spec = hpa.get("spec") or {}
+        target = spec.get("scaleTargetRef") or {}
+        if target.get("kind") == "Deployment" and target.get("name") == name:
+            return HpaLimits(str(hpa["metadata"]["name"]), int(spec.get("minReplicas") or 1),
+                             int(spec.get("maxReplicas") or 1), hpa)
+    return None
+
+
+def _hpa_write(hpa: HpaLimits, limits: tuple[int, int]) -> Write:
+    ref = ObjectRef(HPAS, hpa.obj["metadata"].get("namespace", ""), hpa.name)
+    rv = meta_rv(hpa.obj)
+    body = {"metadata": {"resourceVersion": rv}, "spec": {"minReplicas": limits[0], "maxReplicas": limits[1]}}
+    return Write("patch", ref, body, "merge", rv,
+                 f"min/max {hpa.min_replicas}/{hpa.max_replicas} → {limits[0]}/{limits[1]}")
+
+
+def _hpa_shift(obj: dict[str, Any] | None) -> dict[str, Any]:
+    """What earlier bursts took off the HPA's bounds (kept on the companion): {"name", "min", "max"}."""
+    text = ((obj or {}).get("metadata", {}).get("annotations") or {}).get(BURST_HPA, "")
+    try:
+        data = json.loads(text) if text else {}
+    except ValueError:
+        data = {}
+    return data if isinstance(data, dict) else {}
+
+
+# -- moves -----------------------------------------------------------------------------------------------------
+@dataclass
+class Move:
+    """The absolute values one burst or un-burst moves each object to, fixed when it is first planned.
+
+    ``run_plan`` rebuilds a plan after a 409, possibly after some of its writes went through; a rebuild with the
+    same Move finishes the move (skipping what is already there) instead of moving the replicas twice.
+    """
+
+    count: int = 0
+    original: tuple[int, int] = (0, 0)  # (before, after) spec.replicas
+    burst: tuple[int, int] = (0, 0)  # (before, after); after 0 on un-burst = deleted
+    hpa: tuple[tuple[int, int], tuple[int, int]] | None = None  # ((min, max) before, after)
+
+    @property
+    def fixed(self) -> bool:
+        return self.count > 0
+
+
+def _step(what: str, now: int, before: int, after: int) -> bool:
+    """True when a write is still needed; PlanError when someone else moved the object meanwhile."""
+    if now == after:
+        return False
+    if now == before:
+        return True
+    raise PlanError(f"{what} is now {now}, neither {before} (before) nor {after} (planned): it was changed by "
+                    "someone else meanwhile — look and try again")
+
+
+@dataclass(frozen=True)
+class BurstView:
+    """What the burst dialog shows before anything is planned: counts read fresh from the cluster."""
+
+    namespace: str
+    name: str
+    replicas: int
+    pending: int
+    burst_replicas: int
+    burst_exists: bool
+    virtual_nodes: tuple[str, ...]
+    hpa: HpaLimits | None
+
+    @property
+    def burst_name(self) -> str:
+        return self.name + BURST_SUFFIX
+
+    def preview(self, count: int) -> list[str]:
+        """Before → after of both Deployments (and the HPA) if ``count`` replicas move."""
+        lines = [f"{self.name}: {self.replicas} → {self.replicas - count} replicas"
+                 + (f" ({self.pending} Pending now)" if self.pending else ""),
+                 f"{self.burst_name}: {self.burst_replicas if self.burst_exists else 'none'} → "
+                 f"{self.burst_replicas + count} replicas on {', '.join(self.virtual_nodes)}",
+                 f"total: {self.replicas + self.burst_replicas} replicas, unchanged"]
+        if self.hpa is not None:
+            try:
+                lines.append(f"{self.hpa.text()} → min {'/max '.join(map(str, self.hpa.lowered(count)))}")
+            except PlanError as exc:
+                lines.append(str(exc))
+        return lines
+
+
+async def burst_view(session: Session, namespace: str, name: str) -> BurstView:
+    """Counts for the burst dialog; PlanError when there is nothing to burst or nowhere to burst to."""
     if name.endswith(BURST_SUFFIX):
         raise PlanError(f"{name} is a burst companion: select {original_name(name)} to burst it")
+    ref = deployment_ref(namespace, name)
+    obj = await session.read(ref)
+    placement = virtual_placement(await session.read_list(NODES, None))
+    own = [p for p in await _pods_of(session, obj)
+           if (p.get("metadata", {}).get("labels") or {}).get(BURST_LABEL) != "true"]
+    pending = len(unschedulable(own))
+    existing = await _maybe_read(session, deployment_ref(namespace, name + BURST_SUFFIX))
+    if not pending:
+        raise PlanError(f"{ref} has no pods Pending for lack of capacity: nothing to burst")
+    return BurstView(namespace, name, replicas_of(obj), pending, replicas_of(existing) if existing else 0,
+                     existing is not None, placement.names, await hpa_of(session, namespace, name))
+
+
+STRATEGY = ("burst moves replicas, it does not add any: {name} is scaled down by what {burst} runs on the "
+            "virtual node (its ReplicaSet removes Pending pods first), so the total stays {total}; "
+            "un-burst (X) gives them back")
+
+
+async def plan_burst(session: Session, namespace: str, name: str, count: int | None = None,
+                     move: Move | None = None) -> Plan:
+    """Move ``count`` replicas of ``name`` (default: as many as are Pending for lack of capacity) to
+    ``NAME-burst`` on the virtual node: the companion is created (or grown) by ``count`` and the original
+    scaled down by as many, so the total stays what the user asked for; an HPA on the original has its bounds
+    lowered by the same count. ``move`` keeps the targets across rebuilds after a conflict."""
+    if name.endswith(BURST_SUFFIX):
+        raise PlanError(f"{name} is a burst companion: select {original_name(name)} to burst it")
+    move = move if move is not None else Move()
     ref = deployment_ref(namespace, name)
     obj = await session.read(ref)
     nodes = await session.read_list(NODES, None)
@@ -199,17 +344,59 @@ async def plan_burst(session: Session, namespace: str, name: str, replicas: int 
     own_pods = [p for p in await _pods_of(session, obj)
                 if (p.get("metadata", {}).get("labels") or {}).get(BURST_LABEL) != "true"]
     pending = unschedulable(own_pods)
-    if replicas is None:
-        replicas = len(pending)
     burst_ref = deployment_ref(namespace, name + BURST_SUFFIX)
     existing = await _maybe_read(session, burst_ref)
-    if replicas <= 0:
-        raise PlanError(f"{ref} has no pods Pending for lack of capacity: nothing to burst")
+    if existing is not None and (existing.get("metadata", {}).get("labels") or {}).get(BURST_LABEL) != "true":
+        raise PlanError(f"{burst_ref} exists but was not made by a burst (no {BURST_LABEL} label): refusing "
+                        "to touch it")
+    hpa = await hpa_of(session, namespace, name)
+    original_now = replicas_of(obj)
+    burst_now = replicas_of(existing) if existing is not None else 0
+    if not move.fixed:
+        wanted = len(pending) if count is None else count
+        if wanted <= 0:
+            raise PlanError(f"{ref} has no pods Pending for lack of capacity: nothing to burst")
+        if wanted > original_now:
+            raise PlanError(f"{ref} has {original_now} replicas: at most {original_now} can move to the virtual "
+                            "node")
+        move.count = wanted
+        move.original = (original_now, original_now - wanted)
+        move.burst = (burst_now, burst_now + wanted)
+        if hpa is not None:
+            move.hpa = ((hpa.min_replicas, hpa.max_replicas), hpa.lowered(wanted))
+    k = move.count
+    writes: list[Write] = []
+    shift = _hpa_shift(existing)
+    if hpa is not None and move.hpa is not None:
+        (min0, max0), (min1, max1) = move.hpa
+        if _step(f"{hpa.name} maxReplicas", hpa.max_replicas, max0, max1) or hpa.min_replicas != min1:
+            writes.append(_hpa_write(hpa, (min1, max1)))
+        shift = {"name": hpa.name, "min": int(shift.get("min") or 0) + (min0 - min1),
+                 "max": int(shift.get("max") or 0) + (max0 - max1)}
+    if _step(f"{ref} spec.replicas", original_now, *move.original):
+        writes.append(scale_write(ref, obj, move.original[1]))
+    annotations = {BURST_OF: name, BURST_HPA: json.dumps(shift, sort_keys=True)} if shift else {BURST_OF: name}
+    follow = [FollowUp("rollout", burst_ref, f"{burst_ref.name} pods on {', '.join(placement.names)}")]
+    if existing is None:
+        body = burst_deployment(obj, placement, move.burst[1])
+        body["metadata"]["annotations"] = annotations
+        writes.append(Write("create", burst_ref, body, summary=f"new Deployment with {move.burst[1]} replicas on "
+                                                               "the virtual node"))
+    elif _step(f"{burst_ref} spec.replicas", burst_now, *move.burst):
+        rv = meta_rv(existing)
+        writes.append(Write("patch", burst_ref, {"metadata": {"resourceVersion": rv, "annotations": annotations},
+                                                 "spec": {"replicas": move.burst[1]}}, "merge", rv,
+                            f"spec.replicas {burst_now} → {move.burst[1]}"))
+    if not writes:
+        raise PlanError(f"{ref} is already at {move.original[1]} and {burst_ref.name} at {move.burst[1]}: "
+                        "nothing left to do")
     try:
         all_pods = await session.api.list(PODS, None)
     except ApiFailure:
         all_pods = own_pods
-    details = capacity_lines(nodes, all_pods, placement)
+    total = move.original[0] + move.burst[0]
+    details = [STRATEGY.format(name=name, burst=burst_ref.name, total=total)]
+    details += capacity_lines(nodes, all_pods, placement)
     details += placement_lines(name, own_pods, placement.names)
     if pending:
         reason = next((c.get("message", "") for c in (pending[0].get("status") or {}).get("conditions") or ()
@@ -218,60 +405,104 @@ async def plan_burst(session: Session, namespace: str, name: str, replicas: int 
     details.append(f"burst pods get nodeSelector {label_selector_text(placement.node_selector)} and tolerations "
                    + ", ".join(f"{t['key']}{'=' + t['value'] if t.get('value') else ''}:{t['effect']}"
                                for t in placement.tolerations))
-    follow = [FollowUp("rollout", burst_ref, f"{burst_ref.name} pods on {', '.join(placement.names)}")]
-    if existing is None:
-        body = burst_deployment(obj, placement, replicas)
-        write = Write("create", burst_ref, body, summary=f"new Deployment with {replicas} replicas on the "
-                                                           f"virtual node")
-        return session.new_plan(
-            "burst", ref, f"{len(pending)} Pending, no {burst_ref.name}",
-            f"{burst_ref.name}: {replicas} replicas on {', '.join(placement.names)}", [write], meta_rv(obj),
-            details=details, follow_up=follow,
-            undo={"type": "burst", "namespace": namespace, "name": burst_ref.name, "created": True,
-                  "replicas": 0, "expect": replicas})
-    if (existing.get("metadata", {}).get("labels") or {}).get(BURST_LABEL) != "true":
-        raise PlanError(f"{burst_ref} exists but was not made by a burst (no {BURST_LABEL} label): refusing "
-                        "to touch it")
-    current = replicas_of(existing)
-    target = current + replicas
-    details += placement_lines(burst_ref.name, await _pods_of(session, existing), placement.names)
+    warnings = []
+    if hpa is not None and move.hpa is not None:
+        warnings.append(f"HorizontalPodAutoscaler {hpa.name} scales {name}: its bounds are lowered by the "
+                        f"{k} moved replicas ({hpa.text(move.hpa[0])} → {hpa.text(move.hpa[1])}), and raised "
+                        "again by un-burst")
+    before = (f"{name} {move.original[0]} ({len(pending)} Pending), "
+              + (f"{burst_ref.name} {move.burst[0]}" if move.burst[0] or existing is not None
+                 else f"no {burst_ref.name}"))
+    after = (f"{name} {move.original[1]}, {burst_ref.name} {move.burst[1]} on {', '.join(placement.names)} "
+             f"(total {total})")
+    if move.hpa is not None:
+        before += f", {hpa.text(move.hpa[0]) if hpa else ''}"
+        after += f", {hpa.text(move.hpa[1]) if hpa else ''}"
     return session.new_plan(
-        "burst", ref, f"{len(pending)} Pending, {burst_ref.name} {current} replicas",
-        f"{burst_ref.name}: {target} replicas on {', '.join(placement.names)}",
-        [scale_write(burst_ref, existing, target)], meta_rv(obj), details=details, follow_up=follow,
-        undo={"type": "burst", "namespace": namespace, "name": burst_ref.name, "created": False,
-              "replicas": current, "expect": target})
+        "burst", ref, before, after, writes, meta_rv(obj), details=details, warnings=warnings, follow_up=follow,
+        undo={"type": "burst", "namespace": namespace, "name": name, "burst": burst_ref.name, "count": k,
+              "created": move.burst[0] == 0,
+              "expect": {"original": move.original[1], "burst": move.burst[1]}})
 
 
-async def plan_unburst(session: Session, namespace: str, name: str) -> Plan:
-    """Scale ``NAME-burst`` to 0, wait for its pods to go, delete it (``name`` may be either Deployment)."""
+async def plan_unburst(session: Session, namespace: str, name: str, count: int | None = None,
+                       move: Move | None = None) -> Plan:
+    """Give the replicas of ``NAME-burst`` back to ``NAME`` (``name`` may be either Deployment): the original
+    is scaled up by what the companion runs, the HPA's bounds are raised again, then the companion is scaled
+    to 0, its pods awaited, and deleted. ``count`` gives back only that many (the companion stays)."""
     base = original_name(name)
+    ref = deployment_ref(namespace, base)
     burst_ref = deployment_ref(namespace, base + BURST_SUFFIX)
+    move = move if move is not None else Move()
     existing = await _maybe_read(session, burst_ref)
-    if existing is None:
-        raise PlanError(f"{deployment_ref(namespace, base)} has no burst companion ({burst_ref.name}): nothing "
-                        "to un-burst")
-    if (existing.get("metadata", {}).get("labels") or {}).get(BURST_LABEL) != "true":
+    if existing is None and not move.fixed:
+        raise PlanError(f"{ref} has no burst companion ({burst_ref.name}): nothing to un-burst")
+    if existing is not None and (existing.get("metadata", {}).get("labels") or {}).get(BURST_LABEL) != "true":
         raise PlanError(f"{burst_ref} was not made by a burst (no {BURST_LABEL} label): refusing to delete it")
-    current = replicas_of(existing)
-    writes = []
-    if current:
-        writes.append(scale_write(burst_ref, existing, 0, wait_scaled_down=True))
-        writes.append(Write("delete", burst_ref, summary="delete after its pods are gone", require_replicas=0))
-    else:
-        writes.append(Write("delete", burst_ref, resource_version=meta_rv(existing), summary="delete"))
-    pods = await _pods_of(session, existing)
+    obj = await session.read(ref)
+    hpa = await hpa_of(session, namespace, base)
+    shift = _hpa_shift(existing)
+    original_now = replicas_of(obj)
+    burst_now = replicas_of(existing) if existing is not None else 0
+    if not move.fixed:
+        back = burst_now if count is None else count
+        if burst_now and not 1 <= back <= burst_now:
+            raise PlanError(f"{burst_ref.name} runs {burst_now} replicas: give back 1 to {burst_now}")
+        move.count = back or 1  # (an empty companion is only deleted)
+        move.original = (original_now, original_now + back)
+        move.burst = (burst_now, burst_now - back)
+        if hpa is not None and shift.get("name") == hpa.name:
+            share = back / burst_now if burst_now else 1.0
+            raise_min = round(int(shift.get("min") or 0) * share)
+            raise_max = round(int(shift.get("max") or 0) * share)
+            move.hpa = ((hpa.min_replicas, hpa.max_replicas),
+                        (hpa.min_replicas + raise_min, hpa.max_replicas + raise_max))
+    writes: list[Write] = []
+    if hpa is not None and move.hpa is not None:
+        (min0, max0), (min1, max1) = move.hpa
+        if _step(f"{hpa.name} maxReplicas", hpa.max_replicas, max0, max1) or hpa.min_replicas != min1:
+            writes.append(_hpa_write(hpa, (min1, max1)))
+    if _step(f"{ref} spec.replicas", original_now, *move.original):
+        writes.append(scale_write(ref, obj, move.original[1]))
+    deleting = move.burst[1] == 0
+    if existing is not None:
+        if deleting:
+            if burst_now:
+                writes.append(scale_write(burst_ref, existing, 0, wait_scaled_down=True))
+                writes.append(Write("delete", burst_ref, summary="delete after its pods are gone",
+                                    require_replicas=0))
+            else:
+                writes.append(Write("delete", burst_ref, resource_version=meta_rv(existing), summary="delete"))
+        elif _step(f"{burst_ref} spec.replicas", burst_now, *move.burst):
+            left = {k: int(shift.get(k) or 0) - (move.hpa[1][i] - move.hpa[0][i] if move.hpa else 0)
+                    for i, k in enumerate(("min", "max"))}
+            rv = meta_rv(existing)
+            annotations = {BURST_HPA: json.dumps(dict(shift, **left), sort_keys=True)} if shift else {}
+            writes.append(Write("patch", burst_ref, {"metadata": {"resourceVersion": rv, "annotations": annotations},
+                                                     "spec": {"replicas": move.burst[1]}}, "merge", rv,
+                                f"spec.replicas {burst_now} → {move.burst[1]}"))
+    if not writes:
+        raise PlanError(f"{ref} is already at {move.original[1]} and {burst_ref.name} is gone: nothing left to do")
     try:
-        nodes = await session.read_list(NODES, None)
-        virtual = virtual_placement(nodes).names
+        virtual = virtual_placement(await session.read_list(NODES, None)).names
     except PlanError:
         virtual = ()
-    return session.new_plan(
-        "unburst", burst_ref, f"{burst_ref.name}: {current} replicas", f"{burst_ref.name} deleted", writes,
-        meta_rv(existing), details=placement_lines(burst_ref.name, pods, virtual)
-        + [f"the pods of {base} on real nodes are not touched"])
+    pods = await _pods_of(session, existing) if existing is not None else []
+    total = move.original[0] + move.burst[0]
+    before = f"{base} {move.original[0]}, {burst_ref.name} {move.burst[0]}"
+    after = f"{base} {move.original[1]}, " + (f"{burst_ref.name} deleted" if deleting
+                                              else f"{burst_ref.name} {move.burst[1]}") + f" (total {total})"
+    if hpa is not None and move.hpa is not None:
+        before += f", {hpa.text(move.hpa[0])}"
+        after += f", {hpa.text(move.hpa[1])}"
+    details = [f"un-burst gives the replicas back: {base} is scaled up by what {burst_ref.name} gives back "
+               f"({move.original[0]} → {move.original[1]}), so the total stays {total}; pods that find no room "
+               "on the real nodes are Pending again"]
+    details += placement_lines(burst_ref.name, pods, virtual)
+    return session.new_plan("unburst", burst_ref, before, after, writes, meta_rv(existing or obj),
+                            details=details)
 
 
-__all__ = ["BURST_LABEL", "BURST_SUFFIX", "VirtualNodes", "burst_deployment", "burst_template",
-           "capacity_lines", "original_name", "placement_lines", "plan_burst", "plan_unburst",
-           "unschedulable", "virtual_placement"]
+__all__ = ["BURST_LABEL", "BURST_SUFFIX", "BurstView", "HpaLimits", "Move", "VirtualNodes", "burst_deployment",
+           "burst_template", "burst_view", "capacity_lines", "hpa_of", "original_name", "placement_lines",
+           "plan_burst", "plan_unburst", "unschedulable", "virtual_placement"]

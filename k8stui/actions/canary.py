@@ -39,12 +39,16 @@ def parse_percent(text: str) -> int:
     return number
 
 
-def _canary_pair(pairs: list[Pair], deployment: str) -> Pair:
+def canary_pair(pairs: list[Pair], deployment: str) -> Pair:
+    """The pair ``deployment`` belongs to, if a canary can share its traffic; PlanError saying why not and what
+    would make it possible. Asked before the share, so the user is never asked for nothing."""
     for pair in pairs:
         if pair.colour_of(deployment):
             if not pair.shared:
-                raise PlanError(f"no Service selects every colour of {pair.describe()} (a canary needs a Service "
-                                f"selecting only {', '.join(f'{k}={v}' for k, v in sorted(pair.base.items()))})")
+                base = ",".join(f"{k}={v}" for k, v in sorted(pair.base.items()))
+                raise PlanError(f"no Service selects both colours of {pair.describe()}, so replicas cannot "
+                                f"share its traffic; a Service selecting only {base} (no version) would make a "
+                                "canary possible")
             if len(pair.colours) != 2:
                 raise PlanError(f"{pair.describe()} has {len(pair.colours)} colours: a canary needs exactly two")
             return pair
@@ -54,7 +58,7 @@ def _canary_pair(pairs: list[Pair], deployment: str) -> Pair:
 
 async def plan_canary(session: Session, namespace: str, deployment: str, percent: int) -> Plan:
     """Give ``deployment`` (the new colour) ``percent`` of its pair's replicas, keeping the total."""
-    pair = _canary_pair(await discover(session, namespace), deployment)
+    pair = canary_pair(await discover(session, namespace), deployment)
     new_colour = pair.colour_of(deployment)
     assert new_colour is not None
     old_colour = pair.others(new_colour.version)[0]
@@ -103,4 +107,4 @@ def current_share(pair: Pair, deployment: str) -> tuple[int, int]:
     return (colour.replicas if colour else 0), total
 
 
-__all__ = ["STEPS", "current_share", "parse_percent", "plan_canary", "split"]
+__all__ = ["STEPS", "canary_pair", "current_share", "parse_percent", "plan_canary", "split"]

@@ -248,7 +248,7 @@ class Drain:
                 if exc.too_many_requests:
                     why = "; ".join(exc.causes) or exc.message
                     pod.retry_at = time.monotonic() + delay
-                    self._set(pod, BLOCKED, f"{why} — retrying in {delay:g}s (attempt {pod.attempts})")
+                    self._set(pod, BLOCKED, f"{why} (attempt {pod.attempts})")  # the view counts down to the next
                     if await self._sleep(delay):
                         break
                     delay = min(delay * 2, self.backoff[1])

@@ -64,6 +64,24 @@ async def _undo_selector(session: Session, rec: AuditRecord, undo: dict[str, Any
 
 
 async def _undo_burst(session: Session, rec: AuditRecord, undo: dict[str, Any]) -> Plan:
+    """Give back what the burst moved: the original and its companion must still be where it left them."""
+    expect = undo.get("expect")
+    if not isinstance(expect, dict):
+        return await _undo_burst_v1(session, rec, undo)
+    namespace, name, companion = undo["namespace"], undo["name"], undo["burst"]
+    for who, left in ((name, expect["original"]), (companion, expect["burst"])):
+        ref = deployment_ref(namespace, who)
+        now = replicas_of(await session.read(ref))
+        if now != int(left):
+            raise _changed(ref, f"at {now} replicas", f"{left}", rec)
+    plan = await plan_unburst(session, namespace, name, None if undo.get("created") else int(undo["count"]))
+    plan.verb, plan.undoes = "undo", rec.id
+    plan.details.insert(0, f"undoes: burst at {rec.time}")
+    return plan
+
+
+async def _undo_burst_v1(session: Session, rec: AuditRecord, undo: dict[str, Any]) -> Plan:
+    """Audit lines of bursts that only added a companion (before bursts moved replicas)."""
     ref = deployment_ref(undo["namespace"], undo["name"])
     obj = await session.read(ref)
     now = replicas_of(obj)

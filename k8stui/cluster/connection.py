@@ -5,16 +5,33 @@ The ``kubernetes`` library does the parsing and the authentication (tokens, clie
 exec and auth-provider plugins, token refresh); this module only checks the file first so that every
 mistake a user can make ends in one clear line (``KubeconfigError``), and turns the resulting
 ``Configuration`` into an httpx client. Tokens are never logged or put into messages.
+
+One exception, for a fast start: importing ``kubernetes`` costs 0.4-0.8 s on a 2-core machine, more than the
+rest of the app's start. A context whose credentials are static (a token and/or a client certificate, a CA,
+the TLS switches: what the demo, kind, minikube and most CI kubeconfigs hold) is read here into a
+``StaticConfiguration`` with the library's own rules (``kube_config.py``: ``server`` stripped of ``/``, files
+relative to the kubeconfig, ``*-data`` base64 into private temp files, certificates only for https). Anything
+else (exec and auth-provider plugins, tokenFile, basic auth, keys we do not know) goes through the library,
+and the typed client (mutations, in threads) always builds the library's ``Configuration`` when first asked.
 """
 
 from __future__ import annotations
 
+import asyncio
+import atexit
+import base64
+import binascii
 import contextlib
 import logging
 import os
 import ssl
-from collections.abc import AsyncGenerator, Generator
-from dataclasses import dataclass, replace
+import sys
+import tempfile
+import threading
+import time
+import weakref
+from collections.abc import AsyncGenerator, Callable, Generator
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -100,6 +117,7 @@ class _Merged:
     contexts: dict[str, dict[str, Any]]
     clusters: dict[str, dict[str, Any]]
     users: dict[str, dict[str, Any]]
+    sources: dict[tuple[str, str], str] = field(default_factory=dict)  # (section, name) -> the file it came from
 
 
 def _load_merged(kubeconfig: str | None) -> _Merged:
@@ -120,7 +138,9 @@ def _load_merged(kubeconfig: str | None) -> _Merged:
                                 ("users", merged.users)):
             for entry in data.get(section) or []:
                 if isinstance(entry, dict) and entry.get("name") is not None:
-                    target.setdefault(str(entry["name"]), entry)
+                    if str(entry["name"]) not in target:
+                        target[str(entry["name"])] = entry
+                        merged.sources[(section, str(entry["name"]))] = path
     return merged
 
 
@@ -153,15 +173,69 @@ def _choose_context(merged: _Merged, context: str | None) -> tuple[str, dict[str
     return name, body
 
 
+class _NotATerminal:
+    """``sys.stdout`` as the kubernetes library sees it while a credential plugin runs inside the UI."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+
+    def isatty(self) -> bool:
+        return False
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
+_stdout_lock = threading.Lock()
+_stdout_users = 0
+
+
+@contextlib.contextmanager
+def plugins_not_interactive() -> Generator[None, None, None]:
+    """The kubernetes library runs an exec plugin interactively — on this process's stdin and stderr — when
+    stdout is a terminal. Inside the running UI that would let the plugin read the keyboard and write over
+    the screen (Textual draws on stderr), so while the UI runs, plugins see no terminal: one that needs a
+    prompt fails with its own message instead. (Before the UI starts, at launch, a plugin may prompt.)"""
+    global _stdout_users
+    with _stdout_lock:
+        if _stdout_users == 0:
+            sys.stdout = _NotATerminal(sys.stdout)  # type: ignore[assignment]
+        _stdout_users += 1
+    try:
+        yield
+    finally:
+        with _stdout_lock:
+            _stdout_users -= 1
+            if _stdout_users == 0 and isinstance(sys.stdout, _NotATerminal):
+                sys.stdout = sys.stdout.inner
+
+
 def load_target(kubeconfig: str | None = None, context: str | None = None,
-                namespace: str | None = None) -> Connection:
+                namespace: str | None = None, *, interactive: bool = True) -> Connection:
     """Read the kubeconfig and authenticate as its context (``context`` or the current one).
 
     ``namespace`` overrides the context's namespace (which defaults to ``default``). Raises
-    ``KubeconfigError`` with a one-line message for anything the user has to fix.
+    ``KubeconfigError`` with a one-line message for anything the user has to fix. Pass ``interactive=False``
+    while the UI runs (and call it in a thread: an exec plugin may take seconds).
     """
+    if not interactive:
+        with plugins_not_interactive():
+            return load_target(kubeconfig, context, namespace)
     merged = _load_merged(kubeconfig)
     name, body = _choose_context(merged, context)
+    configuration: Configuration | StaticConfiguration | None = _static_configuration(merged, name, body)
+    if configuration is None:
+        configuration = _library_configuration(merged, name, body)
+    target = ClusterTarget(context=name, cluster=str(body.get("cluster", "")), user=str(body.get("user", "")),
+                           namespace=namespace or str(body.get("namespace") or "default"),
+                           server=configuration.host)
+    connection = Connection(target, configuration, tuple(merged.paths))
+    connection.ssl_context()  # fail now, with one line, if certificates cannot be loaded
+    return connection
+
+
+def _library_configuration(merged: _Merged, name: str, body: dict[str, Any]) -> Configuration:
+    """The kubernetes library's ``Configuration`` for context ``name`` (plugins run here)."""
     try:
         from kubernetes.client import Configuration
         from kubernetes.config.config_exception import ConfigException
@@ -188,12 +262,111 @@ def load_target(kubeconfig: str | None = None, context: str | None = None,
         plugin = "exec" if "exec" in user_entry else "auth-provider"
         detail = captured.messages[0] if captured.messages else "it returned no credentials"
         raise KubeconfigError(f"kubeconfig context {name!r}: the {plugin} credential plugin failed: {detail}")
-    target = ClusterTarget(context=name, cluster=str(body.get("cluster", "")), user=str(body.get("user", "")),
-                           namespace=namespace or str(body.get("namespace") or "default"),
-                           server=configuration.host)
-    connection = Connection(target, configuration, tuple(merged.paths))
-    connection.ssl_context()  # fail now, with one line, if certificates cannot be loaded
-    return connection
+    return configuration
+
+
+# -- static credentials without importing kubernetes ---------------------------------------------------------------
+_STATIC_USER_KEYS = frozenset({"token", "client-certificate", "client-certificate-data", "client-key",
+                               "client-key-data"})
+_STATIC_CLUSTER_KEYS = frozenset({"server", "certificate-authority", "certificate-authority-data",
+                                  "insecure-skip-tls-verify", "tls-server-name", "proxy-url"})
+
+
+@dataclass
+class StaticConfiguration:
+    """The fields of a kubernetes ``Configuration`` that the app's own HTTP reads, for static credentials."""
+
+    host: str
+    ssl_ca_cert: str | None = None
+    cert_file: str | None = None
+    key_file: str | None = None
+    verify_ssl: bool = True
+    tls_server_name: str | None = None
+    proxy: str | None = None
+    api_key: dict[str, str] = field(default_factory=dict)
+    api_key_prefix: dict[str, str] = field(default_factory=dict)
+    refresh_api_key_hook: None = None  # static credentials never refresh
+    _load_library: Callable[[], Configuration] | None = field(default=None, compare=False)
+    _library: Configuration | None = field(default=None, compare=False)
+
+    def __repr__(self) -> str:  # never show the token
+        return f"StaticConfiguration(host={self.host!r})"
+
+    def library(self) -> Configuration:
+        """The kubernetes library's ``Configuration`` of the same context (for the typed client), read once."""
+        with _temp_lock:
+            if self._library is None:
+                assert self._load_library is not None
+                self._library = self._load_library()
+            return self._library
+
+    def get_api_key_with_prefix(self, identifier: str, alias: str | None = None) -> str | None:
+        return self.api_key.get(identifier) or (self.api_key.get(alias) if alias else None)
+
+
+_temp_files: list[str] = []
+_temp_lock = threading.Lock()
+
+
+def _remove_temp_files() -> None:
+    for path in _temp_files:
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+
+
+def _private_file(content: bytes) -> str:
+    """A 0600 temp file holding ``content`` (a certificate or key from ``*-data``), removed at exit."""
+    fd, path = tempfile.mkstemp(prefix="k8stui-kubeconfig-")
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(content)
+    with _temp_lock:
+        if not _temp_files:
+            atexit.register(_remove_temp_files)
+        _temp_files.append(path)
+    return path
+
+
+def _static_configuration(merged: _Merged, name: str, body: dict[str, Any]) -> StaticConfiguration | None:
+    """The context's settings read as ``kube_config.py`` reads them, or None when the library must do it (a
+    plugin, a token file, basic auth, a key we do not know, a value of an unexpected type)."""
+    cluster_name, user_name = str(body.get("cluster", "")), str(body.get("user", ""))
+    cluster = merged.clusters[cluster_name].get("cluster")
+    user = (merged.users.get(user_name) or {}).get("user") or {} if user_name else {}
+    if not isinstance(cluster, dict) or not isinstance(user, dict):
+        return None
+    if set(cluster) - _STATIC_CLUSTER_KEYS or set(user) - _STATIC_USER_KEYS:
+        return None
+    text_keys = (set(cluster) | set(user)) - {"insecure-skip-tls-verify"}
+    values = {**cluster, **user}
+    if any(not isinstance(values[k], str) or not values[k] for k in text_keys):
+        return None
+    skip = cluster.get("insecure-skip-tls-verify", False)
+    if not isinstance(skip, bool):
+        return None
+    host = cluster["server"].rstrip("/")
+    config = StaticConfiguration(host=host, verify_ssl=not skip, tls_server_name=cluster.get("tls-server-name"),
+                                 proxy=cluster.get("proxy-url"),
+                                 _load_library=lambda: _library_configuration(merged, name, body))
+    if "token" in user:
+        config.api_key["BearerToken"] = f"Bearer {user['token']}"
+    if host.startswith("https"):
+        base = os.path.dirname(os.path.abspath(merged.sources.get(("clusters", cluster_name), "")))
+        try:
+            config.ssl_ca_cert = _file_or_data(cluster, "certificate-authority", base)
+            config.cert_file = _file_or_data(user, "client-certificate", base)
+            config.key_file = _file_or_data(user, "client-key", base)
+        except (binascii.Error, ValueError):
+            return None  # the library's own message for bad base64
+    return config
+
+
+def _file_or_data(entry: dict[str, Any], key: str, base: str) -> str | None:
+    """``key-data`` (base64, preferred) as a private file, else ``key`` as a path relative to ``base``."""
+    data = entry.get(f"{key}-data")
+    if data:
+        return _private_file(base64.standard_b64decode(data.encode()))
+    path = entry.get(key)
+    return os.path.normpath(os.path.join(base, path)) if path else None
 
 
 class _CapturedErrors(logging.Handler):
@@ -215,24 +388,103 @@ def _first_line(exc: BaseException) -> str:
     return _one_line(text[0]) if text else type(exc).__name__
 
 
-class _KubeAuth(httpx.Auth):
-    """Puts the kubeconfig's credentials on each request, refreshing expiring ones through the
-    Configuration's ``refresh_api_key_hook`` (set by the kubernetes library for exec/auth plugins)."""
+class Credentials:
+    """The kubeconfig's bearer token, with its refresh kept off the event loop.
 
-    def __init__(self, configuration: Configuration) -> None:
-        self._configuration = configuration
+    For exec and auth-provider users the kubernetes library installs ``refresh_api_key_hook``, which runs the
+    plugin (``aws eks get-token``, ``kubelogin``, ``gke-gcloud-auth-plugin``: a blocking subprocess) when the
+    token is within five minutes of its expiry. Here that hook runs once at a time for every caller (a lock:
+    concurrent requests wait for the same refresh), in a thread for async callers (the UI loop never waits
+    for a plugin), and is asked at most every ``CHECK_EVERY`` seconds whether a refresh is due, so tokens are
+    renewed ahead of expiry by whichever request comes first.
+    """
+
+    CHECK_EVERY = 10.0
+
+    def __init__(self, configuration: Configuration | StaticConfiguration) -> None:
+        self._cfg = configuration
+        self._hook = configuration.refresh_api_key_hook
+        self._lock = threading.Lock()
+        self._checked = float("-inf")  # monotonic time of the last call of the hook
+        self._refreshing: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Future[None]] = \
+            weakref.WeakKeyDictionary()
+        if self._hook is not None:
+            configuration.refresh_api_key_hook = self._refresh  # threads using the typed client share the lock
+
+    def cached(self) -> str | None:
+        """The header value as it is now, without refreshing."""
+        cfg = self._cfg
+        key = cfg.api_key.get("BearerToken") or cfg.api_key.get("authorization")
+        if not key:
+            return None
+        prefix = cfg.api_key_prefix.get("BearerToken")
+        return f"{prefix} {key}" if prefix else key
+
+    def _due(self) -> bool:
+        return self._hook is not None and time.monotonic() - self._checked >= self.CHECK_EVERY
+
+    def _refresh(self, configuration: Any = None) -> None:
+        """Call the library's hook (it runs the plugin only when the token is close to expiry)."""
+        with self._lock:
+            if self._hook is None:
+                return
+            try:
+                with plugins_not_interactive():  # refreshes happen while the UI runs
+                    self._hook(self._cfg)
+            finally:
+                self._checked = time.monotonic()
+                self._cfg.refresh_api_key_hook = self._refresh  # the library re-installs its own each time
 
     def header(self) -> str | None:
-        return self._configuration.get_api_key_with_prefix("BearerToken", alias="authorization")
+        """For synchronous callers. In a thread it may refresh (and wait for it); on the event loop it never
+        runs a plugin: it answers with the token it has and starts a refresh in a thread."""
+        if not self._due():
+            return self.cached()
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self._refresh()
+            return self.cached()
+        self._start_refresh(loop)
+        return self.cached()
+
+    async def header_async(self) -> str | None:
+        """For coroutines: waits (without blocking the loop) for a refresh that is due or already running."""
+        loop = asyncio.get_running_loop()
+        running = self._refreshing.get(loop)
+        if running is None and not self._due():
+            return self.cached()
+        await asyncio.shield(running or self._start_refresh(loop))
+        return self.cached()
+
+    def _start_refresh(self, loop: asyncio.AbstractEventLoop) -> asyncio.Future[None]:
+        running = self._refreshing.get(loop)
+        if running is None:
+            running = self._refreshing[loop] = asyncio.ensure_future(self._refresh_in_thread())
+            running.add_done_callback(lambda _f: self._refreshing.pop(loop, None))
+        return running
+
+    async def _refresh_in_thread(self) -> None:
+        try:
+            await asyncio.to_thread(self._refresh)
+        except Exception as exc:  # the request goes on with the token it has; the server will say 401
+            logging.getLogger(__name__).warning("credential refresh failed: %s", _first_line(exc))
+
+
+class _KubeAuth(httpx.Auth):
+    """Puts the kubeconfig's credentials on each request (refreshed by ``Credentials``, off the loop)."""
+
+    def __init__(self, credentials: Credentials) -> None:
+        self._credentials = credentials
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        value = self.header()
+        value = self._credentials.header()
         if value:
             request.headers["Authorization"] = value
         yield request
 
     async def async_auth_flow(self, request: httpx.Request) -> AsyncGenerator[httpx.Request, httpx.Response]:
-        value = self.header()
+        value = await self._credentials.header_async()
         if value:
             request.headers["Authorization"] = value
         yield request
@@ -241,11 +493,12 @@ class _KubeAuth(httpx.Auth):
 class Connection:
     """One authenticated context: the target (names), the kubernetes ``Configuration`` and httpx clients."""
 
-    def __init__(self, target: ClusterTarget, configuration: Configuration,
-                 kubeconfig_paths: tuple[str, ...] = ()) -> None:
+    def __init__(self, target: ClusterTarget, configuration: Configuration | StaticConfiguration,
+                 kubeconfig_paths: tuple[str, ...] = (), credentials: Credentials | None = None) -> None:
         self.target = target
         self.configuration = configuration
         self.kubeconfig_paths = kubeconfig_paths
+        self.credentials = credentials or Credentials(configuration)
         self._ssl: ssl.SSLContext | None = None
 
     def __repr__(self) -> str:  # never show credentials
@@ -257,7 +510,8 @@ class Connection:
 
     def with_namespace(self, namespace: str) -> Connection:
         """The same credentials looking at another namespace (shares the Configuration and TLS context)."""
-        other = Connection(replace(self.target, namespace=namespace), self.configuration, self.kubeconfig_paths)
+        other = Connection(replace(self.target, namespace=namespace), self.configuration, self.kubeconfig_paths,
+                           self.credentials)
         other._ssl = self._ssl
         return other
 
@@ -281,8 +535,8 @@ class Connection:
         return self._ssl
 
     def auth_header(self) -> str | None:
-        """The current ``Authorization`` value (refreshed when expired); for code that cannot use httpx."""
-        return _KubeAuth(self.configuration).header()
+        """The current ``Authorization`` value (refreshed when due); for code that cannot use httpx."""
+        return self.credentials.header()
 
     def async_client(self, *, read_timeout: float | None = None) -> httpx.AsyncClient:
         """A new httpx client for this context. Reads are unbounded by default (watches and log follows);
@@ -298,7 +552,7 @@ class Connection:
         return httpx.AsyncClient(
             base_url=cfg.host,
             verify=verify,
-            auth=_KubeAuth(cfg),
+            auth=_KubeAuth(self.credentials),
             headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
             timeout=httpx.Timeout(connect=CONNECT_TIMEOUT, read=read_timeout, write=REQUEST_TIMEOUT, pool=None),
             limits=httpx.Limits(max_connections=None, max_keepalive_connections=32),
@@ -310,7 +564,10 @@ class Connection:
         """A typed kubernetes client on the same Configuration (for mutations; blocking, use in threads)."""
         from kubernetes.client import ApiClient
 
-        return ApiClient(self.configuration)
+        configuration = self.configuration
+        if isinstance(configuration, StaticConfiguration):  # read without the library: let it read it now
+            configuration = configuration.library()
+        return ApiClient(configuration)
 
 
 async def probe(connection: Connection, timeout: float = CONNECT_TIMEOUT) -> dict[str, Any]:
@@ -337,5 +594,5 @@ async def probe(connection: Connection, timeout: float = CONNECT_TIMEOUT) -> dic
     return body if isinstance(body, dict) else {}
 
 
-__all__ = ["ClusterTarget", "ClusterUnreachableError", "Connection", "KubeconfigError", "kubeconfig_paths",
-           "list_contexts", "load_target", "probe"]
+__all__ = ["ClusterTarget", "ClusterUnreachableError", "Connection", "Credentials", "KubeconfigError",
+           "StaticConfiguration", "kubeconfig_paths", "list_contexts", "load_target", "probe"]

@@ -315,6 +315,11 @@ class DeploymentRow:
     template_labels: Labels
     paused: bool
     generation_observed: bool  # status.observedGeneration >= metadata.generation
+    # Known to views that read more than the object (the dashboard: its pods, alerts and health findings).
+    issues: tuple[str, ...] = ()  # why it needs attention, worst first (cluster.workload_health)
+    issue_level: str = ""         # "critical" / "warning" / "" (healthy)
+    findings: int = 0             # :lint findings about it (through its ReplicaSets and pods too)
+    findings_level: str = ""      # the worst finding's severity ("critical" / "warning" / "info" / "")
 
     def age(self, now: float | None = None) -> str:
         return _age(self.created, now)

@@ -677,6 +677,7 @@ def _table_informer_class() -> type[Informer]:
 class _Entry:
     informer: Informer
     refs: int = 0
+    background_refs: int = 0  # of ``refs``: held for background work (findings), not for a view
     stop_handle: asyncio.TimerHandle | None = None
 
 
@@ -703,9 +704,10 @@ class InformerHub:
     """Shared, ref-counted informers for one connection. Create, use and close on the app's loop."""
 
     def __init__(self, connection: Connection, *, linger: float = 5.0,
-                 client: httpx.AsyncClient | None = None) -> None:
+                 client: httpx.AsyncClient | None = None, flush_interval: float = FLUSH_INTERVAL) -> None:
         self.connection = connection
         self.linger = linger
+        self.flush_interval = flush_interval  # how often informers tell their views (``refresh_hz``)
         self._client = client
         self._own_client = client is None
         self._entries: dict[_HubKey, _Entry] = {}
@@ -737,12 +739,14 @@ class InformerHub:
         return found
 
     def acquire(self, kind: ResourceKind | str, namespace: str | None = None, *, label_selector: str = "",
-                table: bool = False) -> Informer:
+                table: bool = False, background: bool = False) -> Informer:
         """The informer for ``kind`` in ``namespace`` (None = all namespaces), started if needed.
         Each call must be paired with one ``release`` of the same arguments (or of the informer).
 
         ``label_selector`` filters on the server (``app=api,version!=green``); ``table=True`` gives a
-        ``cluster.tables.TableInformer`` (the server's columns and rows, for kinds without a projection)."""
+        ``cluster.tables.TableInformer`` (the server's columns and rows, for kinds without a projection).
+        ``background=True``: held for work the user did not open a view for (the dashboard's findings count);
+        such an informer being forbidden is not reported in ``health()`` (release it with the same flag)."""
         if self._closed:
             raise RuntimeError("InformerHub is closed")
         rk = self._kind(kind)
@@ -750,13 +754,15 @@ class InformerHub:
         key = self._key(rk, namespace, label_selector, factory.FLAVOR)
         entry = self._entries.get(key)
         if entry is None:
-            informer = factory(rk, key[1], self.client, label_selector=label_selector)
+            informer = factory(rk, key[1], self.client, label_selector=label_selector,
+                               flush_interval=self.flush_interval)
             informer.subscribe_health(self._on_informer_health)
             entry = self._entries[key] = _Entry(informer)
         if entry.stop_handle is not None:
             entry.stop_handle.cancel()
             entry.stop_handle = None
         entry.refs += 1
+        entry.background_refs += background
         entry.informer.start()
         if self._watchdog is None or self._watchdog.done():
             self._watchdog = asyncio.get_running_loop().create_task(self._watch_staleness(), name="informer watchdog")
@@ -771,7 +777,7 @@ class InformerHub:
         return entry.informer if entry else None
 
     def release(self, kind: ResourceKind | str | Informer, namespace: str | None = None, *,
-                label_selector: str = "", table: bool = False) -> None:
+                label_selector: str = "", table: bool = False, background: bool = False) -> None:
         """Drop one reference; the informer stops ``linger`` seconds after the last one is dropped."""
         if isinstance(kind, Informer):
             key = self._key(kind.kind, kind.namespace, kind.label_selector, kind.FLAVOR)
@@ -782,6 +788,8 @@ class InformerHub:
         if entry is None:
             return
         entry.refs = max(0, entry.refs - 1)
+        if background:
+            entry.background_refs = max(0, entry.background_refs - 1)
         if entry.refs == 0 and entry.stop_handle is None:
             if self.linger <= 0:
                 self._stop_entry(key)
@@ -807,7 +815,9 @@ class InformerHub:
         forbidden: list[str] = []
         resources: list[tuple[str, str]] = []
         ages: list[int] = []
-        for entry in self._entries.values():
+        entries = [e for e in self._entries.values()
+                   if e.refs > e.background_refs or e.informer.health.state is not Health.FORBIDDEN]
+        for entry in entries:
             h = entry.informer.health
             if h.state is Health.FORBIDDEN:
                 forbidden.append(_scope_label(entry.informer.kind, entry.informer.namespace))
@@ -820,7 +830,7 @@ class InformerHub:
                 ages.append(h.data_age)
             if _SEVERITY[h.state] > _SEVERITY[worst]:
                 worst, error = h.state, h.error
-        if forbidden and len(forbidden) == len(self._entries):
+        if forbidden and len(forbidden) == len(entries):
             worst, error = Health.FORBIDDEN, ""
         return HubHealth(worst, error, tuple(forbidden), max(ages) if ages else None, tuple(resources))
 

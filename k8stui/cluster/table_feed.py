@@ -72,6 +72,13 @@ class InformerFeed(Generic[R]):
         self._missed.clear()
         return self.model.replace(self.project(obj) for obj in self.informer.objects() if self._accepts(obj))
 
+    def reproject(self, uids: Any) -> TableDiff | None:
+        """Project these rows again (something the projection reads besides their object changed)."""
+        if self._paused:
+            self._missed.update(uids)
+            return None
+        return self.model.apply(self._changes([u for u in uids if u in self.informer]))
+
     def reproject_all(self) -> TableDiff | None:
         """Project every row again (something the projection reads besides the object changed)."""
         if self._paused:

@@ -7,6 +7,7 @@ get identical objects and identical errors.
 
 from __future__ import annotations
 
+import base64
 import re
 from typing import TYPE_CHECKING, Any
 
@@ -155,7 +156,8 @@ def default(store: Store, rt: ResourceType, obj: Obj, old: Obj | None) -> None:
     spec = obj.get("spec")
     if key == "namespaces":
         obj["metadata"].setdefault("labels", {})["kubernetes.io/metadata.name"] = obj["metadata"]["name"]
-        obj.setdefault("spec", {"finalizers": ["kubernetes"]})
+        if old is None:  # the namespace controller's finalizer, always set on create (as the API server does)
+            obj.setdefault("spec", {}).setdefault("finalizers", ["kubernetes"])
         obj.setdefault("status", {"phase": "Active"})
     elif key == "pods":
         _default_pod_spec(spec)
@@ -167,8 +169,8 @@ def default(store: Store, rt: ResourceType, obj: Obj, old: Obj | None) -> None:
         obj.setdefault("status", {"phase": "Pending", "qosClass": _qos_class(spec)})
     elif key in ("deployments.apps", "replicasets.apps"):
         spec.setdefault("replicas", 1)
-        spec.setdefault("revisionHistoryLimit", 10)
-        if key == "deployments.apps":
+        if key == "deployments.apps":  # (a ReplicaSet has no revisionHistoryLimit)
+            spec.setdefault("revisionHistoryLimit", 10)
             spec.setdefault("progressDeadlineSeconds", 600)
             strategy = spec.setdefault("strategy", {})
             strategy.setdefault("type", "RollingUpdate")
@@ -192,14 +194,28 @@ def default(store: Store, rt: ResourceType, obj: Obj, old: Obj | None) -> None:
         spec.setdefault("ipFamilyPolicy", "SingleStack")
         for i, p in enumerate(spec.get("ports") or []):
             p.setdefault("protocol", "TCP")
-            p.setdefault("targetPort", p.get("port"))
+            if not p.get("targetPort"):  # unset or 0 (a Go client sends the zero IntOrString)
+                p["targetPort"] = p.get("port")
             if spec["type"] in ("NodePort", "LoadBalancer") and not p.get("nodePort"):
                 p["nodePort"] = 30000 + (hash((obj["metadata"]["name"], i)) % 2767)
         obj.setdefault("status", {"loadBalancer": {}})
     elif key == "secrets":
         obj.setdefault("type", "Opaque")
+        string_data = obj.pop("stringData", None)
+        if string_data:  # write-only: folded into data (base64), winning over the same key there
+            data = obj["data"] = dict(obj.get("data") or {})
+            for k, v in string_data.items():
+                data[k] = base64.b64encode(str(v).encode()).decode()
     elif key == "events":
         obj.setdefault("type", "Normal")
+    elif key == "horizontalpodautoscalers.autoscaling" and isinstance(spec, dict):
+        # autoscaling/v2 SetDefaults_HorizontalPodAutoscaler (behavior is only completed when given)
+        if spec.get("minReplicas") is None:
+            spec["minReplicas"] = 1
+        if not spec.get("metrics"):
+            spec["metrics"] = [{"type": "Resource", "resource": {
+                "name": "cpu", "target": {"type": "Utilization", "averageUtilization": 80}}}]
+        kinds_admission.default(store, rt, obj, old)
     else:
         kinds_admission.default(store, rt, obj, old)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import json
 import logging
 import os
@@ -19,13 +20,13 @@ from pathlib import Path
 
 from aiohttp import ClientSession, ClientTimeout, TCPConnector, web
 
-from . import certs, rbac, scenario_findings
+from . import certs, history, rbac, scenario_findings
 from .auth import Authenticator
 from .controllers import ControllerManager
 from .kubeconfig import write_kubeconfig
 from .logs import LogService
 from .node_exporter import NodeExporterMetrics
-from .prometheus import PrometheusProcess, find_prometheus
+from .prometheus import SCRAPE_JOB, PrometheusProcess, find_prometheus
 from .resources import CRDS, PODS
 from .scenario import load_default
 from .server import ApiServer
@@ -61,7 +62,7 @@ class DemoCluster:
         self.state_dir = Path(state_dir or tempfile.mkdtemp(prefix="k8stui-demo-"))
         self.want_prometheus = prometheus
         self.frozen_state = frozen_state
-        self.store = Store()
+        self.store = Store(history_seconds=self.sim.watch_history_seconds)
         self.auth = Authenticator(store=self.store)  # RBAC from the stored roles and bindings (rbac.py)
         self.telemetry = Telemetry(self.store, self.sim)
         self.logs = LogService(self.store, self.sim)
@@ -91,13 +92,21 @@ class DemoCluster:
         self.cert_files = certs.mint(self.state_dir / "pki")
         self._ssl = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         self._ssl.load_cert_chain(self.cert_files.server_cert, self.cert_files.server_key)
-        if self.frozen_state is not None:
-            load_frozen(self.store, self.frozen_state)  # a saved cluster, exactly as saved: no controllers
-        else:
-            load_default(self.store, self.sim)
-            self.controllers.start()
+        # The scenario (with --pods 50000: millions of dicts, none garbage) loads with the cyclic collector off, then
+        # is frozen out of later collections: otherwise collections over the growing heap take most of the start.
+        gc.disable()
+        try:
+            if self.frozen_state is not None:
+                load_frozen(self.store, self.frozen_state)  # a saved cluster, exactly as saved: no controllers
+            else:
+                load_default(self.store, self.sim)
+                self.controllers.start()
+        finally:
+            gc.enable()
+        gc.freeze()
         rbac.ensure_bootstrap(self.store)  # the API server's default roles and bindings, in every mode
         self.telemetry.start()
+        history = self._start_history()
         self._runner = web.AppRunner(self.api.app(), access_log=None, handle_signals=False)
         await self._runner.setup()
         await self._listen()
@@ -105,8 +114,9 @@ class DemoCluster:
         write_kubeconfig(self.kubeconfig_path, self.url, self.cert_files.ca_cert.read_bytes(),
                          self.auth.admin_token, self.auth.dev_token)
         if self.want_prometheus and find_prometheus():
+            history_dir = await self._finish_history(history)
             self.prometheus = PrometheusProcess(self.url, str(self.cert_files.ca_cert), self.auth.admin_token,
-                                                self.state_dir / "prometheus")
+                                                self.state_dir / "prometheus", history_dir=history_dir)
             self._write_node_targets()
             try:
                 self.prometheus_url = await asyncio.to_thread(self.prometheus.start)
@@ -114,6 +124,51 @@ class DemoCluster:
                 log.warning("prometheus did not start: %s", exc)
                 self.prometheus = None
         return self.ready_info()
+
+    def _start_history(self) -> asyncio.Task | None:
+        """An hour of metrics history for Prometheus (demo/history.py), built once the controllers have created
+        the scenario's pods, in a thread while the server starts; None when there will be no Prometheus or the
+        cluster is a frozen replay."""
+        if not (self.want_prometheus and find_prometheus()) or self.frozen_state is not None:
+            return None
+
+        async def build() -> dict | None:
+            await self._pods_created()
+            for _ in range(500):  # the history's series are the live scrape's: same job and instance labels
+                if self.port:
+                    break
+                await asyncio.sleep(0.01)
+            past = history.PastStore(self.store)
+            target = (("instance", f"127.0.0.1:{self.port}"), ("job", SCRAPE_JOB))
+            return await asyncio.to_thread(history.build_blocks, past, self.sim,
+                                           self.state_dir / "prometheus" / "history", target=target)
+
+        return asyncio.ensure_future(build())
+
+    async def _pods_created(self, timeout: float = 3.0) -> None:
+        """Until the controllers have created the scenario's pods (the pod count stopped growing)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        last, stable = -1, 0
+        while loop.time() < deadline and stable < 3:
+            count = sum(1 for _ in self.store.iter_objects(PODS))
+            stable = stable + 1 if count == last and count else 0
+            last = count
+            await asyncio.sleep(0.05)
+
+    async def _finish_history(self, task: asyncio.Task | None) -> Path | None:
+        if task is None:
+            return None
+        try:
+            requests = await task
+        except Exception as exc:  # history is a nicety: never fail the demo over it
+            log.warning("no metrics history: %s", exc)
+            return None
+        if requests is None:
+            return None
+        for key, value in requests.items():  # the live request counters continue from the history's
+            self.telemetry.requests[key] = self.telemetry.requests.get(key, 0) + value
+        return self.state_dir / "prometheus" / "history"
 
     def ready_info(self) -> ReadyInfo:
         assert self.cert_files is not None

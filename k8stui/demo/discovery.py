@@ -1,4 +1,5 @@
-"""Discovery documents (/api, /apis, /api/v1, /apis/GROUP/VERSION, /version) built from the served types.
+"""Discovery documents (/api, /apis, /api/v1, /apis/GROUP/VERSION, /version) built from the served types
+(the OpenAPI documents are openapi.py's).
 
 kubectl caches these to map ``deploy`` to ``deployments.apps/v1`` and to know which verbs and subresources
 exist. Two shapes are served, chosen by the request's ``Accept``: the legacy APIVersions / APIGroupList /
@@ -22,8 +23,8 @@ AGGREGATED_VERSIONS = ("v2", "v2beta1")
 _STATIC = TypeRegistry()  # built-in kinds only, for callers without a cluster
 
 SERVER_VERSION = {
-    "major": "1", "minor": "30", "gitVersion": "v1.30.6", "gitCommit": "k8stui-demo",
-    "gitTreeState": "clean", "buildDate": "2026-11-01T00:00:00Z", "goVersion": "go1.22.8",
+    "major": "1", "minor": "33", "gitVersion": "v1.33.5", "gitCommit": "k8stui-demo",
+    "gitTreeState": "clean", "buildDate": "2026-11-01T00:00:00Z", "goVersion": "go1.24.6",
     "compiler": "gc", "platform": "linux/amd64",
 }
 
@@ -34,11 +35,36 @@ _SUBRESOURCE_VERBS = {
     "exec": ["create", "get"], "attach": ["create", "get"], "portforward": ["create", "get"],
     "eviction": ["create"], "ephemeralcontainers": ["get", "patch", "update"],
     "proxy": ["create", "delete", "get", "patch", "update"],
+    "token": ["create"],
 }
 _SUBRESOURCE_KIND = {"scale": ("Scale", "autoscaling", "v1"), "log": ("Pod", "", ""),
                      "proxy": ("ServiceProxyOptions", "", ""),
                      "exec": ("PodExecOptions", "", ""), "attach": ("PodAttachOptions", "", ""),
-                     "portforward": ("PodPortForwardOptions", "", ""), "eviction": ("Eviction", "policy", "v1")}
+                     "portforward": ("PodPortForwardOptions", "", ""), "eviction": ("Eviction", "policy", "v1"),
+                     "token": ("TokenRequest", "authentication.k8s.io", "v1")}
+
+
+# -- group order (demoapi) -----------------------------------------------------------------------------------
+# kube-aggregator lists groups by their APIServices' groupPriorityMinimum, highest first, ties by APIService
+# name ("v1.apps"): the built-in groups' priorities (cmd/kube-apiserver/app/aggregator.go), 1000 for every CRD
+# group (crdregistration) and 100 for metrics-server's metrics.k8s.io (its APIService manifest).
+_GROUP_PRIORITY = {
+    "": 18000, "apps": 17800, "events.k8s.io": 17750, "authentication.k8s.io": 17700,
+    "authorization.k8s.io": 17600, "autoscaling": 17500, "batch": 17400, "certificates.k8s.io": 17300,
+    "networking.k8s.io": 17200, "policy": 17100, "rbac.authorization.k8s.io": 17000, "storage.k8s.io": 16800,
+    "apiextensions.k8s.io": 16700, "admissionregistration.k8s.io": 16700, "scheduling.k8s.io": 16600,
+    "coordination.k8s.io": 16500, "node.k8s.io": 16300, "discovery.k8s.io": 16200,
+    "flowcontrol.apiserver.k8s.io": 16100, "internal.apiserver.k8s.io": 16000, "resource.k8s.io": 15900,
+    "storagemigration.k8s.io": 15800, "metrics.k8s.io": 100,
+}
+_CRD_GROUP_PRIORITY = 1000
+
+
+def _in_priority_order(groups: dict[str, list[str]]) -> dict[str, list[str]]:
+    """``groups`` (name -> versions, preferred first) in the order kube-apiserver lists them."""
+    def key(name: str) -> tuple[int, str]:
+        return (-_GROUP_PRIORITY.get(name, _CRD_GROUP_PRIORITY), f"{groups[name][0]}.{name}")
+    return {name: groups[name] for name in sorted(groups, key=key)}
 
 
 def api_versions(server_address: str) -> dict[str, Any]:
@@ -53,7 +79,8 @@ def _group(name: str, versions: list[str]) -> dict[str, Any]:
 
 def api_group_list(types: TypeRegistry = _STATIC) -> dict[str, Any]:
     return {"kind": "APIGroupList", "apiVersion": "v1",
-            "groups": [_group(name, versions) for name, versions in types.group_versions().items()]}
+            "groups": [_group(name, versions)
+                       for name, versions in _in_priority_order(types.group_versions()).items()]}
 
 
 def api_group(name: str, types: TypeRegistry = _STATIC) -> dict[str, Any] | None:
@@ -90,16 +117,6 @@ def api_resource_list(group: str, version: str, types: TypeRegistry = _STATIC) -
     return {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": gv, "resources": resources}
 
 
-def openapi_v3_root(types: TypeRegistry = _STATIC) -> dict[str, Any]:
-    """``/openapi/v3``: one document per group-version. kubectl reads it to learn that the server validates
-    fields itself (``fieldValidation``), so ``kubectl apply``/``create`` need no client-side schema."""
-    paths = {}
-    for group, version in _group_versions_with_core(types):
-        rel = f"api/{version}" if not group else f"apis/{group}/{version}"
-        paths[rel] = {"serverRelativeURL": f"/openapi/v3/{rel}?hash=k8stui-demo"}
-    return {"paths": paths}
-
-
 def _group_versions_with_core(types: TypeRegistry = _STATIC) -> list[tuple[str, str]]:
     out = [("", "v1")]
     for group, versions in types.group_versions().items():
@@ -107,30 +124,6 @@ def _group_versions_with_core(types: TypeRegistry = _STATIC) -> list[tuple[str, 
     return out
 
 
-def openapi_v3_group(group: str, version: str, types: TypeRegistry = _STATIC) -> dict[str, Any] | None:
-    """A minimal OpenAPI v3 document for one group-version: PATCH operations with their GVK extension and
-    the ``fieldValidation`` query parameter (what kubectl's query-param verifier looks for)."""
-    rts = [rt for rt in types.served() if rt.group == group and rt.version == version]
-    if not rts:
-        return None
-    prefix = f"/api/{version}" if not group else f"/apis/{group}/{version}"
-    paths: dict[str, Any] = {}
-    params = [{"name": n, "in": "query", "schema": {"type": "string"}}
-              for n in ("dryRun", "fieldManager", "fieldValidation", "force")]
-    for rt in rts:
-        if "patch" not in rt.verbs:
-            continue
-        item = (f"{prefix}/namespaces/{{namespace}}/{rt.plural}/{{name}}" if rt.namespaced
-                else f"{prefix}/{rt.plural}/{{name}}")
-        gvk = {"group": rt.group, "version": rt.version, "kind": rt.kind}
-        paths[item] = {"patch": {"operationId": f"patch{rt.kind}", "x-kubernetes-action": "patch",
-                                 "x-kubernetes-group-version-kind": gvk, "parameters": params,
-                                 "responses": {"200": {"description": "OK"}}}}
-    return {"openapi": "3.0.0", "info": {"title": "Kubernetes", "version": SERVER_VERSION["gitVersion"]},
-            "paths": paths, "components": {"schemas": {}}}
-
-
-# -- aggregated discovery ----------------------------------------------------------------------------------------
 def aggregated_version(accept: str) -> str | None:
     """The apidiscovery version (``v2``/``v2beta1``) the ``Accept`` header asks for before plain JSON, if any."""
     for entry in accept.split(","):
@@ -185,7 +178,9 @@ def aggregated_discovery(legacy: bool, version: str = "v2", types: TypeRegistry 
             continue
         groups.setdefault(rt.group, {}).setdefault(rt.version, []).append(rt)
     items = []
-    for group, versions in groups.items():
+    order = _in_priority_order({g: list(vs) for g, vs in groups.items()})
+    for group in order:
+        versions = groups[group]
         meta: dict[str, Any] = {"creationTimestamp": None}
         if group:
             meta = {"name": group, "creationTimestamp": None}

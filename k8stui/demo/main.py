@@ -55,9 +55,10 @@ async def _serve(port: int, sim: SimConfig, state_dir: Path | None, prometheus: 
 
 def serve(port: int = 0, pods: int = 0, seed: int = 0, state_dir: Path | None = None, prometheus: bool = True,
           ready_file: Path | None = None, time_scale: float = 1.0, bookmark_interval: float = 5.0,
-          frozen_state: Path | None = None, exit_with_parent: bool = False) -> int:
+          frozen_state: Path | None = None, exit_with_parent: bool = False,
+          watch_history: float = 300.0) -> int:
     logging.basicConfig(level=logging.WARNING, format="k8stui demo: %(message)s")
-    sim = SimConfig(seed=seed, time_scale=time_scale, extra_pods=pods)
+    sim = SimConfig(seed=seed, time_scale=time_scale, extra_pods=pods, watch_history_seconds=watch_history)
     try:
         asyncio.run(_serve(port, sim, state_dir, prometheus, ready_file, bookmark_interval, frozen_state,
                            exit_with_parent))

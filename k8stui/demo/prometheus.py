@@ -2,8 +2,8 @@
 
 It writes ``prometheus.yml`` (one HTTPS scrape job with the demo CA and a bearer token) and a rules file
 (``KubePodCrashLooping``, ``HighErrorRate``, ``KubeDeploymentReplicasMismatch``) into a work directory,
-starts ``prometheus`` on a free loopback port with a throw-away TSDB, waits for ``/-/ready`` and hands back
-its URL. Only 127.0.0.1 is used. ``start``/``stop`` block; ``astart``/``astop`` run them in a thread.
+starts ``prometheus`` on a free loopback port with a throw-away TSDB (seeded with an hour of history blocks
+when demo/history.py made them), waits for ``/-/ready`` and hands back its URL. Only 127.0.0.1 is used. ``start``/``stop`` block; ``astart``/``astop`` run them in a thread.
 """
 
 from __future__ import annotations
@@ -66,6 +66,10 @@ RULES = {
 }
 
 
+SCRAPE_JOB = "k8stui-demo"
+"""The scrape job of the API server's /metrics (its ``job`` label; the history written at start carries it too)."""
+
+
 def find_prometheus() -> str | None:
     """The ``prometheus`` binary on PATH (Debian installs it as /usr/bin/prometheus), or None."""
     return shutil.which("prometheus")
@@ -109,7 +113,7 @@ def scrape_config(api_url: str, ca_file: str, token: str, scrape_interval: str, 
                    "evaluation_interval": "2s", "external_labels": {"cluster": "k8stui-demo"}},
         "rule_files": [rules_file],
         "scrape_configs": [{
-            "job_name": "k8stui-demo",
+            "job_name": SCRAPE_JOB,
             "scheme": parts.scheme or "https",
             "metrics_path": f"{base_path}/metrics",
             "honor_labels": True,  # our namespace/pod/node labels are the truth, as with kube-state-metrics
@@ -124,7 +128,7 @@ class PrometheusProcess:
     """One ``prometheus`` child process with its config, rules, log and temporary TSDB in ``workdir``."""
 
     def __init__(self, api_url: str, ca_file: str, token: str, workdir: Path, scrape_interval: str = "2s",
-                 binary: str | None = None) -> None:
+                 binary: str | None = None, history_dir: Path | None = None) -> None:
         self.api_url = api_url
         self.ca_file = ca_file
         self.token = token
@@ -138,6 +142,7 @@ class PrometheusProcess:
         self.rules_file = self.workdir / "rules.yml"
         self.log_file = self.workdir / "prometheus.log"
         self.node_targets_file = self.workdir / "node-exporter-targets.json"
+        self.history_dir = history_dir  # TSDB blocks to start with (demo/history.py)
 
     @property
     def url(self) -> str | None:
@@ -175,6 +180,8 @@ class PrometheusProcess:
         for _attempt in range(3):  # the free port can be taken between our probe and Prometheus' bind
             self.port = free_port()
             self.data_dir = Path(tempfile.mkdtemp(prefix="tsdb-", dir=self.workdir))
+            if self.history_dir is not None and self.history_dir.is_dir():
+                shutil.copytree(self.history_dir, self.data_dir, dirs_exist_ok=True)
             with open(self.log_file, "ab") as log:
                 self.proc = subprocess.Popen(
                     [self.binary, f"--config.file={self.config_file}", f"--storage.tsdb.path={self.data_dir}",

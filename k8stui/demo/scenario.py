@@ -3,10 +3,10 @@
 ``load_default`` writes the starting objects through ``Store.create`` (so admission defaults apply) and leaves
 the rest to the controllers, which bring every workload up with real-looking events: three
 ``Standard_D4s_v3`` nodes plus an ACI ``virtual-node-aci`` (tainted ``virtual-kubelet.io/provider=azure``);
-in ``shop`` the ``api-blue``/``api-green`` pair behind the ``api`` (blue) and ``api-preview`` (green)
-Services, a ``frontend`` with ANSI-coloured logs, a ``checkout`` whose latest revision has a broken image
-(its rollout is stuck in CrashLoopBackOff while revision 1 keeps serving) and a ``legacy-report`` without
-probes or requests; in ``team-a`` the ``notes`` app; in ``monitoring`` kube-state-metrics and Prometheus;
+in ``shop`` the ``api-blue``/``api-green`` pair behind the ``api`` (blue), ``api-preview`` (green) and
+``api-canary`` (both colours) Services, a ``frontend`` with ANSI-coloured logs, a ``checkout`` whose latest
+revision has a broken image (its rollout is stuck in CrashLoopBackOff while revision 1 keeps serving) and a
+``legacy-report`` without probes or requests; in ``team-a`` the ``notes`` app; in ``monitoring`` kube-state-metrics and Prometheus;
 CoreDNS in ``kube-system``. Some Deployments have an earlier revision, so ``rollout history``/``undo`` have
 something to show. Secrets hold real-looking values that the app must never display.
 
@@ -300,6 +300,8 @@ def _shop(store: Store) -> None:
     store.create(SERVICES, service(ns, "api", {"app": "api", "version": "blue"}, http, labels={"app": "api"}))
     store.create(SERVICES, service(ns, "api-preview", {"app": "api", "version": "green"}, http,
                                    labels={"app": "api"}))
+    # Selects both colours: a canary (c) shares its traffic by replica ratio.
+    store.create(SERVICES, service(ns, "api-canary", {"app": "api"}, http, labels={"app": "api"}))
 
     frontend_container = {
         "name": "frontend", "image": "ghcr.io/demo/frontend:2.3.0",
@@ -421,6 +423,16 @@ def _monitoring(store: Store) -> None:
                                          "kubectl apply --filename=prometheus.yaml --record=true"))
     store.create(SERVICES, service(ns, "prometheus", {"app": "prometheus"},
                                    [{"name": "web", "port": 9090, "targetPort": "web", "protocol": "TCP"}]))
+    # A typo in an image tag (a letter O for a zero): the registry has no such tag, so the pod never starts
+    # (ErrImagePull, then ImagePullBackOff) — unlike shop/checkout, whose image exists and crashes.
+    grafana = {
+        "name": "grafana", "image": "grafana/grafana:11.3.O",
+        "ports": [{"name": "http", "containerPort": 3000}],
+        "resources": _resources("50m", "128Mi", None, "256Mi"),
+        "readinessProbe": _probe("/api/health", "http", 5),
+    }
+    store.create(DEPLOYMENTS, deployment(ns, "grafana", {"app": "grafana"}, [grafana], 1,
+                                         "kubectl set image deployment/grafana grafana=grafana/grafana:11.3.O"))
 
 
 def _kube_system(store: Store) -> None:

@@ -82,6 +82,14 @@ def _field_value(obj: dict[str, Any], path: str) -> str:
     return str(cur) if not isinstance(cur, bool) else str(cur).lower()
 
 
+def field_selector_labels(text: str | None) -> list[str]:
+    """The field labels a selector names (``status.phase`` in ``status.phase=Running,spec.nodeName!=``)."""
+    if not text:
+        return []
+    return [m.group(1) for term in _split_terms(text)
+            if (m := re.match(r"^\s*([A-Za-z0-9._]+)\s*(?:==|=|!=)", term))]
+
+
 def parse_field_selector(text: str | None) -> Predicate | None:
     """Field selectors: ``metadata.name=x``, ``spec.nodeName!=``, ``status.phase=Running``, dotted paths."""
     if not text:

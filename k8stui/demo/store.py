@@ -1,7 +1,7 @@
 """The demo cluster's object store: etcd and the API server's registry in one small class.
 
 Objects are plain JSON dicts keyed by (resource, namespace, name). Every write bumps one global
-resourceVersion, is recorded in a bounded watch history (so WATCH can resume from a version, and a too-old
+resourceVersion, is recorded in a watch history (so WATCH can resume from a version, and a too-old
 version gets 410 Gone), is pushed to open watches, and is handed synchronously to the simulated
 controllers. Stored dicts are never mutated in place: writers pass new dicts, readers may keep references.
 """
@@ -9,6 +9,7 @@ controllers. Stored dicts are never mutated in place: writers pass new dicts, re
 from __future__ import annotations
 
 import asyncio
+import bisect
 import itertools
 import time
 import uuid
@@ -19,8 +20,8 @@ from typing import Any
 
 import orjson
 
-from . import admission
-from .errors import ApiError, already_exists, conflict, gone, not_found
+from . import admission, conversion
+from .errors import ApiError, already_exists, bad_request, conflict, gone, not_found
 from .resources import BY_KEY, ResourceType, TypeRegistry
 from .selectors import Predicate
 
@@ -28,6 +29,21 @@ Obj = dict[str, Any]
 Key = tuple[str, str]  # (namespace or "", name)
 
 ADDED, MODIFIED, DELETED = "ADDED", "MODIFIED", "DELETED"
+INITIAL_END = "INITIAL_END"  # queued after a sendInitialEvents watch's initial ADDED events
+ORPHAN, FOREGROUND = "orphan", "foregroundDeletion"  # the garbage collector's finalizers
+
+
+def _finalized(rt: ResourceType, obj: Obj) -> bool:
+    """An object marked for deletion whose finalizers are all gone (and, for a namespace, its content) and
+    whose grace period is over: the API server removes it with the write that got it there."""
+    meta = obj["metadata"]
+    if not meta.get("deletionTimestamp") or meta.get("finalizers") or meta.get("deletionGracePeriodSeconds"):
+        return False
+    return not (rt.key == "namespaces" and (obj.get("spec") or {}).get("finalizers"))
+
+
+def _finish_grace(obj: Obj) -> None:
+    obj["metadata"]["deletionGracePeriodSeconds"] = 0
 
 
 def now_iso(ts: float | None = None) -> str:
@@ -35,9 +51,9 @@ def now_iso(ts: float | None = None) -> str:
 
 
 def _as_version(rt: ResourceType, obj: Obj) -> Obj:
-    """``obj`` as the client asked for it: a custom resource stored in another version gets this apiVersion."""
+    """``obj`` as the client asked for it: converted when stored in another version (conversion.py)."""
     if rt.storage_version and obj.get("apiVersion") != rt.api_version:
-        return {**obj, "apiVersion": rt.api_version}
+        return conversion.from_storage(rt, obj)
     return obj
 
 
@@ -101,7 +117,7 @@ class Watcher:
             return
         obj = change.obj
         if self.rt.storage_version and obj.get("apiVersion") != self.rt.api_version:
-            obj = {**obj, "apiVersion": self.rt.api_version}  # a custom resource watched in another version
+            obj = conversion.from_storage(self.rt, obj)  # watched in another version than the stored one
         self.queue.put_nowait((etype, obj))
 
     def close(self) -> None:
@@ -113,11 +129,16 @@ class Watcher:
 class Store:
     """All objects of the demo cluster, with versioned history for WATCH."""
 
-    def __init__(self, history_size: int = 200_000) -> None:
+    def __init__(self, history_size: int = 200_000, history_seconds: float = 300.0) -> None:
         self._rv = itertools.count(1)
         self.resource_version = 0
         self._objects: dict[str, dict[Key, Obj]] = {rt.key: {} for rt in BY_KEY.values()}
+        self._sorted: dict[str, list[Key]] = {}  # per resource, built on the first list, kept up by _commit
         self.history: deque[Change] = deque(maxlen=history_size)
+        # Like etcd's periodic compaction: versions older than this many seconds are forgotten, so a client that
+        # was away longer gets 410 Gone and must list again (0: keep what history_size holds).
+        self.history_seconds = history_seconds
+        self._history_times: deque[float] = deque()
         self.compacted_rv = 0  # watches from a version <= this get 410 Gone
         self._watchers: dict[str, list[Watcher]] = {rt.key: [] for rt in BY_KEY.values()}
         self._listeners: list[Callable[[Change], None]] = []
@@ -135,6 +156,7 @@ class Store:
     def drop_storage(self, key: str) -> None:
         """Forget a resource type's objects (its CRD is gone) and end its watches."""
         self._objects.pop(key, None)
+        self._sorted.pop(key, None)
         for w in self._watchers.pop(key, []):
             w.close()
 
@@ -142,7 +164,7 @@ class Store:
     def get(self, rt: ResourceType, namespace: str | None, name: str) -> Obj | None:
         obj = self._objects[rt.key].get((namespace or "", name))
         if rt.storage_version and obj is not None and obj.get("apiVersion") != rt.api_version:
-            return {**obj, "apiVersion": rt.api_version}  # a custom resource read in another served version
+            return conversion.from_storage(rt, obj)  # read in another served version than the stored one
         return obj
 
     def must_get(self, rt: ResourceType, namespace: str | None, name: str) -> Obj:
@@ -154,19 +176,38 @@ class Store:
     def list(self, rt: ResourceType, namespace: str | None = None, labels: Predicate | None = None,
              fields: Predicate | None = None) -> list[Obj]:
         """Matching objects sorted by (namespace, name), as the API server returns them."""
+        return self.list_page(rt, namespace, labels, fields)[0]
+
+    def list_page(self, rt: ResourceType, namespace: str | None = None, labels: Predicate | None = None,
+                  fields: Predicate | None = None, *, after: Key | None = None, limit: int = 0
+                  ) -> tuple[list[Obj], int]:
+        """One page of ``list``: at most ``limit`` (0: all) matching objects whose key sorts after ``after``,
+        and how many more match after them. A page costs its own size, not the store's (a sorted key index per
+        resource is kept up by every write): paging through 50k pods is linear, not quadratic."""
         items = self._objects[rt.key]
-        keys = sorted(k for k in items if not namespace or k[0] == namespace)
-        out = []
-        for k in keys:
-            obj = items[k]
-            if labels and not labels(obj):
-                continue
-            if fields and not fields(obj):
+        keys = self._sorted.get(rt.key)
+        if keys is None:
+            keys = self._sorted[rt.key] = sorted(items)
+        lo, hi = 0, len(keys)
+        if namespace:
+            lo, hi = bisect.bisect_left(keys, (namespace,)), bisect.bisect_left(keys, (namespace + "\0",))
+        if after is not None:
+            lo = max(lo, bisect.bisect_right(keys, after))
+        out: list[Obj] = []
+        i = lo
+        while i < hi and (not limit or len(out) < limit):
+            obj = items[keys[i]]
+            i += 1
+            if (labels and not labels(obj)) or (fields and not fields(obj)):
                 continue
             out.append(obj)
+        if not labels and not fields:
+            remaining = hi - i
+        else:
+            remaining = sum(1 for k in keys[i:hi] if (not labels or labels(items[k])) and (not fields or fields(items[k])))
         if rt.storage_version:
-            out = [o if o.get("apiVersion") == rt.api_version else {**o, "apiVersion": rt.api_version} for o in out]
-        return out
+            out = [o if o.get("apiVersion") == rt.api_version else conversion.from_storage(rt, o) for o in out]
+        return out, remaining
 
     def iter_objects(self, rt: ResourceType) -> Iterable[Obj]:
         return self._objects[rt.key].values()
@@ -180,24 +221,37 @@ class Store:
         return self.resource_version
 
     def _commit(self, rt: ResourceType, etype: str, obj: Obj, old: Obj | None) -> Obj:
-        rv = self._next_rv()
         meta = obj["metadata"]
+        if etype == MODIFIED and _finalized(rt, obj):
+            etype = DELETED  # the last finalizer of an object being deleted is gone: it goes now
+        rv = self._next_rv()
         meta["resourceVersion"] = str(rv)
         key = (meta.get("namespace", "") or "", meta["name"])
+        objects, keys = self._objects[rt.key], self._sorted.get(rt.key)
         if etype == DELETED:
-            self._objects[rt.key].pop(key, None)
+            if objects.pop(key, None) is not None and keys is not None:
+                del keys[bisect.bisect_left(keys, key)]
         else:
-            self._objects[rt.key][key] = obj
+            if keys is not None and key not in objects:
+                bisect.insort(keys, key)
+            objects[key] = obj
         change = Change(rv, etype, rt, obj, old)
+        if len(self.history) == self.history.maxlen:
+            self.compacted_rv = max(self.compacted_rv, self.history[0].rv)
+            self._history_times.popleft()
         self.history.append(change)
+        self._history_times.append(time.monotonic())
+        if self.history_seconds and self._history_times[0] < time.monotonic() - self.history_seconds:
+            self._compact_window()
         for w in self._watchers[rt.key]:
             w.offer(change)
         for listener in self._listeners:
             listener(change)
         return obj
 
-    def create(self, rt: ResourceType, obj: Obj, *, dry_run: bool = False) -> Obj:
-        obj = deep_copy(obj)
+    def create(self, rt: ResourceType, obj: Obj, *, dry_run: bool = False,
+               before_commit: Callable[[Obj | None, Obj], None] | None = None) -> Obj:
+        obj = deep_copy(conversion.to_storage(rt, obj) if rt.storage_version else obj)
         obj["apiVersion"], obj["kind"] = rt.storage_api_version, rt.kind
         meta = obj.setdefault("metadata", {})
         if not meta.get("name") and meta.get("generateName"):
@@ -208,9 +262,16 @@ class Store:
         ns = meta.get("namespace") or ""
         if (ns, meta["name"]) in self._objects[rt.key]:
             raise already_exists(rt.qualified(), meta["name"])
-        if rt.namespaced and rt.key != "events" and ns and self.get(BY_KEY["namespaces"], None, ns) is None:
-            raise ApiError(404, "NotFound", f'namespaces "{ns}" not found',
-                           {"name": ns, "kind": "namespaces"})
+        if rt.namespaced and rt.key != "events" and ns:
+            namespace = self.get(BY_KEY["namespaces"], None, ns)
+            if namespace is None:
+                raise ApiError(404, "NotFound", f'namespaces "{ns}" not found', {"name": ns, "kind": "namespaces"})
+            if namespace["metadata"].get("deletionTimestamp"):
+                message = f"unable to create new content in namespace {ns} because it is being terminated"
+                raise ApiError(403, "Forbidden", f'{rt.qualified()} "{meta["name"]}" is forbidden: {message}',
+                               {"name": meta["name"], "group": rt.group, "kind": rt.plural, "causes": [{
+                                   "reason": "NamespaceTerminating", "message": message,
+                                   "field": "metadata.namespace"}]})
         meta["uid"] = str(uuid.uuid4())
         meta["creationTimestamp"] = now_iso()
         meta.pop("resourceVersion", None)
@@ -218,6 +279,8 @@ class Store:
         if "spec" in obj or rt.has_status:
             meta["generation"] = 1
         admission.default(self, rt, obj, None)
+        if before_commit is not None:
+            before_commit(None, obj)
         if dry_run:
             meta["resourceVersion"] = ""
             return _as_version(rt, obj)
@@ -230,15 +293,19 @@ class Store:
         return self._commit(rt, ADDED, obj, None)
 
     def update(self, rt: ResourceType, obj: Obj, *, subresource: str = "", dry_run: bool = False,
-               check_rv: bool = True) -> Obj:
+               check_rv: bool = True, before_commit: Callable[[Obj | None, Obj], None] | None = None) -> Obj:
         """Replace an object. A set ``metadata.resourceVersion`` is a precondition (409 when stale).
 
         With ``subresource="status"`` only ``.status`` is taken from ``obj``; on the main resource of a kind
         with a status subresource, ``.status`` is kept from the stored object, as the API server does.
         """
+        if rt.storage_version:
+            obj = conversion.to_storage(rt, obj)
         meta = obj.get("metadata") or {}
         ns = meta.get("namespace") if rt.namespaced else None
         old = self.must_get(rt, ns, meta.get("name", ""))
+        if rt.storage_version:  # compare with and keep from the stored version, not the one served
+            old = self._objects[rt.key][(ns or "", meta.get("name", ""))]
         want_rv = meta.get("resourceVersion")
         if check_rv and want_rv and want_rv != old["metadata"]["resourceVersion"]:
             raise conflict(rt.qualified(), old["metadata"]["name"])
@@ -250,6 +317,8 @@ class Store:
             new = deep_copy(obj)
             new["apiVersion"], new["kind"] = rt.storage_api_version, rt.kind
             nmeta = new.setdefault("metadata", {})
+            if "managedFields" not in nmeta and "managedFields" in old["metadata"]:
+                nmeta["managedFields"] = deep_copy(old["metadata"])["managedFields"]  # unset: kept
             for k in ("uid", "creationTimestamp", "namespace", "generation", "deletionTimestamp",
                       "deletionGracePeriodSeconds"):
                 if k in old["metadata"]:
@@ -264,6 +333,8 @@ class Store:
                 nmeta["generation"] = int(old["metadata"].get("generation", 1)) + 1
         admission.validate_update(self, rt, new, old)
         admission.default(self, rt, new, old)
+        if before_commit is not None:
+            before_commit(old, new)
         if dry_run:
             return _as_version(rt, new)
         return _as_version(rt, self._commit(rt, MODIFIED, new, old))
@@ -290,49 +361,120 @@ class Store:
 
     def delete(self, rt: ResourceType, namespace: str | None, name: str, *, grace_seconds: int | None = None,
                dry_run: bool = False, precondition_rv: str | None = None,
-               precondition_uid: str | None = None) -> Obj:
-        """Delete; a pod with a grace period is only marked (Terminating) and its kubelet removes it."""
+               precondition_uid: str | None = None, propagation: str | None = None) -> Obj:
+        """Delete as the API server's generic registry does, and return the object as it now is.
+
+        An object is only marked (``deletionTimestamp`` set, kept in the store) while something must happen
+        first: a pod bound to a node gets its grace period (its kubelet removes it), a namespace its content
+        deleted (``Terminating``), and any object with ``metadata.finalizers`` waits until they are removed —
+        ``propagation`` ``Orphan`` or ``Foreground`` adds the garbage collector's ``orphan`` or
+        ``foregroundDeletion`` finalizer. Otherwise it is removed at once. ``is_pending`` tells which.
+        """
         old = self.must_get(rt, namespace, name)
-        if precondition_rv and precondition_rv != old["metadata"]["resourceVersion"]:
+        ometa = old["metadata"]
+        if precondition_rv and precondition_rv != ometa["resourceVersion"]:
             raise conflict(rt.qualified(), name)
-        if precondition_uid and precondition_uid != old["metadata"]["uid"]:
-            raise conflict(rt.qualified(), name)
-        if rt.key == "pods" and grace_seconds != 0 and old["spec"].get("nodeName"):
-            if old["metadata"].get("deletionTimestamp"):
+        if precondition_uid and precondition_uid != ometa["uid"]:
+            raise ApiError(409, "Conflict", f'Operation cannot be fulfilled on {rt.qualified()} "{name}": '
+                           f"Precondition failed: UID in precondition: {precondition_uid}, UID in object meta: "
+                           f"{ometa['uid']}", {"name": name, "kind": rt.plural})
+        if propagation not in (None, "Orphan", "Background", "Foreground"):
+            raise bad_request(f'Unsupported value: "{propagation}": supported values: "Foreground", '
+                              '"Background", "Orphan"')
+        finalizers = list(ometa.get("finalizers") or [])
+        if propagation == "Orphan" and ORPHAN not in finalizers:
+            finalizers = [f for f in finalizers if f != FOREGROUND] + [ORPHAN]
+        elif propagation == "Foreground" and FOREGROUND not in finalizers:
+            finalizers = [f for f in finalizers if f != ORPHAN] + [FOREGROUND]
+        elif propagation == "Background":
+            finalizers = [f for f in finalizers if f not in (ORPHAN, FOREGROUND)]
+        grace = self._grace(rt, old, grace_seconds)
+        if ometa.get("deletionTimestamp"):  # already being deleted: a shorter grace period or new policy only
+            current = ometa.get("deletionGracePeriodSeconds")
+            shorter = grace is not None and current is not None and grace < current
+            if not shorter and finalizers == list(ometa.get("finalizers") or []):
                 return old
             new = deep_copy(old)
-            grace = 30 if grace_seconds is None else grace_seconds
-            new["metadata"]["deletionTimestamp"] = now_iso()
-            new["metadata"]["deletionGracePeriodSeconds"] = grace
+            if shorter:
+                new["metadata"]["deletionGracePeriodSeconds"] = grace
+                new["metadata"]["deletionTimestamp"] = now_iso(time.time() + grace)
+            new["metadata"]["finalizers"] = finalizers
+            if not finalizers:
+                new["metadata"].pop("finalizers")
+            return new if dry_run else self._commit(rt, MODIFIED, new, old)
+        pending = bool(finalizers) or bool(grace) or rt.key == "namespaces"
+        if not pending:
             if dry_run:
-                return new
-            return self._commit(rt, MODIFIED, new, old)
-        if dry_run:
-            return old
-        final = deep_copy(old)
-        return self._commit(rt, DELETED, final, old)
+                return old
+            return self._commit(rt, DELETED, deep_copy(old), old)
+        new = deep_copy(old)
+        meta = new["metadata"]
+        meta["deletionTimestamp"] = now_iso(time.time() + (grace or 0))
+        meta["deletionGracePeriodSeconds"] = grace or 0
+        if finalizers:
+            meta["finalizers"] = finalizers
+        if rt.key == "namespaces":
+            new.setdefault("status", {})["phase"] = "Terminating"
+        return new if dry_run else self._commit(rt, MODIFIED, new, old)
+
+    @staticmethod
+    def _grace(rt: ResourceType, obj: Obj, requested: int | None) -> int | None:
+        """Pods bound to a node and still running get a grace period (their spec's unless one is asked for);
+        unscheduled and finished pods, and every other kind, are deleted without one."""
+        if rt.key != "pods":
+            return None
+        spec, phase = obj.get("spec") or {}, (obj.get("status") or {}).get("phase")
+        if not spec.get("nodeName") or phase in ("Succeeded", "Failed"):
+            return 0
+        if requested is not None:
+            return max(0, int(requested))
+        default = spec.get("terminationGracePeriodSeconds")
+        return 30 if default is None else int(default)
+
+    def is_pending(self, rt: ResourceType, obj: Obj) -> bool:
+        """Whether a deleted object is still stored (Terminating, waiting for finalizers or its grace period)."""
+        meta = obj["metadata"]
+        current = self.get(rt, meta.get("namespace"), meta["name"])
+        return current is not None and current["metadata"].get("uid") == meta.get("uid") and bool(
+            current["metadata"].get("deletionTimestamp"))
 
     def remove_now(self, rt: ResourceType, namespace: str | None, name: str) -> None:
-        """Controllers' hard delete (kubelet finished terminating, garbage collection)."""
+        """Controllers' final delete (a kubelet finished terminating a pod, garbage collection): the object goes
+        unless finalizers hold it, which then keep it with a zero grace period until they are removed."""
         old = self.get(rt, namespace, name)
-        if old is not None:
-            self._commit(rt, DELETED, deep_copy(old), old)
+        if old is None:
+            return
+        if old["metadata"].get("finalizers"):
+            self.mutate(rt, namespace, name, _finish_grace)
+            return
+        self._commit(rt, DELETED, deep_copy(old), old)
 
     # -- watch ---------------------------------------------------------------------------------
     def subscribe(self, listener: Callable[[Change], None]) -> None:
         self._listeners.append(listener)
 
     def open_watch(self, rt: ResourceType, namespace: str | None, labels: Predicate | None,
-                   fields: Predicate | None, since_rv: str | None) -> Watcher:
+                   fields: Predicate | None, since_rv: str | None, *, initial_events: bool | None = None,
+                   initial_end_marker: bool = False) -> Watcher:
         """Register a watch. Events after ``since_rv`` are queued first; with no version (or "0") every
-        current object arrives as ADDED, as the API server does. Raises 410 for a compacted version."""
+        current object arrives as ADDED, as the API server does (``initial_events`` says so explicitly:
+        ``sendInitialEvents``; then ``initial_end_marker`` queues ``(INITIAL_END, rv)`` after them).
+        Raises 410 for a compacted version."""
         w = Watcher(rt, namespace, labels, fields)
-        if since_rv in (None, "", "0"):
+        fresh = since_rv in (None, "", "0")
+        if initial_events is None:
+            initial_events = fresh
+        if self.history_seconds and self._history_times and \
+                self._history_times[0] < time.monotonic() - self.history_seconds:
+            self._compact_window()
+        if initial_events:
             for obj in self.list(rt, namespace, labels, fields):
                 w.queue.put_nowait((ADDED, obj))
-        else:
+            if initial_end_marker:
+                w.queue.put_nowait((INITIAL_END, self.resource_version))
+        elif not fresh:
             try:
-                rv = int(since_rv)
+                rv = int(since_rv or "")
             except ValueError as exc:
                 raise ApiError(400, "BadRequest", f"invalid resource version: {since_rv}") from exc
             oldest = self.history[0].rv if self.history else self.resource_version + 1
@@ -364,7 +506,15 @@ class Store:
         """Forget all history: any watch from an older version now gets 410 Gone."""
         self.compacted_rv = self.resource_version
         self.history.clear()
+        self._history_times.clear()
         return self.compacted_rv
+
+    def _compact_window(self) -> None:
+        """Drop the changes older than ``history_seconds`` (the rolling compaction)."""
+        horizon = time.monotonic() - self.history_seconds
+        while self._history_times and self._history_times[0] < horizon:
+            self._history_times.popleft()
+            self.compacted_rv = max(self.compacted_rv, self.history.popleft().rv)
 
     # -- helpers for controllers ---------------------------------------------------------------
     def allocate_ip(self, prefix: str = "10.244") -> str:

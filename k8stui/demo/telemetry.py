@@ -36,7 +36,7 @@ CODE_MIX = {
     "": (0.885, 0.06, 0.04, 0.01, 0.005),
     "green": (0.865, 0.06, 0.035, 0.028, 0.012),
 }
-SERVICE_LOAD = {"api": 50.0, "frontend": 20.0, "notes": 5.0, "api-preview": 2.0, "kube-dns": 12.0}
+SERVICE_LOAD = {"api": 50.0, "frontend": 20.0, "notes": 5.0, "api-preview": 2.0, "api-canary": 2.0, "kube-dns": 12.0}
 CPU_PER_REQUEST = 0.003  # CPU seconds one request costs the serving container
 MEM_PER_RPS = 400 * 1024  # working-set bytes per request/s being served
 EMA_SECONDS = 10.0  # PodMetrics usage is averaged over about this long

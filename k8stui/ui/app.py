@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from textual import events
 from textual.app import App
 from textual.binding import Binding
 from textual.notifications import SeverityLevel
@@ -19,10 +20,12 @@ from ..cluster.discovery import Discovery
 from ..cluster.kubeconfig_watch import KubeconfigWatch
 from ..cluster.store import InformerHub
 from ..config import Settings
+from ..metrics.alert_watch import AlertWatch
 from ..text import sanitize
 from . import navigation
 from .commands import CommandError, parse_command
 from .gc_tuning import tune_gc
+from .keygate import KeyGate
 from .palette import K8sCommands
 from .themes import DEFAULT_THEME, load_themes
 
@@ -46,6 +49,8 @@ class K8sTuiApp(App):
                  read_only: bool = False, prometheus_url: str | None = None, theme: str | None = None,
                  kubeconfig: str | None = None, start_command: str | None = None) -> None:
         super().__init__()
+        # Keys typed during a screen change go to the screen the user will see (keygate.py).
+        self.key_gate = KeyGate(self, super().on_event)
         self.start_command = start_command
         self.settings = settings or Settings()
         self.connection = connection
@@ -57,7 +62,7 @@ class K8sTuiApp(App):
                                  "read_only = true in config.toml" if self.settings.read_only else "")
         self.prometheus_url = prometheus_url or self.settings.prometheus_url or None
         self.metrics_source = "prometheus" if self.prometheus_url else ""
-        self.hub = InformerHub(connection)
+        self.hub = InformerHub(connection, flush_interval=self.settings.repaint_interval)
         self._forwards: Any = None  # the port-forwards (``forwards``), made on first use
         self.draining: dict[str, Any] = {}  # node -> its running drain (actions.nodes.Drain); the nodes view marks them
         # The server's kinds (``discovery.registry``), kept current; started after the first paint.
@@ -65,6 +70,8 @@ class K8sTuiApp(App):
         # The kubeconfig files, watched for changes (a new CA or token after a server restart, a new login).
         self.kubeconfig_watch = KubeconfigWatch(kubeconfig_paths(kubeconfig))
         self.kubeconfig_watch.baseline()  # now, as the connection was just made from it (before the UI loop runs)
+        # The alerts firing now (header count, dashboard rows), polled once for the whole app.
+        self.alert_watch = AlertWatch()
         self._themes = load_themes()
         for bundled in self._themes.values():
             self.register_theme(bundled)
@@ -91,12 +98,24 @@ class K8sTuiApp(App):
 
         self.push_screen(DashboardScreen())
         self.call_after_refresh(self.discovery.start)
+        self.call_after_refresh(self._start_alert_watch)
         self.call_after_refresh(tune_gc)
         self.set_interval(self.KUBECONFIG_POLL_SECONDS, self._poll_kubeconfig)
         if self.start_command:
             self.run_command(self.start_command)
 
+    def _start_alert_watch(self) -> None:
+        """Poll the alerts of this connection's Prometheus (none configured: nothing to poll)."""
+        from ..metrics.service import service_for
+
+        service = service_for(self)
+        if service.endpoint is None:
+            self.alert_watch.stop()
+            return
+        self.alert_watch.start(service.endpoint, service.alertmanager, asyncio.get_running_loop())
+
     async def on_unmount(self) -> None:
+        self.alert_watch.stop()
         if self._forwards is not None:
             await self._forwards.stop_all()  # a forward never outlives the app
         await self.discovery.close()
@@ -109,6 +128,32 @@ class K8sTuiApp(App):
         a clickable action (``[@click=app.quit]``)."""
         super().notify(sanitize(str(message)), title=sanitize(str(title)), severity=severity, timeout=timeout,
                        markup=False)
+
+    # -- key routing ------------------------------------------------------------------------------
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key):
+            if not event.is_forwarded:
+                await self.key_gate.on_key(event)
+                return
+            await super().on_event(event)  # bubbled back up: the app's key bindings run here
+            self.key_gate.bubbled(event)
+            return
+        await super().on_event(event)
+
+    def push_screen(self, screen, callback=None, wait_for_dismiss=False, *, mode=None):  # type: ignore[override]
+        result = super().push_screen(screen, callback, wait_for_dismiss, mode=mode)
+        self.key_gate.hold_until_settled(self.screen, "push_screen")
+        return result
+
+    def pop_screen(self):  # type: ignore[override]
+        result = super().pop_screen()
+        self.key_gate.hold_until_settled(self.screen, "pop_screen")
+        return result
+
+    def switch_screen(self, screen):  # type: ignore[override]
+        result = super().switch_screen(screen)
+        self.key_gate.hold_until_settled(self.screen, "switch_screen")
+        return result
 
     # -- themes ------------------------------------------------------------------------------------
     def watch_theme(self, theme: str) -> None:
@@ -161,8 +206,10 @@ class K8sTuiApp(App):
             from .screens.alerts import AlertsScreen
 
             self.push_screen(AlertsScreen())
-        elif view == "lint":
-            self.notify(f":{view} is not available in this version", severity="warning")
+        elif view in ("lint", "timeline", "helm"):
+            from .screens.diagnosis_base import open_diagnosis
+
+            open_diagnosis(self, view, arg)
         else:
             navigation.open_kind(self, self.discovery.registry.resolve(view), view, arg)
 
@@ -188,9 +235,15 @@ class K8sTuiApp(App):
         self.notify(f"namespace: {'all' if self.all_namespaces else namespace}", timeout=2)
 
     def switch_context(self, context: str) -> None:
-        """Reconnect as another kubeconfig context without restarting; a bad context is a toast, not a crash."""
+        """Reconnect as another kubeconfig context without restarting; a bad context is a toast, not a crash.
+        Loading the context (file parsing, an exec credential plugin) runs in a thread: the screen never
+        freezes, even when ``aws eks get-token`` takes seconds."""
+        self.run_worker(self._switch_context(context), group="switch-context", exclusive=True,
+                        exit_on_error=False)
+
+    async def _switch_context(self, context: str) -> None:
         try:
-            connection = load_target(self.kubeconfig, context, None)
+            connection = await asyncio.to_thread(load_target, self.kubeconfig, context, None, interactive=False)
         except KubeconfigError as exc:
             self.notify(str(exc), severity="error")
             return
@@ -203,9 +256,10 @@ class K8sTuiApp(App):
         """Replace the connection and everything made from it (informers, discovery) and reopen the view."""
         old_hub, old_discovery = self.hub, self.discovery
         self.connection = connection
-        self.hub = InformerHub(connection)
+        self.hub = InformerHub(connection, flush_interval=self.settings.repaint_interval)
         self.discovery = Discovery(connection)
         self.discovery.start()
+        self._start_alert_watch()
         self._reopen_current_view(dashboard=dashboard)
         self.run_worker(old_hub.close(), exclusive=False)
         self.run_worker(old_discovery.close(), exclusive=False)
@@ -235,7 +289,8 @@ class K8sTuiApp(App):
         namespace = self.namespace
         try:
             # Parsing the file (and an exec credential plugin) may block: off the UI loop.
-            connection = await asyncio.to_thread(load_target, self.kubeconfig, context, namespace)
+            connection = await asyncio.to_thread(load_target, self.kubeconfig, context, namespace,
+                                                 interactive=False)
             await asyncio.to_thread(self.kubeconfig_watch.baseline)
         except KubeconfigError as exc:
             self.notify(f"kubeconfig not reloaded: {exc}", severity="error")

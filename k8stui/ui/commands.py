@@ -20,7 +20,8 @@ from ..cluster.registry import KindRegistry
 APP_VIEWS: dict[str, str] = {
     "ctx": "contexts", "context": "contexts", "contexts": "contexts",
     "dash": "dashboard", "dashboard": "dashboard", "home": "dashboard",
-    "alerts": "alerts", "audit": "audit", "lint": "lint",
+    "alerts": "alerts", "audit": "audit", "lint": "lint", "popeye": "lint",
+    "timeline": "timeline", "tl": "timeline", "helm": "helm", "releases": "helm",
     "xray": "xray", "x-ray": "xray",
     "pf": "portforwards", "portforward": "portforwards", "portforwards": "portforwards",
     "port-forward": "portforwards", "port-forwards": "portforwards",
@@ -33,6 +34,51 @@ NAMESPACE_WORDS = ("ns", "namespace", "namespaces")
 
 # Names of the first views, kept for users' aliases written against them ("dp" -> "deployments").
 VIEW_ALIASES: dict[str, str] = {**APP_VIEWS, **{w: "namespaces" for w in NAMESPACE_WORDS}}
+
+
+# What each view is, for ``?`` help (which lists every app view of VIEW_ALIASES and every first-class kind).
+VIEW_HELP: dict[str, str] = {
+    "pods": "pods", "deployments": "deployments", "replicasets": "replica sets", "services": "services",
+    "ingresses": "ingresses", "nodes": "nodes: capacity, real vs virtual; enter lists a node's pods",
+    "events": "events", "namespaces": "namespaces; :ns NAME switches (:ns all: every namespace)",
+    "contexts": "kubeconfig contexts; :ctx NAME switches", "configmaps": "config maps",
+    "secrets": "secrets (values masked)", "horizontalpodautoscalers": "horizontal pod autoscalers",
+    "statefulsets": "stateful sets: pods by ordinal and their PVCs", "daemonsets": "daemon sets: one pod per node",
+    "cronjobs": "cron jobs: enter lists their jobs", "persistentvolumeclaims": "persistent volume claims",
+    "persistentvolumes": "persistent volumes", "poddisruptionbudgets": "pod disruption budgets",
+    "storageclasses": "storage classes", "endpointslices": "endpoint slices", "networkpolicies": "network policies",
+    "serviceaccounts": "service accounts", "controllerrevisions": "controller revisions (rollout history)",
+    "clusterroles": "cluster roles", "rolebindings": "role bindings", "clusterrolebindings": "cluster role bindings",
+    "dashboard": "the dashboard", "alerts": "firing Prometheus alerts", "audit": "the audit log of changes",
+    "lint": "findings: misconfigurations and risks", "timeline": "incident timeline", "helm": "Helm releases",
+    "xray": "xray tree: :xray [NAMESPACE] or :xray KIND NAME",
+    "portforwards": "running port-forwards", "help": "this help", "quit": "quit",
+}
+
+ANY_KIND_HELP = (":KIND [SELECTOR]", "any kind the server has, CRDs included: plural, singular, short name or Kind, "
+                 "kind.group when ambiguous; then a label selector (app=api,version!=green) or text to filter by")
+
+
+def command_help(extra_aliases: dict[str, str] | None = None) -> list[tuple[str, str]]:
+    """``(":pods", "pods (also :pod :po)")`` for every first-class kind and every app view the command bar knows
+    (the user's aliases too): derived from the tables ``parse_command`` reads, so help cannot miss a command."""
+    from ..cluster.row_kinds import PROJECTIONS
+
+    registry = KindRegistry.builtin()
+    names: dict[str, list[str]] = {}
+    for key in PROJECTIONS:
+        kind = next((k for k in registry if k.key == key), None)
+        if kind is not None and kind.listable:
+            names[kind.plural] = [kind.plural, *kind.short_names, *kind.aliases]
+    for alias, view in (VIEW_ALIASES | {k.lower(): v for k, v in (extra_aliases or {}).items()}).items():
+        kind = registry.resolve(view) if view not in VIEW_ALIASES.values() else None
+        target = kind.plural if kind is not None and kind.plural in names else view
+        if alias not in names.setdefault(target, []):
+            names[target].append(alias)
+    rows = [(f":{aliases[0]}", VIEW_HELP.get(view, view) + (f" (also {' '.join(f':{a}' for a in aliases[1:])})"
+                                                             if aliases[1:] else ""))
+            for view, aliases in names.items()]
+    return [ANY_KIND_HELP, *rows]
 
 
 class CommandError(ValueError):
@@ -79,4 +125,4 @@ def parse_command(text: str, extra_aliases: dict[str, str] | None = None,
     return Command("kind", rest, kind, head)
 
 
-__all__ = ["APP_VIEWS", "Command", "CommandError", "NAMESPACE_WORDS", "VIEW_ALIASES", "parse_command"]
+__all__ = ["APP_VIEWS", "Command", "CommandError", "NAMESPACE_WORDS", "VIEW_ALIASES", "command_help", "parse_command"]

@@ -26,7 +26,7 @@ from ..cluster.kinds import DEPLOYMENTS, HPAS, SERVICES
 from ..text import sanitize
 from . import workload_ops
 from .screens.confirm import ConfirmScreen, is_dangerous
-from .screens.dialogs import CanaryDialog, QuestionDialog, RevisionPicker, ScaleDialog
+from .screens.dialogs import BurstDialog, CanaryDialog, QuestionDialog, RevisionPicker, ScaleDialog
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -133,7 +133,10 @@ def run_operation(screen: Any, name: str, selection: tuple[str, dict[str, Any]] 
         report(app, "another operation is waiting for you: finish or cancel it first", "warning")
         return
     _busy.add(app)
-    app.run_worker(_operate(app, name, targets), group="k8stui-operations", exit_on_error=False,
+    # Keys typed before the operation's first dialog shows are meant for that dialog (keygate.py).
+    gate = getattr(app, "key_gate", None)
+    hold = gate.hold(f"operation {name}") if gate is not None else None
+    app.run_worker(_operate(app, name, targets, hold), group="k8stui-operations", exit_on_error=False,
                    name=f"operation {name}")
 
 
@@ -143,11 +146,11 @@ def _multi() -> frozenset[str]:
     return MULTI
 
 
-async def _operate(app: Any, name: str, targets: list[Target]) -> None:
+async def _operate(app: Any, name: str, targets: list[Target], hold: int | None = None) -> None:
     follow: list[FollowUp] = []
     session = Session(app.connection)
     try:
-        op = Operation(app, session, targets)
+        op = Operation(app, session, targets, hold)
         try:
             follow = await HANDLERS[name](op)
         except PlanError as exc:
@@ -155,6 +158,7 @@ async def _operate(app: Any, name: str, targets: list[Target]) -> None:
         except ApiFailure as exc:
             report(app, f"{name} failed: {exc}", "error")
         finally:
+            op.release_keys()
             _busy.discard(app)
         for fu in follow:
             await op.watch(fu)
@@ -165,15 +169,21 @@ async def _operate(app: Any, name: str, targets: list[Target]) -> None:
 class Operation:
     """One run of an operation: the session, the target, and the ways to ask and tell the user."""
 
-    def __init__(self, app: Any, session: Session, targets: list[Target] | Target | None) -> None:
+    def __init__(self, app: Any, session: Session, targets: list[Target] | Target | None,
+                 hold: int | None = None) -> None:
         self.app = app
         self.session = session
         self.targets = targets if isinstance(targets, list) else [targets] if targets is not None else []
         self.target = self.targets[0] if self.targets else None
         self.settings = app.settings
+        self._hold = hold
 
     def release_keys(self) -> None:
-        """Hand the keyboard over (before the terminal is given to an editor or a shell); nothing held here."""
+        """Stop holding the keys typed since the operation started: a dialog is up, the terminal is about to be
+        handed to an editor or a shell, or the operation ended."""
+        hold, self._hold = self._hold, None
+        if hold is not None:
+            self.app.key_gate.release(hold)
 
     # -- targets ---------------------------------------------------------------------------------
     def deployment(self, verb: str) -> ObjectRef:
@@ -192,7 +202,9 @@ class Operation:
 
     # -- asking ----------------------------------------------------------------------------------
     async def ask(self, screen: Any) -> Any:
-        return await self.app.push_screen_wait(screen)
+        dismissed = self.app.push_screen(screen, wait_for_dismiss=True)  # the push holds keys until it is up
+        self.release_keys()
+        return await dismissed
 
     async def confirm(self, plan: Plan, notice: str) -> bool:
         dangerous = is_dangerous(plan.context, self.settings.dangerous_contexts)
@@ -338,25 +350,30 @@ async def _bluegreen_revert(op: Operation) -> list[FollowUp]:
 async def _burst(op: Operation) -> list[FollowUp]:
     ref = op.deployment("burst")
     await op.precheck("create", ObjectRef(DEPLOYMENTS, ref.namespace, ""), named=False)
-    follow = _follow(await op.run(lambda: burst.plan_burst(op.session, ref.namespace, ref.name)))
-    return follow
+    await op.precheck("patch", ref)
+    view = await burst.burst_view(op.session, ref.namespace, ref.name)
+    count = await op.ask(BurstDialog(view))
+    if count is None:
+        report(op.app, f"burst {ref}: cancelled, nothing changed")
+        return []
+    move = burst.Move()  # the same targets if a conflict makes run() rebuild the plan
+    return _follow(await op.run(lambda: burst.plan_burst(op.session, ref.namespace, ref.name, count, move)))
 
 
 async def _unburst(op: Operation) -> list[FollowUp]:
     ref = op.deployment("un-burst")
-    companion = ObjectRef(DEPLOYMENTS, ref.namespace, burst.original_name(ref.name) + burst.BURST_SUFFIX)
+    original = ObjectRef(DEPLOYMENTS, ref.namespace, burst.original_name(ref.name))
+    companion = ObjectRef(DEPLOYMENTS, ref.namespace, original.name + burst.BURST_SUFFIX)
     await op.precheck("delete", companion)
-    return _follow(await op.run(lambda: burst.plan_unburst(op.session, ref.namespace, ref.name)))
+    await op.precheck("patch", original)
+    move = burst.Move()
+    return _follow(await op.run(lambda: burst.plan_unburst(op.session, ref.namespace, ref.name, move=move)))
 
 
 async def _canary(op: Operation) -> list[FollowUp]:
     ref = op.deployment("canary")
     await op.precheck("patch", ref)
-    pairs = await bluegreen.discover(op.session, ref.namespace)
-    pair = next((p for p in pairs if p.colour_of(ref.name)), None)
-    if pair is None:
-        raise PlanError(f"Deployment {ref.name} is not part of a blue/green pair (Deployments that differ only in "
-                        "their 'version' label)")
+    pair = canary.canary_pair(await bluegreen.discover(op.session, ref.namespace), ref.name)  # before asking
     mine, total = canary.current_share(pair, ref.name)
     colour = pair.colour_of(ref.name)
     others = pair.others(colour.version) if colour else []

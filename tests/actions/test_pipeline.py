@@ -200,29 +200,111 @@ async def test_undo_a_selector_switch_and_refuse_an_undo_after_someone_else_chan
     assert get_json(demo, "deployment", "web", "-n", ns)["spec"]["replicas"] == 3
 
 
-async def test_burst_and_undo_of_the_burst(demo, session):
+def _replicas(demo, ns: str) -> dict[str, int]:
+    """spec.replicas of every Deployment in ``ns``, as kubectl reads them."""
+    return {d["metadata"]["name"]: d["spec"]["replicas"] for d in get_json(demo, "deployments", "-n", ns)["items"]}
+
+
+def _pending(demo, ns: str, name: str) -> int:
+    pods = get_json(demo, "pods", "-n", ns, "-l", f"app={name},k8stui.io/burst!=true")["items"]
+    return len([p for p in pods if not p["spec"].get("nodeName") and not p["metadata"].get("deletionTimestamp")])
+
+
+async def _big_pending(demo, ns: str, count: int) -> None:
+    await asyncio.to_thread(wait_for, lambda: _pending(demo, ns, "big") == count, 30, f"{count} big pods Pending")
+    await asyncio.sleep(0.3)  # the scheduler's verdict (PodScheduled=False) is in the pods' status
+
+
+async def test_burst_moves_the_pending_share_and_unburst_gives_it_back(demo, session):
+    """The total of both Deployments is always the user's 2: burst scales big down by what big-burst runs."""
     ns = create_namespace(demo, "act", big=True)
     try:
         with pytest.raises(PlanError, match="select big to burst it"):
             await burst.plan_burst(session, ns, "big-burst")
-        await asyncio.to_thread(wait_for, lambda: len(get_json(demo, "pods", "-n", ns)["items"]) == 2, 20, "pods")
-        await asyncio.sleep(0.5)
-        outcome = await run_plan(session, lambda: burst.plan_burst(session, ns, "big"), yes)
+        await _big_pending(demo, ns, 2)
+        view = await burst.burst_view(session, ns, "big")
+        assert (view.replicas, view.pending, view.burst_exists) == (2, 2, False)
+        assert view.preview(1)[:2] == ["big: 2 → 1 replicas (2 Pending now)",
+                                       "big-burst: none → 1 replicas on virtual-node-aci"]
+        outcome = await run_plan(session, lambda: burst.plan_burst(session, ns, "big", 1), yes)
         assert outcome.applied, outcome.message
-        assert [w.verb for w in outcome.plan.writes] == ["create"]
+        assert [w.verb for w in outcome.plan.writes] == ["patch", "create"]
+        assert outcome.plan.after == "big 1, big-burst 1 on virtual-node-aci (total 2)"
+        assert _replicas(demo, ns) == {"big": 1, "big-burst": 1}
         state = await rollout.watch_rollout(session, deployment_ref(ns, "big-burst"), timeout=60)
         assert state.done, state
         nodes = {p["spec"]["nodeName"] for p in get_json(demo, "pods", "-n", ns, "-l", "k8stui.io/burst")["items"]}
         assert nodes == {"virtual-node-aci"}
-        # A second burst adds to the companion instead of creating another one.
-        more = await burst.plan_burst(session, ns, "big", 1)
-        assert more.writes[0].verb == "patch" and more.after.startswith("big-burst: 3 replicas")
+        await _big_pending(demo, ns, 1)
+        # The default is what is Pending now: the last one moves, the companion grows.
+        outcome = await run_plan(session, lambda: burst.plan_burst(session, ns, "big"), yes)
+        assert outcome.applied and [w.verb for w in outcome.plan.writes] == ["patch", "patch"]
+        assert _replicas(demo, ns) == {"big": 0, "big-burst": 2}
+        # Undo of that burst gives back its one replica; un-burst gives back the rest and deletes the companion.
         outcome = await run_plan(session, lambda: undo.plan_undo_last(session), yes)
-        assert outcome.applied and [w.verb for w in outcome.plan.writes] == ["patch", "delete"]
-        assert (await asyncio.to_thread(demo.kubectl, "get", "deploy", "big-burst", "-n", ns,
-                                        check=False)).returncode != 0
+        assert outcome.applied, outcome.message
+        assert _replicas(demo, ns) == {"big": 1, "big-burst": 1}
+        outcome = await run_plan(session, lambda: burst.plan_unburst(session, ns, "big-burst"), yes)
+        assert outcome.applied and [w.verb for w in outcome.plan.writes] == ["patch", "patch", "delete"]
+        assert _replicas(demo, ns) == {"big": 2}
         with pytest.raises(PlanError, match="no burst companion"):
             await burst.plan_unburst(session, ns, "big")
+    finally:
+        delete_namespace(demo, ns)
+
+
+async def test_burst_lowers_the_hpa_bounds_and_unburst_restores_them(demo, session):
+    ns = create_namespace(demo, "act", big=True)
+    try:
+        hpa = {"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler",
+               "metadata": {"name": "big", "namespace": ns},
+               "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "big"},
+                        "minReplicas": 2, "maxReplicas": 5}}
+        await kubectl(demo, "create", "--validate=false", "-f", "-", input=json.dumps(hpa))
+        await _big_pending(demo, ns, 2)
+        view = await burst.burst_view(session, ns, "big")
+        assert view.hpa is not None and view.preview(2)[-1] == "HPA big min 2/max 5 → min 1/max 3"
+        outcome = await run_plan(session, lambda: burst.plan_burst(session, ns, "big"), yes)
+        assert outcome.applied, outcome.message
+        assert any("HorizontalPodAutoscaler big" in w for w in outcome.plan.warnings)
+
+        def bounds() -> tuple[int, int]:
+            spec = get_json(demo, "hpa", "big", "-n", ns)["spec"]
+            return spec["minReplicas"], spec["maxReplicas"]
+
+        assert bounds() == (1, 3) and _replicas(demo, ns) == {"big": 0, "big-burst": 2}
+        outcome = await run_plan(session, lambda: burst.plan_unburst(session, ns, "big"), yes)
+        assert outcome.applied, outcome.message
+        assert bounds() == (2, 5) and _replicas(demo, ns) == {"big": 2}
+        # An HPA that cannot lose that many replicas: refused with the reason, nothing sent.
+        await kubectl(demo, "patch", "hpa", "big", "-n", ns, "-p", '{"spec":{"maxReplicas":2}}')
+        outcome = await run_plan(session, lambda: burst.plan_burst(session, ns, "big", 2), yes)
+        assert outcome.status == "refused" and "allows at most 2 replicas" in outcome.message
+        assert bounds() == (2, 2) and _replicas(demo, ns) == {"big": 2}
+    finally:
+        delete_namespace(demo, ns)
+
+
+async def test_a_burst_interrupted_by_a_conflict_finishes_the_same_move(demo, session):
+    """A 409 on the companion after the original was scaled down: the rebuilt plan only grows the companion."""
+    ns = create_namespace(demo, "act", big=True)
+    try:
+        await _big_pending(demo, ns, 2)
+        assert (await run_plan(session, lambda: burst.plan_burst(session, ns, "big", 1), yes)).applied
+        await _big_pending(demo, ns, 1)
+        notices: list[str] = []
+
+        async def meddle_once(plan: Plan, notice: str) -> bool:
+            notices.append(notice)
+            if len(notices) == 1:  # someone touches the companion between the plan and its writes
+                await kubectl(demo, "annotate", "deployment", "big-burst", "-n", ns, "someone=else")
+            return True
+
+        move = burst.Move()
+        outcome = await run_plan(session, lambda: burst.plan_burst(session, ns, "big", 1, move), meddle_once)
+        assert outcome.applied and outcome.conflicts == 1, outcome.message
+        assert [w.verb for w in outcome.plan.writes] == ["patch"] and outcome.plan.writes[0].ref.name == "big-burst"
+        assert _replicas(demo, ns) == {"big": 0, "big-burst": 2}
     finally:
         delete_namespace(demo, ns)
 

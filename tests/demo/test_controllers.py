@@ -252,7 +252,7 @@ async def test_crash_loop_back_off_with_growing_restarts() -> None:
                             rf"{pod['metadata']['name']}_shop\({pod['metadata']['uid']}\)",
                             cs["state"]["waiting"]["message"])
         last = cs["lastState"]["terminated"]
-        assert last["exitCode"] == 1 and last["reason"] == "Error" and last["finishedAt"] >= last["startedAt"]
+        assert last["exitCode"] == 2 and last["reason"] == "Error" and last["finishedAt"] >= last["startedAt"]
         assert not cs["ready"] and pod["status"]["phase"] == "Running"
         first = cs["restartCount"]
         name = pod["metadata"]["name"]

@@ -25,10 +25,10 @@ SHOP = "shop"
 class Stream:
     """A long-running kubectl (``-w``, ``logs -f``) whose output lines are collected by a reader thread."""
 
-    def __init__(self, demo: Demo, *args: str, context: str = "demo") -> None:
+    def __init__(self, demo: Demo, *args: str, context: str = "demo", kubectl: str = KUBECTL) -> None:
         env = {k: v for k, v in os.environ.items() if not k.startswith("KUBE")}
         env["KUBECONFIG"] = demo.kubeconfig
-        self.proc = subprocess.Popen([KUBECTL, "--context", context, *args], stdout=subprocess.PIPE,
+        self.proc = subprocess.Popen([kubectl, "--context", context, *args], stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, text=True, env=env)
         self.lines: list[str] = []
         self._q: queue.Queue[str | None] = queue.Queue()

@@ -9,6 +9,7 @@ import shutil
 import ssl
 import subprocess
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -206,3 +207,71 @@ def test_written_config_and_rules_pass_promtool(tmp_path: Path) -> None:
                             timeout=30)
     assert config.returncode == 0, config.stdout + config.stderr
     assert TOKEN in prom.config_file.read_text() and prom.config_file.stat().st_mode & 0o077 == 0
+
+
+def _query_range(url: str, query: str, start: float, end: float, step: int) -> list[tuple[float, float]]:
+    params = urllib.parse.urlencode({"query": query, "start": start, "end": end, "step": step})
+    with urllib.request.urlopen(f"{url}/api/v1/query_range?{params}", timeout=30) as resp:
+        result = json.load(resp)["data"]["result"]
+    return [(float(t), float(v)) for t, v in result[0]["values"]] if result else []
+
+
+@pytest.mark.parametrize("query", [
+    'sum(rate(http_requests_total{namespace="shop",app="api"}[1m]))',
+    'sum(rate(container_cpu_usage_seconds_total{namespace="shop",pod=~"api-blue-[a-z0-9]+-[a-z0-9]+",'
+    'container!=""}[1m]))',
+    'sum(container_memory_working_set_bytes{namespace="shop",container!=""})',
+])
+def test_an_hour_of_history_is_there_from_the_start(demo, query):
+    """The demo puts an hour of history into Prometheus before it starts (demo/history.py): the graphs of the
+    last hour are full at once, and the history runs on at the level of the live series after it."""
+    now = time.time()
+    points = _query_range(demo.prometheus_url, query, now - 3600, now, 60)
+    assert points, query
+    assert now - points[0][0] >= 3300, f"the oldest point is {now - points[0][0]:.0f}s old: no history"
+    assert max(b[0] - a[0] for a, b in zip(points, points[1:], strict=False)) <= 120, "a hole in the hour"
+    past = sorted(v for t, v in points if now - t > 900)
+    level = past[len(past) // 2]
+    assert level > 0
+    live = wait_for_value(demo.prometheus_url, query)
+    assert 0.4 < live / level < 2.5, f"history at {level:g}, live at {live:g}"
+
+
+def wait_for_value(url: str, query: str, timeout: float = 30.0) -> float:
+    deadline = time.monotonic() + timeout
+    while True:
+        params = urllib.parse.urlencode({"query": query})
+        with urllib.request.urlopen(f"{url}/api/v1/query?{params}", timeout=30) as resp:
+            result = json.load(resp)["data"]["result"]
+        if result and float(result[0]["value"][1]) > 0:
+            return float(result[0]["value"][1])
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no live value of {query} within {timeout}s")
+        time.sleep(0.5)
+
+
+def test_request_counters_run_on_from_the_history_without_a_reset(demo):
+    wait_for_value(demo.prometheus_url, 'sum(rate(http_requests_total{namespace="shop",app="api"}[1m]))')
+    params = urllib.parse.urlencode({"query": 'max(resets(http_requests_total{namespace="shop"}[2h]))'})
+    with urllib.request.urlopen(f"{demo.prometheus_url}/api/v1/query?{params}", timeout=30) as resp:
+        result = json.load(resp)["data"]["result"]
+    assert result and float(result[0]["value"][1]) == 0
+
+
+def _instant(url: str, query: str, at: float | None = None) -> list[dict]:
+    params = {"query": query} | ({"time": f"{at:.3f}"} if at is not None else {})
+    with urllib.request.urlopen(f"{url}/api/v1/query?{urllib.parse.urlencode(params)}", timeout=30) as resp:
+        return json.load(resp)["data"]["result"]
+
+
+def test_the_live_series_continue_the_history(demo):
+    """The history's series are the live scrape's (same job and instance): a pod's memory or restarts are one
+    series, not a history twin that Prometheus' lookback adds to every sum for 5 minutes after the start. Looked
+    at just after the first live scrapes (pods recreated later by other tests are other series, rightly)."""
+    wait_for_value(demo.prometheus_url, 'sum(container_memory_working_set_bytes{namespace="shop"})')
+    first = _instant(demo.prometheus_url, 'min_over_time(timestamp(up{job="k8stui-demo"})[3h:2s])')
+    at = float(first[0]["value"][1]) + 10
+    for family in ("container_memory_working_set_bytes", "kube_pod_container_status_restarts_total"):
+        twins = f'count by (namespace, pod, container) ({family}{{namespace="shop"}}) > 1'
+        result = _instant(demo.prometheus_url, twins, at)
+        assert result == [], f"{family}: history and live series differ for {[r['metric'] for r in result][:3]}"

@@ -12,18 +12,23 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import shutil
 import socket
+import subprocess
 import sys
 import textwrap
+import threading
 import urllib.request
 import uuid
 
 import pytest
 from actions.scenario import WEB_IMAGE, WEB_IMAGE_2, create_namespace, delete_namespace, get_json
+from textual.screen import ModalScreen
 
 from k8stui.actions.audit import AuditLog
 from k8stui.actions.edit import strip_comments
 from k8stui.ui.operations import run_operation
+from k8stui.ui.screens.audit import AuditScreen
 from k8stui.ui.screens.confirm import ConfirmScreen
 from k8stui.ui.screens.dialogs import QuestionDialog
 from k8stui.ui.screens.drain import DrainScreen
@@ -31,10 +36,47 @@ from k8stui.ui.screens.forwards import ForwardsScreen
 from k8stui.ui.screens.ops_dialogs import DeleteConfirmScreen, HpaDialog, ImageDialog, PortForwardDialog
 
 from .helpers import SIZE, kubectl, make_app, row, table, wait_until
-from .test_operations import confirm_and_wait, mutating, screen_text, select, until_message
+from .test_operations import confirm_and_wait, messages, mutating, screen_text, select, until_message
 
 NEW_KEYS = {"delete": "ctrl+d", "kill": "ctrl+k", "edit": "e", "set-image": "i", "shell": "S", "attach": "a",
             "debug": "D", "port-forward": "F", "trigger": "t", "suspend": "p"}
+
+
+class Watch:
+    """``kubectl get -w`` in the background: every version of the objects it saw, so that a state that lasts a
+    moment (a Deployment waiting for its dependents) is seen however fast it passes. Stopped by ``stop``."""
+
+    def __init__(self, demo, *args: str) -> None:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("KUBE")} | {"KUBECONFIG": demo.kubeconfig}
+        kubectl_bin = os.environ.get("K8STUI_TEST_KUBECTL") or shutil.which("kubectl") or "kubectl"
+        self.proc = subprocess.Popen([kubectl_bin, "--context", "demo", "get", *args, "-w", "-o", "json",
+                                      "--output-watch-events"], stdout=subprocess.PIPE,
+                                     stderr=subprocess.DEVNULL, text=True, env=env)
+        self.text = ""
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.text += line
+
+    def events(self) -> list[dict]:
+        decoder, text, out, at = json.JSONDecoder(), self.text, [], 0
+        while True:
+            while at < len(text) and text[at].isspace():
+                at += 1
+            try:
+                event, at = decoder.raw_decode(text, at)
+            except ValueError:
+                return out
+            out.append(event)
+
+    def stop(self) -> list[dict]:
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+        self.reader.join(timeout=10)
+        return self.events()
 
 
 def audit_lines(ns: str) -> list:
@@ -94,6 +136,107 @@ async def test_delete_shows_what_cascades_and_writes_only_after_y(demo, web_ns):
     assert len(deletes) == 1 and deletes[0]["path"].endswith(f"/namespaces/{web_ns}/deployments/web")
     assert demo.kubectl("get", "deployment", "web", "-n", web_ns, check=False).returncode != 0
     assert [(r.verb, r.outcome) for r in audit_lines(web_ns)] == [("delete", "applied")]
+
+
+async def test_delete_orphan_foreground_and_several_marked_rows(demo):
+    """1/2/3 in the confirmation re-plan the delete with another propagation: Orphan keeps the ReplicaSet and
+    its pod (ownerless), Foreground keeps the Deployment, terminating, until its dependents are gone; rows
+    marked with space are deleted together, in one confirmation."""
+    ns = create_namespace(demo, "evd", web=True, pair=True)
+    watch = Watch(demo, "deployment", "api-blue", "-n", ns)
+    try:
+        await _delete_orphan_foreground_and_marked(demo, ns, watch)
+    finally:
+        watch.stop()
+        delete_namespace(demo, ns)
+
+
+async def _delete_orphan_foreground_and_marked(demo, ns: str, watch: Watch) -> None:
+    await ready_pods(demo, ns, 5)  # web 1, api-blue 2, api-green 2
+    web_rs = get_json(demo, "rs", "-n", ns, "-l", "app=web")["items"][0]["metadata"]["name"]
+    app = make_app(demo, namespace=ns)
+    async with app.run_test(size=SIZE) as pilot:
+        await select(pilot, app, "web")
+        seq = demo.request_seq()
+        await pilot.press("ctrl+d")
+        first = await confirm_and_wait(pilot, app)
+        await pilot.press("3")  # Orphan: planned, dry-run and confirmed again
+        await wait_until(pilot, lambda: app.screen is not first and isinstance(app.screen, DeleteConfirmScreen)
+                         and app.screen.query("#confirm-apply"), 10,
+                         "the Orphan confirmation")
+        confirm = app.screen
+        text = screen_text(confirm)
+        assert confirm.propagation == "Orphan" and "(orphaned: they stay, no longer owned by the Deployment)" in text
+        assert "1 replicaset, 1 pod of Deployment web" in text
+        assert mutating(demo, seq) == []
+        await pilot.press("y")
+        await until_message(pilot, app, r"delete deployment .*/web: Deployment web → deleted", 10)
+
+        await select(pilot, app, "api-blue")
+        await wait_until(pilot, watch.events, 20, "kubectl get -w lists the Deployment")
+        await pilot.press("ctrl+d")
+        first = await confirm_and_wait(pilot, app)
+        await pilot.press("2")
+        await wait_until(pilot, lambda: app.screen is not first and isinstance(app.screen, DeleteConfirmScreen)
+                         and app.screen.query("#confirm-apply"), 10,
+                         "the Foreground confirmation")
+        assert app.screen.propagation == "Foreground"
+        assert "with 1 replicaset, 2 pods" in screen_text(app.screen)
+        await pilot.press("y")
+        await until_message(pilot, app, r"delete deployment .*/api-blue: Deployment api-blue → deleted", 10)
+
+        # two rows marked with space: one confirmation, both go
+        green = sorted(p["metadata"]["name"] for p in get_json(demo, "pods", "-n", ns, "-l", "version=green")["items"])
+        await open_view(pilot, app, "pods")
+        await wait_until(pilot, lambda: all(row(app, "resources", name) for name in green), 10, "the pods listed")
+        view = table(app, "resources")
+        for name in green:
+            view.select_key(row(app, "resources", name).uid)
+            await pilot.press("space")
+        assert len(view.marked) == 2 and view.marked_keys() == [row(app, "resources", n).uid for n in green]
+
+        marked_bg = view.get_component_rich_style("resource-view--marked").bgcolor
+        for name in green:  # a marked row paints its cells on the marked background (the cursor's row: its own)
+            uid = row(app, "resources", name).uid
+            line = view.render_line(view.model.index_of(uid) + 1 - int(view.scroll_y))
+            assert name in line.text
+            assert uid == view.current_key() or {seg.style.bgcolor for seg in line if seg.text.strip()} == {marked_bg}
+        seq = demo.request_seq()
+        await pilot.press("ctrl+d")
+        confirm = await confirm_and_wait(pilot, app)
+        text = screen_text(confirm)
+        assert confirm.plan.before.startswith("2 pods: ") and confirm.plan.verb == "delete"
+        assert f"Pod {ns}/{green[0]}" in text and f"Pod {ns}/{green[1]}" in text
+        assert mutating(demo, seq) == []
+        await pilot.press("y")
+        await until_message(pilot, app, r"delete pods? .*2 pods", 10)
+        deletes = sorted(r["path"].rsplit("/", 1)[1] for r in mutating(demo, seq) if r["method"] == "DELETE")
+        assert deletes == green
+        await pilot.press("escape")  # esc clears the marks (the pods are still Terminating)
+        assert not view.marked
+
+    def state() -> tuple[bool, list[str], list[str]]:
+        deployments = {d["metadata"]["name"] for d in get_json(demo, "deployments", "-n", ns)["items"]}
+        rs = get_json(demo, "rs", "-n", ns)["items"]
+        return ("api-blue" in deployments, [r["metadata"]["name"] for r in rs if r["metadata"].get("ownerReferences")],
+                [r["metadata"]["name"] for r in rs if not r["metadata"].get("ownerReferences")])
+    for _ in range(200):
+        blue_left, owned, ownerless = await asyncio.to_thread(state)
+        if not blue_left:
+            break
+        await asyncio.sleep(0.2)
+    assert not blue_left, "Foreground: the Deployment goes once its dependents are gone"
+    seen = [(e["type"], e["object"]["metadata"]) for e in await asyncio.to_thread(watch.stop)]
+    assert seen[-1][0] == "DELETED"
+    assert any(t == "MODIFIED" and m.get("deletionTimestamp") and "foregroundDeletion" in (m.get("finalizers") or ())
+               for t, m in seen), seen  # it waited, terminating, for its ReplicaSet
+    assert all(name.startswith("api-green-") for name in owned)  # api-blue's ReplicaSet went before it
+    assert ownerless == [web_rs]  # Orphan: the ReplicaSet stays, no longer owned
+    assert await pod_of(demo, ns, "app=web")  # and so does its pod
+    lines = audit_lines(ns)
+    assert [(r.verb, r.outcome) for r in lines] == [("delete", "applied")] * 3
+    assert [[w.split("propagation ")[1].split()[0].strip(",)") for w in r.writes] for r in lines] == [
+        ["Orphan"], ["Foreground"], ["Background", "Background"]]
 
 
 async def test_kill_is_its_own_louder_key_and_removes_the_pod_at_once(demo, web_ns):
@@ -217,7 +360,7 @@ async def test_editing_a_secret_never_shows_its_values_unless_asked(demo, web_ns
         await open_view(pilot, app, "secrets")
         await select(pilot, app, "db", "resources")
         await pilot.press("e")
-        await wait_until(pilot, lambda: isinstance(app.screen, QuestionDialog), 5, "decode or not")
+        await wait_until(pilot, lambda: isinstance(app.screen, QuestionDialog) and app.screen.is_mounted, 5, "decode or not")
         await pilot.press("n")
         confirm = await confirm_and_wait(pilot, app)
         text = screen_text(confirm)
@@ -237,7 +380,7 @@ async def test_set_image_from_the_dialog_and_the_rollout_is_followed(demo, web_n
     async with app.run_test(size=SIZE) as pilot:
         await select(pilot, app, "web")
         await pilot.press("i")
-        await wait_until(pilot, lambda: isinstance(app.screen, ImageDialog), 5, "the image dialog")
+        await wait_until(pilot, lambda: isinstance(app.screen, ImageDialog) and app.screen.is_mounted, 5, "the image dialog")
         dialog = app.screen
         assert f"container web: {WEB_IMAGE}" in screen_text(dialog)
         await pilot.press("enter")  # unchanged: refused in the dialog
@@ -372,10 +515,21 @@ async def test_trigger_a_cronjob_now_and_suspend_it(demo, web_ns):
         assert (confirm.plan.verb, confirm.plan.before, confirm.plan.after) == ("suspend", "active", "suspended")
         await pilot.press("y")
         await until_message(pilot, app, "suspend cronjob .*: active → suspended", 10)
+        assert get_json(demo, "cronjob", "report", "-n", web_ns)["spec"]["suspend"] is True
+        await pilot.press("colon", *"audit", "enter")  # z undoes the suspend (the newest undoable line)
+        await wait_until(pilot, lambda: isinstance(app.screen, AuditScreen), 5, "the audit view")
+        await pilot.press("z")
+        confirm = await confirm_and_wait(pilot, app)
+        assert (confirm.plan.verb, confirm.plan.kind, confirm.plan.name) == ("undo", "CronJob", "report"), confirm.plan
+        assert (confirm.plan.before, confirm.plan.after) == ("spec.suspend true", "spec.suspend false")
+        await pilot.press("y")
+        await until_message(pilot, app, "undo cronjob", 10)
     jobs = get_json(demo, "jobs", "-n", web_ns)["items"]
     assert len(jobs) == 1 and jobs[0]["metadata"]["annotations"]["cronjob.kubernetes.io/instantiate"] == "manual"
     assert jobs[0]["metadata"]["ownerReferences"][0]["uid"] == cronjob["metadata"]["uid"]
-    assert get_json(demo, "cronjob", "report", "-n", web_ns)["spec"]["suspend"] is True
+    assert get_json(demo, "cronjob", "report", "-n", web_ns)["spec"]["suspend"] is False
+    assert [(r.verb, r.outcome) for r in audit_lines(web_ns)] == [("trigger", "applied"), ("suspend", "applied"),
+                                                                   ("undo", "applied")]
 
 
 async def test_an_hpa_min_and_max_from_s(demo, web_ns):
@@ -388,7 +542,7 @@ async def test_an_hpa_min_and_max_from_s(demo, web_ns):
         await open_view(pilot, app, "hpa")
         await select(pilot, app, "web", "resources")
         await pilot.press("s")
-        await wait_until(pilot, lambda: isinstance(app.screen, HpaDialog), 5, "the HPA dialog")
+        await wait_until(pilot, lambda: isinstance(app.screen, HpaDialog) and app.screen.is_mounted, 5, "the HPA dialog")
         await pilot.press("ctrl+u", "3", "tab", "ctrl+u", "2", "enter")
         assert "must not be less" in app.screen.error
         await pilot.press("ctrl+u", "6", "enter")
@@ -415,12 +569,12 @@ async def test_port_forward_a_pod_curl_it_and_stop_it_in_pf(demo, web_ns):
         async with app.run_test(size=SIZE) as pilot:
             await select(pilot, app, "web")
             await pilot.press("F")
-            await wait_until(pilot, lambda: isinstance(app.screen, PortForwardDialog), 10, "the port dialog")
+            await wait_until(pilot, lambda: isinstance(app.screen, PortForwardDialog) and app.screen.is_mounted, 10, "the port dialog")
             assert [p.label for p in app.screen.ports] == ["8080/TCP http (container web)"]
             await pilot.press("ctrl+u", *str(taken), "enter")
             await until_message(pilot, app, f"local port {taken} is already in use", 10)
             await pilot.press("F")
-            await wait_until(pilot, lambda: isinstance(app.screen, PortForwardDialog), 10, "the port dialog")
+            await wait_until(pilot, lambda: isinstance(app.screen, PortForwardDialog) and app.screen.is_mounted, 10, "the port dialog")
             await pilot.press("ctrl+u", "0", "enter")
             started = await until_message(pilot, app, r"forwarding http://127\.0\.0\.1:\d+ → pod/web-", 10)
             url = started.split()[1]
@@ -436,9 +590,24 @@ async def test_port_forward_a_pod_curl_it_and_stop_it_in_pf(demo, web_ns):
             await wait_until(pilot, lambda: not pf.forwards, 5, "the forward stopped")
             with pytest.raises(OSError):
                 await asyncio.to_thread(urllib.request.urlopen, url + "/", timeout=5)
+            await pilot.press("escape")  # another one, left running: quitting stops it
+            await select(pilot, app, "web")
+            await pilot.press("F")
+            await wait_until(pilot, lambda: isinstance(app.screen, PortForwardDialog) and app.screen.is_mounted, 10, "the port dialog")
+            await pilot.press("ctrl+u", "0", "enter")
+            first = url
+            await wait_until(pilot, lambda: [m for m in messages(app) if m.startswith("forwarding http")][-1].split()[1]
+                             != first, 10, "the second forward")
+            url = [m for m in messages(app) if m.startswith("forwarding http")][-1].split()[1]
+            assert (await asyncio.to_thread(urllib.request.urlopen, url + "/healthz", timeout=10)).status == 200
     finally:
         busy.close()
+    with socket.socket() as free:  # quitting closed the forward's listening socket: its port can listen again
+        free.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # (the curl's TIME_WAIT does not count)
+        free.bind(("127.0.0.1", int(url.rsplit(":", 1)[1])))
+        free.listen()
     assert [(r.verb, r.outcome) for r in audit_lines(web_ns)] == [("port-forward", "failed"),
+                                                                   ("port-forward", "applied"),
                                                                    ("port-forward", "applied")]
 
 
@@ -465,3 +634,35 @@ async def test_read_only_refuses_every_new_key_without_a_request(demo, web_ns):
     assert mutating(demo, seq) == []
     assert all(r["method"] == "GET" or "selfsubject" in r["path"] for r in demo.requests_since(seq)
                if f"/namespaces/{web_ns}/" in r["path"])
+
+
+async def test_a_viewer_is_refused_by_rbac_before_any_dialog_or_write(demo, web_ns):
+    """dev@team-a with the ``view`` role in the namespace sees the objects, and every new key is refused with
+    the RBAC reason before a dialog opens: no write, no dry-run."""
+    demo.kubectl("create", "rolebinding", "dev-view", "--clusterrole=view", "--user=dev@team-a", "-n", web_ns)
+    pod = await pod_of(demo, web_ns, "app=web")
+    app = make_app(demo, context="demo-dev", namespace=web_ns)
+    told: list[str] = []
+    shown = app.notify
+    app.notify = lambda message, **kw: (told.append(str(message)), shown(message, **kw))[1]  # type: ignore
+    async with app.run_test(size=SIZE) as pilot:
+        await select(pilot, app, "web")
+        seq = demo.request_seq()
+        expected = {"delete": "delete deployments.apps", "edit": "patch deployments.apps",
+                    "set-image": "patch deployments.apps", "shell": "create pods/exec",
+                    "attach": "create pods/attach", "debug": "patch pods/ephemeralcontainers",
+                    "port-forward": "create pods/portforward"}
+        for name, what in expected.items():
+            await pilot.press(NEW_KEYS[name])
+            await wait_until(pilot, lambda n=name: any(m.startswith(f"{n} refused") for m in told), 10,
+                             f"{name} refused")
+            assert not isinstance(app.screen, ModalScreen), f"{name} opened {app.screen}"
+            refusal = next(m for m in told if m.startswith(f"{name} refused"))
+            assert f"RBAC: user 'dev@team-a' may not {what} in namespace {web_ns}" in refusal, refusal
+        await open_view(pilot, app, "pods")
+        await select(pilot, app, pod, "resources")
+        await pilot.press("ctrl+k")
+        await wait_until(pilot, lambda: any(m.startswith("kill refused") for m in told), 10, "kill refused")
+        assert "may not delete pods" in next(m for m in told if m.startswith("kill refused"))
+    assert mutating(demo, seq) == []
+    assert not [r for r in demo.requests_since(seq) if "dryRun" in str(r.get("query"))]

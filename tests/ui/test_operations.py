@@ -22,9 +22,11 @@ from actions.scenario import (
     delete_namespace,
     get_json,
     ready,
+    wait_for,
 )
 from rich.console import Console
 from textual.app import App
+from textual.widgets import Input
 
 from k8stui.actions.audit import AuditLog
 from k8stui.actions.client import ObjectRef
@@ -34,7 +36,7 @@ from k8stui.config import Settings
 from k8stui.ui.operations import OPERATIONS, journal, run_operation
 from k8stui.ui.screens.audit import AuditScreen
 from k8stui.ui.screens.confirm import ConfirmScreen
-from k8stui.ui.screens.dialogs import CanaryDialog, QuestionDialog, RevisionPicker, ScaleDialog
+from k8stui.ui.screens.dialogs import BurstDialog, CanaryDialog, QuestionDialog, RevisionPicker, ScaleDialog
 
 from .helpers import SIZE, kubectl, make_app, row, table, wait_until
 
@@ -59,7 +61,9 @@ async def select(pilot, app, name: str, table_id: str = "workloads") -> None:
 
 
 async def confirm_and_wait(pilot, app, timeout: float = 10) -> ConfirmScreen:
-    await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), timeout, "the confirmation")
+    # pushed is not yet composed (under load the first read of its text can come before its widgets exist)
+    await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen) and app.screen.query("#confirm-apply"),
+                     timeout, "the confirmation")
     return app.screen  # type: ignore[return-value]
 
 
@@ -237,6 +241,11 @@ async def test_a_stalled_rollout_is_reported_with_its_reason_and_rollback_recove
         "progressDeadlineSeconds": 3, "template": {"spec": {"containers": [{
             "name": "web", "image": "ghcr.io/demo/legacy-report:v2-broken",
             "readinessProbe": {"httpGet": {"path": "/healthz", "port": 8080}, "initialDelaySeconds": 30}}]}}}}))
+    # Let the controller report the broken revision's stall first: otherwise its status write can land between
+    # the restart's plan and its apply (a 409 and a second confirmation this test does not give).
+    wait_for(lambda: any(c.get("reason") == "ProgressDeadlineExceeded" for c in get_json(
+        demo, "deployment", "web", "-n", web_ns)["status"].get("conditions", [])), 30,
+        "the patched revision to stall")
     app = make_app(demo, namespace=web_ns)
     async with app.run_test(size=SIZE) as pilot:
         await select(pilot, app, "web")
@@ -450,8 +459,44 @@ async def test_canary_25_percent_keeps_the_total(demo):
         delete_namespace(demo, ns)
 
 
+async def test_canary_is_refused_before_asking_when_no_service_selects_both_colours(demo):
+    ns = create_namespace(demo, pair=True, pair_replicas=(2, 0))  # api (blue) and api-preview (green) only
+    try:
+        app = make_app(demo, namespace=ns)
+        async with app.run_test(size=SIZE) as pilot:
+            shown: list[str] = []
+            app.screen_change_signal.subscribe(app, lambda screen: shown.append(type(screen).__name__))
+            await select(pilot, app, "api-green")
+            seq = demo.request_seq()
+            await pilot.press("c")
+            refusal = await until_message(pilot, app, "canary refused", 10)
+            assert "no Service selects both colours of api-blue (blue) / api-green (green)" in refusal
+            assert "a Service selecting only app=api (no version) would make a canary possible" in refusal
+            assert "CanaryDialog" not in shown
+            assert not mutating(demo, seq)
+    finally:
+        delete_namespace(demo, ns)
+
+
+async def test_the_demo_scenario_has_a_service_for_a_canary(demo):
+    """shop's api-canary selects both colours: c on api-green offers the shares (escape changes nothing)."""
+    selector = get_json(demo, "service", "api-canary", "-n", "shop")["spec"]["selector"]
+    assert selector == {"app": "api"}
+    app = make_app(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await select(pilot, app, "api-green")
+        seq = demo.request_seq()
+        await pilot.press("c")
+        await wait_until(pilot, lambda: isinstance(app.screen, CanaryDialog), 10, "the canary dialog")
+        await pilot.press("escape")
+        await until_message(pilot, app, "canary .*cancelled, nothing changed", 5)
+        assert not mutating(demo, seq)
+
+
 # -- burst ----------------------------------------------------------------------------------------------------
 async def test_burst_to_the_virtual_node_and_back(demo):
+    """x asks how many to move (default: the Pending count) with before → after of both Deployments; the total
+    stays 2 (the original is scaled down by what the companion runs); X gives them back."""
     ns = create_namespace(demo, big=True)
     try:
         def pending() -> bool:
@@ -462,17 +507,34 @@ async def test_burst_to_the_virtual_node_and_back(demo):
         async with app.run_test(size=SIZE) as pilot:
             await select(pilot, app, "big")
             await pilot.press("x")
+            await wait_until(pilot, lambda: isinstance(app.screen, BurstDialog), 10, "the burst dialog")
+            assert app.screen.query_one("#burst-input", Input).value == "2"
+            await set_input(pilot, "1")
+            await wait_until(pilot, lambda: "big: 2 → 1 replicas" in screen_text(app.screen), 5, "the preview")
+            text = screen_text(app.screen)
+            assert "big-burst: none → 1 replicas on virtual-node-aci" in text and "total: 2" in text, text
+            await set_input(pilot, "9")
+            await pilot.press("enter")
+            await wait_until(pilot, lambda: "at most" in app.screen.error or "more than" in app.screen.error, 5,
+                             "a count above the replicas refused in the dialog")
+            await set_input(pilot, "2")
+            await pilot.press("enter")
             confirm = await confirm_and_wait(pilot, app)
-            assert confirm.plan.after == "big-burst: 2 replicas on virtual-node-aci"
+            assert confirm.plan.before == "big 2 (2 Pending), no big-burst"
+            assert confirm.plan.after == "big 0, big-burst 2 on virtual-node-aci (total 2)"
+            assert any(d.startswith("burst moves replicas, it does not add any") for d in confirm.plan.details)
             assert any(d.startswith("real nodes (3") for d in confirm.plan.details)
             assert any(d.startswith("virtual nodes (1: virtual-node-aci)") for d in confirm.plan.details)
             await pilot.press("y")
             await until_message(pilot, app, r'big-burst: deployment "big-burst" successfully rolled out', 60)
+            replicas = {d["metadata"]["name"]: d["spec"]["replicas"]
+                        for d in get_json(demo, "deployments", "-n", ns)["items"]}
+            assert replicas == {"big": 0, "big-burst": 2}
             pods = get_json(demo, "pods", "-n", ns, "-l", "k8stui.io/burst=true")["items"]
             assert len(pods) == 2
             assert all(p["spec"]["nodeName"] == "virtual-node-aci" and p["status"]["phase"] == "Running"
                        for p in pods)
-            # The same Service selects them: its endpoints are the burst pods (the originals are still Pending).
+            # The same Service selects them: its endpoints are the burst pods.
             ips = {p["status"]["podIP"] for p in pods}
             await wait_until(pilot, lambda: {a["ip"] for s in get_json(demo, "endpoints", "big", "-n", ns).get(
                 "subsets") or [] for a in s.get("addresses") or []} == ips, 10, "the Service's endpoints")
@@ -480,10 +542,13 @@ async def test_burst_to_the_virtual_node_and_back(demo):
             await select(pilot, app, "big")
             await pilot.press("X")
             confirm = await confirm_and_wait(pilot, app)
-            assert confirm.plan.verb == "unburst" and [w.verb for w in confirm.plan.writes] == ["patch", "delete"]
+            assert confirm.plan.verb == "unburst"
+            assert [w.verb for w in confirm.plan.writes] == ["patch", "patch", "delete"]
+            assert confirm.plan.after == "big 2, big-burst deleted (total 2)"
             await pilot.press("y")
             await until_message(pilot, app, r"unburst deployment .*/big-burst", 60)
         assert demo.kubectl("get", "deployment", "big-burst", "-n", ns, check=False).returncode != 0
+        assert get_json(demo, "deployment", "big", "-n", ns)["spec"]["replicas"] == 2
         await asyncio.to_thread(lambda: _wait(
             lambda: not get_json(demo, "pods", "-n", ns, "-l", "k8stui.io/burst=true")["items"], 30))
         assert [(r.verb, r.outcome) for r in audit_lines(ns)] == [("burst", "applied"), ("unburst", "applied")]

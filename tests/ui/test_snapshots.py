@@ -52,6 +52,8 @@ async def _dashboard_ready(pilot) -> None:
     await wait_until(pilot, lambda: len(names(app, "pods")) == pods and len(names(app, "events")) == events, 20,
                      "pods and events of api-blue")
     await wait_until(pilot, lambda: app.screen.header.state.api_health == "synced", 20, "synced")
+    await wait_until(pilot, lambda: all(r.findings_level for r in table(app, "workloads").model.rows_by_key.values()),
+                     20, "findings counted (LINT)")
     await pilot.pause(0.3)
 
 

@@ -33,6 +33,7 @@ from .nodes import NodeHeartbeats
 from .replicaset import ReplicaSetController
 from .scheduler import Scheduler
 from .statefulset import StatefulSetController
+from .taints import TaintEviction
 from .volumes import VolumeController
 
 __all__ = ["ControllerManager"]
@@ -73,10 +74,11 @@ class ControllerManager:
         self.disruption = DisruptionController(self.ctx)
         self.endpointslices = EndpointSliceController(self.ctx)
         self.leases = NodeLeases(self.ctx)
+        self.taints = TaintEviction(self.ctx)
         self.controllers: list[Controller] = [self.gc, self.deployments, self.replicasets, self.statefulsets,
                                               self.daemonsets, self.cronjobs, self.jobs, self.volumes,
                                               self.scheduler, self.kubelet, self.endpoints, self.endpointslices,
-                                              self.disruption, self.leases]
+                                              self.disruption, self.leases, self.taints]
 
     # -- lifecycle -----------------------------------------------------------------------------------------
     def start(self) -> None:

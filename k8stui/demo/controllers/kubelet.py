@@ -4,12 +4,16 @@ Each pod bound to a node gets a small state machine per container that reproduce
 ``ContainerCreating`` while the image is pulled (``Pulling``/``Pulled`` events; the pull time grows with the
 image size, and a node that already has the image reports "already present on machine"), then
 ``Created``/``Started``, ``running.startedAt``, and readiness after ``readinessProbe.initialDelaySeconds``.
-An image whose tag contains ``broken`` runs about two seconds and exits with code 1 (``Error``), is restarted
-once at once and then with kubelet's back-off (10s doubling to 5m, scaled): ``CrashLoopBackOff`` with
-``lastState.terminated`` and a growing ``restartCount``. A tag containing ``missing`` never pulls
-(``ErrImagePull`` / ``ImagePullBackOff``); ``oom`` and ``unready`` tags and unresolvable Secret/ConfigMap
+An image whose tag contains ``broken`` runs about two seconds, panics (its log ends ``exit status 2``) and
+exits with code 2 (``Error``), is restarted once at once and then with kubelet's back-off (10s doubling to 5m,
+scaled): ``CrashLoopBackOff`` with ``lastState.terminated`` and a growing ``restartCount``. An image that does
+not exist never pulls (``ErrImagePull``, then ``ImagePullBackOff`` with back-off): a tag containing
+``missing``, or a tag the registry does not have for the public images the simulation knows (``nginx:1.277``,
+``grafana/grafana:11.3.O``; KNOWN_TAGS). ``oom`` and ``unready`` tags and unresolvable Secret/ConfigMap
 references fail as ``failures`` describes. A pod marked for deletion gets ``Killing`` events and is removed
-shortly after. Pods that are already running when the controllers start are adopted without any writes.
+when its containers have stopped: shortly, or at the end of its grace period for a container that ignores
+SIGTERM (PID 1 ``sleep``). Pods that are already running when the controllers start are adopted without any
+writes.
 
 Every delay goes through ``SimConfig.delay``; timestamps are wall-clock RFC3339.
 """
@@ -98,8 +102,52 @@ def is_crash_image(image: str) -> bool:
     return "broken" in split_image(image)[1]
 
 
+# Tags that exist for the public repositories the simulation knows (a full match of the pattern); a pull of any
+# other tag of these fails as the registry answers "not found". Other repositories have every tag.
+KNOWN_TAGS: dict[str, re.Pattern[str]] = {repo: re.compile(pattern) for repo, pattern in {
+    "docker.io/library/nginx": r"(latest|stable|mainline|alpine|perl|1|1\.(1[89]|2[0-9])(\.[0-9])?)"
+                               r"(-alpine|-perl|-bookworm|-alpine-slim)?",
+    "docker.io/library/busybox": r"(latest|stable|musl|glibc|uclibc|1|1\.3[0-7](\.[0-9])?)(-musl|-glibc|-uclibc)?",
+    "docker.io/library/redis": r"(latest|alpine|[5-7](\.[0-9])?(\.[0-9]{1,2})?)(-alpine|-bookworm)?",
+    "docker.io/library/postgres": r"(latest|alpine|1[2-7](\.[0-9]{1,2})?)(-alpine|-bookworm)?",
+    "docker.io/grafana/grafana": r"(latest|main|1[0-2]\.[0-9]{1,2}\.[0-9]{1,2})",
+}.items()}
+
+
+def qualified_image(image: str) -> str:
+    """An image reference as the container runtime resolves it (``nginx`` -> ``docker.io/library/nginx:latest``)."""
+    repo, tag = split_image(image)
+    first = repo.split("/", 1)[0]
+    if "/" not in repo:
+        repo = f"docker.io/library/{repo}"
+    elif "." not in first and ":" not in first and first != "localhost":
+        repo = f"docker.io/{repo}"
+    return f"{repo}:{tag}"
+
+
 def is_missing_image(image: str) -> bool:
-    return "missing" in split_image(image)[1]
+    repo, tag = split_image(qualified_image(image))
+    if "missing" in tag:
+        return True
+    known = KNOWN_TAGS.get(repo)
+    return known is not None and "@" not in image and known.fullmatch(tag) is None
+
+
+def _grace(pod: Obj | None) -> float:
+    value = ((pod or {}).get("metadata") or {}).get("deletionGracePeriodSeconds")
+    return float("inf") if value is None else float(value)
+
+
+def ignores_sigterm(container: Obj) -> bool:
+    """A container whose PID 1 is ``sleep`` (directly or as ``sh -c "sleep ..."``) has no SIGTERM handler: it
+    only stops when the kubelet kills it at the end of the grace period, as on a real node."""
+    argv = [str(a) for a in (container.get("command") or []) + (container.get("args") or [])]
+    if not argv:
+        return False
+    if argv[0].rsplit("/", 1)[-1] == "sleep":
+        return True
+    return argv[0].rsplit("/", 1)[-1] in ("sh", "bash", "ash") and len(argv) >= 3 and argv[1] == "-c" and \
+        argv[2].strip().startswith("sleep ")
 
 
 _SLEEP_RE = re.compile(r"\bsleep\s+([0-9]+(?:\.[0-9]+)?)")
@@ -304,6 +352,7 @@ class Kubelet(Controller):
         self.pods: dict[str, PodRt] = {}
         self.adopted: set[str] = set()
         self.killing: dict[str, asyncio.TimerHandle | None] = {}
+        self.shortened: set[str] = set()  # terminating pods whose grace period a later delete shortened
         self.images: dict[str, set[str]] = {}  # node -> images present
         self.pulls: dict[str, dict[str, float]] = {}  # node -> image -> loop time its pull completes
         self.ips = PodIPs()
@@ -323,6 +372,9 @@ class Kubelet(Controller):
             return
         if pod["metadata"].get("deletionTimestamp"):
             if uid not in self.killing:
+                self.queue.add(key)
+            elif _grace(pod) < _grace(change.old):  # a second delete shortened the grace period
+                self.shortened.add(uid)
                 self.queue.add(key)
         elif uid not in self.pods and uid not in self.adopted and not is_terminal(pod):
             self.queue.add(key)
@@ -351,7 +403,11 @@ class Kubelet(Controller):
         if not node_name:
             return
         if pod["metadata"].get("deletionTimestamp"):
-            if uid not in self.killing:
+            if uid in self.shortened and uid in self.killing:
+                self.shortened.discard(uid)
+                self.ctx.cancel(self.killing.pop(uid))
+                self._kill(pod, announce=False)
+            elif uid not in self.killing:
                 self._kill(pod)
             return
         if uid in self.pods or uid in self.adopted or is_terminal(pod):
@@ -585,7 +641,8 @@ class Kubelet(Controller):
             if code != 0 and rt.restart_policy == "OnFailure":
                 c.action, c.due = "after_exit", now + self.sim.delay(self._jitter(0.3))
         elif action == "crash":
-            self._exit(c, *((137, "OOMKilled") if is_oom_image(c.image) else (1, "Error")))
+            # a Go panic exits 2 (the log's last line says so); the kernel's OOM kill is 137
+            self._exit(c, *((137, "OOMKilled") if is_oom_image(c.image) else (2, "Error")))
             if rt.restart_policy != "Never":
                 c.action, c.due = "after_exit", now + self.sim.delay(self._jitter(0.3))
         elif action == "after_exit":
@@ -604,8 +661,9 @@ class Kubelet(Controller):
             self._event(rt, pod, c, "Warning", "Unhealthy", READINESS_FAILURE)
             c.action, c.due = "probe_fail", now + self.sim.delay(c.probe_period)
         elif action == "pull_failed":
-            err = (f'rpc error: code = NotFound desc = failed to pull and unpack image "{c.image}": '
-                   f'failed to resolve reference "{c.image}": {c.image}: not found')
+            ref = qualified_image(c.image)
+            err = (f'rpc error: code = NotFound desc = failed to pull and unpack image "{ref}": '
+                   f'failed to resolve reference "{ref}": {ref}: not found')
             self._event(rt, pod, c, "Warning", "Failed", f'Failed to pull image "{c.image}": {err}')
             self._event(rt, pod, c, "Warning", "Failed", "Error: ErrImagePull")
             c.state, c.reason, c.message = "waiting", "ErrImagePull", err
@@ -756,7 +814,7 @@ class Kubelet(Controller):
         self.store.mutate(PODS, rt.namespace, rt.name, put)
 
     # -- stop ----------------------------------------------------------------------------------------------
-    def _kill(self, pod: Obj) -> None:
+    def _kill(self, pod: Obj, announce: bool = True) -> None:
         meta = pod["metadata"]
         uid = meta["uid"]
         rt = self.pods.pop(uid, None)
@@ -765,16 +823,19 @@ class Kubelet(Controller):
         virtual = rt.virtual if rt else False
         node = pod["spec"].get("nodeName")
         component = VIRTUAL_COMPONENT if virtual else COMPONENT
-        for cs in (pod.get("status") or {}).get("containerStatuses") or ():
+        for cs in (pod.get("status") or {}).get("containerStatuses") or () if announce else ():
             if "running" in (cs.get("state") or {}):
                 record_event(self.store, pod, "Normal", "Killing", f"Stopping container {cs.get('name')}",
                              component, node, field_path=f"spec.containers{{{cs.get('name')}}}")
-        if virtual:
+        if virtual and announce:
             record_event(self.store, pod, "Normal", "ProviderDeleteSuccess", "Delete pod in provider successfully",
                          component, node)
         grace = meta.get("deletionGracePeriodSeconds")
         grace = 30 if grace is None else int(grace)
-        seconds = self.sim.delay(min(float(grace), self._jitter(KILL_SECONDS)))
+        if any(ignores_sigterm(c) for c in (pod.get("spec") or {}).get("containers") or ()):
+            seconds = self.sim.delay(float(grace))  # SIGTERM does nothing: killed when the grace period ends
+        else:
+            seconds = self.sim.delay(min(float(grace), self._jitter(KILL_SECONDS)))
         ns, name = meta["namespace"], meta["name"]
 
         def remove() -> None:

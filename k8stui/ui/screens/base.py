@@ -14,13 +14,13 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer
 
 from ...cluster.kinds import ResourceKind
 from ...cluster.store import Informer, InformerHub
 from ...cluster.table_feed import InformerFeed
 from ..completion import BarCompletion, app_completer
 from ..widgets.command_bar import CommandBar
+from ..widgets.key_footer import KeyFooter
 from ..widgets.resource_view import ResourceView
 from ..widgets.status_header import HeaderState, StatusHeader, api_fields
 
@@ -32,8 +32,8 @@ class ClusterScreen(Screen):
     """Base of the resource screens."""
 
     BINDINGS = [
-        Binding("colon", "command", ":command", key_display=":"),
-        Binding("slash", "filter", "/filter", key_display="/"),
+        Binding("colon", "command", "Command", key_display=":"),
+        Binding("slash", "filter", "Filter", key_display="/"),
         Binding("escape", "escape", "Back / clear", show=False),
         Binding("question_mark", "help", "Help", key_display="?"),
         Binding("d", "describe", "Describe"),
@@ -41,6 +41,7 @@ class ClusterScreen(Screen):
         Binding("O", "sort_reverse", "Reverse sort", show=False),
         Binding("l", "logs", "Logs"),
         Binding("m", "metrics", "Metrics"),
+        Binding("h", "why_stuck", "Why stuck?", show=False),
         Binding("s", "operate('scale')", "Scale"),
         Binding("r", "operate('restart')", "Restart"),
         Binding("u", "operate('rollback')", "Rollback"),
@@ -62,6 +63,7 @@ class ClusterScreen(Screen):
         Binding("F", "operate('port-forward')", "Port-forward", show=False),
         Binding("t", "operate('trigger')", "Trigger cronjob", show=False),
         Binding("p", "operate('suspend')", "Suspend/resume cronjob", show=False),
+        Binding("exclamation_mark", "alerts", "Alerts", key_display="!", show=False),
     ]
     view_name = "view"
 
@@ -89,7 +91,7 @@ class ClusterScreen(Screen):
         yield self.header
         yield from self.compose_body()
         yield self.command_bar
-        yield Footer()
+        yield KeyFooter()
 
     def compose_body(self) -> ComposeResult:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -146,7 +148,9 @@ class ClusterScreen(Screen):
         app = self.k8s_app
         health = app.hub.health()
         target = app.connection.target
+        watch = app.alert_watch
         self.header.state = HeaderState(
+            alerts_firing=len(watch.firing) if watch.latest is not None else None, alerts_error=watch.error,
             context=target.context, cluster=target.cluster,
             namespace="all" if app.all_namespaces else app.namespace,
             **api_fields(health), read_only=app.read_only,
@@ -181,6 +185,8 @@ class ClusterScreen(Screen):
 
     def action_escape(self) -> None:
         table = self.active_table()
+        if table is not None and table.clear_marks():
+            return
         if table is not None and (table.filter_text or table.model.filter_error):
             table.set_filter("")
             return
@@ -190,9 +196,12 @@ class ClusterScreen(Screen):
     def action_help(self) -> None:
         from .help import HelpScreen
 
-        bindings = [active.binding for active in self.app.active_bindings.values()]
-        for cls in type(self).__mro__:  # keys a focused widget shadows (enter) still belong in the help
+        # The screen's own keys first (its ``enter`` is what enter does here, even when the focused table takes
+        # the key and posts a selection), then the focused widget's and the app's; each key is listed once.
+        bindings: list[Binding] = []
+        for cls in type(self).__mro__:
             bindings += [b for b in getattr(cls, "BINDINGS", []) if isinstance(b, Binding)]
+        bindings += [active.binding for active in self.app.active_bindings.values()]
         self.app.push_screen(HelpScreen(self.view_name, bindings))
 
     def action_describe(self) -> None:
@@ -257,6 +266,24 @@ class ClusterScreen(Screen):
             return
         self.focus_next()
 
+    def action_alerts(self) -> None:
+        """``!`` (or a click on the header's alert count): the alerts firing now."""
+        if not isinstance(self, _alerts_screen()):
+            self.k8s_app.open_view("alerts")
+
+    def marked_selections(self) -> list[tuple[str, dict[str, Any]]]:
+        """The rows marked with ``space`` in the focused table, as ``selection()`` gives one (delete and kill act
+        on all of them); rows whose object is gone are left out."""
+        table = self.active_table()
+        if table is None or not table.marked:
+            return []
+        out = []
+        for key in table.marked_keys():
+            found = self.selected_object(table, table.rows_by_key[key])
+            if found is not None:
+                out.append((found[0].key, found[1]))
+        return out
+
     def action_logs(self) -> None:
         """``l``: logs of the selected pod, container or workload (k8stui/ui/screens/logs.py)."""
         try:
@@ -265,6 +292,12 @@ class ClusterScreen(Screen):
             self.notify("logs are not available in this build", severity="warning")
             return
         open_logs(self)
+
+    def action_why_stuck(self) -> None:
+        """``h``: why the selected workload or pod is stuck (k8stui/ui/screens/stuck.py)."""
+        from .stuck import open_stuck
+
+        open_stuck(self)
 
     def action_metrics(self) -> None:
         """``m``: metrics of the selection (k8stui/ui/screens/metrics.py)."""
@@ -326,3 +359,9 @@ class ClusterScreen(Screen):
             table.set_filter("")
         if table is not None:
             table.focus()
+
+
+def _alerts_screen() -> type:
+    from .alerts import AlertsScreen
+
+    return AlertsScreen

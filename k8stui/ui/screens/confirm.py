@@ -82,8 +82,10 @@ class ConfirmScreen(ModalScreen[bool]):
     ]
     DEFAULT_CSS = """
     ConfirmScreen { align: center middle; }
-    ConfirmScreen > Vertical { width: 110; max-width: 95%; height: auto; max-height: 90%;
-                               border: thick $warning; background: $surface; padding: 0 1; }
+    ConfirmScreen > VerticalScroll { width: 110; max-width: 95%; height: auto; max-height: 100%;
+                                     border: thick $warning; background: $surface; padding: 0 1;
+                                     scrollbar-size-vertical: 1; }
+    ConfirmScreen #confirm-actions { dock: bottom; height: auto; }  /* stays on screen; the body scrolls */
     ConfirmScreen #confirm-notice { color: $warning; text-style: bold; margin-bottom: 1; }
     ConfirmScreen #confirm-danger { color: $error; text-style: bold; }
     ConfirmScreen > .loud { border: thick $error; }
@@ -102,7 +104,7 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         word = self.plan.typed_confirmation
-        with Vertical(classes="loud" if self.plan.danger else "") as box:
+        with VerticalScroll(classes="loud" if self.plan.danger else "") as box:
             box.border_title = plain(f"Confirm: {self.plan.title}")
             if self.plan.danger:
                 yield Static(Text(sanitize(self.plan.danger)), id="confirm-loud")
@@ -113,15 +115,16 @@ class ConfirmScreen(ModalScreen[bool]):
             if self.plan.details:
                 with VerticalScroll(id="confirm-details"):
                     yield Static(detail_text(self.plan.details))
-            if self.dangerous:
-                yield Static(Text(sanitize(f"context {self.plan.context} is marked dangerous: type "
-                                           f"{word} to apply")), id="confirm-danger")
-                yield Input(placeholder=sanitize(word), id="confirm-name")
-            yield Static("", id="confirm-error")
-            with Horizontal(id="confirm-buttons"):
-                yield Button(f"{self.plan.verb.capitalize() if self.plan.danger else 'Apply'} (y)",
-                             variant="error" if self.plan.danger else "warning", id="confirm-apply")
-                yield Button("Cancel (esc)", id="confirm-cancel")
+            with Vertical(id="confirm-actions"):
+                if self.dangerous:
+                    yield Static(Text(sanitize(f"context {self.plan.context} is marked dangerous: type "
+                                               f"{word} to apply")), id="confirm-danger")
+                    yield Input(placeholder=sanitize(word), id="confirm-name")
+                yield Static("", id="confirm-error")
+                with Horizontal(id="confirm-buttons"):
+                    yield Button(f"{self.plan.verb.capitalize() if self.plan.danger else 'Apply'} (y)",
+                                 variant="error" if self.plan.danger else "warning", id="confirm-apply")
+                    yield Button("Cancel (esc)", id="confirm-cancel")
 
     def compose_choices(self) -> ComposeResult:
         """Choices that change the plan (subclasses: the delete's propagation policy); none here."""

@@ -1,11 +1,19 @@
 """The dashboard: workloads on the left with a details pane; pods and events of the selection on the right.
 
 Selecting a Deployment narrows the pods table to its selector and the events table to the Deployment, its
-ReplicaSets and its Pods; selecting a pod narrows events to that pod. All three tables are watch-driven.
+ReplicaSets and its Pods — by ownerReferences (``cluster.ownership``), so ``web`` never shows the events of
+``web-worker``; selecting a pod narrows events to that pod. All three tables are watch-driven.
+
+A workload in trouble says so on its row: its name in red or yellow and an ISSUES column in a few words (a
+stalled rollout, crash-looping or Pending or unready pods, recent restarts, alerts firing about it:
+``cluster.workload_health``), and LINT counts its health findings (``diagnosis``, as ``:lint`` lists them).
+Rows are re-projected when their pods, the firing alerts or the findings change, not only their Deployment.
 """
 
 from __future__ import annotations
 
+import time
+from dataclasses import replace
 from typing import Any
 
 from rich.text import Text
@@ -15,10 +23,13 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Static
 
+from ... import clock
 from ...cluster import kinds
-from ...cluster.rows import DeploymentRow, PodRow, selector_matches
+from ...cluster.ownership import DeploymentOwnership
+from ...cluster.rows import DeploymentRow, PodRow, deployment_row, selector_matches
 from ...cluster.table_feed import InformerFeed
-from ...cluster.table_model import TableModel
+from ...cluster.table_model import Column, TableModel, cell
+from ...cluster.workload_health import CRITICAL, WARNING, PodTroubleCache, alerts_about, deployment_health
 from ...text import sanitize
 from ..columns import columns_for
 from ..projections import PodProjector
@@ -30,24 +41,53 @@ from .details import deployment_details, pod_details
 from .logs import LogsPanel
 
 # The dashboard's panes are narrow: the columns an on-call eye needs first (the full views have them all).
-WORKLOAD_KEYS = ("name", "ready", "uptodate", "available", "version", "revision", "age")
+# ISSUES comes right after READY so that the reason a row is red is on screen in the narrow pane; UP-TO-DATE
+# and AVAILABLE are in the Details pane (and :deploy) — READY and ISSUES say what they would.
+WORKLOAD_KEYS = ("name", "ready", "issues", "lint", "version", "revision", "age")
 POD_KEYS = ("name", "ready", "status", "restarts", "node", "age", "ip")
 EVENT_KEYS = ("lastseen", "type", "reason", "message", "object")  # COUNT: in :events
+DETAILS_AGE_SECONDS = 1.0  # how often the Details pane is re-rendered from its object (the Age line)
+
+_LEVEL_STYLE = {CRITICAL: "bold red", WARNING: "bold yellow"}
+_FINDING_STYLE = {"critical": "bold red", "warning": "yellow", "info": "dim"}
+FINDINGS_SECONDS = 1.0  # how often the findings are brought up to date (when something changed)
+REPROJECT_SECONDS = 0.25  # rows whose pods changed are projected again at most this often (coalesced)
 
 
-def _owned_by_deployment(name: str) -> Any:
-    """Events about the Deployment, its ReplicaSets (name-hash) and its Pods (name-hash-id)."""
-    prefix = f"{name}-"
+def _name_cell(row: DeploymentRow) -> Any:
+    return cell(row.name, _LEVEL_STYLE.get(row.issue_level, ""))
 
-    def predicate(event: dict[str, Any]) -> bool:
-        io = event.get("involvedObject") or {}
-        io_name = io.get("name", "")
-        kind = io.get("kind")
-        if kind == "Deployment":
-            return io_name == name
-        return kind in ("ReplicaSet", "Pod") and io_name.startswith(prefix)
 
-    return predicate
+def _issues_cell(row: DeploymentRow) -> Any:
+    return cell(", ".join(row.issues), _LEVEL_STYLE.get(row.issue_level, ""))
+
+
+def _lint_cell(row: DeploymentRow) -> Any:
+    if not row.findings_level:
+        return ""  # not known yet
+    return cell(str(row.findings), _FINDING_STYLE.get(row.findings_level, "green"))
+
+
+def _issue_rank(row: DeploymentRow) -> tuple[int, int]:
+    return ({CRITICAL: 0, WARNING: 1}.get(row.issue_level, 2), -len(row.issues))
+
+
+def event_columns() -> list[Column[Any]]:
+    """The events of the selection: OBJECT (``pod/checkout-7c6f9b786f-42bzt``: which of its pods) and MESSAGE give
+    way together when the pane is narrow (the wider first), so a wide pane shows the pod's name whole."""
+    return [replace(c, flex=1) if c.key == "object" else c for c in columns_for(kinds.EVENTS.key, only=EVENT_KEYS)]
+
+
+def workload_columns(with_namespace: bool = False) -> list[Column[Any]]:
+    """The dashboard's Deployment columns: the stock ones, the name coloured by trouble, ISSUES and LINT."""
+    base = {c.key: c for c in columns_for(kinds.DEPLOYMENTS.key, with_namespace=with_namespace)}
+    extra = {
+        "name": Column("name", "NAME", _name_cell, base["name"].sort_key),
+        "issues": Column("issues", "ISSUES", _issues_cell, _issue_rank),
+        "lint": Column("lint", "LINT", _lint_cell, lambda r: -r.findings),
+    }
+    keys = (("namespace",) if with_namespace else ()) + WORKLOAD_KEYS
+    return [extra.get(k) or base[k] for k in keys]
 
 
 def _about_pod(uid: str, name: str) -> Any:
@@ -83,12 +123,11 @@ class DashboardScreen(ClusterScreen):
     def __init__(self) -> None:
         super().__init__()
         all_ns = False
-        self.workloads_model: TableModel[Any] = TableModel(columns_for(kinds.DEPLOYMENTS.key, only=WORKLOAD_KEYS),
-                                                           key_of=lambda r: r.uid)
+        self.workloads_model: TableModel[Any] = TableModel(workload_columns(), key_of=lambda r: r.uid)
         self.pods_model: TableModel[Any] = TableModel(columns_for(kinds.PODS.key, only=POD_KEYS),
                                                       key_of=lambda r: r.uid)
-        self.events_model: TableModel[Any] = TableModel(columns_for(kinds.EVENTS.key, only=EVENT_KEYS),
-                                                        key_of=lambda r: r.uid, sort_column="lastseen")
+        self.events_model: TableModel[Any] = TableModel(event_columns(), key_of=lambda r: r.uid,
+                                                        sort_column="lastseen")
         self.workloads = ResourceView(self.workloads_model, id="workloads")
         self.pods = ResourceView(self.pods_model, id="pods")
         self.events = ResourceView(self.events_model, id="events")
@@ -98,6 +137,13 @@ class DashboardScreen(ClusterScreen):
         self.selected_pod: str = ""
         self.details_uid: str = ""
         self.pod_projector: PodProjector | None = None
+        self.ownership: DeploymentOwnership | None = None
+        self.pod_troubles = PodTroubleCache()
+        self._stale_workloads: set[str] | None = set()  # rows to project again (None: all)
+        self._reproject_due = False
+        self.live_findings: Any = None  # diagnosis.live.LiveFindings, started once the workloads are listed
+        # (kind, namespace, name) -> (count, worst severity) of the findings about each workload
+        self.findings_by_workload: dict[tuple[str, str, str], tuple[int, str]] = {}
 
     def reopen(self) -> DashboardScreen:
         return DashboardScreen()
@@ -105,8 +151,7 @@ class DashboardScreen(ClusterScreen):
     def compose_body(self) -> ComposeResult:
         all_ns = self.k8s_app.all_namespaces
         if all_ns:
-            self.workloads_model.set_columns(columns_for(kinds.DEPLOYMENTS.key, with_namespace=True,
-                                                         only=WORKLOAD_KEYS))
+            self.workloads_model.set_columns(workload_columns(with_namespace=True))
             self.pods_model.set_columns(columns_for(kinds.PODS.key, with_namespace=True, only=POD_KEYS))
         with Horizontal():
             with Vertical(id="left"):
@@ -125,10 +170,19 @@ class DashboardScreen(ClusterScreen):
         deployments = self.hold(kinds.DEPLOYMENTS, ns)
         pods = self.hold(kinds.PODS, ns)
         events = self.hold(kinds.EVENTS, ns)
+        replicasets = self.hold(kinds.REPLICASETS, ns)
+        self.ownership = DeploymentOwnership(replicasets, pods)
+        self.ownership.start()
+        self.at_unmount(self.ownership.stop)
         self.pod_projector = PodProjector(self)
         self.workloads_feed = self.add_feed(InformerFeed(
-            self.workloads_model, deployments, lambda raw: kinds_project(kinds.DEPLOYMENTS, raw),
+            self.workloads_model, deployments, self.project_workload,
             on_health=self.query_one("#workloads-pane", Pane).show_health))
+        self.at_unmount(pods.subscribe(lambda batch: self.pod_troubles.forget(batch.deleted)))
+        self.at_unmount(self.ownership.subscribe(self._reproject_workloads))
+        self.at_unmount(self.k8s_app.alert_watch.subscribe(lambda _watch: self._reproject_workloads(None)))
+        self.set_interval(REPROJECT_SECONDS, self._reproject_now)
+        self.run_worker(self._start_findings(deployments), group="findings", exit_on_error=False)
         self.pods_feed = self.add_feed(InformerFeed(
             self.pods_model, pods, self.pod_projector.project, predicate=lambda _obj: False,
             on_health=self.query_one("#pods-pane", Pane).show_health))
@@ -137,20 +191,107 @@ class DashboardScreen(ClusterScreen):
             on_health=self.query_one("#events-pane", Pane).show_health))
         self.at_unmount(deployments.subscribe(self._details_follow_changes))
         self.at_unmount(pods.subscribe(self._details_follow_changes))
+        self.set_interval(DETAILS_AGE_SECONDS, self._refresh_details)  # its Age moves on while nothing changes
         self.workloads.focus()
 
+    # -- incident marking -------------------------------------------------------------------------------
+    def project_workload(self, raw: dict[str, Any]) -> DeploymentRow:
+        """A Deployment's row with its trouble (pods by ownership, alerts about it) and its findings count."""
+        row = deployment_row(raw)
+        ownership = self.ownership
+        if ownership is None:
+            return row
+        pods = ownership.pods_of(row.uid)
+        alerts = alerts_about(self.k8s_app.alert_watch.firing, raw,
+                              ((p.get("metadata") or {}).get("name", "") for p in pods))
+        troubles = self.pod_troubles
+        health = deployment_health(raw, [troubles.get(p) for p in pods], alerts, now=clock.now())
+        count, worst = (self.findings_by_workload.get(("Deployment", row.namespace, row.name), (0, "none"))
+                        if self._findings_ready else (0, ""))
+        return replace(row, issues=health.reasons, issue_level=health.level, findings=count, findings_level=worst)
+
+    _findings_ready = False  # the findings were computed once (until then LINT is blank, not "0")
+
+    def _reproject_workloads(self, deployment_uids: Any) -> None:
+        """Pods, alerts or findings changed: project these rows again (None: every row), coalesced — a
+        Deployment of 10k pods is summed up a few times a second at most, not once per pod event."""
+        if deployment_uids is None:
+            self._stale_workloads = None
+        elif self._stale_workloads is not None:
+            self._stale_workloads |= deployment_uids
+        self._reproject_due = True  # informer callbacks run outside Textual's context: a timer picks it up
+
+    def _reproject_now(self) -> None:
+        if not self._reproject_due:
+            return
+        self._reproject_due = False
+        stale, self._stale_workloads = self._stale_workloads, set()
+        feed = getattr(self, "workloads_feed", None)
+        if feed is None:
+            return
+        if stale is None:
+            feed.reproject_all()
+        elif stale:
+            feed.reproject(stale)
+
+    async def _start_findings(self, deployments: Any) -> None:
+        """Count the health findings per workload once the workloads are on screen (the rules read many kinds:
+        their informers start after the first paint), then keep the counts current."""
+        from ...diagnosis.findings import count_by_workload
+        from ...diagnosis.live import LiveFindings, LiveSnapshot
+
+        await deployments.wait_synced()
+        app = self.k8s_app
+        registry = getattr(getattr(app, "discovery", None), "registry", None)
+        live = LiveSnapshot(app.hub, app.scope_namespace, registry=registry, background=True)
+        live.start()
+        self.at_unmount(lambda: self.app.run_worker(live.close(), exit_on_error=False))
+        self.live_findings = LiveFindings(live)
+        await live.wait_synced(timeout=10)
+
+        def refresh() -> None:
+            findings = self.live_findings
+            if findings is None or not (findings.dirty or not self._findings_ready):
+                return
+            result = findings.refresh(time.monotonic())
+            counts = count_by_workload(result, live.snapshot())
+            by_workload: dict[tuple[str, str, str], tuple[int, str]] = {}
+            for key, by_severity in counts.items():
+                total = sum(by_severity.values())
+                worst = next((sev.value for sev, n in by_severity.items() if n), "none")
+                by_workload[key] = (total, worst)
+            changed = by_workload != self.findings_by_workload or not self._findings_ready
+            self.findings_by_workload = by_workload
+            self._findings_ready = True
+            if changed:
+                self._reproject_workloads(None)
+
+        refresh()
+        self.set_interval(FINDINGS_SECONDS, refresh)
+
     def _details_follow_changes(self, batch: Any) -> None:
-        """Keep the details pane true while its object changes (replicas becoming ready, restarts ...)."""
+        """Keep the details pane true while its object changes (replicas becoming ready, a rollback's revision,
+        image and conditions, restarts ...), without the cursor moving."""
         shown = self.details_uid
         if shown and (shown in batch.modified or shown in batch.added):
-            if shown == self.selected_deployment:
-                raw = self.workloads_feed.informer.get(shown)
-                if raw is not None:
-                    self.details.update(deployment_details(kinds_project(kinds.DEPLOYMENTS, raw), raw))
-            else:
-                raw = self.pods_feed.informer.get(shown)
-                if raw is not None:
-                    self.details.update(pod_details(self.pod_projector.project(raw), raw))
+            self._refresh_details()
+        elif shown and shown in batch.deleted:
+            self.details_uid = ""
+            self.details.update(Text("deleted: select another object", style="dim"))
+
+    def _refresh_details(self) -> None:
+        """Render the details of the shown object from the informer's current copy."""
+        shown = self.details_uid
+        if not shown:
+            return
+        if shown == self.selected_deployment:
+            raw = self.workloads_feed.informer.get(shown)
+            if raw is not None:
+                self.details.update(deployment_details(kinds_project(kinds.DEPLOYMENTS, raw), raw))
+        else:
+            raw = self.pods_feed.informer.get(shown)
+            if raw is not None and self.pod_projector is not None:
+                self.details.update(pod_details(self.pod_projector.project(raw), raw))
 
     # -- selection ---------------------------------------------------------------------------------
     @on(ResourceView.CurrentChanged)
@@ -173,7 +314,10 @@ class DashboardScreen(ClusterScreen):
             self.pods_feed.set_predicate(
                 lambda pod: pod["metadata"].get("namespace") == namespace and selector is not None
                 and selector_matches(selector, pod["metadata"].get("labels") or {}))
-            self.events_feed.set_predicate(_owned_by_deployment(row.name))
+            ownership = self.ownership
+            uid, name = row.uid, row.name
+            self.events_feed.set_predicate(
+                lambda event: ownership is not None and ownership.event_is_about(event, uid, name, namespace))
             self.query_one("#pods-pane", Pane).set_title(f"Pods of {row.name}")
             self.query_one("#events-pane", Pane).set_title(f"Events of {row.name}")
         self.details_uid = row.uid

@@ -17,12 +17,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from ...cluster.kinds import ResourceKind
 from ...cluster.secrets import is_secret, masked, reveal, secret_keys
 from ...text import plain, sanitize
+from ..widgets.key_footer import KeyFooter
 
 
 def shown_object(obj: dict[str, Any], resource: ResourceKind) -> dict[str, Any]:
@@ -67,7 +68,7 @@ class DescribeScreen(Screen):
         if is_secret(self.resource) and secret_keys(self.obj):
             scroll.border_subtitle = plain("values masked · v show one value")
         yield scroll
-        yield Footer()
+        yield KeyFooter()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "reveal":

@@ -17,6 +17,18 @@ def _line(text: Text, label: str, value: object, style: str = "") -> None:
     text.append("\n")
 
 
+def _lines(text: Text, label: str, values: list[str]) -> None:
+    """One value per line under one label (long lists stay readable in a narrow pane instead of wrapping)."""
+    for n, value in enumerate(values or ["-"]):
+        _line(text, label if n == 0 else "", value)
+
+
+def conditions(raw: dict[str, Any]) -> list[str]:
+    """``Available=True (MinimumReplicasAvailable)``, one per condition, as the object has them now."""
+    return [f"{c.get('type')}={c.get('status')}" + (f" ({c['reason']})" if c.get("reason") else "")
+            for c in (raw.get("status") or {}).get("conditions") or ()]
+
+
 def deployment_details(row: DeploymentRow, raw: dict[str, Any]) -> Text:
     out = Text()
     _line(out, "Deployment", f"{row.namespace}/{row.name}", "bold")
@@ -27,7 +39,7 @@ def deployment_details(row: DeploymentRow, raw: dict[str, Any]) -> Text:
     _line(out, "Version", row.version or "-", {"blue": "bold blue", "green": "bold green"}.get(row.version, ""))
     _line(out, "Selector", row.selector)
     _line(out, "Images", ", ".join(row.images))
-    _line(out, "Conditions", row.conditions or "-")
+    _lines(out, "Conditions", conditions(raw))
     if row.paused:
         _line(out, "Paused", "yes", "yellow")
     cause = ((raw.get("metadata") or {}).get("annotations") or {}).get("kubernetes.io/change-cause")

@@ -1,5 +1,6 @@
-"""The small modal dialogs operations ask through: a replica count (scale), a revision (rollback, with the pod
-template diff), a canary share, and a yes/no question (the blue/green preflight).
+"""The small modal dialogs operations ask through: a replica count (scale), how many replicas to move to the
+virtual node (burst), a revision (rollback, with the pod template diff), a canary share, and a yes/no question
+(the blue/green preflight).
 
 They only collect and validate input (with the validators of ``k8stui.actions``, so a bad value is an error
 line in the dialog and nothing is sent); the plan, its confirmation and the API calls come after.
@@ -16,6 +17,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
+from ...actions.burst import BurstView
 from ...actions.canary import STEPS, parse_percent
 from ...actions.rollout import Revision, template_diff
 from ...actions.scale import parse_replicas
@@ -24,10 +26,13 @@ from ...text import plain, sanitize
 from ..widgets.resource_view import ResourceView
 from .confirm import detail_text
 
+# The body scrolls inside the box; the actions (input, error line, buttons) are docked at its bottom, so
+# they stay on screen however small the terminal (80x24) and however long the body.
 DIALOG_CSS = """
 {name} {{ align: center middle; }}
-{name} > Vertical {{ width: 90; max-width: 95%; height: auto; max-height: 90%; border: thick $primary;
-                    background: $surface; padding: 0 1; }}
+{name} > VerticalScroll {{ width: 90; max-width: 95%; height: auto; max-height: 100%; border: thick $primary;
+                          background: $surface; padding: 0 1; scrollbar-size-vertical: 1; }}
+{name} .dialog-actions {{ dock: bottom; height: auto; }}
 {name} .dialog-error {{ color: $error; text-style: bold; height: auto; }}
 {name} .dialog-warning {{ color: $warning; height: auto; }}
 {name} .dialog-buttons {{ height: 3; align-horizontal: right; }}
@@ -51,18 +56,20 @@ class ScaleDialog(ModalScreen[int | None]):
         self.hpa = hpa
 
     def compose(self) -> ComposeResult:
-        with Vertical() as box:
+        with VerticalScroll() as box:
             box.border_title = plain(f"Scale deployment {self.target}")
             yield Static(Text(f"current: {self.current} replicas ({self.ready} ready)   allowed: 0..{self.maximum}"))
             if self.hpa:
                 yield Static(Text(sanitize(f"! HorizontalPodAutoscaler {self.hpa} manages this Deployment: it "
                                            "will override the count you set")), classes="dialog-warning",
                              id="scale-hpa")
-            yield Input(value=str(self.current), placeholder=f"replicas (0..{self.maximum})", id="scale-input")
-            yield Static("", classes="dialog-error", id="scale-error")
-            with Horizontal(classes="dialog-buttons"):
-                yield Button("Next", variant="primary", id="scale-ok")
-                yield Button("Cancel (esc)", id="scale-cancel")
+            with Vertical(classes="dialog-actions"):
+                yield Input(value=str(self.current), placeholder=f"replicas (0..{self.maximum})",
+                            id="scale-input")
+                yield Static("", classes="dialog-error", id="scale-error")
+                with Horizontal(classes="dialog-buttons"):
+                    yield Button("Next", variant="primary", id="scale-ok")
+                    yield Button("Cancel (esc)", id="scale-cancel")
 
     def on_mount(self) -> None:
         field = self.query_one("#scale-input", Input)
@@ -112,15 +119,93 @@ REVISION_COLUMNS: list[Column[Revision]] = [
 ]
 
 
+class BurstDialog(ModalScreen[int | None]):
+    """How many replicas to move to the virtual node (default: the Pending count), with before → after of both
+    Deployments (and the HPA) for the count typed; dismisses with the validated count or None."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    DEFAULT_CSS = DIALOG_CSS.format(name="BurstDialog")
+
+    def __init__(self, view: BurstView) -> None:
+        super().__init__()
+        self.view = view
+
+    def compose(self) -> ComposeResult:
+        v = self.view
+        with VerticalScroll() as box:
+            box.border_title = plain(f"Burst deployment {v.namespace}/{v.name} to the virtual node")
+            yield Static(Text(sanitize(
+                f"{v.pending} of {v.replicas} replicas are Pending: no real node has room. Move some to "
+                f"{v.burst_name} on {', '.join(v.virtual_nodes)}; {v.name} is scaled down by as many, so the "
+                "total stays the same (un-burst, X, gives them back).")))
+            if v.hpa is not None:
+                yield Static(Text(sanitize(f"! HorizontalPodAutoscaler {v.hpa.name} scales {v.name} "
+                                           f"(min {v.hpa.min_replicas}, max {v.hpa.max_replicas}): its bounds are "
+                                           "lowered by the same count")), classes="dialog-warning", id="burst-hpa")
+            yield Static("", id="burst-preview")
+            with Vertical(classes="dialog-actions"):
+                yield Input(value=str(v.pending), placeholder=f"replicas to move (1..{v.replicas})",
+                            id="burst-input")
+                yield Static("", classes="dialog-error", id="burst-error")
+                with Horizontal(classes="dialog-buttons"):
+                    yield Button("Next", variant="primary", id="burst-ok")
+                    yield Button("Cancel (esc)", id="burst-cancel")
+
+    def on_mount(self) -> None:
+        self._preview(str(self.view.pending))
+        field = self.query_one("#burst-input", Input)
+        field.focus()
+        field.action_select_all()
+
+    @property
+    def error(self) -> str:
+        return str(self.query_one("#burst-error", Static).content)
+
+    def _count(self, text: str) -> int:
+        count = parse_replicas(text, self.view.replicas)
+        if count < 1:
+            raise ValueError(f"move at least 1 replica (1..{self.view.replicas})")
+        return count
+
+    def _preview(self, text: str) -> None:
+        try:
+            lines = self.view.preview(self._count(text))
+        except ValueError:
+            lines = self.view.preview(0)
+        table = Table.grid(padding=(0, 1))
+        for line in lines:
+            table.add_row(Text(sanitize(line)))
+        self.query_one("#burst-preview", Static).update(table)
+
+    @on(Input.Changed, "#burst-input")
+    def _changed(self, event: Input.Changed) -> None:
+        self.query_one("#burst-error", Static).update("")
+        self._preview(event.value)
+
+    @on(Input.Submitted, "#burst-input")
+    @on(Button.Pressed, "#burst-ok")
+    def submit(self) -> None:
+        try:
+            count = self._count(self.query_one("#burst-input", Input).value)
+        except ValueError as exc:
+            self.query_one("#burst-error", Static).update(Text(sanitize(str(exc))))
+            return
+        self.dismiss(count)
+
+    @on(Button.Pressed, "#burst-cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
 class RevisionPicker(ModalScreen[int | None]):
     """The revision history (revision, age, images, change-cause) with the diff of the highlighted
     revision's pod template against the current one; enter picks it."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
     DEFAULT_CSS = DIALOG_CSS.format(name="RevisionPicker") + """
-    RevisionPicker > Vertical { width: 130; }
+    RevisionPicker > VerticalScroll { width: 130; }
     RevisionPicker ResourceView { height: auto; max-height: 12; }
-    RevisionPicker #revision-diff { height: 18; border-top: solid $foreground 30%; }
+    RevisionPicker #revision-diff { height: auto; max-height: 18; border-top: solid $foreground 30%; }
     """
 
     def __init__(self, namespace: str, name: str, revisions: list[Revision], current_template: dict,
@@ -135,12 +220,16 @@ class RevisionPicker(ModalScreen[int | None]):
                                                       sort_column="revision", reverse=True)
 
     def compose(self) -> ComposeResult:
-        with Vertical() as box:
+        with VerticalScroll() as box:
             box.border_title = plain(f"Roll back {self.kind} {self.target}: pick a revision (enter)")
             yield ResourceView(self.model, show_summary=False, id="revision-table")
             with VerticalScroll(id="revision-diff"):
                 yield Static("", id="revision-diff-text")
-            yield Static("", classes="dialog-error", id="revision-error")
+            with Vertical(classes="dialog-actions"):
+                yield Static("", classes="dialog-error", id="revision-error")
+                with Horizontal(classes="dialog-buttons"):
+                    yield Button("Roll back to it (enter)", variant="primary", id="revision-ok")
+                    yield Button("Cancel (esc)", id="revision-cancel")
 
     def on_mount(self) -> None:
         table = self.query_one("#revision-table", ResourceView)
@@ -175,7 +264,17 @@ class RevisionPicker(ModalScreen[int | None]):
 
     @on(ResourceView.RowSelected, "#revision-table")
     def _selected(self, event: ResourceView.RowSelected) -> None:
-        rev = self._rev(event.key)
+        self._pick(self._rev(event.key))
+
+    @on(Button.Pressed, "#revision-ok")
+    def _ok(self) -> None:
+        self._pick(self._rev(self.query_one("#revision-table", ResourceView).current_key()))
+
+    @on(Button.Pressed, "#revision-cancel")
+    def _cancel(self) -> None:
+        self.action_cancel()
+
+    def _pick(self, rev: Revision | None) -> None:
         if rev is None:
             return
         if rev.current:
@@ -204,17 +303,18 @@ class CanaryDialog(ModalScreen[int | None]):
         self.other = other
 
     def compose(self) -> ComposeResult:
-        with Vertical() as box:
+        with VerticalScroll() as box:
             box.border_title = plain(f"Canary: share of {self.target}")
             share = f"{round(100 * self.replicas / self.total)}%" if self.total else "0%"
             yield Static(Text(sanitize(f"{self.name_} has {self.replicas} of {self.total} replicas ({share})"
                                        + (f"; {self.other} has the rest" if self.other else "")
                                        + ". The total stays the same.")))
-            with Horizontal(classes="dialog-buttons"):
-                for n, pct in enumerate(STEPS):
-                    yield Button(f"{pct}% ({n + 1})", id=f"canary-{pct}")
-            yield Input(placeholder="or type a share 0..100 and press enter", id="canary-input")
-            yield Static("", classes="dialog-error", id="canary-error")
+            with Vertical(classes="dialog-actions"):
+                with Horizontal(classes="dialog-buttons"):
+                    for n, pct in enumerate(STEPS):
+                        yield Button(f"{pct}% ({n + 1})", id=f"canary-{pct}")
+                yield Input(placeholder="or type a share 0..100 and press enter", id="canary-input")
+                yield Static("", classes="dialog-error", id="canary-error")
 
     def on_mount(self) -> None:
         self.query_one("#canary-25", Button).focus()
@@ -253,15 +353,16 @@ class QuestionDialog(ModalScreen[bool]):
         self.yes, self.no = yes, no
 
     def compose(self) -> ComposeResult:
-        with Vertical() as box:
+        with VerticalScroll() as box:
             box.border_title = plain(self.title_text)
             table = Table.grid()
             for line in self.lines:
                 table.add_row(Text(sanitize(line)))
             yield Static(table)
-            with Horizontal(classes="dialog-buttons"):
-                yield Button(f"{self.yes} (y)", variant="primary", id="question-yes")
-                yield Button(f"{self.no} (n)", id="question-no")
+            with Vertical(classes="dialog-actions"):
+                with Horizontal(classes="dialog-buttons"):
+                    yield Button(f"{self.yes} (y)", variant="primary", id="question-yes")
+                    yield Button(f"{self.no} (n)", id="question-no")
 
     def on_mount(self) -> None:
         self.query_one("#question-no", Button).focus()

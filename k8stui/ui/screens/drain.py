@@ -33,7 +33,7 @@ from ...text import plain, sanitize
 
 STYLES = {GONE: "green", BLOCKED: "bold yellow", FAILED_POD: "bold red", CANCELLED: "yellow", SKIPPED: "dim",
           TERMINATING: "cyan", EVICTING: "bold"}
-MARKS = {GONE: "✓", BLOCKED: "⏸", FAILED_POD: "✗", CANCELLED: "–", SKIPPED: "·", TERMINATING: "…", EVICTING: "→"}
+MARKS = {GONE: "✓", BLOCKED: "‖", FAILED_POD: "✗", CANCELLED: "–", SKIPPED: "·", TERMINATING: "…", EVICTING: "→"}
 
 
 def progress_table(progress: DrainProgress, now: float | None = None) -> Table:
@@ -41,12 +41,12 @@ def progress_table(progress: DrainProgress, now: float | None = None) -> Table:
     table = Table(box=None, show_header=True, header_style="bold", expand=True, padding=(0, 1))
     table.add_column("", width=1, no_wrap=True)
     table.add_column("POD", no_wrap=True, overflow="ellipsis", ratio=2)
-    table.add_column("STATUS", no_wrap=True, width=11)
+    table.add_column("STATUS", no_wrap=True, width=12)
     table.add_column("", overflow="fold", ratio=3)
     for pod in progress.pods:
         message = pod.message
         if pod.status == BLOCKED and pod.retry_at:
-            message = f"{message} (next try in {max(0.0, pod.retry_at - now):.0f}s)"
+            message = f"{message} — next try in {max(0.0, pod.retry_at - now):.0f}s"
         style = STYLES.get(pod.status, "")
         table.add_row(Text(MARKS.get(pod.status, " "), style=style), Text(sanitize(pod.key)),
                       Text(pod.status, style=style), Text(sanitize(message), style="dim" if pod.status == SKIPPED else ""))
@@ -74,6 +74,7 @@ class DrainScreen(ModalScreen[bool]):
         self.on_cancel = on_cancel
         self.cancelling = False
         self.closed = False
+        self.composed = False  # updates before compose (the drain's worker is quick) wait for on_mount
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
@@ -84,6 +85,7 @@ class DrainScreen(ModalScreen[bool]):
             yield Static("", id="drain-hint")
 
     def on_mount(self) -> None:
+        self.composed = True  # (is_mounted only turns True after on_mount: the first paint would be skipped)
         self.update(self.progress)
         self.set_interval(1.0, lambda: self.update(self.progress))  # the retry countdown
 
@@ -95,7 +97,8 @@ class DrainScreen(ModalScreen[bool]):
         self.closed = True
 
     def update(self, progress: DrainProgress) -> None:
-        if self.closed or not self.is_mounted:
+        if self.closed or not self.composed:
+            self.progress = progress
             return
         self.progress = progress
         head = progress.message if progress.finished else f"draining: {progress.summary()}"

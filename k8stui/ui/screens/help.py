@@ -1,4 +1,5 @@
-"""``?``: the key map, generated from the bindings of the screen it was opened from and the app's."""
+"""``?``: the key map, generated from the bindings of the screen it was opened from and the app's, and the
+``:`` commands, generated from the command table (``commands.VIEW_ALIASES``)."""
 
 from __future__ import annotations
 
@@ -11,22 +12,24 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from ...text import plain
+from ..commands import command_help
 
-COMMANDS = [
-    (":pods :deploy :rs :svc :ing :nodes :events :ns :ctx", "switch view (also :po :dp :no :ev ...)"),
-    (":ns NAME / :ctx NAME", "switch namespace / context"),
-    (":q", "quit"),
-]
+SWITCHES = [("/TEXT", "filter the focused table")]
 
 
 def binding_rows(bindings: list[Binding]) -> list[tuple[str, str]]:
-    seen: set[str] = set()
+    """One row per key: the first binding of a key wins (pass the most specific first — the screen's own
+    before the focused widget's and the app's), and a description already listed is not repeated."""
+    keys: set[str] = set()
+    descriptions: set[str] = set()
     rows = []
     for b in bindings:
-        if not b.description or b.description in seen:
+        own = [k.strip() for k in b.key.split(",") if k.strip() not in keys]
+        if not b.description or not own or b.description in descriptions:
             continue
-        seen.add(b.description)
-        rows.append((b.key_display or b.key.replace(",", " / "), b.description))
+        keys.update(own)
+        descriptions.add(b.description)
+        rows.append((b.key_display or " / ".join(own), b.description))
     return rows
 
 
@@ -36,13 +39,15 @@ class HelpScreen(ModalScreen):
     BINDINGS = [Binding("escape,q,question_mark", "app.pop_screen", "Close")]
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
-    HelpScreen > VerticalScroll { width: 90; max-height: 90%; border: round $primary; background: $surface; }
+    HelpScreen > VerticalScroll { width: 90; max-width: 100%; max-height: 90%; border: round $primary; background: $surface; }
     """
 
-    def __init__(self, title: str, bindings: list[Binding]) -> None:
+    def __init__(self, title: str, bindings: list[Binding], commands: bool = True) -> None:
         super().__init__()
         self.title_text = title
         self.rows = binding_rows(bindings)
+        self.commands = commands
+        self.command_rows: list[tuple[str, str]] = []
 
     def compose(self) -> ComposeResult:
         table = Table(box=None, expand=True, show_header=True, header_style="bold")
@@ -50,7 +55,10 @@ class HelpScreen(ModalScreen):
         table.add_column("action")
         for key, description in self.rows:
             table.add_row(Text(key), Text(description))
-        for key, description in COMMANDS:
+        if self.commands:
+            settings = getattr(self.app, "settings", None)
+            self.command_rows = SWITCHES + command_help(getattr(settings, "aliases", None))
+        for key, description in self.command_rows:
             table.add_row(Text(key), Text(description))
         scroll = VerticalScroll(Static(table))
         scroll.border_title = plain(f"Help — {self.title_text}")

@@ -21,7 +21,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Footer, Input, OptionList, Static
+from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ...cluster import kinds
@@ -35,6 +35,7 @@ from ...logs.save import default_path, format_line, write_lines
 from ...logs.structured import FormatDetector, field_counts
 from ...text import plain, sanitize
 from ..gc_tuning import tune_gc
+from ..widgets.key_footer import KeyFooter
 from ..widgets.log_view import LogView, LogViewStats
 from ..widgets.status_header import HeaderState, StatusHeader, api_fields
 
@@ -625,7 +626,7 @@ class LogsScreen(Screen):
     def compose(self) -> ComposeResult:
         yield self.header
         yield self.panel
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.refresh_header()
@@ -652,4 +653,4 @@ class LogsScreen(Screen):
         bindings = []
         for cls in (LogView, LogsPanel, LogsScreen):
             bindings += [b for b in cls.BINDINGS if isinstance(b, Binding)]
-        self.app.push_screen(HelpScreen("logs", bindings))
+        self.app.push_screen(HelpScreen("logs", bindings, commands=False))  # no : command bar here

@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Static
@@ -174,6 +175,12 @@ class NodesScreen(ClusterScreen):
             out.append(str(self.pending_pods), style="bold red" if self.pending_pods else "green")
         self.summary_plain = out.plain
         self.summary.update(out)
+
+    @on(ResourceView.RowSelected, "#nodes")
+    def _node_selected(self, event: ResourceView.RowSelected) -> None:
+        """``enter`` (or a double click) on a node: the table takes the key, so its selection drills down."""
+        event.stop()
+        self.action_drill()
 
     def action_drill(self) -> None:
         from .resource import ResourceScreen

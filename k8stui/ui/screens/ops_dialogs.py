@@ -14,7 +14,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, OptionList, Static
 from textual.widgets.option_list import Option
@@ -88,7 +88,7 @@ class ImageDialog(ModalScreen[ImageChoice | None]):
         return next((c for c in self.containers if c.name == self.container), None)
 
     def compose(self) -> ComposeResult:
-        with Vertical() as box:
+        with VerticalScroll() as box:
             box.border_title = plain(f"Set image: {self.target}")
             if len(self.containers) > 1:
                 yield Static(Text("container (enter picks):"))
@@ -98,11 +98,12 @@ class ImageDialog(ModalScreen[ImageChoice | None]):
             yield Static("", id="image-current")
             yield Static(Text("recent images (enter puts one in the field):"), id="image-recent-label")
             yield OptionList(id="image-recent")
-            yield Input(placeholder="image, e.g. ghcr.io/org/app:1.2.3", id="image-input")
-            yield Static("", classes="dialog-error", id="image-error")
-            with Horizontal(classes="dialog-buttons"):
-                yield Button("Next", variant="primary", id="image-ok")
-                yield Button("Cancel (esc)", id="image-cancel")
+            with Vertical(classes="dialog-actions"):
+                yield Input(placeholder="image, e.g. ghcr.io/org/app:1.2.3", id="image-input")
+                yield Static("", classes="dialog-error", id="image-error")
+                with Horizontal(classes="dialog-buttons"):
+                    yield Button("Next", variant="primary", id="image-ok")
+                    yield Button("Cancel (esc)", id="image-cancel")
 
     def on_mount(self) -> None:
         self._show_container()
@@ -201,7 +202,7 @@ class SessionDialog(ModalScreen[SessionChoice | None]):
         self.context = context
 
     def compose(self) -> ComposeResult:
-        with Vertical() as box:
+        with VerticalScroll() as box:
             box.border_title = plain(f"{self.TITLES.get(self.mode, self.mode)} pod {self.target}")
             if len(self.containers) > 1:
                 label = "target container (its processes are visible)" if self.mode == "debug" else "container"
@@ -211,21 +212,22 @@ class SessionDialog(ModalScreen[SessionChoice | None]):
             yield Static("", id="session-container")
             for note in self.notes:
                 yield Static(Text(sanitize(note)), classes="dialog-warning")
-            if self.mode == "shell":
-                yield Static(Text("command:"))
-                yield Input(value=self.value, placeholder="/bin/sh", id="session-value")
-            elif self.mode == "debug":
-                yield Static(Text("image of the debug container:"))
-                yield Input(value=self.value, placeholder="busybox:1.36", id="session-value")
-            if self.dangerous:
-                yield Static(Text(sanitize(f"context {self.context} is marked dangerous: type {self.pod} to go on")),
-                             classes="dialog-error")
-                yield Input(placeholder=sanitize(self.pod), id="session-name")
-            yield Static("", classes="dialog-error", id="session-error")
-            with Horizontal(classes="dialog-buttons"):
-                yield Button({"shell": "Open shell", "attach": "Attach", "debug": "Next"}.get(self.mode, "Go"),
-                             variant="primary", id="session-ok")
-                yield Button("Cancel (esc)", id="session-cancel")
+            with Vertical(classes="dialog-actions"):
+                if self.mode == "shell":
+                    yield Static(Text("command:"))
+                    yield Input(value=self.value, placeholder="/bin/sh", id="session-value")
+                elif self.mode == "debug":
+                    yield Static(Text("image of the debug container:"))
+                    yield Input(value=self.value, placeholder="busybox:1.36", id="session-value")
+                if self.dangerous:
+                    yield Static(Text(sanitize(f"context {self.context} is marked dangerous: type {self.pod} to go on")),
+                                 classes="dialog-error")
+                    yield Input(placeholder=sanitize(self.pod), id="session-name")
+                yield Static("", classes="dialog-error", id="session-error")
+                with Horizontal(classes="dialog-buttons"):
+                    yield Button({"shell": "Open shell", "attach": "Attach", "debug": "Next"}.get(self.mode, "Go"),
+                                 variant="primary", id="session-ok")
+                    yield Button("Cancel (esc)", id="session-cancel")
 
     def on_mount(self) -> None:
         self._show()
@@ -315,7 +317,9 @@ class PortForwardDialog(ModalScreen[PortChoice | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
     DEFAULT_CSS = DIALOG_CSS.format(name="PortForwardDialog") + """
     PortForwardDialog OptionList { height: auto; max-height: 8; }
-    PortForwardDialog Input { width: 24; }
+    PortForwardDialog .pf-row Input { width: 12; }
+    PortForwardDialog .pf-row { height: auto; }
+    PortForwardDialog .pf-row Static { width: auto; padding-top: 1; }  /* labels beside their fields, 80 columns */
     """
 
     def __init__(self, target: str, ports: list[PortOption], dangerous: bool = False, name: str = "",
@@ -329,7 +333,7 @@ class PortForwardDialog(ModalScreen[PortChoice | None]):
 
     def compose(self) -> ComposeResult:
         first = self.ports[0] if self.ports else None
-        with Vertical() as box:
+        with VerticalScroll() as box:
             box.border_title = plain(f"Port-forward {self.target} to localhost")
             if self.ports:
                 yield Static(Text("ports (enter picks):"))
@@ -340,14 +344,15 @@ class PortForwardDialog(ModalScreen[PortChoice | None]):
                 yield Input(value=str(first.port) if first else "", id="pf-remote")
                 yield Static(Text("  local port (0 = any free): "))
                 yield Input(value=str(first.number if first and first.number >= 1024 else 0), id="pf-local")
-            if self.dangerous:
-                yield Static(Text(sanitize(f"context {self.context} is marked dangerous: type {self.name_} to go "
-                                           "on")), classes="dialog-error")
-                yield Input(placeholder=sanitize(self.name_), id="pf-name")
-            yield Static("", classes="dialog-error", id="pf-error")
-            with Horizontal(classes="dialog-buttons"):
-                yield Button("Forward", variant="primary", id="pf-ok")
-                yield Button("Cancel (esc)", id="pf-cancel")
+            with Vertical(classes="dialog-actions"):
+                if self.dangerous:
+                    yield Static(Text(sanitize(f"context {self.context} is marked dangerous: type {self.name_} to go "
+                                               "on")), classes="dialog-error")
+                    yield Input(placeholder=sanitize(self.name_), id="pf-name")
+                yield Static("", classes="dialog-error", id="pf-error")
+                with Horizontal(classes="dialog-buttons"):
+                    yield Button("Forward", variant="primary", id="pf-ok")
+                    yield Button("Cancel (esc)", id="pf-cancel")
 
     def on_mount(self) -> None:
         self.query_one("#pf-local", Input).focus()
@@ -397,6 +402,8 @@ class HpaDialog(ModalScreen[tuple[int, int] | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
     DEFAULT_CSS = DIALOG_CSS.format(name="HpaDialog") + """
     HpaDialog Input { width: 12; }
+    HpaDialog .hpa-row { height: auto; }
+    HpaDialog .hpa-row Static { width: auto; padding-top: 1; }
     """
 
     def __init__(self, namespace: str, name: str, minimum: int, maximum: int, current: int | None,
@@ -408,7 +415,7 @@ class HpaDialog(ModalScreen[tuple[int, int] | None]):
         self.scaled = target
 
     def compose(self) -> ComposeResult:
-        with Vertical() as box:
+        with VerticalScroll() as box:
             box.border_title = plain(f"Autoscaler bounds: {self.target}")
             now = f"{self.current} replicas now" if self.current is not None else "replicas now unknown"
             yield Static(Text(sanitize(f"scales {self.scaled}: min {self.minimum}, max {self.maximum} ({now})")))
@@ -417,10 +424,11 @@ class HpaDialog(ModalScreen[tuple[int, int] | None]):
                 yield Input(value=str(self.minimum), id="hpa-min")
                 yield Static(Text("  max: "))
                 yield Input(value=str(self.maximum), id="hpa-max")
-            yield Static("", classes="dialog-error", id="hpa-error")
-            with Horizontal(classes="dialog-buttons"):
-                yield Button("Next", variant="primary", id="hpa-ok")
-                yield Button("Cancel (esc)", id="hpa-cancel")
+            with Vertical(classes="dialog-actions"):
+                yield Static("", classes="dialog-error", id="hpa-error")
+                with Horizontal(classes="dialog-buttons"):
+                    yield Button("Next", variant="primary", id="hpa-ok")
+                    yield Button("Cancel (esc)", id="hpa-cancel")
 
     def on_mount(self) -> None:
         field = self.query_one("#hpa-min", Input)

@@ -49,6 +49,16 @@ def in_namespace(namespace: str | None, test: Predicate) -> Predicate:
     return lambda obj: _meta(obj).get("namespace") == namespace and test(obj)
 
 
+def plural_title(kind: ResourceKind) -> str:
+    """``Ingresses``, ``NetworkPolicies``, ``Endpoints``: the kind's name in the case of its plural resource name
+    (not the kind with an ``s`` appended, which made ``Ingresss``)."""
+    lower = kind.kind.lower()
+    common = 0
+    while common < min(len(lower), len(kind.plural)) and lower[common] == kind.plural[common]:
+        common += 1
+    return kind.kind[:common] + kind.plural[common:] if common else kind.plural.capitalize()
+
+
 class ResourceScreen(ClusterScreen):
     """One first-class kind, in the current namespace (or all), optionally narrowed by a predicate (drill-down)."""
 
@@ -60,7 +70,7 @@ class ResourceScreen(ClusterScreen):
         self.sort = sort or _SORT.get(kind.key, "name")
         self.kind = kind
         self.predicate = predicate
-        self.title_text = title or kind.kind + ("es" if kind.kind.endswith(("s", "ss")) else "s")
+        self.title_text = title or plural_title(kind)
         self.view_name = kind.plural
         self._force_all = all_namespaces
         self._namespace = namespace

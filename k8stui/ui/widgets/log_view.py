@@ -211,8 +211,9 @@ class LogView(ScrollView, can_focus=True):
 
     # -- lifecycle ---------------------------------------------------------------------------------
     def on_mount(self) -> None:
-        if self.poll:
-            self.set_interval(POLL_SECONDS, self.sync)
+        if self.poll:  # as often as the user's refresh_hz allows (config.toml), 10 a second by default
+            settings = getattr(self.app, "settings", None)
+            self.set_interval(getattr(settings, "repaint_interval", POLL_SECONDS), self.sync)
         self.sync()
 
     def notify_style_update(self) -> None:

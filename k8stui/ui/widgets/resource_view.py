@@ -209,7 +209,7 @@ class ResourceView(ScrollView, can_focus=True):
             return self.view
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
-        "resource-view--header", "resource-view--cursor", "resource-view--empty",
+        "resource-view--header", "resource-view--cursor", "resource-view--empty", "resource-view--marked",
     }
     DEFAULT_CSS = """
     ResourceView {
@@ -230,6 +230,7 @@ class ResourceView(ScrollView, can_focus=True):
             text-style: $block-cursor-text-style;
         }
         & > .resource-view--empty { color: $text-muted; text-style: italic; }
+        & > .resource-view--marked { background: $accent 35%; text-style: bold; }
     }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -242,6 +243,7 @@ class ResourceView(ScrollView, can_focus=True):
         Binding("left", "column_left", "Column left", show=False),
         Binding("right", "column_right", "Column right", show=False),
         Binding("enter", "select", "Select", show=False),
+        Binding("space", "toggle_mark", "Mark row (delete several)", show=False),
     ]
 
     def __init__(self, model: TableModel[Any], *, show_summary: bool = True, empty_text: str = "",
@@ -263,6 +265,7 @@ class ResourceView(ScrollView, can_focus=True):
         self._following = False  # mounted and subscribed to the model
         self._syncing = False  # following a model change: scrolling is not the user's
         self._ages_due = False
+        self.marked: set[str] = set()  # keys of rows marked with space (operations on several rows)
 
     # -- lifecycle ------------------------------------------------------------------------------------------------
     def on_mount(self) -> None:
@@ -339,6 +342,24 @@ class ResourceView(ScrollView, can_focus=True):
         self.move_cursor(index)
         return True
 
+    def marked_keys(self) -> list[str]:
+        """The marked rows that are still there, in display order (filtered-out ones last)."""
+        model = self.model
+
+        def place(key: str) -> tuple[int, int, str]:
+            index = model.index_of(key)
+            return (1, 0, key) if index is None else (0, index, key)
+        return sorted((k for k in self.marked if k in model.rows_by_key), key=place)
+
+    def clear_marks(self) -> bool:
+        """Unmark every row; False if none was marked."""
+        if not self.marked:
+            return False
+        self.marked.clear()
+        self._line_cache.clear()
+        self.refresh()
+        return True
+
     def visible_rows(self) -> list[Any]:
         """Every shown row in display order (what scrolling would show)."""
         return list(self.model.rows())
@@ -396,6 +417,15 @@ class ResourceView(ScrollView, can_focus=True):
         if starts:
             self.scroll_to(x=min(starts[0], self.max_scroll_x), animate=False, force=True)
 
+    def action_toggle_mark(self) -> None:
+        """``space``: mark the row under the cursor (or unmark it) and go to the next one, as in k9s."""
+        key = self._cursor_key
+        if key is None:
+            return
+        self.marked.symmetric_difference_update({key})
+        self._refresh_row(self.cursor_row)
+        self.move_cursor(self.cursor_row + 1)
+
     def action_select(self) -> None:
         if self._cursor_key is not None:
             self.post_message(self.RowSelected(self, self._cursor_key))
@@ -421,6 +451,8 @@ class ResourceView(ScrollView, can_focus=True):
     def _model_changed(self, diff: TableDiff) -> None:
         if not self._following:
             return
+        if self.marked:  # rows that left are unmarked
+            self.marked.intersection_update(self.model.rows_by_key)
         self._syncing = True
         try:
             self._follow(diff)
@@ -538,7 +570,8 @@ class ResourceView(ScrollView, can_focus=True):
 
     # -- painting -------------------------------------------------------------------------------------------------
     def _style(self, name: str, state: int) -> Style:
-        """A cell style over the row's base (0: plain row, 1: cursor row, 2: header, 3: empty note)."""
+        """A cell style over the row's base (0: plain row, 1: cursor row, 2: header, 3: empty note, 4: marked
+        row)."""
         cached = self._cell_styles.get((name, state))
         if cached is None:
             base = self.rich_style
@@ -548,6 +581,8 @@ class ResourceView(ScrollView, can_focus=True):
                 base += self.get_component_rich_style("resource-view--header")
             elif state == 3:
                 base += self.get_component_rich_style("resource-view--empty")
+            elif state == 4:
+                base += self.get_component_rich_style("resource-view--marked")
             if name and state != 1:
                 base += Style.parse(name)
             elif name:  # the cursor's colours win, the cell's own emphasis (bold) stays
@@ -600,7 +635,7 @@ class ResourceView(ScrollView, can_focus=True):
                                  width)
             return Strip.blank(width, self.rich_style)
         key = model.key_at(index)
-        state = 1 if index == self.cursor_row else 0
+        state = 1 if index == self.cursor_row else 4 if key in self.marked else 0
         cache_key = (key, model.version(key), self._layout_id, scroll_x, width, visible, state)
         strip = self._line_cache.get(cache_key)
         if strip is None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rich.text import Text
+from textual import events
 from textual.reactive import reactive
 from textual.widget import Widget
 
@@ -31,6 +32,8 @@ class HeaderState:
     read_only: bool = False
     view: str = ""
     notice: str = ""  # e.g. "kubeconfig changed: K reconnects"
+    alerts_firing: int | None = None  # None: no alert source (no Prometheus) or not read yet
+    alerts_error: str = ""  # the last poll failed (the count is the last good one)
 
 
 _HEALTH_STYLE = {"synced": "bold green", "syncing": "yellow", "connecting": "yellow", "stale": "bold yellow",
@@ -70,6 +73,11 @@ class StatusHeader(Widget):
     """
 
     state: reactive[HeaderState] = reactive(HeaderState, layout=False)
+    ALERTS_KEY = "!"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._alerts_span: tuple[int, int] | None = None  # where the alert count is painted (click target)
 
     def render(self) -> Text:
         s = self.state
@@ -81,6 +89,18 @@ class StatusHeader(Widget):
             out.append(f" ({sanitize(s.cluster)})", style="dim")
         out.append("  ns ")
         out.append(sanitize(s.namespace) or "all", style="bold")
+        self._alerts_span = None
+        if s.alerts_firing is not None:
+            start = len(out)
+            out.append("  alerts ")
+            if s.alerts_firing:
+                out.append(f" {s.alerts_firing} firing ", style="bold white on red")
+                out.append(f" {self.ALERTS_KEY}", style="bold")
+            else:
+                out.append("0 firing", style="green")
+            if s.alerts_error:
+                out.append(" (unreachable)", style="yellow")
+            self._alerts_span = (start + 2, len(out))
         out.append("  api ")
         out.append(_HEALTH_WORD.get(s.api_health, s.api_health), style=_HEALTH_STYLE.get(s.api_health, "bold"))
         if s.data_age is not None:
@@ -103,3 +123,13 @@ class StatusHeader(Widget):
             reason = getattr(self.app, "read_only_reason", "") if self.is_attached else ""
             out.append(f" changes disabled{f' ({reason})' if reason else ''}", style="bold red")
         return out
+
+    def on_click(self, event: events.Click) -> None:
+        """A click on the alert count opens ``:alerts`` (as the ``!`` key does)."""
+        span = self._alerts_span
+        offset = event.get_content_offset(self)
+        if span is not None and offset is not None and span[0] <= offset.x < span[1]:
+            event.stop()
+            open_view = getattr(self.app, "open_view", None)
+            if open_view is not None:
+                open_view("alerts")

@@ -1,0 +1,59 @@
+"""KeyFooter: Textual's Footer that never cuts a key in half on a narrow terminal.
+
+Textual lays every shown binding out in one row and clips what does not fit (``s Sca`` at 80 columns). This
+footer keeps the screen's order (screens list their most used keys first), switches to the compact style
+when the full set does not fit, and leaves out the keys that still do not fit, whole; ``?`` lists them all.
+
+The widths follow FooterKey's CSS (Textual 8): " k " + "desc " in the normal style, "k desc" and a one-cell
+margin in the compact one; tests/ui/test_small_terminal.py checks the painted row at 80 columns.
+"""
+
+from __future__ import annotations
+
+from textual import events
+from textual.app import ComposeResult
+from textual.widget import Widget
+from textual.widgets import Footer
+from textual.widgets._footer import FooterKey  # the widget Footer composes (not exported by textual.widgets)
+
+
+def _width(key: FooterKey, compact: bool) -> int:
+    if key.has_class("-command-palette"):  # docked right, with a one-cell border on its left
+        return len(key.key_display) + 1 + len(key.description) + (1 if compact else 4)
+    if not key.description:
+        return len(key.key_display) + 1
+    if compact:  # "k desc" and a one-cell margin
+        return len(key.key_display) + 1 + len(key.description) + 1
+    return len(key.key_display) + len(key.description) + 3  # " k " "desc "
+
+
+class KeyFooter(Footer):
+    """A Footer whose keys are shown whole or not at all."""
+
+    def compose(self) -> ComposeResult:
+        items = list(super().compose())
+        keys = [w for w in items if isinstance(w, FooterKey) and not w.has_class("-command-palette")]
+        others = [w for w in items if w not in keys]
+        width = self.size.width or self.app.size.width
+        for compact in (False, True):
+            if sum(_width(w, compact) for w in items if isinstance(w, FooterKey)) <= width:
+                break
+        self.set_class(compact, "-compact")  # the style, without the recompose the reactive would start
+        self.set_reactive(Footer.compact, compact)
+        room = width - sum(_width(w, compact) for w in others if isinstance(w, FooterKey))
+        shown: list[Widget] = []
+        for key in keys:
+            room -= _width(key, compact)
+            if room < 0:
+                break
+            key.compact = compact
+            shown.append(key)
+        for widget in others:
+            if isinstance(widget, FooterKey):
+                widget.compact = compact
+        yield from shown + others
+
+    def on_resize(self, event: events.Resize) -> None:
+        if event.size.width != getattr(self, "_composed_width", None):
+            self._composed_width = event.size.width
+            self.call_after_refresh(self.recompose)

@@ -1,0 +1,101 @@
+"""Regenerate the README screenshots of the diagnosis views (SVG, and PNG when rsvg-convert is installed):
+
+    python screenshots/make_diagnosis_screenshots.py
+
+``:lint payments``, "why is it stuck?" (``h``) on the crash-looping ``shop/checkout`` rollout and
+``:timeline deploy/checkout``. They need the scenario's failures to have happened (crashes, back-offs, events), so
+they are taken from a running demo cluster, waiting for each condition; times and pod names differ a little on
+every run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+
+from svg_png import rsvg, svg_to_png  # noqa: E402  (tests/svg_png.py: librsvg keeps the leading spaces)
+
+from k8stui.cluster.connection import load_target  # noqa: E402
+from k8stui.config import Settings  # noqa: E402
+from k8stui.demo.launcher import DemoProcess  # noqa: E402
+from k8stui.ui.app import K8sTuiApp  # noqa: E402
+
+SIZE = (160, 44)
+
+
+async def until(pilot, predicate: Callable[[], object], timeout: float, what: str) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        try:
+            if predicate():
+                return
+        except Exception:  # not mounted yet
+            pass
+        if loop.time() > deadline:
+            raise SystemExit(f"gave up waiting for {what}")
+        await pilot.pause(0.1)
+
+
+def save(app: K8sTuiApp, name: str) -> None:
+    svg = HERE / f"{name}.svg"
+    app.save_screenshot(str(svg))
+    if rsvg():
+        svg_to_png(svg)
+    print(f"wrote {svg.relative_to(ROOT)}")
+
+
+async def lint(kubeconfig: str) -> None:
+    from k8stui.ui.screens.lint import LintScreen
+
+    app = K8sTuiApp(load_target(kubeconfig, None, "payments"), Settings(), kubeconfig=kubeconfig)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("colon", *"lint payments", "enter")
+        await until(pilot, lambda: isinstance(app.screen, LintScreen) and len(app.screen.findings) >= 12
+                    and not app.screen.live.syncing(), 60, ":lint payments")
+        await pilot.press("down", "down")
+        await pilot.pause(1.0)
+        save(app, "lint")
+
+
+async def stuck_and_timeline(kubeconfig: str) -> None:
+    from k8stui.ui.screens.stuck import StuckScreen
+    from k8stui.ui.screens.timeline import TimelineScreen
+
+    app = K8sTuiApp(load_target(kubeconfig, None, "shop"), Settings(), kubeconfig=kubeconfig)
+    async with app.run_test(size=SIZE) as pilot:
+        workloads = app.screen.query_one("#workloads")
+        await until(pilot, lambda: any(r.name == "checkout" for r in workloads.visible_rows()), 30, "checkout")
+        workloads.focus()
+        workloads.select_key(next(r.uid for r in workloads.visible_rows() if r.name == "checkout"))
+        await pilot.pause(0.2)
+        await pilot.press("h")
+        await until(pilot, lambda: isinstance(app.screen, StuckScreen), 5, "the stuck screen")
+        screen = app.screen
+        await until(pilot, lambda: any(c.log_lines for c in screen.explanation.causes), 120,
+                    "checkout's crash loop with its previous log")
+        await pilot.pause(0.5)
+        save(app, "stuck")
+        await pilot.press("escape")
+        await pilot.press("colon", *"timeline deploy/checkout", "enter")
+        await until(pilot, lambda: isinstance(app.screen, TimelineScreen) and len(app.screen.entries) > 10, 30,
+                    "the timeline")
+        await pilot.pause(1.0)
+        save(app, "timeline")
+
+
+async def main() -> None:
+    with DemoProcess(prometheus=False) as demo:
+        await lint(demo.kubeconfig)
+        await stuck_and_timeline(demo.kubeconfig)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
