@@ -215,6 +215,19 @@ async def _delete_orphan_foreground_and_marked(demo, ns: str, watch: Watch) -> N
         await pilot.press("escape")  # esc clears the marks (the pods are still Terminating)
         assert not view.marked
 
+        # a namespace: everything in it is listed (by kind, with names), then cancelled — nothing sent
+        await open_view(pilot, app, "ns")
+        await select(pilot, app, ns, "resources")
+        seq = demo.request_seq()
+        await pilot.press("ctrl+d")
+        confirm = await confirm_and_wait(pilot, app)
+        text = screen_text(confirm)
+        assert "deleting a namespace deletes everything in it" in text
+        assert "deployment: api-green" in text and "2 replicasets: " in text and "serviceaccount: default" in text
+        await pilot.press("escape")
+        await until_message(pilot, app, "cancelled", 5)
+        assert mutating(demo, seq) == []
+
     def state() -> tuple[bool, list[str], list[str]]:
         deployments = {d["metadata"]["name"] for d in get_json(demo, "deployments", "-n", ns)["items"]}
         rs = get_json(demo, "rs", "-n", ns)["items"]
@@ -488,11 +501,32 @@ async def test_cordon_uncordon_and_a_drain_a_budget_blocks_then_allows(demo, poo
         await pilot.press("enter")
         await wait_until(pilot, lambda: row(app, "nodes", node).node.status == "Ready,SchedulingDisabled", 10,
                          "no longer draining")
+
+        # the other node: its web pods (the evicted one's replacement is here now) cannot all go — the budget
+        # needs one, and there is nowhere left to run — so the drain blocks, and c cancels it
+        other = f"{pool}-b"
+        await ready_pods(demo, pool, 4)
+        await select(pilot, app, other, "nodes")
+        await pilot.press("r")
+        await confirm_and_wait(pilot, app)
+        await pilot.press("y")
+        await wait_until(pilot, lambda: isinstance(app.screen, DrainScreen) and app.screen.is_mounted, 10,
+                         "the drain view")
+        drain = app.screen  # type: ignore[assignment]
+        await wait_until(pilot, lambda: "blocked by a disruption budget" in drain.summary, 15, "blocked by the PDB")
+        await pilot.press("c")
+        await wait_until(pilot, lambda: drain.progress.finished, 15, "the drain cancelled")
+        assert drain.progress.cancelled and drain.summary.startswith("drain cancelled: "), drain.summary
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: row(app, "nodes", other).node.status == "Ready,SchedulingDisabled", 10,
+                         "cancelled: cordoned, no longer draining")
     assert [p for p in pods_on(demo, pool, node) if p.startswith("web-")] == []
     assert [p for p in pods_on(demo, pool, node) if p.startswith("agent-")]  # the DaemonSet's pod stays
+    assert [p for p in pods_on(demo, pool, other) if p.startswith("web-")]  # not evicted: the drain was cancelled
     lines = [r for r in AuditLog().read() if r.name == node]
     assert [(r.verb, r.outcome) for r in lines] == [("cordon", "applied"), ("uncordon", "applied"),
                                                     ("drain", "applied")]
+    assert [r.verb for r in AuditLog().read() if r.name == other] == ["drain"]
 
 
 # -- CronJobs and HPAs ---------------------------------------------------------------------------------------------

@@ -88,7 +88,7 @@ async def test_dashboard_shows_the_incident(demo):
 
             # ... kept current: scaling web to 2 replicas fixes its single-replica finding, and LINT follows.
             def web_rules() -> set[str]:
-                return {f.rule for f in app.screen.live_findings.findings
+                return {f.rule for f in app.screen.findings
                         if f.object.kind == "Deployment" and f.object.name == "web"}
 
             assert "single-replica" in web_rules()
