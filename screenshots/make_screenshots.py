@@ -2,128 +2,183 @@
 
     python screenshots/make_screenshots.py
 
-They are taken from the frozen demo cluster of the snapshot tests (tests/ui/fixtures/frozen-cluster.json),
-with the app's clock frozen at the capture time, so the pictures only change when the UI does.
+They show the product as an on-call SRE meets it: a running demo cluster with its real Prometheus, whose hour
+of history (written at start) fills every graph from the first second, live metrics, and the scenario's
+incident — ``checkout``'s new revision crash-looping, marked on its row, the header counting the alerts it
+fires. The script waits for each of those (never for a fixed time), then checks every picture before saving
+it: no "metrics paused", no value cut at the edge of a pane (a cell ending in "…"). Times and pod names
+differ a little on every run.
+
+The picture size is the smallest at which every column of the dashboard's panes is whole.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
-import shutil
+import os
+import re
 import sys
-from collections.abc import Awaitable, Callable
+import tempfile
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
+os.environ.setdefault("K8STUI_HOME", tempfile.mkdtemp(prefix="k8stui-screenshots-"))  # theme choices stay here
 
 from svg_png import rsvg, svg_to_png  # noqa: E402  (tests/svg_png.py: librsvg keeps the leading spaces)
 
-from k8stui import clock  # noqa: E402
 from k8stui.cluster.connection import load_target  # noqa: E402
 from k8stui.config import Settings  # noqa: E402
 from k8stui.demo.launcher import DemoProcess  # noqa: E402
+from k8stui.metrics.series import RANGES  # noqa: E402
 from k8stui.ui.app import K8sTuiApp  # noqa: E402
 
-FIXTURE = ROOT / "tests" / "ui" / "fixtures" / "frozen-cluster.json"
-SIZE = (160, 48)
+SIZE = (200, 50)
+INCIDENT = "checkout"  # the scenario's broken rollout (ghcr.io/demo/checkout:v2-broken crashes)
 
 
-async def _settle(app: K8sTuiApp, pilot, predicate: Callable[[], bool], timeout: float = 15.0) -> None:
-    for _ in range(int(timeout / 0.05)):
+async def until(pilot, predicate: Callable[[], object], timeout: float, what: str) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
         try:
             if predicate():
-                break
-        except Exception:
+                return
+        except Exception:  # not mounted yet
             pass
-        await pilot.pause(0.05)
-    await pilot.pause(0.5)
+        if loop.time() > deadline:
+            raise SystemExit(f"gave up waiting for {what}")
+        await pilot.pause(0.1)
 
 
-async def _shoot(kubeconfig: str, name: str, theme: str,
-                 steps: Callable[[K8sTuiApp, object], Awaitable[None]]) -> Path:
-    app = K8sTuiApp(load_target(kubeconfig, None, None), Settings(), theme=theme, kubeconfig=kubeconfig)
-    async with app.run_test(size=SIZE) as pilot:
-        await _settle(app, pilot, lambda: len(app.screen.query_one("#pods").rows_by_key) == 3
-                      and app.screen.header.state.api_health == "synced")
-        await steps(app, pilot)
-        path = HERE / f"{name}.svg"
-        app.save_screenshot(str(path))
-    return path
+def problems(app: K8sTuiApp) -> list[str]:
+    """What a README picture must not show: paused metrics, or a table whose last column is cut at its pane's
+    edge (its header ends in "…": the values under it are cut too). Free text shortened inside its column
+    (an event's message) is the table's design, not a cut value."""
+    from k8stui.ui.widgets.resource_view import ResourceView
+
+    out = []
+    text = re.sub(r"<[^>]+>", "", app.export_screenshot()).replace("&#160;", " ")
+    if "metrics paused" in text:
+        out.append("the metrics pane says 'metrics paused'")
+    for view in app.screen.query(ResourceView):
+        lines = view.painted_lines()
+        if view.display and lines and lines[0].rstrip().endswith("…"):
+            out.append(f"#{view.id}: a column is cut at the pane's edge: {lines[0].strip()!r}")
+    return out
 
 
-async def _dashboard(app: K8sTuiApp, pilot) -> None:
-    return None
+def save(app: K8sTuiApp, name: str) -> None:
+    found = problems(app)
+    if found:
+        raise SystemExit(f"{name}: " + "; ".join(found))
+    svg = HERE / f"{name}.svg"
+    app.save_screenshot(str(svg))
+    if rsvg():
+        svg_to_png(svg)
+    print(f"wrote {svg.relative_to(ROOT)}")
 
 
-async def _nodes(app: K8sTuiApp, pilot) -> None:
-    await pilot.press("colon", *"nodes", "enter")
-    await _settle(app, pilot, lambda: "pending" in app.screen.summary_plain)
-    await pilot.pause(1.2)
-
-
-async def _describe(app: K8sTuiApp, pilot) -> None:
-    await pilot.press("d")
-
-
-async def _logs(app: K8sTuiApp, pilot) -> None:
-    await pilot.press("L")  # the dashboard's bottom pane shows the selection's logs instead of its events
-    await pilot.pause(2.5)
-
-
-async def _help(app: K8sTuiApp, pilot) -> None:
-    await pilot.press("question_mark")
-
-
-SHOTS: list[tuple[str, str, Callable[[K8sTuiApp, object], Awaitable[None]]]] = [
-    ("dashboard", "k8stui-dark", _dashboard),
-    ("dashboard-light", "k8stui-light", _dashboard),
-    ("dashboard-logs", "k8stui-dark", _logs),
-    ("nodes", "k8stui-dark", _nodes),
-    ("describe", "solarized-dark", _describe),
-    ("help", "high-contrast", _help),
-]
-
-
-async def _live_metrics() -> Path | None:
-    """The metrics view needs a live Prometheus history, so this one is taken from a running demo cluster (it
-    differs a little on every run)."""
-    from k8stui.ui.screens.metrics import MetricsScreen
+def full_window(app: K8sTuiApp, metric: str, range_name: str = "15m") -> bool:
+    """The dashboard's graph of ``metric`` has data from the start of its window (the demo's history)."""
     from k8stui.ui.widgets.sparklines import MetricsSparklines
 
-    if not shutil.which("prometheus"):
-        return None
-    with DemoProcess(prometheus=True) as demo:
-        app = K8sTuiApp(load_target(demo.kubeconfig, None, None), Settings(), theme="k8stui-dark",
-                        kubeconfig=demo.kubeconfig, prometheus_url=demo.prometheus_url)
-        async with app.run_test(size=SIZE) as pilot:
-            def charted(metric: str) -> bool:
-                series = app.screen.query_one(MetricsSparklines).series(metric)
-                return series is not None and len(series.points) > 5
-            await _settle(app, pilot, lambda: charted("cpu") and charted("requests"), timeout=90)
-            await pilot.press("m")
-            await _settle(app, pilot, lambda: isinstance(app.screen, MetricsScreen), timeout=10)
-            await pilot.pause(3)
-            path = HERE / "metrics.svg"
-            app.save_screenshot(str(path))
-    return path
+    snapshot = app.screen.query_one(MetricsSparklines).snapshot
+    found = snapshot.metric(metric) if snapshot is not None else None
+    if found is None or not found.series:
+        return False
+    since = time.time() - 0.9 * RANGES[range_name]
+    return all(series.points and min(t for t, _ in series.points) <= since for series in found.series)
+
+
+async def shoot(demo: DemoProcess) -> None:
+    from k8stui.ui.screens.dashboard import DashboardScreen
+    from k8stui.ui.screens.describe import DescribeScreen
+    from k8stui.ui.screens.metrics import MetricsScreen
+
+    app = K8sTuiApp(load_target(demo.kubeconfig, None, "shop"), Settings(), theme="k8stui-dark",
+                    kubeconfig=demo.kubeconfig, prometheus_url=demo.prometheus_url)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        assert isinstance(screen, DashboardScreen)
+        workloads = screen.workloads
+
+        def row(name: str):
+            return next((r for r in workloads.model.rows_by_key.values() if r.name == name), None)
+
+        await until(pilot, lambda: "CrashLoopBackOff" in " ".join(row(INCIDENT).issues), 120,
+                    f"{INCIDENT} marked with its crash loop")
+        await until(pilot, lambda: screen.header.state.alerts_firing, 120, "the header's count of firing alerts")
+        await until(pilot, lambda: all(r.findings_level for r in workloads.model.rows_by_key.values()), 60,
+                    "the findings counted (LINT)")
+        # The hero: the first workload selected, as the app opens, and checkout's row red below it (a row under
+        # the cursor shows the cursor's colours).
+        workloads.focus()
+        workloads.select_key(row("api-blue").uid)
+        await until(pilot, lambda: screen.pods.model.total >= 3 and len(screen.events.model) > 0, 30,
+                    "api-blue's pods and events")
+        await until(pilot, lambda: full_window(app, "cpu") and full_window(app, "memory")
+                    and full_window(app, "requests"), 90, "api-blue's graphs over the whole window")
+        await pilot.pause(0.3)
+        save(app, "dashboard")
+
+        app.theme = "k8stui-light"
+        await pilot.pause(0.3)
+        save(app, "dashboard-light")
+        app.theme = "k8stui-dark"
+
+        workloads.select_key(row(INCIDENT).uid)  # its crash-looping pod's logs, next to its pods
+        await until(pilot, lambda: any(r.status == "CrashLoopBackOff" for r in screen.pods.model.rows_by_key.values()),
+                    30, f"{INCIDENT}'s pods")
+        await pilot.press("L")  # the bottom pane: the selection's logs instead of its events
+        from k8stui.ui.screens.logs import LogsPanel
+
+        await until(pilot, lambda: sum(1 for _ in screen.query_one(LogsPanel).buffer) >= 10, 30,
+                    f"{INCIDENT}'s logs")
+        await pilot.pause(0.3)
+        save(app, "dashboard-logs")
+        await pilot.press("L")
+
+        workloads.select_key(row("api-blue").uid)
+        await until(pilot, lambda: full_window(app, "cpu"), 60, "api-blue's graphs")
+        await pilot.press("m")  # blue and green side by side
+        await until(pilot, lambda: isinstance(app.screen, MetricsScreen), 10, "the metrics view")
+        await until(pilot, lambda: app.screen.snapshot is not None and all(
+            m.series and not m.error for m in app.screen.snapshot.metrics), 60, "the metrics view's graphs")
+        await pilot.pause(0.3)
+        save(app, "metrics")
+        await pilot.press("escape")
+
+        await pilot.press("colon", *"nodes", "enter")
+        await until(pilot, lambda: "pending" in app.screen.summary_plain, 30, "the nodes' capacity")
+        await pilot.pause(1.5)  # pod requests are folded into the bars once a second
+        save(app, "nodes")
+        await pilot.press("escape")
+
+        workloads.focus()
+        workloads.select_key(row(INCIDENT).uid)
+        app.theme = "solarized-dark"
+        await pilot.press("d")
+        await until(pilot, lambda: isinstance(app.screen, DescribeScreen), 10, "describe")
+        await pilot.pause(0.3)
+        save(app, "describe")
+        await pilot.press("escape")
+
+        app.theme = "high-contrast"
+        await pilot.press("question_mark")
+        await pilot.pause(0.3)
+        save(app, "help")
 
 
 async def main() -> None:
-    metrics = await _live_metrics()
-    if metrics is not None and rsvg():
-        svg_to_png(metrics)
-        print(f"wrote {metrics.relative_to(ROOT)}")
-    clock.freeze(json.loads(FIXTURE.read_text())["captured_at"] + 30)
-    with DemoProcess(prometheus=False, frozen_state=str(FIXTURE)) as demo:
-        for name, theme, steps in SHOTS:
-            svg = await _shoot(demo.kubeconfig, name, theme, steps)
-            if rsvg():
-                svg_to_png(svg)
-            print(f"wrote {svg.relative_to(ROOT)}")
+    with DemoProcess(prometheus=True) as demo:
+        if not demo.prometheus_url:
+            raise SystemExit("the screenshots need Prometheus (install the prometheus binary)")
+        await shoot(demo)
 
 
 if __name__ == "__main__":

@@ -208,6 +208,14 @@ def default(store: Store, rt: ResourceType, obj: Obj, old: Obj | None) -> None:
                 data[k] = base64.b64encode(str(v).encode()).decode()
     elif key == "events":
         obj.setdefault("type", "Normal")
+    elif key == "horizontalpodautoscalers.autoscaling" and isinstance(spec, dict):
+        # autoscaling/v2 SetDefaults_HorizontalPodAutoscaler (behavior is only completed when given)
+        if spec.get("minReplicas") is None:
+            spec["minReplicas"] = 1
+        if not spec.get("metrics"):
+            spec["metrics"] = [{"type": "Resource", "resource": {
+                "name": "cpu", "target": {"type": "Utilization", "averageUtilization": 80}}}]
+        kinds_admission.default(store, rt, obj, old)
     else:
         kinds_admission.default(store, rt, obj, old)
 

@@ -24,6 +24,8 @@ class User:
     admin: bool = False
     namespaces: frozenset[str] = field(default_factory=frozenset)  # where a non-admin may act (no store)
     rbac: Any = field(default=None, compare=False, repr=False)  # rbac.RbacAuthorizer over the stored objects
+    uid: str = ""  # a service account's uid (SelfSubjectReview's userInfo.uid)
+    extra: tuple[tuple[str, tuple[str, ...]], ...] = ()  # userInfo.extra (a bound token's credential id)
 
     def allowed(self, verb: str, group: str, resource: str, namespace: str | None, subresource: str = "",
                 name: str | None = None) -> bool:
@@ -75,8 +77,12 @@ class Authenticator:
     """Maps bearer tokens to users; tokens are minted per run and written into the kubeconfig."""
 
     def __init__(self, admin_token: str | None = None, dev_token: str | None = None, store: Any = None) -> None:
+        from .tokens import TokenIssuer  # noqa: PLC0415
+
         self.admin_token = admin_token or secrets.token_urlsafe(24)
         self.dev_token = dev_token or secrets.token_urlsafe(24)
+        self.store = store
+        self.tokens = TokenIssuer()
         rbac = None
         if store is not None:
             from .rbac import RbacAuthorizer  # noqa: PLC0415
@@ -87,6 +93,7 @@ class Authenticator:
             self.dev_token: User(DEV_USER, ("developers", "system:authenticated"),
                                  namespaces=frozenset({"team-a"}), rbac=rbac),
         }
+        self._rbac = rbac
 
     def impersonate(self, requester: User, name: str, groups: tuple[str, ...]) -> User:
         """The user a request runs as when ``requester`` (already allowed to) sends ``Impersonate-User``.
@@ -101,4 +108,24 @@ class Authenticator:
     def user_for(self, authorization: str | None) -> User | None:
         if not authorization or not authorization.lower().startswith("bearer "):
             return None
-        return self._users.get(authorization[7:].strip())
+        token = authorization[7:].strip()
+        user = self._users.get(token)
+        if user is not None:
+            return user
+        return self._service_account_user(token)
+
+    def _service_account_user(self, token: str) -> User | None:
+        """A bound token (tokens.py) of a service account that still exists with the uid it was minted for."""
+        bound = self.tokens.lookup(token)
+        if bound is None:
+            return None
+        if self.store is not None:
+            from .resources import SERVICEACCOUNTS  # noqa: PLC0415
+
+            account = self.store.get(SERVICEACCOUNTS, bound.namespace, bound.service_account)
+            if account is None or account["metadata"].get("uid") != bound.uid:
+                return None
+        return User(f"system:serviceaccount:{bound.namespace}:{bound.service_account}",
+                    ("system:serviceaccounts", f"system:serviceaccounts:{bound.namespace}", "system:authenticated"),
+                    rbac=self._rbac, uid=bound.uid,
+                    extra=(("authentication.kubernetes.io/credential-id", (f"JTI={bound.jti}",)),))

@@ -26,7 +26,7 @@ from .controllers import ControllerManager
 from .kubeconfig import write_kubeconfig
 from .logs import LogService
 from .node_exporter import NodeExporterMetrics
-from .prometheus import PrometheusProcess, find_prometheus
+from .prometheus import SCRAPE_JOB, PrometheusProcess, find_prometheus
 from .resources import CRDS, PODS
 from .scenario import load_default
 from .server import ApiServer
@@ -134,9 +134,14 @@ class DemoCluster:
 
         async def build() -> dict | None:
             await self._pods_created()
+            for _ in range(500):  # the history's series are the live scrape's: same job and instance labels
+                if self.port:
+                    break
+                await asyncio.sleep(0.01)
             past = history.PastStore(self.store)
+            target = (("instance", f"127.0.0.1:{self.port}"), ("job", SCRAPE_JOB))
             return await asyncio.to_thread(history.build_blocks, past, self.sim,
-                                           self.state_dir / "prometheus" / "history")
+                                           self.state_dir / "prometheus" / "history", target=target)
 
         return asyncio.ensure_future(build())
 

@@ -35,11 +35,13 @@ _SUBRESOURCE_VERBS = {
     "exec": ["create", "get"], "attach": ["create", "get"], "portforward": ["create", "get"],
     "eviction": ["create"], "ephemeralcontainers": ["get", "patch", "update"],
     "proxy": ["create", "delete", "get", "patch", "update"],
+    "token": ["create"],
 }
 _SUBRESOURCE_KIND = {"scale": ("Scale", "autoscaling", "v1"), "log": ("Pod", "", ""),
                      "proxy": ("ServiceProxyOptions", "", ""),
                      "exec": ("PodExecOptions", "", ""), "attach": ("PodAttachOptions", "", ""),
-                     "portforward": ("PodPortForwardOptions", "", ""), "eviction": ("Eviction", "policy", "v1")}
+                     "portforward": ("PodPortForwardOptions", "", ""), "eviction": ("Eviction", "policy", "v1"),
+                     "token": ("TokenRequest", "authentication.k8s.io", "v1")}
 
 
 # -- group order (demoapi) -----------------------------------------------------------------------------------

@@ -63,8 +63,9 @@ def _as_running(pod: dict[str, Any]) -> dict[str, Any]:
 
 class PastStore:
     """A copy of what the history's telemetry reads (the pods there now, all Running and ready, and the
-    Services), taken on the event loop so the history can be rendered in a thread. A pod not placed yet has no
-    node in its history (its pod and workload graphs are whole; its node's miss it)."""
+    Services), taken on the event loop so the history can be rendered in a thread. A pod not placed yet serves
+    its share of the requests in the history, but has no CPU or memory history: those series carry the node,
+    and one without it would be another series than the live one (read twice for 5 minutes)."""
 
     def __init__(self, store: Any) -> None:
         self.resource_version = 0
@@ -88,15 +89,23 @@ class PastStore:
 
 
 def render_history(past: PastStore, sim: SimConfig, end: float, seconds: int = HISTORY_SECONDS,
-                   step: int = STEP_SECONDS) -> tuple[str, dict[tuple[str, str, str, str], int]]:
-    """(OpenMetrics text of ``seconds`` of history ending at ``end``, the request counters at its end)."""
+                   step: int = STEP_SECONDS, target: tuple[tuple[str, str], ...] = ()
+                   ) -> tuple[str, dict[tuple[str, str, str, str], int]]:
+    """(OpenMetrics text of ``seconds`` of history ending at ``end``, the request counters at its end).
+
+    ``target``: the labels Prometheus adds to what it scrapes live (``job``, ``instance``). With them the live
+    samples continue the history's series; without them each series would have a twin from the history for
+    Prometheus' 5-minute lookback after the start (backfilled blocks carry no staleness marker), and every
+    ``sum(...)`` of a gauge (memory, restarts) would read double in the first minutes."""
     model = Telemetry(past, sim)
+    extra = ("," + label_text(target)) if target else ""
     static: list[str] = []  # series whose value does not change over the hour
     for pod in past.pods:
         meta = pod["metadata"]
-        base = label_text((("namespace", meta.get("namespace", "")), ("pod", meta["name"])))
+        base = label_text((("namespace", meta.get("namespace", "")), ("pod", meta["name"]))) + extra
         info = label_text((("uid", meta.get("uid", "")), ("node", pod["spec"].get("nodeName", ""))))
-        static.append(f"kube_pod_info{{{base},{info}}} 1")
+        if pod["spec"].get("nodeName"):
+            static.append(f"kube_pod_info{{{base},{info}}} 1")
         for cs in pod["status"]["containerStatuses"]:
             static.append(f'kube_pod_container_status_restarts_total{{{base},container="{cs["name"]}"}} '
                           f'{cs["restartCount"]}')
@@ -108,12 +117,14 @@ def render_history(past: PastStore, sim: SimConfig, end: float, seconds: int = H
         model.tick(dt=float(step), now=float(t))
         for key, value in model.requests.items():
             lines["http_requests_total"].append(
-                f"http_requests_total{{{label_text(zip(names, key, strict=True))}}} {value} {t}")
+                f"http_requests_total{{{label_text(zip(names, key, strict=True))}{extra}}} {value} {t}")
         for u in model.usage.values():
+            if 'node=""' in u.labels:
+                continue  # not placed when the history was written (see PastStore)
             lines["container_cpu_usage_seconds_total"].append(
-                f"container_cpu_usage_seconds_total{{{u.labels}}} {u.cpu_seconds:.6f} {t}")
+                f"container_cpu_usage_seconds_total{{{u.labels}{extra}}} {u.cpu_seconds:.6f} {t}")
             lines["container_memory_working_set_bytes"].append(
-                f"container_memory_working_set_bytes{{{u.labels}}} {int(u.memory_bytes)} {t}")
+                f"container_memory_working_set_bytes{{{u.labels}{extra}}} {int(u.memory_bytes)} {t}")
         for sample in static:
             family = sample.split("{", 1)[0]
             lines[family].append(f"{sample} {t}")
@@ -135,7 +146,8 @@ def _group_by_series(samples: list[str]) -> list[str]:
 
 
 def build_blocks(past: PastStore, sim: SimConfig, out_dir: Path, end: float | None = None,
-                 promtool: str | None = None) -> dict[tuple[str, str, str, str], int] | None:
+                 promtool: str | None = None, target: tuple[tuple[str, str], ...] = ()
+                 ) -> dict[tuple[str, str, str, str], int] | None:
     """Write an hour of history ending at ``end`` (default: now) as TSDB blocks into ``out_dir`` (run it in a
     thread: about a second of CPU). Returns the request counters at the end of the history, for the live
     telemetry to continue from; None (and no blocks) when promtool is missing or fails."""
@@ -144,7 +156,7 @@ def build_blocks(past: PastStore, sim: SimConfig, out_dir: Path, end: float | No
         log.info("no promtool on PATH: Prometheus starts without history")
         return None
     end = time.time() if end is None else end
-    text, requests = render_history(past, sim, end)
+    text, requests = render_history(past, sim, end, target=target)
     out_dir.mkdir(parents=True, exist_ok=True)
     source = out_dir.parent / f"{out_dir.name}.om"
     source.write_text(text)

@@ -66,6 +66,10 @@ RULES = {
 }
 
 
+SCRAPE_JOB = "k8stui-demo"
+"""The scrape job of the API server's /metrics (its ``job`` label; the history written at start carries it too)."""
+
+
 def find_prometheus() -> str | None:
     """The ``prometheus`` binary on PATH (Debian installs it as /usr/bin/prometheus), or None."""
     return shutil.which("prometheus")
@@ -109,7 +113,7 @@ def scrape_config(api_url: str, ca_file: str, token: str, scrape_interval: str, 
                    "evaluation_interval": "2s", "external_labels": {"cluster": "k8stui-demo"}},
         "rule_files": [rules_file],
         "scrape_configs": [{
-            "job_name": "k8stui-demo",
+            "job_name": SCRAPE_JOB,
             "scheme": parts.scheme or "https",
             "metrics_path": f"{base_path}/metrics",
             "honor_labels": True,  # our namespace/pod/node labels are the truth, as with kube-state-metrics

@@ -93,7 +93,7 @@ RESOURCES: tuple[ResourceType, ...] = (
     _core("events", "Event", short_names=("ev",), has_status=False),
     _core("configmaps", "ConfigMap", short_names=("cm",), has_status=False),
     _core("secrets", "Secret", has_status=False),
-    _core("serviceaccounts", "ServiceAccount", short_names=("sa",), has_status=False),
+    _core("serviceaccounts", "ServiceAccount", short_names=("sa",), has_status=False, subresources=("token",)),
     _core("persistentvolumeclaims", "PersistentVolumeClaim", short_names=("pvc",), subresources=("status",)),
     _core("persistentvolumes", "PersistentVolume", namespaced=False, short_names=("pv",), subresources=("status",)),
     _core("resourcequotas", "ResourceQuota", short_names=("quota",), subresources=("status",)),
@@ -148,6 +148,12 @@ POD_METRICS = ResourceType("metrics.k8s.io", "v1beta1", "pods", "PodMetrics", Tr
 NODE_METRICS = ResourceType("metrics.k8s.io", "v1beta1", "nodes", "NodeMetrics", False,
                             verbs=("get", "list"), has_status=False)
 
+# Built-in kinds also served in an older version than the one stored (conversion.py converts).
+OTHER_VERSIONS: tuple[ResourceType, ...] = (
+    ResourceType("autoscaling", "v1", "horizontalpodautoscalers", "HorizontalPodAutoscaler", True,
+                 short_names=("hpa",), categories=("all",), subresources=("status",), storage_version="v2"),
+)
+
 VIRTUAL_RESOURCES: tuple[ResourceType, ...] = (
     SELF_SUBJECT_ACCESS_REVIEW, SELF_SUBJECT_RULES_REVIEW, SELF_SUBJECT_REVIEW,
     SELF_SUBJECT_REVIEW_V1BETA1, POD_METRICS, NODE_METRICS)
@@ -156,7 +162,7 @@ BY_KEY: dict[str, ResourceType] = {r.key: r for r in RESOURCES}
 
 
 _STATIC_INDEX: dict[tuple[str, str, str], ResourceType] = {
-    (rt.group, rt.version, rt.plural): rt for rt in RESOURCES + VIRTUAL_RESOURCES}
+    (rt.group, rt.version, rt.plural): rt for rt in RESOURCES + OTHER_VERSIONS + VIRTUAL_RESOURCES}
 
 
 def _group_versions(rts: tuple[ResourceType, ...]) -> dict[str, list[str]]:
@@ -171,7 +177,7 @@ def _group_versions(rts: tuple[ResourceType, ...]) -> dict[str, list[str]]:
 
 def group_versions() -> dict[str, list[str]]:
     """Named built-in API groups and their versions, in discovery order."""
-    return _group_versions(RESOURCES + VIRTUAL_RESOURCES)
+    return _group_versions(RESOURCES + OTHER_VERSIONS + VIRTUAL_RESOURCES)
 
 
 def lookup(group: str, version: str, plural: str) -> ResourceType | None:
@@ -192,7 +198,7 @@ class TypeRegistry:
 
     def served(self) -> tuple[ResourceType, ...]:
         """Every servable type, virtual ones included, built-in first."""
-        return RESOURCES + VIRTUAL_RESOURCES + tuple(self._dynamic.values())
+        return RESOURCES + OTHER_VERSIONS + VIRTUAL_RESOURCES + tuple(self._dynamic.values())
 
     def stored(self) -> list[ResourceType]:
         """One type per store key (the storage version of custom resources)."""

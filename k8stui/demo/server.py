@@ -122,6 +122,17 @@ def _partial(obj: dict[str, Any]) -> dict[str, Any]:
     return {"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1", "metadata": obj.get("metadata", {})}
 
 
+def _user_info(user: User) -> dict[str, Any]:
+    """SelfSubjectReview's userInfo (uid and extra only when the identity has them, as for a bound token)."""
+    info: dict[str, Any] = {"username": user.name}
+    if user.uid:
+        info["uid"] = user.uid
+    info["groups"] = list(user.groups)
+    if user.extra:
+        info["extra"] = {key: list(values) for key, values in user.extra}
+    return info
+
+
 def _truthy(value: str | None) -> bool:
     return value is not None and value.lower() in ("1", "true", "yes")
 
@@ -371,7 +382,7 @@ class ApiServer:
             await self._body(request)
             return _json({"kind": "SelfSubjectReview", "apiVersion": t.rt.api_version,
                           "metadata": {"creationTimestamp": None},
-                          "status": {"userInfo": {"username": user.name, "groups": list(user.groups)}}},
+                          "status": {"userInfo": _user_info(user)}},
                          status=201)
         if t.rt in (POD_METRICS, NODE_METRICS):
             return self._metrics_api(t, q)
@@ -388,6 +399,8 @@ class ApiServer:
             return await self.proxy(t.namespace or "", t.name or "", t.proxy_path, request)
         if t.subresource == "scale":
             return await self._scale(request, t, verb, dry_run)
+        if t.subresource == "token" and verb == "create":
+            return await self._token_request(request, t)
 
         if verb == "list":
             return self._list(request, t)
@@ -416,6 +429,14 @@ class ApiServer:
         if verb == "deletecollection":
             return await self._delete_collection(request, t, dry_run)
         raise ApiError(405, "MethodNotAllowed", "the server does not allow this method on the requested resource")
+
+    async def _token_request(self, request: web.Request, t: Target) -> web.Response:
+        """``kubectl create token``: a bound token for an existing service account (tokens.py)."""
+        body = await self._body(request)
+        if not isinstance(body, dict) or body.get("kind") not in (None, "TokenRequest"):
+            raise bad_request("the body of the request was in an unknown format")
+        account = self.store.must_get(t.rt, t.namespace, t.name or "")
+        return _json(self.auth.tokens.mint(account, body), status=201)
 
     @staticmethod
     def _dry_run(q: Any) -> bool:

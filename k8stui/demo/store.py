@@ -20,7 +20,7 @@ from typing import Any
 
 import orjson
 
-from . import admission
+from . import admission, conversion
 from .errors import ApiError, already_exists, bad_request, conflict, gone, not_found
 from .resources import BY_KEY, ResourceType, TypeRegistry
 from .selectors import Predicate
@@ -51,9 +51,9 @@ def now_iso(ts: float | None = None) -> str:
 
 
 def _as_version(rt: ResourceType, obj: Obj) -> Obj:
-    """``obj`` as the client asked for it: a custom resource stored in another version gets this apiVersion."""
+    """``obj`` as the client asked for it: converted when stored in another version (conversion.py)."""
     if rt.storage_version and obj.get("apiVersion") != rt.api_version:
-        return {**obj, "apiVersion": rt.api_version}
+        return conversion.from_storage(rt, obj)
     return obj
 
 
@@ -117,7 +117,7 @@ class Watcher:
             return
         obj = change.obj
         if self.rt.storage_version and obj.get("apiVersion") != self.rt.api_version:
-            obj = {**obj, "apiVersion": self.rt.api_version}  # a custom resource watched in another version
+            obj = conversion.from_storage(self.rt, obj)  # watched in another version than the stored one
         self.queue.put_nowait((etype, obj))
 
     def close(self) -> None:
@@ -164,7 +164,7 @@ class Store:
     def get(self, rt: ResourceType, namespace: str | None, name: str) -> Obj | None:
         obj = self._objects[rt.key].get((namespace or "", name))
         if rt.storage_version and obj is not None and obj.get("apiVersion") != rt.api_version:
-            return {**obj, "apiVersion": rt.api_version}  # a custom resource read in another served version
+            return conversion.from_storage(rt, obj)  # read in another served version than the stored one
         return obj
 
     def must_get(self, rt: ResourceType, namespace: str | None, name: str) -> Obj:
@@ -206,7 +206,7 @@ class Store:
         else:
             remaining = sum(1 for k in keys[i:hi] if (not labels or labels(items[k])) and (not fields or fields(items[k])))
         if rt.storage_version:
-            out = [o if o.get("apiVersion") == rt.api_version else {**o, "apiVersion": rt.api_version} for o in out]
+            out = [o if o.get("apiVersion") == rt.api_version else conversion.from_storage(rt, o) for o in out]
         return out, remaining
 
     def iter_objects(self, rt: ResourceType) -> Iterable[Obj]:
@@ -251,7 +251,7 @@ class Store:
 
     def create(self, rt: ResourceType, obj: Obj, *, dry_run: bool = False,
                before_commit: Callable[[Obj | None, Obj], None] | None = None) -> Obj:
-        obj = deep_copy(obj)
+        obj = deep_copy(conversion.to_storage(rt, obj) if rt.storage_version else obj)
         obj["apiVersion"], obj["kind"] = rt.storage_api_version, rt.kind
         meta = obj.setdefault("metadata", {})
         if not meta.get("name") and meta.get("generateName"):
@@ -299,9 +299,13 @@ class Store:
         With ``subresource="status"`` only ``.status`` is taken from ``obj``; on the main resource of a kind
         with a status subresource, ``.status`` is kept from the stored object, as the API server does.
         """
+        if rt.storage_version:
+            obj = conversion.to_storage(rt, obj)
         meta = obj.get("metadata") or {}
         ns = meta.get("namespace") if rt.namespaced else None
         old = self.must_get(rt, ns, meta.get("name", ""))
+        if rt.storage_version:  # compare with and keep from the stored version, not the one served
+            old = self._objects[rt.key][(ns or "", meta.get("name", ""))]
         want_rv = meta.get("resourceVersion")
         if check_rv and want_rv and want_rv != old["metadata"]["resourceVersion"]:
             raise conflict(rt.qualified(), old["metadata"]["name"])

@@ -18,6 +18,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
+from . import conversion
 from .errors import bad_request
 from .resources import ResourceType
 
@@ -804,10 +805,11 @@ def _row_object(obj: Obj, include_object: str) -> Obj | None:
     return {"kind": "PartialObjectMetadata", "apiVersion": TABLE_API_VERSION, "metadata": obj.get("metadata") or {}}
 
 
-def _row(printer: Printer, obj: Obj, include_object: str, now: float) -> dict[str, Any]:
-    row: dict[str, Any] = {"cells": printer.cells(obj, now), "object": _row_object(obj, include_object)}
+def _row(printer: Printer, obj: Obj, include_object: str, now: float, rt: ResourceType | None = None) -> dict[str, Any]:
+    shown = conversion.to_storage(rt, obj) if rt is not None and rt.storage_version else obj  # printers read it
+    row: dict[str, Any] = {"cells": printer.cells(shown, now), "object": _row_object(obj, include_object)}
     if printer.conditions is not None:
-        conds = printer.conditions(obj)
+        conds = printer.conditions(shown)
         if conds:
             row["conditions"] = conds
     return row
@@ -815,7 +817,7 @@ def _row(printer: Printer, obj: Obj, include_object: str, now: float) -> dict[st
 
 def table_row(rt: ResourceType, obj: Obj, include_object: str = "Metadata", now: float | None = None) -> dict:
     """One ``TableRow`` (cells, object, conditions) for ``obj``."""
-    return _row(printer_for(rt), obj, _check_include(include_object), time.time() if now is None else now)
+    return _row(printer_for(rt), obj, _check_include(include_object), time.time() if now is None else now, rt)
 
 
 def to_table(rt: ResourceType, objs: Iterable[Obj], *, include_object: str = "Metadata",
@@ -841,7 +843,7 @@ def to_table(rt: ResourceType, objs: Iterable[Obj], *, include_object: str = "Me
         "apiVersion": TABLE_API_VERSION,
         "metadata": meta,
         "columnDefinitions": [c.as_dict() for c in printer.columns],
-        "rows": [_row(printer, obj, include, at) for obj in objs],
+        "rows": [_row(printer, obj, include, at, rt) for obj in objs],
     }
 
 

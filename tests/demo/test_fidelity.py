@@ -132,6 +132,34 @@ def test_auth_can_i_whoami_and_impersonation(demo: Demo, minor: str) -> None:
     assert masters.stdout.strip() == "yes"
 
 
+@pytest.mark.parametrize("minor", MINORS)
+def test_create_token_authenticates_as_the_service_account(demo: Demo, ns: str, minor: str) -> None:
+    """``kubectl create token`` (TokenRequest, protobuf from 1.32): the token is the service account, its rights
+    are its RBAC bindings', and it stops working when the account is deleted."""
+    seq = demo.request_seq()
+    run(demo, minor, "create", "serviceaccount", "bot", "-n", ns)
+    token = run(demo, minor, "create", "token", "bot", "-n", ns, "--duration=20m").stdout.strip()
+    minted = sent(demo, seq, "POST", "/serviceaccounts/bot/token")
+    assert [r["content_type"] for r in minted] == [PROTOBUF if minor >= "1.32" else "application/json"]
+    as_bot = (f"--token={token}",)
+    who = json.loads(run(demo, minor, "auth", "whoami", "-o", "json", *as_bot).stdout)["status"]["userInfo"]
+    assert who["username"] == f"system:serviceaccount:{ns}:bot"
+    assert who["groups"] == ["system:serviceaccounts", f"system:serviceaccounts:{ns}", "system:authenticated"]
+    uid = run(demo, minor, "get", "sa", "bot", "-n", ns, "-o", "jsonpath={.metadata.uid}").stdout
+    assert who["uid"] == uid
+    denied = run(demo, minor, "get", "pods", "-n", ns, *as_bot, check=False)
+    assert f'User "system:serviceaccount:{ns}:bot" cannot list resource "pods"' in denied.stderr
+    run(demo, minor, "create", "rolebinding", "bot-view", "--clusterrole=view", f"--serviceaccount={ns}:bot", "-n", ns)
+    assert run(demo, minor, "get", "pods", "-n", ns, *as_bot).returncode == 0
+    short = run(demo, minor, "create", "token", "bot", "-n", ns, "--duration=1m", check=False)
+    assert "spec.expirationSeconds: Invalid value: 60: may not specify a duration less than 10 minutes" in short.stderr
+    missing = run(demo, minor, "create", "token", "nobody", "-n", ns, check=False)
+    assert 'serviceaccounts "nobody" not found' in missing.stderr
+    run(demo, minor, "delete", "serviceaccount", "bot", "-n", ns)
+    gone = run(demo, minor, "get", "pods", "-n", ns, *as_bot, check=False)
+    assert gone.returncode == 1 and "Unauthorized" in gone.stderr
+
+
 # -------------------------------------------------------------------------------- 2. server-side apply
 
 DEPLOYMENT = """apiVersion: apps/v1
@@ -658,6 +686,16 @@ def test_core_verbs_with_every_minor(demo: Demo, ns: str, minor: str) -> None:
     run(demo, minor, "apply", "-f", "-", input=f"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: c, namespace: {ns}}}\n"
                                                 "data: {a: b}\n")
     run(demo, minor, "scale", "deployment/web", "--replicas=2", "-n", ns)
+    # kubectl up to 1.32 creates an autoscaling/v1 HPA, 1.33 a v2 one: both are one stored object
+    assert run(demo, minor, "autoscale", "deployment/web", "--max=3", "--cpu-percent=50", "-n", ns).stdout.strip() \
+        == "horizontalpodautoscaler.autoscaling/web autoscaled"
+    hpa = run(demo, minor, "get", "hpa", "web", "-n", ns, "--no-headers").stdout.split()
+    assert hpa[:5] == ["web", "Deployment/web", "cpu:", "<unknown>/50%", "1"] or hpa[:4] == [
+        "web", "Deployment/web", "<unknown>/50%", "1"], hpa  # (kubectl < 1.30 prints no "cpu:")
+    v1 = json.loads(run(demo, minor, "get", "--raw", f"/apis/autoscaling/v1/namespaces/{ns}/horizontalpodautoscalers/web"
+                        ).stdout)
+    assert (v1["apiVersion"], v1["spec"]["targetCPUUtilizationPercentage"], v1["spec"]["minReplicas"]) == (
+        "autoscaling/v1", 50, 1)
     run(demo, minor, "set", "image", "deployment/web", "nginx=nginx:1.26", "-n", ns)
     run(demo, minor, "rollout", "status", "deployment/web", "-n", ns, "--timeout=60s", timeout=90)
     assert run(demo, minor, "logs", "deployment/web", "-n", ns, "--tail=1").stdout.strip()

@@ -28,6 +28,7 @@ from textual.screen import ModalScreen
 from k8stui.actions.audit import AuditLog
 from k8stui.actions.edit import strip_comments
 from k8stui.ui.operations import run_operation
+from k8stui.ui.screens.audit import AuditScreen
 from k8stui.ui.screens.confirm import ConfirmScreen
 from k8stui.ui.screens.dialogs import QuestionDialog
 from k8stui.ui.screens.drain import DrainScreen
@@ -35,7 +36,7 @@ from k8stui.ui.screens.forwards import ForwardsScreen
 from k8stui.ui.screens.ops_dialogs import DeleteConfirmScreen, HpaDialog, ImageDialog, PortForwardDialog
 
 from .helpers import SIZE, kubectl, make_app, row, table, wait_until
-from .test_operations import confirm_and_wait, mutating, screen_text, select, until_message
+from .test_operations import confirm_and_wait, messages, mutating, screen_text, select, until_message
 
 NEW_KEYS = {"delete": "ctrl+d", "kill": "ctrl+k", "edit": "e", "set-image": "i", "shell": "S", "attach": "a",
             "debug": "D", "port-forward": "F", "trigger": "t", "suspend": "p"}
@@ -160,7 +161,8 @@ async def _delete_orphan_foreground_and_marked(demo, ns: str, watch: Watch) -> N
         await pilot.press("ctrl+d")
         first = await confirm_and_wait(pilot, app)
         await pilot.press("3")  # Orphan: planned, dry-run and confirmed again
-        await wait_until(pilot, lambda: app.screen is not first and isinstance(app.screen, DeleteConfirmScreen), 10,
+        await wait_until(pilot, lambda: app.screen is not first and isinstance(app.screen, DeleteConfirmScreen)
+                         and app.screen.query("#confirm-apply"), 10,
                          "the Orphan confirmation")
         confirm = app.screen
         text = screen_text(confirm)
@@ -175,7 +177,8 @@ async def _delete_orphan_foreground_and_marked(demo, ns: str, watch: Watch) -> N
         await pilot.press("ctrl+d")
         first = await confirm_and_wait(pilot, app)
         await pilot.press("2")
-        await wait_until(pilot, lambda: app.screen is not first and isinstance(app.screen, DeleteConfirmScreen), 10,
+        await wait_until(pilot, lambda: app.screen is not first and isinstance(app.screen, DeleteConfirmScreen)
+                         and app.screen.query("#confirm-apply"), 10,
                          "the Foreground confirmation")
         assert app.screen.propagation == "Foreground"
         assert "with 1 replicaset, 2 pods" in screen_text(app.screen)
@@ -211,6 +214,19 @@ async def _delete_orphan_foreground_and_marked(demo, ns: str, watch: Watch) -> N
         assert deletes == green
         await pilot.press("escape")  # esc clears the marks (the pods are still Terminating)
         assert not view.marked
+
+        # a namespace: everything in it is listed (by kind, with names), then cancelled — nothing sent
+        await open_view(pilot, app, "ns")
+        await select(pilot, app, ns, "resources")
+        seq = demo.request_seq()
+        await pilot.press("ctrl+d")
+        confirm = await confirm_and_wait(pilot, app)
+        text = screen_text(confirm)
+        assert "deleting a namespace deletes everything in it" in text
+        assert "deployment: api-green" in text and "2 replicasets: " in text and "serviceaccount: default" in text
+        await pilot.press("escape")
+        await until_message(pilot, app, "cancelled", 5)
+        assert mutating(demo, seq) == []
 
     def state() -> tuple[bool, list[str], list[str]]:
         deployments = {d["metadata"]["name"] for d in get_json(demo, "deployments", "-n", ns)["items"]}
@@ -357,7 +373,7 @@ async def test_editing_a_secret_never_shows_its_values_unless_asked(demo, web_ns
         await open_view(pilot, app, "secrets")
         await select(pilot, app, "db", "resources")
         await pilot.press("e")
-        await wait_until(pilot, lambda: isinstance(app.screen, QuestionDialog), 5, "decode or not")
+        await wait_until(pilot, lambda: isinstance(app.screen, QuestionDialog) and app.screen.is_mounted, 5, "decode or not")
         await pilot.press("n")
         confirm = await confirm_and_wait(pilot, app)
         text = screen_text(confirm)
@@ -376,8 +392,9 @@ async def test_set_image_from_the_dialog_and_the_rollout_is_followed(demo, web_n
     app = make_app(demo, namespace=web_ns)
     async with app.run_test(size=SIZE) as pilot:
         await select(pilot, app, "web")
+        seq = demo.request_seq()
         await pilot.press("i")
-        await wait_until(pilot, lambda: isinstance(app.screen, ImageDialog), 5, "the image dialog")
+        await wait_until(pilot, lambda: isinstance(app.screen, ImageDialog) and app.screen.is_mounted, 5, "the image dialog")
         dialog = app.screen
         assert f"container web: {WEB_IMAGE}" in screen_text(dialog)
         await pilot.press("enter")  # unchanged: refused in the dialog
@@ -385,8 +402,16 @@ async def test_set_image_from_the_dialog_and_the_rollout_is_followed(demo, web_n
         await pilot.press("ctrl+u", *WEB_IMAGE_2, "enter")
         confirm = await confirm_and_wait(pilot, app)
         assert confirm.plan.before == f"web: {WEB_IMAGE}" and confirm.plan.after == f"web: {WEB_IMAGE_2}"
+        assert mutating(demo, seq) == []
         await pilot.press("y")
         await until_message(pilot, app, r'web: deployment "web" successfully rolled out', 60)
+        await pilot.press("i")  # again: the image it ran before is offered from the ReplicaSet history
+        await wait_until(pilot, lambda: isinstance(app.screen, ImageDialog) and app.screen.is_mounted, 5,
+                         "the image dialog")
+        assert [r.image for r in app.screen.recent["web"]] == [WEB_IMAGE]
+        assert f"container web: {WEB_IMAGE_2}" in screen_text(app.screen)
+        await pilot.press("escape")
+        await until_message(pilot, app, "set image .*: cancelled, nothing changed", 5)
     assert get_json(demo, "deployment", "web", "-n", web_ns)["spec"]["template"]["spec"]["containers"][0][
         "image"] == WEB_IMAGE_2
 
@@ -485,11 +510,32 @@ async def test_cordon_uncordon_and_a_drain_a_budget_blocks_then_allows(demo, poo
         await pilot.press("enter")
         await wait_until(pilot, lambda: row(app, "nodes", node).node.status == "Ready,SchedulingDisabled", 10,
                          "no longer draining")
+
+        # the other node: its web pods (the evicted one's replacement is here now) cannot all go — the budget
+        # needs one, and there is nowhere left to run — so the drain blocks, and c cancels it
+        other = f"{pool}-b"
+        await ready_pods(demo, pool, 4)
+        await select(pilot, app, other, "nodes")
+        await pilot.press("r")
+        await confirm_and_wait(pilot, app)
+        await pilot.press("y")
+        await wait_until(pilot, lambda: isinstance(app.screen, DrainScreen) and app.screen.is_mounted, 10,
+                         "the drain view")
+        drain = app.screen  # type: ignore[assignment]
+        await wait_until(pilot, lambda: "blocked by a disruption budget" in drain.summary, 15, "blocked by the PDB")
+        await pilot.press("c")
+        await wait_until(pilot, lambda: drain.progress.finished, 15, "the drain cancelled")
+        assert drain.progress.cancelled and drain.summary.startswith("drain cancelled: "), drain.summary
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: row(app, "nodes", other).node.status == "Ready,SchedulingDisabled", 10,
+                         "cancelled: cordoned, no longer draining")
     assert [p for p in pods_on(demo, pool, node) if p.startswith("web-")] == []
     assert [p for p in pods_on(demo, pool, node) if p.startswith("agent-")]  # the DaemonSet's pod stays
+    assert [p for p in pods_on(demo, pool, other) if p.startswith("web-")]  # not evicted: the drain was cancelled
     lines = [r for r in AuditLog().read() if r.name == node]
     assert [(r.verb, r.outcome) for r in lines] == [("cordon", "applied"), ("uncordon", "applied"),
                                                     ("drain", "applied")]
+    assert [r.verb for r in AuditLog().read() if r.name == other] == ["drain"]
 
 
 # -- CronJobs and HPAs ---------------------------------------------------------------------------------------------
@@ -512,10 +558,21 @@ async def test_trigger_a_cronjob_now_and_suspend_it(demo, web_ns):
         assert (confirm.plan.verb, confirm.plan.before, confirm.plan.after) == ("suspend", "active", "suspended")
         await pilot.press("y")
         await until_message(pilot, app, "suspend cronjob .*: active → suspended", 10)
+        assert get_json(demo, "cronjob", "report", "-n", web_ns)["spec"]["suspend"] is True
+        await pilot.press("colon", *"audit", "enter")  # z undoes the suspend (the newest undoable line)
+        await wait_until(pilot, lambda: isinstance(app.screen, AuditScreen), 5, "the audit view")
+        await pilot.press("z")
+        confirm = await confirm_and_wait(pilot, app)
+        assert (confirm.plan.verb, confirm.plan.kind, confirm.plan.name) == ("undo", "CronJob", "report"), confirm.plan
+        assert (confirm.plan.before, confirm.plan.after) == ("spec.suspend true", "spec.suspend false")
+        await pilot.press("y")
+        await until_message(pilot, app, "undo cronjob", 10)
     jobs = get_json(demo, "jobs", "-n", web_ns)["items"]
     assert len(jobs) == 1 and jobs[0]["metadata"]["annotations"]["cronjob.kubernetes.io/instantiate"] == "manual"
     assert jobs[0]["metadata"]["ownerReferences"][0]["uid"] == cronjob["metadata"]["uid"]
-    assert get_json(demo, "cronjob", "report", "-n", web_ns)["spec"]["suspend"] is True
+    assert get_json(demo, "cronjob", "report", "-n", web_ns)["spec"]["suspend"] is False
+    assert [(r.verb, r.outcome) for r in audit_lines(web_ns)] == [("trigger", "applied"), ("suspend", "applied"),
+                                                                   ("undo", "applied")]
 
 
 async def test_an_hpa_min_and_max_from_s(demo, web_ns):
@@ -528,7 +585,7 @@ async def test_an_hpa_min_and_max_from_s(demo, web_ns):
         await open_view(pilot, app, "hpa")
         await select(pilot, app, "web", "resources")
         await pilot.press("s")
-        await wait_until(pilot, lambda: isinstance(app.screen, HpaDialog), 5, "the HPA dialog")
+        await wait_until(pilot, lambda: isinstance(app.screen, HpaDialog) and app.screen.is_mounted, 5, "the HPA dialog")
         await pilot.press("ctrl+u", "3", "tab", "ctrl+u", "2", "enter")
         assert "must not be less" in app.screen.error
         await pilot.press("ctrl+u", "6", "enter")
@@ -555,12 +612,12 @@ async def test_port_forward_a_pod_curl_it_and_stop_it_in_pf(demo, web_ns):
         async with app.run_test(size=SIZE) as pilot:
             await select(pilot, app, "web")
             await pilot.press("F")
-            await wait_until(pilot, lambda: isinstance(app.screen, PortForwardDialog), 10, "the port dialog")
+            await wait_until(pilot, lambda: isinstance(app.screen, PortForwardDialog) and app.screen.is_mounted, 10, "the port dialog")
             assert [p.label for p in app.screen.ports] == ["8080/TCP http (container web)"]
             await pilot.press("ctrl+u", *str(taken), "enter")
             await until_message(pilot, app, f"local port {taken} is already in use", 10)
             await pilot.press("F")
-            await wait_until(pilot, lambda: isinstance(app.screen, PortForwardDialog), 10, "the port dialog")
+            await wait_until(pilot, lambda: isinstance(app.screen, PortForwardDialog) and app.screen.is_mounted, 10, "the port dialog")
             await pilot.press("ctrl+u", "0", "enter")
             started = await until_message(pilot, app, r"forwarding http://127\.0\.0\.1:\d+ → pod/web-", 10)
             url = started.split()[1]
@@ -576,9 +633,24 @@ async def test_port_forward_a_pod_curl_it_and_stop_it_in_pf(demo, web_ns):
             await wait_until(pilot, lambda: not pf.forwards, 5, "the forward stopped")
             with pytest.raises(OSError):
                 await asyncio.to_thread(urllib.request.urlopen, url + "/", timeout=5)
+            await pilot.press("escape")  # another one, left running: quitting stops it
+            await select(pilot, app, "web")
+            await pilot.press("F")
+            await wait_until(pilot, lambda: isinstance(app.screen, PortForwardDialog) and app.screen.is_mounted, 10, "the port dialog")
+            await pilot.press("ctrl+u", "0", "enter")
+            first = url
+            await wait_until(pilot, lambda: [m for m in messages(app) if m.startswith("forwarding http")][-1].split()[1]
+                             != first, 10, "the second forward")
+            url = [m for m in messages(app) if m.startswith("forwarding http")][-1].split()[1]
+            assert (await asyncio.to_thread(urllib.request.urlopen, url + "/healthz", timeout=10)).status == 200
     finally:
         busy.close()
+    with socket.socket() as free:  # quitting closed the forward's listening socket: its port can listen again
+        free.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # (the curl's TIME_WAIT does not count)
+        free.bind(("127.0.0.1", int(url.rsplit(":", 1)[1])))
+        free.listen()
     assert [(r.verb, r.outcome) for r in audit_lines(web_ns)] == [("port-forward", "failed"),
+                                                                   ("port-forward", "applied"),
                                                                    ("port-forward", "applied")]
 
 

@@ -61,7 +61,9 @@ async def select(pilot, app, name: str, table_id: str = "workloads") -> None:
 
 
 async def confirm_and_wait(pilot, app, timeout: float = 10) -> ConfirmScreen:
-    await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), timeout, "the confirmation")
+    # pushed is not yet composed (under load the first read of its text can come before its widgets exist)
+    await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen) and app.screen.query("#confirm-apply"),
+                     timeout, "the confirmation")
     return app.screen  # type: ignore[return-value]
 
 

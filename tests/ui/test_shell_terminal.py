@@ -1,6 +1,8 @@
 """A shell from the app, as a person uses it: k8stui runs in a pseudo-terminal, ``S`` on a pod opens the shell
 dialog, enter starts ``/bin/sh`` with the app suspended, ``hostname`` prints the pod's name, ``exit`` gives the
-terminal back to the app (which draws again and quits on ``q``); the audit log has the session."""
+terminal back to the app. Then ``D`` adds an ephemeral debug container (confirmed, dry-run first) and attaches to
+it, and ``a`` attaches to the app container (output only, ctrl+c detaches); ``q`` quits. The audit log has every
+session and the kubelet's pod has the debug container."""
 
 from __future__ import annotations
 
@@ -56,6 +58,19 @@ class Terminal:
                 except OSError:  # the child closed its end
                     assert re.search(pattern, self.output[since:]), self.output[-2000:]
 
+    def wait(self, timeout: float = 20) -> int:
+        """The exit code, reading the terminal meanwhile (a child whose output nobody reads blocks on write)."""
+        deadline = time.monotonic() + timeout
+        while self.proc.poll() is None:
+            assert time.monotonic() < deadline, f"still running: {self.output[-2000:]!r}"
+            ready, _, _ = select.select([self.fd], [], [], 0.2)
+            if ready:
+                try:
+                    self.output += os.read(self.fd, 65536)
+                except OSError:
+                    pass
+        return self.proc.returncode
+
     def close(self) -> None:
         if self.proc.poll() is None:
             self.proc.kill()
@@ -88,12 +103,36 @@ def test_shell_into_a_pod_and_back_to_the_app(demo, tmp_path):
         seen = term.expect(re.escape(pod.encode()) + rb"\r\n", since=seen)
         term.send(b"exit\r")
         seen = term.expect(rb"exec in " + re.escape(f"{ns}/{pod}".encode()) + rb" \(web\) ended", since=seen)
+        # D: an ephemeral debug container (busybox), confirmed, then attached to
+        term.send(b"D")
+        seen = term.expect(rb"Debug \(ephemeral container\)", since=seen)
+        term.send(b"\r")  # busybox:1.36, the default image
+        seen = term.expect(rb"Confirm: debug pod", since=seen)
+        term.send(b"y")
+        seen = term.expect(rb"debug container debugger-\w+ in " + re.escape(f"{ns}/{pod}".encode()), since=seen)
+        seen = term.expect(rb"/ # ", since=seen)
+        term.send(b"hostname\r")
+        seen = term.expect(rb"\r\n" + re.escape(pod.encode()) + rb"\r\n", since=seen)
+        term.send(b"exit\r")
+        seen = term.expect(rb"\(debugger-\w+\)", since=seen)  # back in the app: "attach in … (debugger-…) ended"
+        # a: attach to the app container (no stdin: its output only, ctrl+c detaches)
+        term.send(b"a")
+        seen = term.expect(rb"Attach to pod", since=seen)
+        term.send(b"\r")
+        seen = term.expect(rb"output only \(the container has no stdin\)", since=seen)
+        seen = term.expect(rb"web: [^\r\n]+\r\n", since=seen)  # the container's output, streamed
+        term.send(b"\x03")
+        seen = term.expect(rb"\(web\) ended", since=seen)  # back in the app: "attach in … (web) ended"
         term.send(b"q")
-        assert term.proc.wait(timeout=20) == 0
+        assert term.wait() == 0
         audit = tmp_path / "state" / "k8stui" / "audit.jsonl"  # the XDG state dir under K8STUI_HOME
         lines = [json.loads(line) for line in audit.read_text().splitlines()]
-        assert [(r["verb"], r["name"], r["outcome"], r["message"]) for r in lines] == [
-            ("exec", pod, "applied", "exit code 0")]
+        assert [(r["verb"], r["name"], r["outcome"]) for r in lines] == [
+            ("exec", pod, "applied"), ("debug", pod, "applied"), ("attach", pod, "applied"),
+            ("attach", pod, "applied")]
+        assert lines[0]["message"] == "exit code 0" and lines[1]["after"].startswith("+ ephemeral container debugger-")
+        containers = get_json(demo, "pod", pod, "-n", ns)["spec"]["ephemeralContainers"]
+        assert [c["image"] for c in containers] == ["busybox:1.36"]
     finally:
         if term is not None:
             term.close()

@@ -12,6 +12,7 @@ Rows are re-projected when their pods, the firing alerts or the findings change,
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import replace
 from typing import Any
@@ -72,6 +73,12 @@ def _issue_rank(row: DeploymentRow) -> tuple[int, int]:
     return ({CRITICAL: 0, WARNING: 1}.get(row.issue_level, 2), -len(row.issues))
 
 
+def event_columns() -> list[Column[Any]]:
+    """The events of the selection: OBJECT (``pod/checkout-7c6f9b786f-42bzt``: which of its pods) and MESSAGE give
+    way together when the pane is narrow (the wider first), so a wide pane shows the pod's name whole."""
+    return [replace(c, flex=1) if c.key == "object" else c for c in columns_for(kinds.EVENTS.key, only=EVENT_KEYS)]
+
+
 def workload_columns(with_namespace: bool = False) -> list[Column[Any]]:
     """The dashboard's Deployment columns: the stock ones, the name coloured by trouble, ISSUES and LINT."""
     base = {c.key: c for c in columns_for(kinds.DEPLOYMENTS.key, with_namespace=with_namespace)}
@@ -120,8 +127,8 @@ class DashboardScreen(ClusterScreen):
         self.workloads_model: TableModel[Any] = TableModel(workload_columns(), key_of=lambda r: r.uid)
         self.pods_model: TableModel[Any] = TableModel(columns_for(kinds.PODS.key, only=POD_KEYS),
                                                       key_of=lambda r: r.uid)
-        self.events_model: TableModel[Any] = TableModel(columns_for(kinds.EVENTS.key, only=EVENT_KEYS),
-                                                        key_of=lambda r: r.uid, sort_column="lastseen")
+        self.events_model: TableModel[Any] = TableModel(event_columns(), key_of=lambda r: r.uid,
+                                                        sort_column="lastseen")
         self.workloads = ResourceView(self.workloads_model, id="workloads")
         self.pods = ResourceView(self.pods_model, id="pods")
         self.events = ResourceView(self.events_model, id="events")
@@ -135,7 +142,7 @@ class DashboardScreen(ClusterScreen):
         self.pod_troubles = PodTroubleCache()
         self._stale_workloads: set[str] | None = set()  # rows to project again (None: all)
         self._reproject_due = False
-        self.live_findings: Any = None  # diagnosis.live.LiveFindings, started once the workloads are listed
+        self.findings: list[Any] = []  # the health findings (diagnosis.findings), once the workloads are listed
         # (kind, namespace, name) -> (count, worst severity) of the findings about each workload
         self.findings_by_workload: dict[tuple[str, str, str], tuple[int, str]] = {}
 
@@ -230,9 +237,11 @@ class DashboardScreen(ClusterScreen):
 
     async def _start_findings(self, deployments: Any) -> None:
         """Count the health findings per workload once the workloads are on screen (the rules read many kinds:
-        their informers start after the first paint), then keep the counts current."""
-        from ...diagnosis.findings import count_by_workload
-        from ...diagnosis.live import LiveFindings, LiveSnapshot
+        their informers start after the first paint), then keep the counts current. The rules run in a thread on
+        a snapshot taken on the loop (at 10k pods the cluster rules take ~50-200 ms: never on the UI loop), and
+        the cluster rules at most once a second and a third of the time, as in ``:lint``."""
+        from ...diagnosis.findings import FindingsEngine, count_by_workload
+        from ...diagnosis.live import LiveSnapshot
 
         await deployments.wait_synced()
         app = self.k8s_app
@@ -240,28 +249,35 @@ class DashboardScreen(ClusterScreen):
         live = LiveSnapshot(app.hub, app.scope_namespace, registry=registry, background=True)
         live.start()
         self.at_unmount(lambda: self.app.run_worker(live.close(), exit_on_error=False))
-        self.live_findings = LiveFindings(live)
         await live.wait_synced(timeout=10)
+        engine = FindingsEngine()
+        known: frozenset[str] = frozenset()
 
-        def refresh() -> None:
-            findings = self.live_findings
-            if findings is None or not (findings.dirty or not self._findings_ready):
-                return
-            result = findings.refresh(time.monotonic())
-            counts = count_by_workload(result, live.snapshot())
+        def compute(snapshot: Any, changes: Any) -> tuple[list[Any], dict[tuple[str, str, str], tuple[int, str]]]:
+            started = time.monotonic()
+            runs = engine.cluster_runs
+            findings = engine.update(snapshot, changes, started)
+            if engine.cluster_runs != runs:
+                engine.cluster_interval = max(1.0, 3 * (time.monotonic() - started))
             by_workload: dict[tuple[str, str, str], tuple[int, str]] = {}
-            for key, by_severity in counts.items():
-                total = sum(by_severity.values())
+            for key, by_severity in count_by_workload(findings, snapshot).items():
                 worst = next((sev.value for sev, n in by_severity.items() if n), "none")
-                by_workload[key] = (total, worst)
-            changed = by_workload != self.findings_by_workload or not self._findings_ready
-            self.findings_by_workload = by_workload
-            self._findings_ready = True
-            if changed:
-                self._reproject_workloads(None)
+                by_workload[key] = (sum(by_severity.values()), worst)
+            return findings, by_workload
 
-        refresh()
-        self.set_interval(FINDINGS_SECONDS, refresh)
+        while True:
+            if not self._findings_ready or live.dirty or engine.pending:
+                snapshot = live.snapshot()  # on the loop: the informers' dicts are copied here, read in the thread
+                changes = live.take_changes()
+                if frozenset(snapshot.kinds) != known:  # a kind became usable (synced) or not: evaluate all again
+                    changes, known = None, frozenset(snapshot.kinds)
+                self.findings, by_workload = await asyncio.to_thread(compute, snapshot, changes)
+                changed = by_workload != self.findings_by_workload or not self._findings_ready
+                self.findings_by_workload = by_workload
+                self._findings_ready = True
+                if changed:
+                    self._reproject_workloads(None)
+            await asyncio.sleep(FINDINGS_SECONDS)
 
     def _details_follow_changes(self, batch: Any) -> None:
         """Keep the details pane true while its object changes (replicas becoming ready, a rollback's revision,
@@ -281,7 +297,8 @@ class DashboardScreen(ClusterScreen):
         if shown == self.selected_deployment:
             raw = self.workloads_feed.informer.get(shown)
             if raw is not None:
-                self.details.update(deployment_details(kinds_project(kinds.DEPLOYMENTS, raw), raw))
+                row = self.workloads_model.get(shown)  # with its ISSUES (projected with its pods and alerts)
+                self.details.update(deployment_details(row if row is not None else self.project_workload(raw), raw))
         else:
             raw = self.pods_feed.informer.get(shown)
             if raw is not None and self.pod_projector is not None:
