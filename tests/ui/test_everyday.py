@@ -392,6 +392,7 @@ async def test_set_image_from_the_dialog_and_the_rollout_is_followed(demo, web_n
     app = make_app(demo, namespace=web_ns)
     async with app.run_test(size=SIZE) as pilot:
         await select(pilot, app, "web")
+        seq = demo.request_seq()
         await pilot.press("i")
         await wait_until(pilot, lambda: isinstance(app.screen, ImageDialog) and app.screen.is_mounted, 5, "the image dialog")
         dialog = app.screen
@@ -401,8 +402,16 @@ async def test_set_image_from_the_dialog_and_the_rollout_is_followed(demo, web_n
         await pilot.press("ctrl+u", *WEB_IMAGE_2, "enter")
         confirm = await confirm_and_wait(pilot, app)
         assert confirm.plan.before == f"web: {WEB_IMAGE}" and confirm.plan.after == f"web: {WEB_IMAGE_2}"
+        assert mutating(demo, seq) == []
         await pilot.press("y")
         await until_message(pilot, app, r'web: deployment "web" successfully rolled out', 60)
+        await pilot.press("i")  # again: the image it ran before is offered from the ReplicaSet history
+        await wait_until(pilot, lambda: isinstance(app.screen, ImageDialog) and app.screen.is_mounted, 5,
+                         "the image dialog")
+        assert [r.image for r in app.screen.recent["web"]] == [WEB_IMAGE]
+        assert f"container web: {WEB_IMAGE_2}" in screen_text(app.screen)
+        await pilot.press("escape")
+        await until_message(pilot, app, "set image .*: cancelled, nothing changed", 5)
     assert get_json(demo, "deployment", "web", "-n", web_ns)["spec"]["template"]["spec"]["containers"][0][
         "image"] == WEB_IMAGE_2
 

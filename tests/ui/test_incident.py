@@ -6,6 +6,7 @@ and the ``!`` key to them, and the LINT count of each workload's health findings
 from __future__ import annotations
 
 import json
+import re
 import urllib.request
 
 from k8stui.ui.screens.alerts import AlertsScreen
@@ -13,6 +14,7 @@ from k8stui.ui.screens.dashboard import DashboardScreen
 from k8stui.ui.widgets.status_header import StatusHeader
 
 from .helpers import kubectl, make_app, painted, row, rows, table, wait_until
+from .screen_text import screen_lines
 
 NS = "incident-test"
 
@@ -75,6 +77,9 @@ async def test_dashboard_shows_the_incident(demo):
                                                               for line in painted(app, "workloads")), 5,
                                  f"{name}'s reasons painted whole")
                 assert workloads.model.cells(bad.uid)[0].style == "bold red"
+            # the selected workload's Details say it whole, however narrow the workloads pane is
+            await wait_until(pilot, lambda: any(re.search(r"\bIssues +1 CrashLoopBackOff", line)
+                                                for line in screen_lines(app)), 5, "web's issues in Details")
             # web still shows only its own events after web-worker's rollout made many more
             assert not [o for o in event_objects(app) if "web-worker" in o]
 

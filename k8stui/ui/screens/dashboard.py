@@ -297,7 +297,8 @@ class DashboardScreen(ClusterScreen):
         if shown == self.selected_deployment:
             raw = self.workloads_feed.informer.get(shown)
             if raw is not None:
-                self.details.update(deployment_details(kinds_project(kinds.DEPLOYMENTS, raw), raw))
+                row = self.workloads_model.get(shown)  # with its ISSUES (projected with its pods and alerts)
+                self.details.update(deployment_details(row if row is not None else self.project_workload(raw), raw))
         else:
             raw = self.pods_feed.informer.get(shown)
             if raw is not None and self.pod_projector is not None:

@@ -34,6 +34,8 @@ def deployment_details(row: DeploymentRow, raw: dict[str, Any]) -> Text:
     _line(out, "Deployment", f"{row.namespace}/{row.name}", "bold")
     _line(out, "Replicas", f"{row.ready_replicas} ready / {row.desired} desired, {row.up_to_date} up-to-date, "
                           f"{row.available} available")
+    if row.issues:  # the dashboard's ISSUES, whole here however narrow the workloads pane is
+        _line(out, "Issues", ", ".join(row.issues), "bold red" if row.issue_level == "critical" else "bold yellow")
     _line(out, "Strategy", row.strategy)
     _line(out, "Revision", row.revision or "-")
     _line(out, "Version", row.version or "-", {"blue": "bold blue", "green": "bold green"}.get(row.version, ""))
