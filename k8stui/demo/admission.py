@@ -182,6 +182,16 @@ def default(store: Store, rt: ResourceType, obj: Obj, old: Obj | None) -> None:
         template.setdefault("metadata", {})
         _default_pod_spec(template.setdefault("spec", {}))
         obj.setdefault("status", {})
+    elif key == "services" and spec.get("type") == "ExternalName":
+        # a DNS alias: no cluster IP, no IP families (the registry allocates nothing for it)
+        spec.setdefault("sessionAffinity", "None")
+        for field_ in ("clusterIP", "clusterIPs", "ipFamilies", "ipFamilyPolicy"):
+            spec.pop(field_, None)
+        for p in spec.get("ports") or []:
+            p.setdefault("protocol", "TCP")
+            if not p.get("targetPort"):
+                p["targetPort"] = p.get("port")
+        obj.setdefault("status", {"loadBalancer": {}})
     elif key == "services":
         spec.setdefault("type", "ClusterIP")
         spec.setdefault("sessionAffinity", "None")

@@ -69,8 +69,9 @@ def test_create_sends_protobuf_from_1_32_and_json_before(demo: Demo, ns: str, mi
     run(demo, minor, "create", "secret", "generic", "creds", "--from-literal=password=s3cret", "-n", ns)
     run(demo, minor, "create", "deployment", "web", "--image=nginx:1.27", "--replicas=2", "--port=80", "-n", ns)
     run(demo, minor, "create", "service", "clusterip", "web", "--tcp=80:8080", "-n", ns)
+    run(demo, minor, "create", "service", "externalname", "db", "--external-name=db.example.com", "-n", ns)
     posts = sent(demo, seq, "POST", "")
-    assert [p["status"] for p in posts] == [201, 201, 201, 201]
+    assert [p["status"] for p in posts] == [201, 201, 201, 201, 201]
     expected = PROTOBUF if minor >= "1.32" else "application/json"
     assert {p["content_type"] for p in posts} == {expected}
 
@@ -84,6 +85,8 @@ def test_create_sends_protobuf_from_1_32_and_json_before(demo: Demo, ns: str, mi
     assert (container["image"], container["ports"]) == ("nginx:1.27", [{"containerPort": 80, "protocol": "TCP"}])
     svc = json.loads(demo.kubectl("get", "service", "web", "-n", ns, "-o", "json").stdout)
     assert [(p["port"], p["targetPort"]) for p in svc["spec"]["ports"]] == [(80, 8080)]
+    alias = run(demo, minor, "get", "service", "db", "-n", ns, "--no-headers").stdout.split()
+    assert alias[:4] == ["db", "ExternalName", "<none>", "db.example.com"]  # a DNS alias has no cluster IP
     out = run(demo, minor, "rollout", "status", "deployment/web", "-n", ns, "--timeout=60s", timeout=90).stdout
     assert "successfully rolled out" in out
 

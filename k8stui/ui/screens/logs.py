@@ -61,12 +61,18 @@ def target_for(kind_key: str, obj: dict[str, Any], container: str | None = None)
         if not selector:
             return f"{WORKLOAD_KINDS[kind_key].lower()} {name} has no selector"
         return LogTarget(namespace, WORKLOAD_KINDS[kind_key], name, selector=selector)
+    if kind_key == "cronjobs.batch":  # the pods of its Jobs, which carry the job template's labels and a job-name
+        job_spec = ((obj.get("spec") or {}).get("jobTemplate") or {}).get("spec") or {}
+        labels = ((job_spec.get("template") or {}).get("metadata") or {}).get("labels") or {}
+        selector = {"matchLabels": dict(labels),
+                    "matchExpressions": [{"key": "batch.kubernetes.io/job-name", "operator": "Exists"}]}
+        return LogTarget(namespace, "CronJob", name, selector=selector)
     if kind_key == "services":
         selector = (obj.get("spec") or {}).get("selector") or {}
         if not selector:
             return f"service {name} has no selector: no pods to show logs of"
         return LogTarget(namespace, "Service", name, selector={"matchLabels": dict(selector)})
-    return "logs: select a pod, a container or a workload (deployment, replicaset, service)"
+    return "logs: select a pod, a container or a workload (deployment, statefulset, daemonset, job, cronjob, service)"
 
 
 def open_logs(screen: Any) -> None:
