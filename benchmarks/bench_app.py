@@ -10,7 +10,8 @@ tmux session (see benchmarks/terminal.py for why tmux); its clock starts when tm
 process and stops when the terminal shows the awaited thing:
 
 - ``first_frame_s``: launch -> the app's frame is painted (a pane's border): its own start, before any rows;
-- ``first_paint_s`` (a ~100-pod demo): launch -> the first pod row is on screen;
+- ``first_paint_s`` (a ~100-pod demo): launch -> the first pod row is on screen; ``*_cpu_s`` the app's CPU
+  seconds (user + system, /proc) at that moment, which a loaded machine inflates far less than the wall time;
 - ``full_table_s``: launch (``-A -c pods``) -> the pane's row count says every pod is listed, ``end`` is pressed,
   and the last pod (by namespace, name) is painted: the last row is reachable;
 - ``kubectl_in_terminal_s``: ``kubectl get pods -A`` in the same kind of tmux session, launch -> exit (its last
@@ -91,6 +92,15 @@ def proc_memory(pid: int) -> dict[str, float]:
             if key in ("VmRSS", "VmHWM"):
                 out[key] = round(int(value.split()[0]) / 1024, 1)
     return out
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (all its threads): a start-up figure that a loaded machine
+    inflates much less than wall time."""
+    with contextlib.suppress(OSError, IndexError, ValueError):
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return 0.0
 
 
 def wait_gone(pid: int, timeout: float = 15.0) -> None:
@@ -254,7 +264,9 @@ class Bench:
         self.n = 0
 
     def env(self, cluster: Cluster) -> dict[str, str]:
-        return {"KUBECONFIG": cluster.kubeconfig, "PYTHONPATH": str(ROOT), "K8STUI_HOME": self.home,
+        # PYTHONSAFEPATH: ``python -m`` would put the tmux server's working directory ahead of PYTHONPATH
+        return {"KUBECONFIG": cluster.kubeconfig, "PYTHONPATH": str(ROOT), "PYTHONSAFEPATH": "1",
+                "K8STUI_HOME": self.home,
                 "HOME": self.home, "COLORTERM": "truecolor", "TERM": "tmux-256color", "LANG": "C.UTF-8"}
 
     def session(self) -> str:
@@ -282,10 +294,13 @@ class Bench:
         names = {name for _, name in pods}
         name, t0 = self.launch_app(cluster, "-A", "-c", "pods")
         try:
+            pid = self.tmux.pid(name)
             frame, _ = self.tmux.wait(name, lambda lines: any("╭" in plain(line) for line in lines), 60,
                                       interval=LAUNCH_POLL, what="the first frame (a pane's border)")
+            frame_cpu = cpu_seconds(pid)
             first, _ = self.tmux.wait(name, lambda lines: names & names_on(lines), 60, interval=LAUNCH_POLL,
                                       what="the first pod row")
+            first_cpu = cpu_seconds(pid)
             counted, _ = self.tmux.wait(name, lambda lines: row_count(lines) == cluster.pod_count(),
                                         self.args.timeout, interval=LAUNCH_POLL, what="every pod in the row count")
             lines = self.tmux.screen(name, escapes=True)
@@ -293,12 +308,12 @@ class Bench:
             self.tmux.keys(name, "C-End")  # ctrl+end: the last row in DataTable and in ResourceView
             done, _ = self.tmux.wait(name, lambda lines: cursor_row(lines, cursor_bg) == bottom_row(lines), 60,
                                      escapes=True, interval=LAUNCH_POLL, what="the cursor on the last row")
-            pid = self.tmux.pid(name)
             time.sleep(2.0)  # settled: what the table holds once the list is in
             memory = proc_memory(pid)
         finally:
             self.stop(name)
-        return {"first_frame_s": frame - t0, "first_row_s": first - t0, "counted_s": counted - t0, "full_table_s": done - t0,
+        return {"first_frame_s": frame - t0, "first_frame_cpu_s": frame_cpu, "first_row_cpu_s": first_cpu,
+                "first_row_s": first - t0, "counted_s": counted - t0, "full_table_s": done - t0,
                 "peak_rss_mb": memory.get("VmHWM", 0.0)}
 
     def kubectl_in_terminal(self, cluster: Cluster) -> float:
@@ -328,6 +343,8 @@ class Bench:
             runs = [self.app_full_table(cluster, pods) for _ in range(self.args.runs)]
         return {"pods": len(pods), "first_frame_s": spread([r["first_frame_s"] for r in runs]),
                 "first_paint_s": spread([r["first_row_s"] for r in runs]),
+                "first_frame_cpu_s": spread([r["first_frame_cpu_s"] for r in runs], 2),
+                "first_paint_cpu_s": spread([r["first_row_cpu_s"] for r in runs], 2),
                 "full_table_s": spread([r["full_table_s"] for r in runs]),
                 "app_peak_rss_mb": spread([r["peak_rss_mb"] for r in runs], 1)}
 
