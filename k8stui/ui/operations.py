@@ -24,6 +24,7 @@ from ..actions.client import ApiFailure, ObjectRef
 from ..actions.plan import FollowUp, Outcome, Plan, PlanError, Session, run_plan
 from ..cluster.kinds import DEPLOYMENTS, HPAS, SERVICES
 from ..text import sanitize
+from . import workload_ops
 from .screens.confirm import ConfirmScreen, is_dangerous
 from .screens.dialogs import BurstDialog, CanaryDialog, QuestionDialog, RevisionPicker, ScaleDialog
 
@@ -266,12 +267,18 @@ async def _scale(op: Operation) -> list[FollowUp]:
 
 
 async def _restart(op: Operation) -> list[FollowUp]:
+    workload = workload_ops.workload_of(op.target)  # a StatefulSet or DaemonSet (or one of its pods)
+    if workload is not None:
+        return await workload_ops.restart(op, *workload)
     ref = op.deployment("restart")
     await op.precheck("patch", ref)
     return _follow(await op.run(lambda: rollout.plan_restart(op.session, ref.namespace, ref.name)))
 
 
 async def _rollback(op: Operation) -> list[FollowUp]:
+    workload = workload_ops.workload_of(op.target)  # a StatefulSet or DaemonSet (or one of its pods)
+    if workload is not None:
+        return await workload_ops.rollback(op, *workload)
     ref = op.deployment("rollback")
     await op.precheck("patch", ref)
     obj = await op.session.read(ref)

@@ -208,9 +208,11 @@ class RevisionPicker(ModalScreen[int | None]):
     RevisionPicker #revision-diff { height: auto; max-height: 18; border-top: solid $foreground 30%; }
     """
 
-    def __init__(self, namespace: str, name: str, revisions: list[Revision], current_template: dict) -> None:
+    def __init__(self, namespace: str, name: str, revisions: list[Revision], current_template: dict,
+                 kind: str = "deployment") -> None:
         super().__init__()
         self.target = f"{namespace}/{name}"
+        self.kind = kind
         self.revisions = sorted(revisions, key=lambda r: -r.revision)
         self.current_template = current_template
         self.current = next((r.revision for r in revisions if r.current), 0)
@@ -219,7 +221,7 @@ class RevisionPicker(ModalScreen[int | None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll() as box:
-            box.border_title = plain(f"Roll back deployment {self.target}: pick a revision (enter)")
+            box.border_title = plain(f"Roll back {self.kind} {self.target}: pick a revision (enter)")
             yield ResourceView(self.model, show_summary=False, id="revision-table")
             with VerticalScroll(id="revision-diff"):
                 yield Static("", id="revision-diff-text")
