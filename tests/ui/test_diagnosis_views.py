@@ -1,8 +1,7 @@
 """The diagnosis views against the demo cluster, driven from the keyboard as a user would: ``:lint`` (each
 finding for the demo object that has it, one going away when fixed with kubectl, export), ``h`` "why is it
-stuck?" for each cause the demo produces, ``:timeline`` after a bad rollout (its crash, the alert firing) and a rollback from the app (its
-rollout step and audit record), ``:helm`` (releases,
-values, manifest, owned objects).
+stuck?" for each cause the demo produces, ``:timeline`` after a bad rollout (its crash, the alert firing) and a
+rollback from the app (its rollout step and audit record), ``:helm`` (releases, values, manifest, owned objects).
 
 Each test makes the namespaces it changes (through ``/_demo/scenario/*``) and deletes them afterwards.
 """
