@@ -22,7 +22,7 @@ from ..completion import BarCompletion, app_completer
 from ..widgets.command_bar import CommandBar
 from ..widgets.key_footer import KeyFooter
 from ..widgets.resource_view import ResourceView
-from ..widgets.status_header import HeaderState, StatusHeader, api_fields
+from ..widgets.status_header import HeaderState, StatusHeader, alert_fields, api_fields
 
 if TYPE_CHECKING:
     from ..app import K8sTuiApp
@@ -148,9 +148,8 @@ class ClusterScreen(Screen):
         app = self.k8s_app
         health = app.hub.health()
         target = app.connection.target
-        watch = app.alert_watch
         self.header.state = HeaderState(
-            alerts_firing=len(watch.firing) if watch.latest is not None else None, alerts_error=watch.error,
+            **alert_fields(app.alert_watch),
             context=target.context, cluster=target.cluster,
             namespace="all" if app.all_namespaces else app.namespace,
             **api_fields(health), read_only=app.read_only,

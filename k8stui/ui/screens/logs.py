@@ -37,7 +37,7 @@ from ...text import plain, sanitize
 from ..gc_tuning import tune_gc
 from ..widgets.key_footer import KeyFooter
 from ..widgets.log_view import LogView, LogViewStats
-from ..widgets.status_header import HeaderState, StatusHeader, api_fields
+from ..widgets.status_header import HeaderState, StatusHeader, alert_fields, api_fields
 
 if TYPE_CHECKING:
     from ..app import K8sTuiApp
@@ -640,7 +640,7 @@ class LogsScreen(Screen):
         self.header.state = HeaderState(
             context=target.context, cluster=target.cluster, namespace=self.target.namespace,
             **api_fields(health), read_only=app.read_only,
-            metrics_source=app.metrics_source, view="logs")
+            metrics_source=app.metrics_source, view="logs", **alert_fields(app.alert_watch))
 
     def action_back(self) -> None:
         if self.panel.clear_search() or self.panel.clear_filter():
