@@ -16,6 +16,7 @@ from k8stui.ui.screens.xray import XrayScreen
 from k8stui.ui.widgets.pane import Pane
 
 from .helpers import SIZE, kubectl, make_app, names, rows, table, wait_until
+from .screen_text import screen_lines
 
 
 async def command(pilot, text: str) -> None:
@@ -110,6 +111,18 @@ async def test_xray_of_the_api_service(demo):
         screen.xray_tree.move_cursor(screen._by_key[pod.key])
         await pilot.press("d")
         await wait_until(pilot, lambda: type(app.screen).__name__ == "DescribeScreen", 5, "describe of the pod")
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen is screen, 5, "back on the xray")
+        screen.xray_tree.move_cursor(screen._by_key[deploy.key])  # and the workload's merged logs
+        await pilot.press("l")
+        await wait_until(pilot, lambda: isinstance(app.screen, LogsScreen), 5, "logs of api-blue")
+        # a whole namespace: :xray NAMESPACE
+        await pilot.press("escape", "escape")
+        await command(pilot, "xray monitoring")
+        await wait_until(pilot, lambda: isinstance(app.screen, XrayScreen) and app.screen.namespace == "monitoring"
+                         and any(n.resource == "daemonsets.apps" and n.name == "node-exporter"
+                                 for root in app.screen.roots for n in root.walk()), 15,
+                         "node-exporter in the xray of monitoring")
 
 
 async def test_label_selector_filters(demo):
@@ -179,5 +192,12 @@ async def test_a_crd_created_with_kubectl_is_completed_and_shown_with_its_printe
                                                                                                     "COLOUR"]
             line = table(app, "resources").painted_lines()[1]
             assert "sprocket" in line and "7" in line.split() and "teal" in line.split()
+            # the palette offers it too
+            await pilot.press("escape", "ctrl+p", *plural)
+            await wait_until(pilot, lambda: any(f"kind: {plural}" in line for line in screen_lines(app)), 5,
+                             f"the palette offers kind: {plural}")
+            await pilot.press("enter")
+            await wait_until(pilot, lambda: isinstance(app.screen, TableScreen) and app.screen.kind.plural == plural,
+                             5, "the palette opens its Table view")
         finally:
             await kubectl(demo, "delete", "crd", f"{plural}.{CRD_GROUP}", "--wait=false", check=False)
