@@ -204,9 +204,11 @@ def test_describe_pod_has_events(demo: Demo) -> None:
 
 
 def test_get_pods_watch_shows_a_change(demo: Demo, scratch: str) -> None:
+    seq = demo.request_seq()
     stream = Stream(demo, "get", "pods", "-n", scratch, "-w")
     try:
-        time.sleep(1.0)  # let the LIST finish and the WATCH start
+        wait_for(lambda: any(r["path"].endswith(f"/namespaces/{scratch}/pods") and "watch=true" in r["query"]
+                             for r in demo.requests_since(seq)), message="kubectl's watch request")
         demo.kubectl("run", "watched", "--image=nginx:1.27", "-n", scratch)
         lines = stream.wait_for(lambda ls: any(line.startswith("watched ") for line in ls), 20, "pod in watch")
         assert lines[0].split()[:3] == ["NAME", "READY", "STATUS"]

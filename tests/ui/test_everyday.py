@@ -27,7 +27,6 @@ from textual.screen import ModalScreen
 
 from k8stui.actions.audit import AuditLog
 from k8stui.actions.edit import strip_comments
-from k8stui.ui.operations import run_operation
 from k8stui.ui.screens.audit import AuditScreen
 from k8stui.ui.screens.confirm import ConfirmScreen
 from k8stui.ui.screens.dialogs import QuestionDialog
@@ -546,14 +545,19 @@ async def test_trigger_a_cronjob_now_and_suspend_it(demo, web_ns):
     cronjob = get_json(demo, "cronjob", "report", "-n", web_ns)
     app = make_app(demo, namespace=web_ns)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause(0.2)
-        # (no CronJob view yet: the operation is started on the object, as the view's key would)
-        run_operation(app.screen, "trigger", selection=("cronjobs.batch", cronjob))
+        await select(pilot, app, "web")
+        await pilot.press("t")  # on a Deployment: not a CronJob
+        await until_message(pilot, app, "trigger refused: trigger works on CronJobs", 5)
+        await open_view(pilot, app, "cj")
+        await select(pilot, app, "report", "resources")
+        seq = demo.request_seq()
+        await pilot.press("t")
         confirm = await confirm_and_wait(pilot, app)
         assert confirm.plan.after.startswith("Job report-manual-")
+        assert mutating(demo, seq) == []
         await pilot.press("y")
         await until_message(pilot, app, r"job .*/report-manual-\w+ created from cronjob report", 10)
-        run_operation(app.screen, "suspend", selection=("cronjobs.batch", cronjob))
+        await pilot.press("p")
         confirm = await confirm_and_wait(pilot, app)
         assert (confirm.plan.verb, confirm.plan.before, confirm.plan.after) == ("suspend", "active", "suspended")
         await pilot.press("y")

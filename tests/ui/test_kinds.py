@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import uuid
 
+from k8stui.ui.screens.dialogs import ScaleDialog
 from k8stui.ui.screens.generic import TableScreen
 from k8stui.ui.screens.logs import LogsScreen
 from k8stui.ui.screens.resource import ContainersScreen, ResourceScreen
@@ -31,6 +32,11 @@ async def test_statefulset_drills_down_to_its_pods_in_ordinal_order_and_its_clai
                          == "3/3", 60, "postgres 3/3 ready")
         header = table(app, "resources").painted_lines()[0]
         assert "READY" in header and "SERVICE" in header
+        await pilot.press("s")  # scale works on a StatefulSet as on a Deployment (esc: nothing changed)
+        await wait_until(pilot, lambda: isinstance(app.screen, ScaleDialog), 10, "the scale dialog")
+        assert app.screen.kind == "StatefulSet" and app.screen.current == 3
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(app.screen, ResourceScreen), 5, "back on :sts")
         await pilot.press("enter")
         await wait_until(pilot, lambda: isinstance(app.screen, StatefulSetScreen), 5, "the statefulset's view")
         await wait_until(pilot, lambda: names(app, "sts-pods") == ["postgres-0", "postgres-1", "postgres-2"], 15,
