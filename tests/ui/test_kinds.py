@@ -201,3 +201,28 @@ async def test_a_crd_created_with_kubectl_is_completed_and_shown_with_its_printe
                              5, "the palette opens its Table view")
         finally:
             await kubectl(demo, "delete", "crd", f"{plural}.{CRD_GROUP}", "--wait=false", check=False)
+
+
+FIRST_CLASS = [  # command, a column header of its own rows, a row the demo has
+    ("pvc", "CAPACITY", "data-postgres-0"), ("pv", "CLAIM", ""), ("sc", "PROVISIONER", ""),
+    ("pdb", "ALLOWED", ""), ("netpol", "POD-SELECTOR", ""), ("sa", "SECRETS", "default"),
+    ("roles", "RULES", ""), ("rolebindings", "ROLE", ""), ("clusterroles", "RULES", ""),
+    ("endpointslices", "ENDPOINTS", "api"), ("jobs", "COMPLETIONS", ""), ("hpa", "TARGETS", ""),
+    ("controllerrevisions", "REVISION", "postgres"),
+]
+
+
+async def test_every_first_class_kind_has_its_own_rows(demo):
+    """One app, each first-class kind beyond the first twelve: its own columns, rows from the demo."""
+    app = make_app(demo, namespace="shop")
+    async with app.run_test(size=SIZE) as pilot:
+        await command(pilot, "ns all")
+        for word, column, name in FIRST_CLASS:
+            await command(pilot, word)
+            await wait_until(pilot, lambda: isinstance(app.screen, ResourceScreen) and names(app, "resources"), 15,
+                             f":{word} lists rows")
+            header = table(app, "resources").painted_lines()[0]
+            assert column in header, f":{word}: {header}"
+            if name:
+                assert any(n.startswith(name) for n in names(app, "resources")), f":{word}: {names(app, 'resources')}"
+            await pilot.press("escape")
