@@ -21,7 +21,8 @@ VIEWS = [
     ("replicasets", "ReplicaSets"), ("services", "Services"), ("ingresses", "Ingresses"), ("nodes", "Nodes"),
     ("events", "Events"), ("configmaps", "ConfigMaps"), ("secrets", "Secrets (values never shown)"),
     ("horizontalpodautoscalers", "HorizontalPodAutoscalers"), ("namespaces", "Namespaces"),
-    ("contexts", "Contexts"),
+    ("contexts", "Contexts"), ("lint", "Health findings of the namespace"),
+    ("timeline", "Incident timeline of the namespace"), ("helm", "Helm releases"),
 ]
 
 

@@ -1,7 +1,7 @@
 """The diagnosis views against the demo cluster, driven from the keyboard as a user would: ``:lint`` (each
 finding for the demo object that has it, one going away when fixed with kubectl, export), ``h`` "why is it
-stuck?" for each cause the demo produces, ``:timeline`` after a bad rollout and a rollback, ``:helm`` (releases,
-values, manifest, owned objects).
+stuck?" for each cause the demo produces, ``:timeline`` after a bad rollout (its crash, the alert firing) and a
+rollback from the app (its rollout step and audit record), ``:helm`` (releases, values, manifest, owned objects).
 
 Each test makes the namespaces it changes (through ``/_demo/scenario/*``) and deletes them afterwards.
 """
@@ -15,7 +15,8 @@ import pytest
 from actions.scenario import WEB_IMAGE, create_namespace, delete_namespace
 
 from k8stui.ui.operations import journal
-from k8stui.ui.screens.dialogs import BurstDialog
+from k8stui.ui.screens.confirm import ConfirmScreen
+from k8stui.ui.screens.dialogs import BurstDialog, RevisionPicker
 from k8stui.ui.screens.helm import HelmReleaseScreen, HelmScreen
 from k8stui.ui.screens.lint import LintScreen
 from k8stui.ui.screens.stuck import StuckScreen
@@ -189,7 +190,20 @@ async def test_timeline_after_a_bad_rollout_and_a_rollback_then_helm(demo):
             if demo.prometheus_url:  # the demo's Prometheus fires KubePodCrashLooping for the crashing pod
                 await wait_until(pilot, lambda: any(t.startswith("alert: KubePodCrashLooping firing") for t in
                                                     timeline_texts(app)), 90, "the crash-loop alert firing")
-            await kubectl(demo, "-n", ns, "rollout", "undo", "deployment/web")
+            # The rollback, from the app (u on the dashboard): it is in the timeline as a rollout step and as
+            # k8stui's own audit record.
+            await pilot.press("escape")
+            await select(pilot, app, "web")
+            await pilot.press("u")
+            await wait_until(pilot, lambda: isinstance(app.screen, RevisionPicker), 30, "the revision picker")
+            await pilot.press("enter")  # revision 1, the one before the current
+            await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), 30, "the confirmation")
+            await pilot.press("y")
+            await wait_until(pilot, lambda: not isinstance(app.screen, ConfirmScreen), 30, "applied")
+            await pilot.press("colon", *"timeline deploy/web", "enter")
+            await wait_until(pilot, lambda: isinstance(app.screen, TimelineScreen), 20, ":timeline again")
+            await wait_until(pilot, lambda: any(t.startswith("audit: k8stui rollback") for t in timeline_texts(app)),
+                             60, f"the rollback's audit record: {timeline_texts(app)[:5]}")
             await wait_until(pilot, lambda: any(t.startswith("rollout: revision 3 of web created")
                                                 and WEB_IMAGE in t for t in timeline_texts(app)), 90,
                              f"the rollback (revision 3) in the timeline: {timeline_texts(app)}")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import uuid
 
+from k8stui.ui.screens.dialogs import ScaleDialog
 from k8stui.ui.screens.generic import TableScreen
 from k8stui.ui.screens.logs import LogsScreen
 from k8stui.ui.screens.resource import ContainersScreen, ResourceScreen
@@ -15,6 +16,7 @@ from k8stui.ui.screens.xray import XrayScreen
 from k8stui.ui.widgets.pane import Pane
 
 from .helpers import SIZE, kubectl, make_app, names, rows, table, wait_until
+from .screen_text import screen_lines
 
 
 async def command(pilot, text: str) -> None:
@@ -31,6 +33,11 @@ async def test_statefulset_drills_down_to_its_pods_in_ordinal_order_and_its_clai
                          == "3/3", 60, "postgres 3/3 ready")
         header = table(app, "resources").painted_lines()[0]
         assert "READY" in header and "SERVICE" in header
+        await pilot.press("s")  # scale works on a StatefulSet as on a Deployment (esc: nothing changed)
+        await wait_until(pilot, lambda: isinstance(app.screen, ScaleDialog), 10, "the scale dialog")
+        assert app.screen.kind == "StatefulSet" and app.screen.current == 3
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(app.screen, ResourceScreen), 5, "back on :sts")
         await pilot.press("enter")
         await wait_until(pilot, lambda: isinstance(app.screen, StatefulSetScreen), 5, "the statefulset's view")
         await wait_until(pilot, lambda: names(app, "sts-pods") == ["postgres-0", "postgres-1", "postgres-2"], 15,
@@ -104,6 +111,18 @@ async def test_xray_of_the_api_service(demo):
         screen.xray_tree.move_cursor(screen._by_key[pod.key])
         await pilot.press("d")
         await wait_until(pilot, lambda: type(app.screen).__name__ == "DescribeScreen", 5, "describe of the pod")
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen is screen, 5, "back on the xray")
+        screen.xray_tree.move_cursor(screen._by_key[deploy.key])  # and the workload's merged logs
+        await pilot.press("l")
+        await wait_until(pilot, lambda: isinstance(app.screen, LogsScreen), 5, "logs of api-blue")
+        # a whole namespace: :xray NAMESPACE
+        await pilot.press("escape", "escape")
+        await command(pilot, "xray monitoring")
+        await wait_until(pilot, lambda: isinstance(app.screen, XrayScreen) and app.screen.namespace == "monitoring"
+                         and any(n.resource == "daemonsets.apps" and n.name == "node-exporter"
+                                 for root in app.screen.roots for n in root.walk()), 15,
+                         "node-exporter in the xray of monitoring")
 
 
 async def test_label_selector_filters(demo):
@@ -173,5 +192,37 @@ async def test_a_crd_created_with_kubectl_is_completed_and_shown_with_its_printe
                                                                                                     "COLOUR"]
             line = table(app, "resources").painted_lines()[1]
             assert "sprocket" in line and "7" in line.split() and "teal" in line.split()
+            # the palette offers it too
+            await pilot.press("escape", "ctrl+p", *plural)
+            await wait_until(pilot, lambda: any(f"kind: {plural}" in line for line in screen_lines(app)), 5,
+                             f"the palette offers kind: {plural}")
+            await pilot.press("enter")
+            await wait_until(pilot, lambda: isinstance(app.screen, TableScreen) and app.screen.kind.plural == plural,
+                             5, "the palette opens its Table view")
         finally:
             await kubectl(demo, "delete", "crd", f"{plural}.{CRD_GROUP}", "--wait=false", check=False)
+
+
+FIRST_CLASS = [  # command, a column header of its own rows, a row the demo has
+    ("pvc", "CAPACITY", "data-postgres-0"), ("pv", "CLAIM", ""), ("sc", "PROVISIONER", ""),
+    ("pdb", "ALLOWED", ""), ("netpol", "POD-SELECTOR", ""), ("sa", "SECRETS", "default"),
+    ("roles", "RULES", ""), ("rolebindings", "ROLE", ""), ("clusterroles", "RULES", ""),
+    ("endpointslices", "ENDPOINTS", "api"), ("jobs", "COMPLETIONS", ""), ("hpa", "TARGETS", ""),
+    ("controllerrevisions", "REVISION", "postgres"),
+]
+
+
+async def test_every_first_class_kind_has_its_own_rows(demo):
+    """One app, each first-class kind beyond the first twelve: its own columns, rows from the demo."""
+    app = make_app(demo, namespace="shop")
+    async with app.run_test(size=SIZE) as pilot:
+        await command(pilot, "ns all")
+        for word, column, name in FIRST_CLASS:
+            await command(pilot, word)
+            await wait_until(pilot, lambda: isinstance(app.screen, ResourceScreen) and names(app, "resources"), 15,
+                             f":{word} lists rows")
+            header = table(app, "resources").painted_lines()[0]
+            assert column in header, f":{word}: {header}"
+            if name:
+                assert any(n.startswith(name) for n in names(app, "resources")), f":{word}: {names(app, 'resources')}"
+            await pilot.press("escape")

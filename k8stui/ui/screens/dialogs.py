@@ -47,9 +47,10 @@ class ScaleDialog(ModalScreen[int | None]):
     DEFAULT_CSS = DIALOG_CSS.format(name="ScaleDialog")
 
     def __init__(self, namespace: str, name: str, current: int, ready: int, maximum: int,
-                 hpa: str = "") -> None:
+                 hpa: str = "", kind: str = "Deployment") -> None:
         super().__init__()
         self.target = f"{namespace}/{name}"
+        self.kind = kind
         self.current = current
         self.ready = ready
         self.maximum = maximum
@@ -57,10 +58,10 @@ class ScaleDialog(ModalScreen[int | None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll() as box:
-            box.border_title = plain(f"Scale deployment {self.target}")
+            box.border_title = plain(f"Scale {self.kind.lower()} {self.target}")
             yield Static(Text(f"current: {self.current} replicas ({self.ready} ready)   allowed: 0..{self.maximum}"))
             if self.hpa:
-                yield Static(Text(sanitize(f"! HorizontalPodAutoscaler {self.hpa} manages this Deployment: it "
+                yield Static(Text(sanitize(f"! HorizontalPodAutoscaler {self.hpa} manages this {self.kind}: it "
                                            "will override the count you set")), classes="dialog-warning",
                              id="scale-hpa")
             with Vertical(classes="dialog-actions"):

@@ -34,7 +34,13 @@ def _row_of(entry: dict[str, Any]) -> TableRow:
 class TableScreen(ClusterScreen):
     """One kind through the server's Table representation (see the module docstring)."""
 
-    BINDINGS = [Binding("enter", "describe", "Describe")]
+    # A CRD or an RBAC object has no replicas, rollout or colours: the workload keys stay (they explain
+    # themselves when pressed) but leave the footer to the keys that apply here.
+    BINDINGS = [Binding("enter", "describe", "Describe"),
+                Binding("E", "events", "Events"),
+                *(Binding(key, f"operate('{op}')", label, show=False) for key, op, label in (
+                    ("s", "scale", "Scale"), ("r", "restart", "Restart"), ("u", "rollback", "Rollback"),
+                    ("b", "bluegreen", "Blue/green")))]
 
     def __init__(self, kind: ResourceKind, *, title: str = "", all_namespaces: bool | None = None) -> None:
         super().__init__()
