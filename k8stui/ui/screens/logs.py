@@ -164,7 +164,7 @@ class LogsPanel(Vertical):
     BINDINGS = [
         # Priority: run when the key arrives, before the keys typed after it are routed, so that they land in
         # the input line (Textual routes a key to the focused widget before that widget's bindings run).
-        Binding("slash", "search", "/search", key_display="/", priority=True),
+        Binding("slash", "search", "Search", key_display="/", priority=True),
         Binding("f,ampersand", "filter", "Filter", key_display="f", priority=True),
         Binding("F", "pick_fields", "Fields", show=False),
         Binding("p", "previous", "Previous"),
@@ -183,7 +183,8 @@ class LogsPanel(Vertical):
     LogsPanel > LogView { height: 1fr; }
     LogsPanel > .logs-problem { height: auto; padding: 0 1; display: none; }
     LogsPanel.-problem > .logs-problem { display: block; }
-    LogsPanel > .logs-status { height: 1; padding: 0 1; background: $panel; }
+    LogsPanel > .logs-status { height: 1; padding: 0 1; background: $panel; text-wrap: nowrap;
+                               text-overflow: ellipsis; }
     LogsPanel > FilterInput { display: none; height: 3; }
     LogsPanel.-filtering > FilterInput { display: block; }
     """
