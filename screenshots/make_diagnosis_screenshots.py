@@ -11,13 +11,17 @@ every run.
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
+# A home of its own: the timeline shows k8stui's audit log, and yours does not belong in the README.
+os.environ["K8STUI_HOME"] = tempfile.mkdtemp(prefix="k8stui-screenshots-")
 sys.path.insert(0, str(ROOT / "tests"))
 
 from svg_png import rsvg, svg_to_png  # noqa: E402  (tests/svg_png.py: librsvg keeps the leading spaces)

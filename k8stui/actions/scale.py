@@ -1,4 +1,4 @@
-"""Scale a Deployment (``s``): validate the count the user typed, warn when an HPA owns the count, and plan
+"""Scale a Deployment or a StatefulSet (``s``): validate the count the user typed, warn when an HPA owns the count, and plan
 a JSON patch of ``spec.replicas`` that tests the count the user saw (status churn does not defeat it).
 
 ``parse_replicas`` is the one validator for replica counts typed anywhere (scale, burst, the blue/green
@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..cluster.kinds import DEPLOYMENTS, HPAS
+from ..cluster.kinds import DEPLOYMENTS, HPAS, WELL_KNOWN, ResourceKind
 from .client import ApiFailure, ObjectRef
 from .plan import FollowUp, Plan, PlanError, Session, Write, guarded_patch, meta_rv
 
@@ -32,8 +32,14 @@ def parse_replicas(text: str, maximum: int) -> int:
     return number
 
 
-def deployment_ref(namespace: str, name: str) -> ObjectRef:
-    return ObjectRef(DEPLOYMENTS, namespace, name)
+STATEFULSETS = next(k for k in WELL_KNOWN if k.key == "statefulsets.apps")
+SCALABLE: dict[str, ResourceKind] = {DEPLOYMENTS.key: DEPLOYMENTS, STATEFULSETS.key: STATEFULSETS}
+"""The kinds ``s`` scales through ``spec.replicas`` (a DaemonSet has no count: one pod per node)."""
+
+
+def deployment_ref(namespace: str, name: str, kind_key: str = DEPLOYMENTS.key) -> ObjectRef:
+    """The Deployment (or, with ``kind_key``, the StatefulSet) ``namespace/name``."""
+    return ObjectRef(SCALABLE.get(kind_key, DEPLOYMENTS), namespace, name)
 
 
 def replicas_of(obj: dict[str, Any]) -> int:
@@ -45,15 +51,15 @@ def ready_of(obj: dict[str, Any]) -> int:
     return int((obj.get("status") or {}).get("readyReplicas") or 0)
 
 
-async def hpa_for(session: Session, namespace: str, name: str) -> str:
-    """The name of an HPA scaling this Deployment ("" when none, or when HPAs cannot be listed)."""
+async def hpa_for(session: Session, namespace: str, name: str, kind: str = "Deployment") -> str:
+    """The name of an HPA scaling this Deployment (or ``kind``) ("" when none, or when HPAs cannot be listed)."""
     try:
         hpas = await session.api.list(HPAS, namespace)
     except ApiFailure:  # the warning is best effort: a failed lookup must not block scaling
         return ""
     for hpa in hpas:
         ref = (hpa.get("spec") or {}).get("scaleTargetRef") or {}
-        if ref.get("kind") == "Deployment" and ref.get("name") == name:
+        if ref.get("kind") == kind and ref.get("name") == name:
             return str(hpa["metadata"]["name"])
     return ""
 
@@ -67,29 +73,36 @@ def scale_write(ref: ObjectRef, obj: dict[str, Any], replicas: int, **extra: Any
 
 
 async def plan_scale(session: Session, namespace: str, name: str, replicas: int, maximum: int | None = None,
-                     verb: str = "scale") -> Plan:
-    """Scale ``namespace/name`` to ``replicas``; PlanError when it is already there."""
+                     verb: str = "scale", kind_key: str = DEPLOYMENTS.key) -> Plan:
+    """Scale the Deployment (or StatefulSet) ``namespace/name`` to ``replicas``; PlanError when it is already
+    there."""
     if maximum is not None:
         parse_replicas(str(replicas), maximum)
-    ref = deployment_ref(namespace, name)
+    ref = deployment_ref(namespace, name, kind_key)
+    kind = ref.kind.kind
     obj = await session.read(ref)
     current = replicas_of(obj)
     if current == replicas:
         raise PlanError(f"{ref} already has {replicas} replicas: nothing to change")
     warnings = []
-    hpa = await hpa_for(session, namespace, name)
+    hpa = await hpa_for(session, namespace, name, kind)
     if hpa:
-        warnings.append(f"HorizontalPodAutoscaler {hpa} manages this Deployment: it will override this count "
+        warnings.append(f"HorizontalPodAutoscaler {hpa} manages this {kind}: it will override this count "
                         "at its next evaluation")
     if replicas == 0:
-        warnings.append("0 replicas: every pod of this Deployment will be stopped")
+        warnings.append(f"0 replicas: every pod of this {kind} will be stopped")
+    if kind == "StatefulSet" and replicas < current:
+        warnings.append(f"pods {name}-{replicas}..{name}-{current - 1} stop, highest ordinal first; their "
+                        "PersistentVolumeClaims stay (unless the StatefulSet's retention policy deletes them)")
+    item = {"namespace": namespace, "name": name, "replicas": current, "expect": replicas}
+    if kind_key != DEPLOYMENTS.key:
+        item["kind"] = kind_key
     return session.new_plan(
         verb, ref, f"replicas {current}", f"replicas {replicas}", [scale_write(ref, obj, replicas)],
         meta_rv(obj), warnings=warnings,
         details=[f"ready now: {ready_of(obj)}/{current}"],
         follow_up=[FollowUp("rollout", ref, f"waiting for {replicas} ready replicas")],
-        undo={"type": "replicas", "items": [{"namespace": namespace, "name": name, "replicas": current,
-                                            "expect": replicas}]})
+        undo={"type": "replicas", "items": [item]})
 
 
-__all__ = ["deployment_ref", "hpa_for", "parse_replicas", "plan_scale", "ready_of", "replicas_of", "scale_write"]
+__all__ = ["SCALABLE", "STATEFULSETS", "deployment_ref", "hpa_for", "parse_replicas", "plan_scale", "ready_of", "replicas_of", "scale_write"]

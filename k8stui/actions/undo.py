@@ -31,7 +31,7 @@ async def _undo_replicas(session: Session, rec: AuditRecord, items: list[dict[st
     steps: list[tuple[ObjectRef, dict[str, Any], int]] = []
     before, after = [], []
     for item in items:
-        ref = deployment_ref(item["namespace"], item["name"])
+        ref = deployment_ref(item["namespace"], item["name"], item.get("kind") or "deployments.apps")
         obj = await session.read(ref)
         now = replicas_of(obj)
         if now != int(item["expect"]):

@@ -30,6 +30,7 @@ from typing import Any, Generic, Protocol, TypeVar
 from rich.cells import cell_len
 
 from ..text import sanitize
+from .selector import LabelSelectorError, selector_filter
 
 R = TypeVar("R")
 
@@ -224,8 +225,17 @@ def parse_substring(text: str) -> RowFilter:
     return SubstringFilter(text)
 
 
-DEFAULT_FILTER_PARSERS: tuple[FilterParser, ...] = (parse_regex, parse_substring)
-"""Tried in order. A label-selector parser (``-l app=api``) goes in front of these."""
+def parse_selector(text: str) -> RowFilter | None:
+    """``-l SELECTOR [text]`` (kubectl's flag, k9s's ``/-l``): rows whose labels match; a selector that does not
+    parse raises FilterError saying why."""
+    try:
+        return selector_filter(text)
+    except LabelSelectorError as exc:
+        raise FilterError(str(exc)) from None
+
+
+DEFAULT_FILTER_PARSERS: tuple[FilterParser, ...] = (parse_selector, parse_regex, parse_substring)
+"""Tried in order: a label selector (``-l app=api``), a ``/regex/``, else a substring."""
 
 
 def parse_filter(text: str, parsers: Sequence[FilterParser] = DEFAULT_FILTER_PARSERS) -> RowFilter | None:

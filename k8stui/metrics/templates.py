@@ -82,6 +82,10 @@ DEFAULT_TEMPLATES: dict[str, str] = {
     "namespace.restarts": 'sum(kube_pod_container_status_restarts_total{namespace="$namespace"})',
 }
 
+# How a workload's pods are named after it: NAME-HASH-XXXXX (Deployment), NAME-ORDINAL (StatefulSet), NAME-XXXXX.
+POD_NAME_SUFFIX = {"": "-[a-z0-9]+-[a-z0-9]+", "statefulset": "-[0-9]+", "daemonset": "-[a-z0-9]+",
+                   "job": "-[a-z0-9]+", "replicaset": "-[a-z0-9]+", "cronjob": "-[0-9]+-[a-z0-9]+"}
+
 _DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
 _REGEX_SPECIAL = re.compile(r"([.^$*+?()\[\]{}|\\])")
 
@@ -163,7 +167,8 @@ class Templates:
             "namespace": promql_string(target.namespace),
             "name": promql_string(target.name),
             "app": promql_string(target.app or target.name),
-            "pod_regex": promql_string(promql_regex(target.name) + "-[a-z0-9]+-[a-z0-9]+"),
+            "pod_regex": promql_string(promql_regex(target.name) + POD_NAME_SUFFIX.get(target.workload,
+                                                                                        POD_NAME_SUFFIX[""])),
             "node": promql_string(target.name if target.kind == "node" else ""),
             "window": self.window_for(step),
         }

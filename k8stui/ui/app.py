@@ -17,12 +17,12 @@ from textual.notifications import SeverityLevel
 from .. import config
 from ..cluster.connection import Connection, KubeconfigError, kubeconfig_paths, list_contexts, load_target
 from ..cluster.discovery import Discovery
-from ..cluster.kinds import kind_for
 from ..cluster.kubeconfig_watch import KubeconfigWatch
 from ..cluster.store import InformerHub
 from ..config import Settings
 from ..metrics.alert_watch import AlertWatch
 from ..text import sanitize
+from . import navigation
 from .commands import CommandError, parse_command
 from .gc_tuning import REFREEZE_SECONDS, refreeze, tune_gc
 from .keygate import KeyGate
@@ -167,17 +167,19 @@ class K8sTuiApp(App):
     # -- navigation --------------------------------------------------------------------------------
     def run_command(self, text: str) -> None:
         try:
-            command = parse_command(text, self.settings.aliases)
+            command = parse_command(text, self.settings.aliases, self.discovery.registry)
         except CommandError as exc:
             self.notify(str(exc), severity="error")
             return
-        self.open_view(command.view, command.arg)
+        if command.view == "kind":
+            navigation.open_kind(self, command.kind, command.word, command.arg)
+        else:
+            self.open_view(command.view, command.arg)
 
     def open_view(self, view: str, arg: str = "") -> None:
+        """An app view by name (``contexts``, ``xray`` ...) or a kind by any name the registry resolves."""
         from .screens.contexts import ContextsScreen
         from .screens.dashboard import DashboardScreen
-        from .screens.nodes import NodesScreen
-        from .screens.resource import ResourceScreen
 
         if view == "quit":
             self.exit()
@@ -191,8 +193,8 @@ class K8sTuiApp(App):
             self.switch_context(arg)
         elif view == "contexts":
             self.push_screen(ContextsScreen())
-        elif view == "nodes":
-            self.push_screen(NodesScreen())
+        elif view == "xray":
+            navigation.open_xray(self, arg)
         elif view == "audit":
             from .screens.audit import AuditScreen
 
@@ -210,14 +212,13 @@ class K8sTuiApp(App):
 
             open_diagnosis(self, view, arg)
         else:
-            kind = kind_for(view)
-            if kind is None:
-                self.notify(f"unknown view {view!r}", severity="error")
-                return
-            screen = ResourceScreen(kind)
-            if arg:
-                screen.initial_filter = arg
-            self.push_screen(screen)
+            navigation.open_kind(self, self.discovery.registry.resolve(view), view, arg)
+
+    def open_xray_of(self, kind_key: str, obj: dict) -> None:
+        navigation.open_xray_of(self, kind_key, obj)
+
+    def open_events_of(self, kind_key: str, obj: dict) -> None:
+        navigation.open_events_of(self, kind_key, obj)
 
     def _reset_to(self, screen) -> None:
         while len(self.screen_stack) > 2:

@@ -24,6 +24,7 @@ from ..actions.client import ApiFailure, ObjectRef
 from ..actions.plan import FollowUp, Outcome, Plan, PlanError, Session, run_plan
 from ..cluster.kinds import DEPLOYMENTS, HPAS, SERVICES
 from ..text import sanitize
+from . import workload_ops
 from .screens.confirm import ConfirmScreen, is_dangerous
 from .screens.dialogs import BurstDialog, CanaryDialog, QuestionDialog, RevisionPicker, ScaleDialog
 
@@ -189,8 +190,8 @@ class Operation:
         t = self.target
         assert t is not None
         if not t.deployment:
-            raise PlanError(f"{verb} works on Deployments: {t.label} is not one (select a Deployment, or one of "
-                            "its pods)")
+            raise PlanError(f"{verb} works on Deployments{' and StatefulSets' if verb == 'scale' else ''}: "
+                            f"{t.label} is not one (select one, or one of its pods)")
         return ObjectRef(DEPLOYMENTS, t.namespace, t.deployment)
 
     async def precheck(self, verb: str, ref: ObjectRef, *, named: bool = True) -> None:
@@ -252,26 +253,38 @@ async def _scale(op: Operation) -> list[FollowUp]:
         from .everyday import hpa_bounds
 
         return await hpa_bounds(op, ObjectRef(HPAS, op.target.namespace, op.target.name))
-    ref = op.deployment("scale")
+    workload = workload_ops.workload_of(op.target)  # a StatefulSet (or one of its pods) scales too
+    if workload is not None and workload[0] == scale.STATEFULSETS.key:
+        assert op.target is not None
+        ref = scale.deployment_ref(op.target.namespace, workload[1], workload[0])
+    else:
+        ref = op.deployment("scale")
     await op.precheck("patch", ref)
     obj = await op.session.read(ref)
-    hpa = await scale.hpa_for(op.session, ref.namespace, ref.name)
+    hpa = await scale.hpa_for(op.session, ref.namespace, ref.name, ref.kind.kind)
     maximum = op.settings.scale_max
     replicas = await op.ask(ScaleDialog(ref.namespace, ref.name, scale.replicas_of(obj), scale.ready_of(obj),
-                                        maximum, hpa))
+                                        maximum, hpa, kind=ref.kind.kind))
     if replicas is None:
         report(op.app, f"scale {ref}: cancelled, nothing changed")
         return []
-    return _follow(await op.run(lambda: scale.plan_scale(op.session, ref.namespace, ref.name, replicas, maximum)))
+    return _follow(await op.run(lambda: scale.plan_scale(op.session, ref.namespace, ref.name, replicas, maximum,
+                                                         kind_key=ref.kind.key)))
 
 
 async def _restart(op: Operation) -> list[FollowUp]:
+    workload = workload_ops.workload_of(op.target)  # a StatefulSet or DaemonSet (or one of its pods)
+    if workload is not None:
+        return await workload_ops.restart(op, *workload)
     ref = op.deployment("restart")
     await op.precheck("patch", ref)
     return _follow(await op.run(lambda: rollout.plan_restart(op.session, ref.namespace, ref.name)))
 
 
 async def _rollback(op: Operation) -> list[FollowUp]:
+    workload = workload_ops.workload_of(op.target)  # a StatefulSet or DaemonSet (or one of its pods)
+    if workload is not None:
+        return await workload_ops.rollback(op, *workload)
     ref = op.deployment("rollback")
     await op.precheck("patch", ref)
     obj = await op.session.read(ref)

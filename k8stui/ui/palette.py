@@ -1,4 +1,5 @@
-"""Command palette (ctrl+p) entries: every view, namespace, context and theme, searchable by name."""
+"""Command palette (ctrl+p) entries: every view, every kind the server has (discovery, CRDs included), namespace,
+context and theme, searchable by name."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from textual.content import Content
 from textual.fuzzy import Matcher
 
 from ..text import sanitize
+from . import navigation
 
 if TYPE_CHECKING:
     from .app import K8sTuiApp
@@ -19,7 +21,8 @@ VIEWS = [
     ("replicasets", "ReplicaSets"), ("services", "Services"), ("ingresses", "Ingresses"), ("nodes", "Nodes"),
     ("events", "Events"), ("configmaps", "ConfigMaps"), ("secrets", "Secrets (values never shown)"),
     ("horizontalpodautoscalers", "HorizontalPodAutoscalers"), ("namespaces", "Namespaces"),
-    ("contexts", "Contexts"),
+    ("contexts", "Contexts"), ("lint", "Health findings of the namespace"),
+    ("timeline", "Incident timeline of the namespace"), ("helm", "Helm releases"),
 ]
 
 
@@ -41,6 +44,18 @@ class K8sCommands(Provider):
         app = self.k8s_app
         entries: list[tuple[str, str, object]] = [
             (f"view: {name}", help_text, partial(app.open_view, name)) for name, help_text in VIEWS]
+        entries.append(("view: xray", "Xray of the namespace: ingress → service → workload → pod, and what they use",
+                        partial(app.open_view, "xray")))
+        registry = app.discovery.registry
+        shown = {name for name, _ in VIEWS}
+        for kind in registry.kinds:
+            name = registry.qualified_name(kind)
+            if not kind.listable or name in shown:
+                continue
+            scope = "namespaced" if kind.namespaced else "cluster-scoped"
+            short = f" ({', '.join(kind.short_names)})" if kind.short_names else ""
+            entries.append((f"kind: {name}", f"{kind.kind}{short} · {kind.api_version} · {scope}",
+                            partial(navigation.open_kind, app, kind, name)))
         informer = app.hub.peek("namespaces", None)
         namespaces = sorted(o["metadata"]["name"] for o in informer.objects()) if informer else []
         for ns in namespaces or [app.namespace]:

@@ -102,3 +102,21 @@ async def test_a_rollback_does_not_overwrite_a_template_changed_meanwhile(demo, 
 async def test_kinds_without_controller_revisions_are_refused(session):
     with pytest.raises(PlanError, match="no ControllerRevision history"):
         await workloads.plan_rollback(session, "deployments.apps", "shop", "api-blue", 1)
+
+
+async def test_scale_a_statefulset_and_undo_it(demo, ns, session):
+    """``s`` on a StatefulSet: its pods by ordinal follow the count, and undo puts the count back."""
+    from k8stui.actions import scale, undo
+
+    plan = await scale.plan_scale(session, ns, "db", 3, 10, kind_key="statefulsets.apps")
+    assert plan.kind == "StatefulSet" and (plan.before, plan.after) == ("replicas 2", "replicas 3")
+    outcome = await run_plan(session, lambda: scale.plan_scale(session, ns, "db", 3, 10,
+                                                               kind_key="statefulsets.apps"), yes)
+    assert outcome.applied, outcome.message
+    pods = lambda: sorted(p["metadata"]["name"] for p in get_json(demo, "pods", "-n", ns, "-l", "app=db")["items"])  # noqa: E731
+    await asyncio.to_thread(wait_for, lambda: pods() == ["db-0", "db-1", "db-2"], 30, "db-2 created")
+    shrink = await scale.plan_scale(session, ns, "db", 1, 10, kind_key="statefulsets.apps")
+    assert any("db-1..db-2 stop" in w for w in shrink.warnings), shrink.warnings
+    undone = await run_plan(session, lambda: undo.plan_undo_last(session), yes)
+    assert undone.applied, undone.message
+    assert get_json(demo, "statefulset", "db", "-n", ns)["spec"]["replicas"] == 2

@@ -204,9 +204,11 @@ def test_describe_pod_has_events(demo: Demo) -> None:
 
 
 def test_get_pods_watch_shows_a_change(demo: Demo, scratch: str) -> None:
+    seq = demo.request_seq()
     stream = Stream(demo, "get", "pods", "-n", scratch, "-w")
     try:
-        time.sleep(1.0)  # let the LIST finish and the WATCH start
+        wait_for(lambda: any(r["path"].endswith(f"/namespaces/{scratch}/pods") and "watch=true" in r["query"]
+                             for r in demo.requests_since(seq)), message="kubectl's watch request")
         demo.kubectl("run", "watched", "--image=nginx:1.27", "-n", scratch)
         lines = stream.wait_for(lambda ls: any(line.startswith("watched ") for line in ls), 20, "pod in watch")
         assert lines[0].split()[:3] == ["NAME", "READY", "STATUS"]
@@ -279,9 +281,7 @@ def test_logs_follow_streams_new_lines(demo: Demo) -> None:
     pod = pods_of(demo, "app=api,version=blue")[0]["metadata"]["name"]
     stream = Stream(demo, "logs", "-f", "--tail=0", pod, "-n", SHOP)
     try:
-        started = time.monotonic()
         lines = stream.wait_for(lambda ls: len(ls) >= 3, 20, "three new log lines")
-        assert time.monotonic() - started < 20
         assert all(line.strip() for line in lines[:3])
     finally:
         stream.stop()

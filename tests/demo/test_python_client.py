@@ -45,8 +45,7 @@ def test_watch_receives_added_modified_deleted(api) -> None:
     rv = core.list_namespaced_config_map("team-a").metadata.resource_version
     seen: list[tuple[str, str]] = []
 
-    def make_changes() -> None:
-        time.sleep(0.3)
+    def make_changes() -> None:  # the watch starts from rv: changes made before it connects still arrive
         core.create_namespaced_config_map("team-a", {"metadata": {"name": "watch-me"}, "data": {"a": "1"}})
         core.patch_namespaced_config_map("watch-me", "team-a", {"data": {"a": "2"}})
         core.delete_namespaced_config_map("watch-me", "team-a")

@@ -27,7 +27,6 @@ from textual.screen import ModalScreen
 
 from k8stui.actions.audit import AuditLog
 from k8stui.actions.edit import strip_comments
-from k8stui.ui.operations import run_operation
 from k8stui.ui.screens.audit import AuditScreen
 from k8stui.ui.screens.confirm import ConfirmScreen
 from k8stui.ui.screens.dialogs import QuestionDialog
@@ -349,6 +348,29 @@ async def test_invalid_yaml_reopens_the_editor_with_the_error_on_top(demo, web_n
     assert get_json(demo, "deployment", "web", "-n", web_ns)["spec"]["replicas"] == 3
 
 
+async def test_an_edit_someone_changed_meanwhile_is_asked_again_with_the_new_state(demo, web_ns, tmp_path,
+                                                                                    monkeypatch):
+    kubectl_bin = os.environ.get("K8STUI_TEST_KUBECTL") or shutil.which("kubectl") or "kubectl"
+    monkeypatch.setenv("KUBE_EDITOR", editor(tmp_path, f"""
+        import os, subprocess
+        env = {{k: v for k, v in os.environ.items() if not k.startswith("KUBE")}}
+        env["KUBECONFIG"] = {demo.kubeconfig!r}
+        subprocess.run([{kubectl_bin!r}, "--context", "demo", "scale", "deployment/web", "-n", {web_ns!r},
+                        "--replicas=2"], env=env, check=True, capture_output=True)  # someone else, meanwhile
+        path.write_text(path.read_text().replace("replicas: 1", "replicas: 3"))
+    """))
+    app = make_app(demo, namespace=web_ns)
+    async with app.run_test(size=SIZE) as pilot:
+        await select(pilot, app, "web")
+        await pilot.press("e")
+        confirm = await confirm_and_wait(pilot, app, 20)
+        assert confirm.plan.before == "spec.replicas 2" and confirm.plan.after == "spec.replicas 3"
+        assert "spec.replicas is now 2 (you saw 1)" in screen_text(confirm)
+        await pilot.press("y")
+        await until_message(pilot, app, r"spec.replicas 2 → spec.replicas 3", 10)
+    assert get_json(demo, "deployment", "web", "-n", web_ns)["spec"]["replicas"] == 3
+
+
 async def test_edit_saved_unchanged_is_cancelled(demo, web_ns, tmp_path, monkeypatch):
     monkeypatch.setenv("KUBE_EDITOR", editor(tmp_path, "pass\n"))
     app = make_app(demo, namespace=web_ns)
@@ -546,14 +568,19 @@ async def test_trigger_a_cronjob_now_and_suspend_it(demo, web_ns):
     cronjob = get_json(demo, "cronjob", "report", "-n", web_ns)
     app = make_app(demo, namespace=web_ns)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause(0.2)
-        # (no CronJob view yet: the operation is started on the object, as the view's key would)
-        run_operation(app.screen, "trigger", selection=("cronjobs.batch", cronjob))
+        await select(pilot, app, "web")
+        await pilot.press("t")  # on a Deployment: not a CronJob
+        await until_message(pilot, app, "trigger refused: trigger works on CronJobs", 5)
+        await open_view(pilot, app, "cj")
+        await select(pilot, app, "report", "resources")
+        seq = demo.request_seq()
+        await pilot.press("t")
         confirm = await confirm_and_wait(pilot, app)
         assert confirm.plan.after.startswith("Job report-manual-")
+        assert mutating(demo, seq) == []
         await pilot.press("y")
         await until_message(pilot, app, r"job .*/report-manual-\w+ created from cronjob report", 10)
-        run_operation(app.screen, "suspend", selection=("cronjobs.batch", cronjob))
+        await pilot.press("p")
         confirm = await confirm_and_wait(pilot, app)
         assert (confirm.plan.verb, confirm.plan.before, confirm.plan.after) == ("suspend", "active", "suspended")
         await pilot.press("y")

@@ -524,5 +524,5 @@ async def test_service_and_container_row_targets(demo):
         await wait_until(pilot, lambda: real_lines(panel), 10, "the container's lines")
         await pilot.press("question_mark")
         keys = {description for _, description in app.screen.rows}
-        assert {"Follow/pause", "Timestamps", "Wrap", "Copy line", "Previous", "Save", "/search", "Filter",
+        assert {"Follow/pause", "Timestamps", "Wrap", "Copy line", "Previous", "Save", "Search", "Filter",
                 "Next match", "Previous match", "Level", "JSON view", "Fields", "Pods"} <= keys

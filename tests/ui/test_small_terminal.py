@@ -73,7 +73,9 @@ async def test_typed_text_cursor_and_placeholder_are_painted_in_every_theme(demo
                 assert segments[0].text == text and segments[0].style.color != segments[0].style.bgcolor, \
                     f"{theme}: typed text not readable: {segments[0]!r}"
                 cursor = bar.get_component_rich_style("input--cursor")
-                assert segments[1].text == " " and segments[1].style.bgcolor == cursor.bgcolor, \
+                # after ":deploy" the grey completion ("ments") follows, the cursor on its first cell
+                after = " " if mode_key == "slash" else "m"
+                assert segments[1].text == after and segments[1].style.bgcolor == cursor.bgcolor, \
                     f"{theme}: no cursor after the text: {segments[1]!r}"
                 await pilot.press("escape")
                 await pilot.pause()

@@ -18,10 +18,11 @@ from textual.screen import Screen
 from ...cluster.kinds import ResourceKind
 from ...cluster.store import Informer, InformerHub
 from ...cluster.table_feed import InformerFeed
+from ..completion import BarCompletion, app_completer
 from ..widgets.command_bar import CommandBar
 from ..widgets.key_footer import KeyFooter
 from ..widgets.resource_view import ResourceView
-from ..widgets.status_header import HeaderState, StatusHeader, api_fields
+from ..widgets.status_header import HeaderState, StatusHeader, alert_fields, api_fields
 
 if TYPE_CHECKING:
     from ..app import K8sTuiApp
@@ -49,6 +50,9 @@ class ClusterScreen(Screen):
         Binding("x", "operate('burst')", "Burst", show=False),
         Binding("X", "operate('unburst')", "Un-burst", show=False),
         Binding("c", "operate('canary')", "Canary", show=False),
+        Binding("E", "events", "Events", show=False),
+        Binding("w", "xray", "Xray", show=False),
+        Binding("tab", "complete_or_focus", "Next pane", show=False, priority=True),
         Binding("ctrl+d", "operate('delete')", "Delete", key_display="^d"),
         Binding("ctrl+k", "operate('kill')", "Kill pod", key_display="^k", show=False),
         Binding("e", "operate('edit')", "Edit", show=False),
@@ -67,6 +71,7 @@ class ClusterScreen(Screen):
         super().__init__()
         self.header = StatusHeader()
         self.command_bar = CommandBar()
+        self._completion: BarCompletion | None = None
         self.feeds: list[InformerFeed[Any]] = []
         self._held: list[tuple[InformerHub, Informer]] = []
         self._cleanups: list[Callable[[], None]] = []
@@ -74,6 +79,13 @@ class ClusterScreen(Screen):
     @property
     def k8s_app(self) -> K8sTuiApp:
         return self.app  # type: ignore[return-value]
+
+    @property
+    def completion(self) -> BarCompletion:
+        """Completion of ``:`` commands (kinds from discovery, views, namespaces, contexts)."""
+        if self._completion is None:
+            self._completion = BarCompletion(app_completer(self.k8s_app))
+        return self._completion
 
     def compose(self) -> ComposeResult:
         yield self.header
@@ -86,9 +98,11 @@ class ClusterScreen(Screen):
         yield
 
     # -- informers ---------------------------------------------------------------------------------
-    def hold(self, kind: ResourceKind | str, namespace: str | None) -> Informer:
+    def hold(self, kind: ResourceKind | str, namespace: str | None, **options: Any) -> Informer:
+        """An informer for this screen's lifetime (``options``: ``label_selector``, ``table`` — see
+        ``InformerHub.acquire``)."""
         hub = self.k8s_app.hub
-        informer = hub.acquire(kind, namespace)
+        informer = hub.acquire(kind, namespace, **options)
         self._held.append((hub, informer))
         return informer
 
@@ -105,6 +119,7 @@ class ClusterScreen(Screen):
         # Textual calls on_mount/on_unmount of every class in the MRO: subclasses must not call super().
         self.refresh_header()
         self.set_interval(0.5, self.refresh_header)
+        self.completion.attach(self.command_bar)
 
     def on_screen_suspend(self) -> None:
         """Hidden under another screen: stop repainting tables nobody sees (10k-row views stay cheap)."""
@@ -133,9 +148,8 @@ class ClusterScreen(Screen):
         app = self.k8s_app
         health = app.hub.health()
         target = app.connection.target
-        watch = app.alert_watch
         self.header.state = HeaderState(
-            alerts_firing=len(watch.firing) if watch.latest is not None else None, alerts_error=watch.error,
+            **alert_fields(app.alert_watch),
             context=target.context, cluster=target.cluster,
             namespace="all" if app.all_namespaces else app.namespace,
             **api_fields(health), read_only=app.read_only,
@@ -226,6 +240,30 @@ class ClusterScreen(Screen):
             return None
         found = self.selected_object(table, row)
         return (found[0].key, found[1]) if found is not None else None
+
+    def action_events(self) -> None:
+        """``E``: the events about the selected object, live."""
+        selection = self.selection()
+        if selection is None:
+            self.notify("nothing selected", severity="warning")
+            return
+        self.k8s_app.open_events_of(*selection)
+
+    def action_xray(self) -> None:
+        """``w``: the xray tree of the selected object (what routes to it, what it runs, what it uses)."""
+        selection = self.selection()
+        if selection is None:
+            self.notify("nothing selected", severity="warning")
+            return
+        self.k8s_app.open_xray_of(*selection)
+
+    def action_complete_or_focus(self) -> None:
+        """``tab``: in the ``:`` command line, take the completion (again: the next one); elsewhere, the next
+        pane (Textual's usual tab)."""
+        if self.focused is self.command_bar and self.command_bar.mode == ":":
+            self.completion.complete(self.command_bar)
+            return
+        self.focus_next()
 
     def action_alerts(self) -> None:
         """``!`` (or a click on the header's alert count): the alerts firing now."""

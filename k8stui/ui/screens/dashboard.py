@@ -105,7 +105,7 @@ class DashboardScreen(ClusterScreen):
     view_name = "dashboard"
     BINDINGS = [
         Binding("enter", "drill", "Drill down"),
-        Binding("tab", "app.focus_next", "Next pane", show=False),
+        Binding("tab", "complete_or_focus", "Next pane", show=False, priority=True),  # base: completes in ":"
         Binding("shift+tab", "app.focus_previous", "Previous pane", show=False),
         Binding("L", "toggle_logs", "Logs pane", show=False),
     ]

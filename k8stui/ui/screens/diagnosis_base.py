@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from textual import work
@@ -24,6 +25,18 @@ from .base import ClusterScreen
 
 COALESCE_SECONDS = 0.2  # changes arriving within this are folded into one recompute
 DISCOVERY_WAIT_SECONDS = 5.0
+
+
+_EXECUTOR: ThreadPoolExecutor | None = None
+
+
+def _executor() -> ThreadPoolExecutor:
+    """The diagnosis computations' own threads: the loop's default executor is shared with blocking work of
+    every kind (kubeconfig, metrics, logs) and a computation queued behind that would freeze the view."""
+    global _EXECUTOR
+    if _EXECUTOR is None:
+        _EXECUTOR = ThreadPoolExecutor(max_workers=2, thread_name_prefix="k8stui-diagnosis")
+    return _EXECUTOR
 
 
 def scope_of(arg: str, default: str | None) -> str | None:
@@ -114,7 +127,7 @@ class DiagnosisScreen(ClusterScreen):
                 return
             # The rules join every pod with its Services, nodes, PDBs ...: half a second at 10k pods, so they run
             # in a thread on a snapshot (copies of the informers' maps); only the repaint happens on the loop.
-            result = await asyncio.to_thread(self.compute, prepared)
+            result = await asyncio.get_running_loop().run_in_executor(_executor(), self.compute, prepared)
             if self.is_mounted and self.live is live:
                 self.apply(result)
         finally:

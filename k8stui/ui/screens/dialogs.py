@@ -47,9 +47,10 @@ class ScaleDialog(ModalScreen[int | None]):
     DEFAULT_CSS = DIALOG_CSS.format(name="ScaleDialog")
 
     def __init__(self, namespace: str, name: str, current: int, ready: int, maximum: int,
-                 hpa: str = "") -> None:
+                 hpa: str = "", kind: str = "Deployment") -> None:
         super().__init__()
         self.target = f"{namespace}/{name}"
+        self.kind = kind
         self.current = current
         self.ready = ready
         self.maximum = maximum
@@ -57,10 +58,10 @@ class ScaleDialog(ModalScreen[int | None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll() as box:
-            box.border_title = plain(f"Scale deployment {self.target}")
+            box.border_title = plain(f"Scale {self.kind.lower()} {self.target}")
             yield Static(Text(f"current: {self.current} replicas ({self.ready} ready)   allowed: 0..{self.maximum}"))
             if self.hpa:
-                yield Static(Text(sanitize(f"! HorizontalPodAutoscaler {self.hpa} manages this Deployment: it "
+                yield Static(Text(sanitize(f"! HorizontalPodAutoscaler {self.hpa} manages this {self.kind}: it "
                                            "will override the count you set")), classes="dialog-warning",
                              id="scale-hpa")
             with Vertical(classes="dialog-actions"):
@@ -208,9 +209,11 @@ class RevisionPicker(ModalScreen[int | None]):
     RevisionPicker #revision-diff { height: auto; max-height: 18; border-top: solid $foreground 30%; }
     """
 
-    def __init__(self, namespace: str, name: str, revisions: list[Revision], current_template: dict) -> None:
+    def __init__(self, namespace: str, name: str, revisions: list[Revision], current_template: dict,
+                 kind: str = "deployment") -> None:
         super().__init__()
         self.target = f"{namespace}/{name}"
+        self.kind = kind
         self.revisions = sorted(revisions, key=lambda r: -r.revision)
         self.current_template = current_template
         self.current = next((r.revision for r in revisions if r.current), 0)
@@ -219,7 +222,7 @@ class RevisionPicker(ModalScreen[int | None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll() as box:
-            box.border_title = plain(f"Roll back deployment {self.target}: pick a revision (enter)")
+            box.border_title = plain(f"Roll back {self.kind} {self.target}: pick a revision (enter)")
             yield ResourceView(self.model, show_summary=False, id="revision-table")
             with VerticalScroll(id="revision-diff"):
                 yield Static("", id="revision-diff-text")

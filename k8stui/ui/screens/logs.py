@@ -37,7 +37,7 @@ from ...text import plain, sanitize
 from ..gc_tuning import tune_gc
 from ..widgets.key_footer import KeyFooter
 from ..widgets.log_view import LogView, LogViewStats
-from ..widgets.status_header import HeaderState, StatusHeader, api_fields
+from ..widgets.status_header import HeaderState, StatusHeader, alert_fields, api_fields
 
 if TYPE_CHECKING:
     from ..app import K8sTuiApp
@@ -61,12 +61,18 @@ def target_for(kind_key: str, obj: dict[str, Any], container: str | None = None)
         if not selector:
             return f"{WORKLOAD_KINDS[kind_key].lower()} {name} has no selector"
         return LogTarget(namespace, WORKLOAD_KINDS[kind_key], name, selector=selector)
+    if kind_key == "cronjobs.batch":  # the pods of its Jobs, which carry the job template's labels and a job-name
+        job_spec = ((obj.get("spec") or {}).get("jobTemplate") or {}).get("spec") or {}
+        labels = ((job_spec.get("template") or {}).get("metadata") or {}).get("labels") or {}
+        selector = {"matchLabels": dict(labels),
+                    "matchExpressions": [{"key": "batch.kubernetes.io/job-name", "operator": "Exists"}]}
+        return LogTarget(namespace, "CronJob", name, selector=selector)
     if kind_key == "services":
         selector = (obj.get("spec") or {}).get("selector") or {}
         if not selector:
             return f"service {name} has no selector: no pods to show logs of"
         return LogTarget(namespace, "Service", name, selector={"matchLabels": dict(selector)})
-    return "logs: select a pod, a container or a workload (deployment, replicaset, service)"
+    return "logs: select a pod, a container or a workload (deployment, statefulset, daemonset, job, cronjob, service)"
 
 
 def open_logs(screen: Any) -> None:
@@ -158,7 +164,7 @@ class LogsPanel(Vertical):
     BINDINGS = [
         # Priority: run when the key arrives, before the keys typed after it are routed, so that they land in
         # the input line (Textual routes a key to the focused widget before that widget's bindings run).
-        Binding("slash", "search", "/search", key_display="/", priority=True),
+        Binding("slash", "search", "Search", key_display="/", priority=True),
         Binding("f,ampersand", "filter", "Filter", key_display="f", priority=True),
         Binding("F", "pick_fields", "Fields", show=False),
         Binding("p", "previous", "Previous"),
@@ -177,7 +183,8 @@ class LogsPanel(Vertical):
     LogsPanel > LogView { height: 1fr; }
     LogsPanel > .logs-problem { height: auto; padding: 0 1; display: none; }
     LogsPanel.-problem > .logs-problem { display: block; }
-    LogsPanel > .logs-status { height: 1; padding: 0 1; background: $panel; }
+    LogsPanel > .logs-status { height: 1; padding: 0 1; background: $panel; text-wrap: nowrap;
+                               text-overflow: ellipsis; }
     LogsPanel > FilterInput { display: none; height: 3; }
     LogsPanel.-filtering > FilterInput { display: block; }
     """
@@ -634,7 +641,7 @@ class LogsScreen(Screen):
         self.header.state = HeaderState(
             context=target.context, cluster=target.cluster, namespace=self.target.namespace,
             **api_fields(health), read_only=app.read_only,
-            metrics_source=app.metrics_source, view="logs")
+            metrics_source=app.metrics_source, view="logs", **alert_fields(app.alert_watch))
 
     def action_back(self) -> None:
         if self.panel.clear_search() or self.panel.clear_filter():

@@ -1,7 +1,10 @@
-"""Full-screen resource views (``:pods``, ``:deploy``, ``:svc`` ...) and a pod's containers.
+"""Full-screen resource views (``:pods``, ``:deploy``, ``:sts``, ``:cj``, ``:pvc`` ...) and a pod's containers.
 
-``enter`` drills down: a Deployment, ReplicaSet or Service to its pods, a node to the pods on it, a pod to
-its containers, a namespace to the dashboard of that namespace, a context to that context.
+Every first-class kind (``cluster.row_kinds``) is shown here with its own row projection and columns
+(``ui.kind_columns``). ``enter`` drills down: a Deployment, ReplicaSet, StatefulSet, DaemonSet, Job, Service,
+PodDisruptionBudget, NetworkPolicy, EndpointSlice or ServiceAccount to its pods (a StatefulSet's in ordinal order,
+with its PersistentVolumeClaims), a CronJob to its Jobs, a node to the pods on it, a pod to its containers, a
+PVC to the pods that mount it and its volume, a StorageClass to its claims, a namespace to that namespace.
 """
 
 from __future__ import annotations
@@ -13,19 +16,37 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 
-from ...cluster import kinds
+from ...cluster import kinds, row_kinds
 from ...cluster.kinds import ResourceKind
-from ...cluster.rows import container_rows, project, selector_matches
+from ...cluster.rows import container_rows, labels_match, selector_matches
+from ...cluster.rows_workloads import owned_by
 from ...cluster.store import ChangeBatch
 from ...cluster.table_feed import InformerFeed
 from ...cluster.table_model import TableModel
-from ..columns import CONTAINER_COLUMNS, columns_for
+from ...cluster.xray import uses_of
+from ..columns import CONTAINER_COLUMNS
+from ..kind_columns import columns_for
 from ..projections import PodProjector
 from ..widgets.pane import Pane
 from ..widgets.resource_view import ResourceView
 from .base import ClusterScreen
 
 Predicate = Callable[[dict[str, Any]], bool]
+
+_WELL_KNOWN = {k.key: k for k in kinds.WELL_KNOWN}
+JOBS = _WELL_KNOWN["jobs.batch"]
+PVCS = _WELL_KNOWN["persistentvolumeclaims"]
+PVS = _WELL_KNOWN["persistentvolumes"]
+_SORT = {kinds.EVENTS.key: "lastseen"}
+
+
+def _meta(raw: dict[str, Any]) -> dict[str, Any]:
+    return raw.get("metadata") or {}
+
+
+def in_namespace(namespace: str | None, test: Predicate) -> Predicate:
+    """``test`` for objects of ``namespace`` only."""
+    return lambda obj: _meta(obj).get("namespace") == namespace and test(obj)
 
 
 def plural_title(kind: ResourceKind) -> str:
@@ -39,18 +60,20 @@ def plural_title(kind: ResourceKind) -> str:
 
 
 class ResourceScreen(ClusterScreen):
-    """One kind, in the current namespace (or all), optionally narrowed by a predicate (drill-down)."""
+    """One first-class kind, in the current namespace (or all), optionally narrowed by a predicate (drill-down)."""
 
     BINDINGS = [Binding("enter", "drill", "Drill down")]
 
     def __init__(self, kind: ResourceKind, *, title: str | None = None, predicate: Predicate | None = None,
-                 all_namespaces: bool | None = None) -> None:
+                 all_namespaces: bool | None = None, namespace: str | None = None, sort: str = "") -> None:
         super().__init__()
+        self.sort = sort or _SORT.get(kind.key, "name")
         self.kind = kind
         self.predicate = predicate
         self.title_text = title or plural_title(kind)
         self.view_name = kind.plural
         self._force_all = all_namespaces
+        self._namespace = namespace
         self.initial_filter = ""
         self.model: TableModel[Any] | None = None
         self.table: ResourceView | None = None
@@ -61,29 +84,39 @@ class ResourceScreen(ClusterScreen):
 
     @property
     def all_namespaces(self) -> bool:
+        if self._namespace is not None:
+            return False
         return self._force_all if self._force_all is not None else self.k8s_app.all_namespaces
+
+    @property
+    def namespace(self) -> str:
+        return self._namespace or self.k8s_app.namespace
 
     def compose_body(self) -> ComposeResult:
         with_ns = self.kind.namespaced and self.all_namespaces
         self.model = TableModel(columns_for(self.kind.key, with_namespace=with_ns), key_of=lambda r: r.uid,
-                                sort_column="lastseen" if self.kind is kinds.EVENTS else "name")
+                                sort_column=self.sort)
         self.table = ResourceView(self.model, id="resources")
-        scope = "all namespaces" if with_ns else (self.k8s_app.namespace if self.kind.namespaced else "cluster")
+        scope = "all namespaces" if with_ns else (self.namespace if self.kind.namespaced else "cluster")
         yield Pane(f"{self.title_text} ({scope})", self.table, id="resources-pane")
 
     def on_mount(self) -> None:
         assert self.table is not None and self.model is not None
-        namespace = None if self.all_namespaces else self.k8s_app.namespace
+        namespace = None if self.all_namespaces else self.namespace
         informer = self.hold(self.kind, namespace if self.kind.namespaced else None)
         project_fn: Callable[[dict[str, Any]], Any]
-        if self.kind is kinds.PODS:
+        if self.kind is kinds.PODS or self.kind.key == kinds.PODS.key:
             project_fn = PodProjector(self).project
         else:
-            project_fn = lambda raw: project(self.kind, raw)  # noqa: E731
+            projection = row_kinds.projection_for(self.kind)
+            assert projection is not None, f"{self.kind.key} is not first-class"
+            project_fn = projection
         self.feed = self.add_feed(InformerFeed(self.model, informer, project_fn, predicate=self.predicate,
                                                on_health=self.query_one("#resources-pane", Pane).show_health))
         if self.initial_filter:
-            self.table.set_filter(self.initial_filter)
+            error = self.table.set_filter(self.initial_filter)
+            if error:
+                self.notify(error, title="filter not applied", severity="error")
         self.table.focus()
 
     @on(ResourceView.RowSelected, "#resources")
@@ -96,32 +129,87 @@ class ResourceScreen(ClusterScreen):
         if row is None:
             return
         raw = self.feed.informer.get(row.uid) or {}
-        meta = raw.get("metadata") or {}
-        namespace, name = meta.get("namespace"), meta.get("name", "")
-        key = self.kind.key
-        if key in ("deployments.apps", "replicasets.apps"):
-            selector = (raw.get("spec") or {}).get("selector")
-            self._push_pods(f"Pods of {self.kind.kind.lower()} {name}",
-                            lambda pod: pod["metadata"].get("namespace") == namespace
-                            and selector_matches(selector, pod["metadata"].get("labels") or {}))
-        elif key == "services":
-            selector = (raw.get("spec") or {}).get("selector") or {}
-            if not selector:
-                self.notify(f"service {name} has no selector", severity="warning")
-                return
-            self._push_pods(f"Pods behind service {name}",
-                            lambda pod: pod["metadata"].get("namespace") == namespace
-                            and all((pod["metadata"].get("labels") or {}).get(k) == v for k, v in selector.items()))
-        elif key == "nodes":
-            self.app.push_screen(ResourceScreen(kinds.PODS, title=f"Pods on node {name}", all_namespaces=True,
-                                                predicate=lambda pod: (pod.get("spec") or {}).get("nodeName") == name))
-        elif key == "pods":
-            self.app.push_screen(ContainersScreen(row.uid, namespace or "", name))
-        elif key == "namespaces":
-            self.k8s_app.switch_namespace(name)
+        drill_down(self, self.kind.key, raw, row.uid)
 
     def _push_pods(self, title: str, predicate: Predicate) -> None:
         self.app.push_screen(ResourceScreen(kinds.PODS, title=title, predicate=predicate))
+
+
+def _selector_pods(raw: dict[str, Any]) -> Predicate | None:
+    selector = (raw.get("spec") or {}).get("selector")
+    if not selector:
+        return None
+    return lambda pod: selector_matches(selector, _meta(pod).get("labels") or {})
+
+
+def drill_down(screen: ClusterScreen, key: str, raw: dict[str, Any], uid: str = "") -> None:
+    """``enter`` on an object of ``key``: push what is under it (see the module docstring)."""
+    meta = _meta(raw)
+    namespace, name = meta.get("namespace"), meta.get("name", "")
+    uid = uid or meta.get("uid", "")
+    app = screen.app
+    kind_word = key.partition(".")[0].rstrip("s")
+
+    def pods(title: str, test: Predicate) -> None:
+        app.push_screen(ResourceScreen(kinds.PODS, title=title, predicate=in_namespace(namespace, test),
+                                       namespace=namespace))
+
+    if key in ("deployments.apps", "replicasets.apps", "daemonsets.apps", "jobs.batch",
+               "poddisruptionbudgets.policy"):
+        test = _selector_pods(raw)
+        if test is None:
+            screen.notify(f"{kind_word} {name} has no selector", severity="warning")
+            return
+        pods(f"Pods of {kind_word} {name}", test)
+    elif key == "statefulsets.apps":
+        from .workload import StatefulSetScreen
+
+        app.push_screen(StatefulSetScreen(namespace or "", name, uid))
+    elif key == "cronjobs.batch":
+        app.push_screen(ResourceScreen(JOBS, title=f"Jobs of cronjob {name}", namespace=namespace, sort="age",
+                                       predicate=in_namespace(namespace, lambda job: owned_by(job, uid))))
+    elif key == "services":
+        selector = (raw.get("spec") or {}).get("selector") or {}
+        if not selector:
+            screen.notify(f"service {name} has no selector", severity="warning")
+            return
+        pods(f"Pods behind service {name}", lambda pod: labels_match(selector, _meta(pod).get("labels") or {}))
+    elif key == "networkpolicies.networking.k8s.io":
+        selector = (raw.get("spec") or {}).get("podSelector") or {}
+        if not selector.get("matchLabels") and not selector.get("matchExpressions"):
+            pods(f"Pods of network policy {name} (all pods)", lambda pod: True)
+        else:
+            pods(f"Pods of network policy {name}", lambda pod: selector_matches(selector, _meta(pod).get("labels")
+                                                                                or {}))
+    elif key == "endpointslices.discovery.k8s.io":
+        targets = {(ep.get("targetRef") or {}).get("name") for ep in raw.get("endpoints") or ()}
+        pods(f"Pods of endpoint slice {name}", lambda pod: _meta(pod).get("name") in targets)
+    elif key == "serviceaccounts":
+        pods(f"Pods running as service account {name}",
+             lambda pod: uses_of(pod.get("spec") or {}).service_account == name)
+    elif key == "persistentvolumeclaims":
+        pods(f"Pods mounting claim {name}", lambda pod: name in uses_of(pod.get("spec") or {}).pvcs)
+    elif key == "persistentvolumes":
+        claim = (raw.get("spec") or {}).get("claimRef") or {}
+        if not claim.get("name"):
+            screen.notify(f"volume {name} is not bound to a claim", severity="warning")
+            return
+        claim_ns, claim_name = claim.get("namespace"), claim.get("name")
+        app.push_screen(ResourceScreen(PVCS, title=f"Claim of volume {name}", namespace=claim_ns,
+                                       predicate=lambda pvc: _meta(pvc).get("name") == claim_name))
+    elif key == "storageclasses.storage.k8s.io":
+        app.push_screen(ResourceScreen(PVCS, title=f"Claims of storage class {name}", all_namespaces=True,
+                                       predicate=lambda pvc: (pvc.get("spec") or {}).get("storageClassName")
+                                       == name))
+    elif key == "nodes":
+        app.push_screen(ResourceScreen(kinds.PODS, title=f"Pods on node {name}", all_namespaces=True,
+                                       predicate=lambda pod: (pod.get("spec") or {}).get("nodeName") == name))
+    elif key == "pods":
+        app.push_screen(ContainersScreen(uid, namespace or "", name))
+    elif key == "namespaces":
+        screen.k8s_app.switch_namespace(name)
+    else:
+        screen.action_describe()
 
 
 class ContainersScreen(ClusterScreen):

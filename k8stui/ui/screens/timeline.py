@@ -3,8 +3,8 @@
 One time-ordered table merging Kubernetes events, rollout steps (ReplicaSet revisions and their scaling), pod
 restarts, firing and resolved alerts and k8stui's own audit log (``k8stui.diagnosis.timeline``), for a namespace,
 all namespaces or one workload. It follows the shared informers (coalesced recompute), the audit file (by mtime)
-and the alerts (Prometheus/AlertManager polled in a thread while the view is open; an alert that stops firing is
-shown resolved from then on — the alerts API only lists what fires now). ``M`` writes it as Markdown for the
+and the alerts (the app's one poll of Prometheus/AlertManager, ``app.alert_watch``: an alert that stops firing is
+shown resolved from then on — the alerts API only lists what fires now; followed from the first ``:timeline``). ``M`` writes it as Markdown for the
 incident channel (oldest first, as a channel reads it).
 
 The argument: nothing -> the current namespace; ``all`` -> every namespace; ``deploy/checkout`` (any kubectl
@@ -14,7 +14,6 @@ exists, else the workload of that name in the current namespace.
 
 from __future__ import annotations
 
-import asyncio
 import time
 import weakref
 from typing import Any
@@ -44,7 +43,6 @@ from ...text import plain, sanitize
 from ..widgets.resource_view import ResourceView
 from .diagnosis_base import DiagnosisScreen
 
-ALERT_POLL_SECONDS = 10.0
 AUDIT_POLL_SECONDS = 2.0
 AUDIT_LIMIT = 2000
 WORKLOAD_KINDS = {"deploy": "Deployment", "deployment": "Deployment", "deployments": "Deployment",
@@ -58,12 +56,47 @@ _BARE_NAME_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "CronJob", "Job")
 SEVERITY_STYLE = {CRITICAL: "bold red", WARNING: "yellow"}
 SOURCE_STYLE = {"alert": "magenta", "rollout": "cyan", "audit": "green", "restart": "red", "event": ""}
 
-# Alert transitions per app: kept while the app runs, so reopening the view does not forget what resolved.
-_trackers: weakref.WeakKeyDictionary[Any, AlertTracker] = weakref.WeakKeyDictionary()
+class AppAlerts:
+    """Alert transitions of one app, from its ``AlertWatch`` (the one poll of the alert sources the header uses):
+    followed from the first ``:timeline`` on, for the rest of the app's life, so an alert that fired and resolved
+    while another view was shown is still on the timeline. A context switch starts a new history."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = weakref.ref(app)
+        self.context = ""
+        self.tracker = AlertTracker()
+        self._listeners: list[Any] = []
+        app.alert_watch.subscribe(self._polled)
+        self._polled(app.alert_watch)
+
+    def _polled(self, watch: Any) -> None:
+        app = self.app()
+        if app is None or watch.latest is None:
+            return
+        context = app.connection.target.context
+        if context != self.context:
+            self.context, self.tracker = context, AlertTracker()
+        if self.tracker.observe(watch.latest.alerts, time.time()):
+            for listener in list(self._listeners):
+                listener()
+
+    def subscribe(self, listener: Any) -> Any:
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
+
+    @property
+    def transitions(self) -> list[Any]:
+        return list(self.tracker.transitions)
 
 
-def tracker_for(app: Any) -> AlertTracker:
-    return _trackers.setdefault(app, AlertTracker())
+_alerts: weakref.WeakKeyDictionary[Any, AppAlerts] = weakref.WeakKeyDictionary()
+
+
+def alerts_for(app: Any) -> AppAlerts:
+    found = _alerts.get(app)
+    if found is None:
+        found = _alerts[app] = AppAlerts(app)
+    return found
 
 
 def entry_key(e: Entry) -> str:
@@ -155,8 +188,9 @@ class TimelineScreen(DiagnosisScreen):
             self.start_live()
         self._read_audit()
         self.set_interval(AUDIT_POLL_SECONDS, self._poll_audit)
-        self._poll_alerts()
-        self.set_interval(ALERT_POLL_SECONDS, self._poll_alerts)
+        # The alert watch delivers from its poller's thread through the loop, outside the app's context: hop
+        # back into it through the message queue (a timer made there would never fire).
+        self.at_unmount(alerts_for(self.app).subscribe(lambda: self.call_later(self.changed)))
 
     async def _resolve_then_start(self) -> None:
         """A bare name: a namespace if the server has one of that name, else a workload here."""
@@ -186,23 +220,6 @@ class TimelineScreen(DiagnosisScreen):
         self.audit_records = self.audit.read(AUDIT_LIMIT)
         self.changed()
 
-    def _poll_alerts(self) -> None:
-        self.run_worker(self._fetch_alerts(), group="timeline-alerts", exclusive=True, exit_on_error=False)
-
-    async def _fetch_alerts(self) -> None:
-        from ...metrics.alerts import fetch_alerts
-        from ...metrics.service import service_for
-
-        service = service_for(self.app)
-        if service.endpoint is None:
-            return
-        try:
-            result = await asyncio.to_thread(fetch_alerts, service.endpoint, service.alertmanager)
-        except Exception:  # Prometheus down: the other sources still make a timeline
-            return
-        if tracker_for(self.app).observe(result.alerts, time.time()):
-            self.changed()
-
     # -- the table -------------------------------------------------------------------------------------------
     def _workload(self, live: LiveSnapshot) -> tuple[str, str] | None:
         if self.workload is None or self.workload[0] != "?":
@@ -221,7 +238,7 @@ class TimelineScreen(DiagnosisScreen):
             self._subtitle()
             return None
         context = self.k8s_app.connection.target.context
-        return (live.snapshot(), self._workload(live), list(tracker_for(self.app).transitions),
+        return (live.snapshot(), self._workload(live), alerts_for(self.app).transitions,
                 list(self.audit_records), context)
 
     def compute(self, prepared: Any) -> list[Entry]:

@@ -48,6 +48,13 @@ def api_fields(health: HubHealth) -> dict[str, object]:
             "api_forbidden": health.forbidden_resources, "data_age": health.data_age}
 
 
+def alert_fields(watch: object) -> dict[str, object]:
+    """The HeaderState fields for the app's ``AlertWatch`` (no count until it has read the alerts once)."""
+    latest = getattr(watch, "latest", None)
+    return {"alerts_firing": len(getattr(watch, "firing", ())) if latest is not None else None,
+            "alerts_error": getattr(watch, "error", "")}
+
+
 def format_age(seconds: int) -> str:
     if seconds < 120:
         return f"{seconds} s"
