@@ -557,19 +557,11 @@ class Discovery:
             return cached, False
         if resp.status_code >= 400:
             raise DiscoveryError(f"discovery {path}: HTTP {resp.status_code}")
-        try:
-            body = orjson.loads(resp.content)
-        except orjson.JSONDecodeError:
-            raise DiscoveryError(f"discovery {path}: the answer is not JSON") from None
-        if not isinstance(body, dict):
-            raise DiscoveryError(f"discovery {path}: unexpected answer")
         etag = resp.headers.get("ETag", "")
-        if body.get("kind") == "APIGroupDiscoveryList":
-            doc = _Doc("aggregated", parse_aggregated(body), etag)
-        elif path == "/api":
-            doc = _Doc("versions", _strings(body.get("versions")), etag)
+        if len(resp.content) > _PARSE_IN_THREAD_BYTES:  # hundreds of CRDs: parsing would hold the UI's loop
+            doc = await asyncio.to_thread(_parse_root, path, resp.content, etag)
         else:
-            doc = _Doc("groups", parse_group_list(body), etag)
+            doc = _parse_root(path, resp.content, etag)
         return doc, cached is None or (doc.kind, doc.body) != (cached.kind, cached.body)
 
     async def _fetch_group_version(self, path: str, cached: _Doc | None) -> tuple[_Doc | None, bool]:
@@ -595,6 +587,24 @@ class Discovery:
             return cached, False
         doc = _Doc("resources", parse_resource_list(body), resp.headers.get("ETag", ""))
         return doc, cached is None or doc.body != cached.body
+
+
+_PARSE_IN_THREAD_BYTES = 64 * 1024
+
+
+def _parse_root(path: str, content: bytes, etag: str) -> _Doc:
+    """``/api`` or ``/apis`` as answered (aggregated or legacy); ``DiscoveryError`` when it is not discovery."""
+    try:
+        body = orjson.loads(content)
+    except orjson.JSONDecodeError:
+        raise DiscoveryError(f"discovery {path}: the answer is not JSON") from None
+    if not isinstance(body, dict):
+        raise DiscoveryError(f"discovery {path}: unexpected answer")
+    if body.get("kind") == "APIGroupDiscoveryList":
+        return _Doc("aggregated", parse_aggregated(body), etag)
+    if path == "/api":
+        return _Doc("versions", _strings(body.get("versions")), etag)
+    return _Doc("groups", parse_group_list(body), etag)
 
 
 def kinds_of(registry: KindRegistry, names: Iterable[str]) -> list[ResourceKind]:

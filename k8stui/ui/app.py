@@ -24,7 +24,7 @@ from ..metrics.alert_watch import AlertWatch
 from ..text import sanitize
 from . import navigation
 from .commands import CommandError, parse_command
-from .gc_tuning import tune_gc
+from .gc_tuning import REFREEZE_SECONDS, refreeze, tune_gc
 from .keygate import KeyGate
 from .palette import K8sCommands
 from .themes import DEFAULT_THEME, load_themes
@@ -100,6 +100,7 @@ class K8sTuiApp(App):
         self.call_after_refresh(self.discovery.start)
         self.call_after_refresh(self._start_alert_watch)
         self.call_after_refresh(tune_gc)
+        self.set_interval(REFREEZE_SECONDS, refreeze)
         self.set_interval(self.KUBECONFIG_POLL_SECONDS, self._poll_kubeconfig)
         if self.start_command:
             self.run_command(self.start_command)

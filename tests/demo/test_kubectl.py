@@ -281,9 +281,7 @@ def test_logs_follow_streams_new_lines(demo: Demo) -> None:
     pod = pods_of(demo, "app=api,version=blue")[0]["metadata"]["name"]
     stream = Stream(demo, "logs", "-f", "--tail=0", pod, "-n", SHOP)
     try:
-        started = time.monotonic()
         lines = stream.wait_for(lambda ls: len(ls) >= 3, 20, "three new log lines")
-        assert time.monotonic() - started < 20
         assert all(line.strip() for line in lines[:3])
     finally:
         stream.stop()

@@ -125,7 +125,7 @@ async def test_every_line_carries_consecutive_seq_and_exact_timestamps(store: St
     times = [parse_time_ns(ts) for ts, _ in rows]
     assert times == sorted(times) and len(set(times)) == len(times)
     assert parse_time_ns(run["startedAt"]) <= times[0] and rows[-1][0][:19] + "Z" <= run["finishedAt"]
-    assert 110 <= len(rows) <= 300  # about 1 to 3 lines a second
+    assert 100 <= len(rows) <= 400  # about 1 to 3 lines a second (random gaps: a sanity range, not a rate test)
     assert all(format_time_ns(t) == ts for t, (ts, _) in zip(times, rows, strict=True))
 
 

@@ -187,10 +187,8 @@ async def test_prometheus_scrapes_the_metrics_endpoint_and_loads_alerts(tmp_path
 def test_start_fails_clearly_on_a_bad_config(tmp_path: Path) -> None:
     prom = PrometheusProcess("https://127.0.0.1:1", str(tmp_path / "ca.crt"), TOKEN, tmp_path / "prom",
                              scrape_interval="not-a-duration")
-    t0 = time.monotonic()
     with pytest.raises(RuntimeError, match="prometheus did not start"):
         prom.start(timeout=20)
-    assert time.monotonic() - t0 < 20
     assert prom.proc is None and prom.url is None
 
 

@@ -1,7 +1,7 @@
-"""Exec credential plugins never freeze the screen: a plugin that takes 4 s runs while the app keeps answering
-keys — when its token is refreshed (once, for every request waiting for it) and when ``:ctx`` switches to its
-context. The plugin is a script that marks when each run starts and ends, so the tests see a key's effect
-happen while it was still running."""
+"""Exec credential plugins never freeze the screen: a slow plugin runs while the app keeps answering keys —
+when its token is refreshed (once, for every request waiting for it) and when ``:ctx`` switches to its
+context. The plugin is a script that marks when each run starts and ends and, when slow, waits until the test
+releases it: the key's effect is seen while it is certainly still running, however loaded the machine."""
 
 from __future__ import annotations
 
@@ -24,7 +24,9 @@ marks = pathlib.Path(sys.argv[1])
 run = len(list(marks.glob("started-*")))
 (marks / f"started-{run}").touch()
 if run >= int(sys.argv[3]):
-    time.sleep(4)
+    deadline = time.monotonic() + 60  # bounded: a test that fails early never leaves it running long
+    while not (marks / "release").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
 lifetime = int(sys.argv[4]) if run == 0 else 3600
 expiry = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=lifetime)
 print(json.dumps({"apiVersion": "client.authentication.k8s.io/v1beta1", "kind": "ExecCredential",
@@ -66,8 +68,9 @@ async def test_a_token_refresh_runs_off_the_loop_once_for_all_requests(demo, tmp
     async with app.run_test(size=SIZE) as pilot:
         await wait_until(pilot, lambda: runs(marks, "started") == 2, 20, "the plugin run for a refresh")
         await pilot.press("question_mark")
-        await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen), 5, "help while the plugin runs")
+        await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen), 30, "help while the plugin runs")
         assert runs(marks, "ended") == 1, "the key was only handled after the plugin had finished"
+        (marks / "release").touch()
         await pilot.press("escape")
         await wait_until(pilot, lambda: "api-blue" in names(app, "workloads"), 20,
                          "the dashboard loaded with the refreshed token")
@@ -85,7 +88,8 @@ async def test_switching_to_a_context_with_a_slow_plugin_keeps_the_screen_alive(
         await pilot.press("colon", *"ctx exec", "enter")
         await wait_until(pilot, lambda: runs(marks, "started") == 1, 10, "the plugin started")
         await pilot.press("question_mark")
-        await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen), 5, "help while the plugin runs")
+        await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen), 30, "help while the plugin runs")
         assert runs(marks, "ended") == 0, "the key was only handled after the plugin had finished"
+        (marks / "release").touch()
         await wait_until(pilot, lambda: app.connection.target.context == "exec", 10, "switched to exec")
         await wait_until(pilot, lambda: "api-blue" in names(app, "workloads"), 20, "the dashboard as exec-user")

@@ -83,7 +83,8 @@ async def test_filter_command_mode_drill_down_and_back(demo):
         await pilot.press("slash", *"/[abc(/", "enter")
         assert set(names(app, "workloads")) == {"frontend", "checkout"}
         assert "invalid regex /[abc(/: unterminated character set" in str(pane.border_subtitle)
-        assert any("unterminated character set" in str(n.message) for n in app._notifications)
+        await wait_until(pilot, lambda: any("unterminated character set" in str(n.message) for n in app._notifications),
+                         5, "the toast saying why")
         await pilot.press("escape")
         assert SCENARIO <= set(names(app, "workloads"))
         # enter drills down: deployment -> its pods -> a pod's containers; esc goes back.

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import uuid
 
+from k8stui.ui.screens.confirm import ConfirmScreen
 from k8stui.ui.screens.dialogs import ScaleDialog
 from k8stui.ui.screens.generic import TableScreen
 from k8stui.ui.screens.logs import LogsScreen
@@ -36,6 +37,13 @@ async def test_statefulset_drills_down_to_its_pods_in_ordinal_order_and_its_clai
         await pilot.press("s")  # scale works on a StatefulSet as on a Deployment (esc: nothing changed)
         await wait_until(pilot, lambda: isinstance(app.screen, ScaleDialog), 10, "the scale dialog")
         assert app.screen.kind == "StatefulSet" and app.screen.current == 3
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(app.screen, ResourceScreen), 5, "back on :sts")
+        await pilot.press("r")  # restart: the confirmation of a StatefulSet's rollout (esc: nothing changed)
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen) and app.screen.query("#confirm-apply"),
+                         10, "the restart's confirmation")
+        assert (app.screen.plan.verb, app.screen.plan.kind, app.screen.plan.name) == ("restart", "StatefulSet",
+                                                                                       "postgres")
         await pilot.press("escape")
         await wait_until(pilot, lambda: isinstance(app.screen, ResourceScreen), 5, "back on :sts")
         await pilot.press("enter")
