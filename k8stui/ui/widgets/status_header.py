@@ -76,7 +76,8 @@ class StatusHeader(Widget):
     """One line; colours come from the theme variables via component classes."""
 
     DEFAULT_CSS = """
-    StatusHeader { height: 1; background: $panel; color: $foreground; padding: 0 1; }
+    StatusHeader { height: 1; background: $panel; color: $foreground; padding: 0 1;
+                   text-wrap: nowrap; text-overflow: ellipsis; }
     """
 
     state: reactive[HeaderState] = reactive(HeaderState, layout=False)
@@ -90,6 +91,10 @@ class StatusHeader(Widget):
         s = self.state
         out = Text(no_wrap=True, overflow="ellipsis")
         out.append(" k8stui ", style="bold reverse")
+        if s.read_only:
+            out.append(" READ-ONLY ", style="bold reverse red")
+        if s.notice:  # up front too: what the user must act on stays on an 80-column screen (long EKS contexts)
+            out.append(f"  {sanitize(s.notice)}", style="bold yellow")
         out.append("  ctx ")
         out.append(sanitize(s.context) or "?", style="bold")
         if s.cluster:
@@ -122,13 +127,9 @@ class StatusHeader(Widget):
         if s.view:
             out.append("  view ")
             out.append(sanitize(s.view), style="bold")
-        if s.notice:
-            out.append(f"  {sanitize(s.notice)}", style="bold yellow")
-        if s.read_only:
-            out.append("  ")
-            out.append(" READ-ONLY ", style="bold reverse red")
+        if s.read_only:  # the reason last: the badge is up front, where an 80-column header still shows it
             reason = getattr(self.app, "read_only_reason", "") if self.is_attached else ""
-            out.append(f" changes disabled{f' ({reason})' if reason else ''}", style="bold red")
+            out.append(f"  changes disabled{f' ({reason})' if reason else ''}", style="bold red")
         return out
 
     def on_click(self, event: events.Click) -> None:
