@@ -36,6 +36,9 @@ WAIT_ZERO_TIMEOUT = 120.0
 MAX_CONFLICT_ROUNDS = 5
 
 
+# Verbs as the user reads them where the audit verb is a compound word.
+_VERB_WORDS = {"bluegreen": "blue-green switch of", "bluegreen-revert": "blue-green revert of"}
+
 class PlanError(Exception):
     """The action cannot be planned; ``str(err)`` is one line for the user (nothing was sent)."""
 
@@ -187,8 +190,10 @@ class Plan:
 
     @property
     def title(self) -> str:
-        return f"{self.verb} {self.kind.lower()} {self.namespace}/{self.name}" if self.namespace else \
-            f"{self.verb} {self.kind.lower()} {self.name}"
+        """What the user reads (confirmation title, toasts); the audit log keeps the bare ``verb``."""
+        verb = _VERB_WORDS.get(self.verb, self.verb)
+        return f"{verb} {self.kind.lower()} {self.namespace}/{self.name}" if self.namespace else \
+            f"{verb} {self.kind.lower()} {self.name}"
 
     @property
     def change(self) -> str:

@@ -656,6 +656,10 @@ async def test_port_forward_a_pod_curl_it_and_stop_it_in_pf(demo, web_ns):
             pf: ForwardsScreen = app.screen  # type: ignore[assignment]
             forward = pf.forwards[0]
             assert forward.stats.bytes_in > 0 and forward.stats.connections_total == 1
+            # The shared table (whole values, or shortened with an ellipsis in a narrow terminal).
+            await wait_until(pilot, lambda: any(url.removeprefix("http://") in line and "web-" in line
+                                                for line in pf.query_one("#pf-table").painted_lines()),
+                             10, "the forward's row painted")
             await pilot.press("enter")
             await wait_until(pilot, lambda: not pf.forwards, 5, "the forward stopped")
             with pytest.raises(OSError):

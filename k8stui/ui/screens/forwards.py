@@ -8,20 +8,19 @@ their counters once a second.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
-from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import DataTable, Static
 
 from ...actions.sessions import Forward
 from ...cluster.quantity import format_age
-from ...text import plain, sanitize
+from ...cluster.table_model import Column, TableModel, cell
+from ...text import plain
+from ..widgets.resource_view import ResourceView
 from .base import ClusterScreen
-
-COLUMNS = ("LOCAL", "TARGET", "NAMESPACE", "POD:PORT", "CONNECTIONS", "RECEIVED", "SENT", "ERRORS", "AGE")
 
 
 def human_bytes(n: int) -> str:
@@ -33,14 +32,45 @@ def human_bytes(n: int) -> str:
     return f"{n} B"
 
 
-def forward_cells(f: Forward, now: float | None = None) -> tuple[Text, ...]:
+@dataclass(frozen=True)
+class ForwardRow:
+    """One forward's figures at one moment (the view re-reads them every second)."""
+
+    key: str
+    local: str
+    target: str
+    namespace: str
+    pod_port: str
+    connections: str
+    received: int
+    sent: int
+    errors: int
+    last_error: str
+    age_s: float
+
+
+def forward_row(f: Forward, now: float | None = None) -> ForwardRow:
     s = f.stats
-    errors = f"{s.errors}" + (f" ({s.last_error})" if s.last_error else "")
-    return (Text(f.url.removeprefix("http://")), Text(sanitize(f.label)), Text(sanitize(f.namespace)),
-            Text(sanitize(f"{f.pod}:{f.remote_port}")), Text(f"{s.connections_open} open / {s.connections_total}"),
-            Text(human_bytes(s.bytes_in)), Text(human_bytes(s.bytes_out)),
-            Text(sanitize(errors), style="red" if s.errors else ""),
-            Text(format_age((now or time.time()) - s.started_at)))
+    return ForwardRow(str(f.id), f.url.removeprefix("http://"), f.label, f.namespace, f"{f.pod}:{f.remote_port}",
+                      f"{s.connections_open} open / {s.connections_total}", s.bytes_in, s.bytes_out, s.errors,
+                      s.last_error, (now or time.time()) - s.started_at)
+
+
+def _errors(r: ForwardRow) -> object:
+    return cell(f"{r.errors}" + (f" ({r.last_error})" if r.last_error else ""), "red" if r.errors else "")
+
+
+FORWARD_COLUMNS: list[Column[ForwardRow]] = [
+    Column("local", "LOCAL", lambda r: r.local),
+    Column("target", "TARGET", lambda r: r.target, flex=1),
+    Column("namespace", "NAMESPACE", lambda r: r.namespace),
+    Column("pod", "POD:PORT", lambda r: r.pod_port, flex=2),
+    Column("connections", "CONNECTIONS", lambda r: r.connections),
+    Column("received", "RECEIVED", lambda r: human_bytes(r.received), lambda r: r.received),
+    Column("sent", "SENT", lambda r: human_bytes(r.sent), lambda r: r.sent),
+    Column("errors", "ERRORS", _errors, lambda r: r.errors, flex=1),
+    Column("age", "AGE", lambda r: format_age(r.age_s), lambda r: r.age_s),
+]
 
 
 class ForwardsScreen(ClusterScreen):
@@ -51,8 +81,11 @@ class ForwardsScreen(ClusterScreen):
     DEFAULT_CSS = """
     ForwardsScreen #pf-box { border: round $foreground 30%; border-title-color: $foreground 80%; }
     ForwardsScreen #pf-table { height: 1fr; }
-    ForwardsScreen #pf-empty { padding: 1 2; color: $text-muted; }
     """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.model: TableModel[ForwardRow] = TableModel(FORWARD_COLUMNS, key_of=lambda r: r.key)
 
     def reopen(self) -> ForwardsScreen:
         return ForwardsScreen()
@@ -60,16 +93,13 @@ class ForwardsScreen(ClusterScreen):
     def compose_body(self) -> ComposeResult:
         with Vertical(id="pf-box") as box:
             box.border_title = plain("Port-forwards")
-            yield DataTable(cursor_type="row", id="pf-table")
-            yield Static(Text("no port-forwards: select a pod or Service and press F"), id="pf-empty")
+            yield ResourceView(self.model, show_summary=False, id="pf-table",
+                               empty_text="no port-forwards: select a pod or Service and press F")
 
     def on_mount(self) -> None:
-        table = self.query_one("#pf-table", DataTable)
-        for label in COLUMNS:
-            table.add_column(label, key=label)
         self.refresh_forwards()
         self.set_interval(1.0, self.refresh_forwards)
-        table.focus()
+        self.query_one("#pf-table", ResourceView).focus()
 
     @property
     def forwards(self) -> list[Forward]:
@@ -77,33 +107,19 @@ class ForwardsScreen(ClusterScreen):
         return list(registry) if registry is not None else []
 
     def refresh_forwards(self) -> None:
-        table = self.query_one("#pf-table", DataTable)
-        forwards = self.forwards
-        keys = {str(f.id) for f in forwards}
-        for row_key in list(table.rows):
-            if row_key.value not in keys:
-                table.remove_row(row_key)
         now = time.time()
-        for f in forwards:
-            cells = forward_cells(f, now)
-            if str(f.id) in {k.value for k in table.rows}:
-                for label, cell in zip(COLUMNS, cells, strict=True):
-                    table.update_cell(str(f.id), label, cell)
-            else:
-                table.add_row(*cells, key=str(f.id))
-        self.query_one("#pf-empty", Static).display = not forwards
+        self.model.replace(forward_row(f, now) for f in self.forwards)
 
-    @on(DataTable.RowSelected, "#pf-table")
+    @on(ResourceView.RowSelected, "#pf-table")
     def _selected(self) -> None:  # enter on the table
         self.action_stop()
 
     def action_stop(self) -> None:
-        table = self.query_one("#pf-table", DataTable)
-        if not table.row_count:
+        row = self.query_one("#pf-table", ResourceView).current_row()
+        if row is None:
             self.notify("no port-forward to stop", severity="warning")
             return
-        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        forward = next((f for f in self.forwards if str(f.id) == key), None)
+        forward = next((f for f in self.forwards if str(f.id) == row.key), None)
         if forward is None:
             return
         self.run_worker(self._stop(forward), exit_on_error=False)
@@ -114,4 +130,4 @@ class ForwardsScreen(ClusterScreen):
         self.notify(f"port-forward {forward.url} → {forward.label} stopped", timeout=3)
 
 
-__all__ = ["ForwardsScreen", "forward_cells", "human_bytes"]
+__all__ = ["FORWARD_COLUMNS", "ForwardRow", "ForwardsScreen", "forward_row", "human_bytes"]
