@@ -59,7 +59,8 @@ async def test_json_lines_as_columns_fields_pretty_raw_and_by_level(demo):
         view = panel.view
         await wait_until(pilot, lambda: len(real_lines(panel)) >= 20 and set(panel.formats.formats().values())
                          == {JSON} and len(panel.formats.formats()) == 2, 15, "JSON lines of both notes pods")
-        await pilot.pause(0.3)
+        await wait_until(pilot, lambda: view.structured_mode == COLUMNS and "structured: columns" in panel.status_text
+                         and len([r for r, _, _ in screen_rows(view) if not r.note]) >= 10, 15, "columns on screen")
         assert view.structured_mode == COLUMNS and "structured: columns" in panel.status_text
         # Columns: the level (coloured by level) and the message; no raw JSON on screen.
         rows = [(line, strip) for line, _, strip in screen_rows(view) if not line.note]
@@ -79,7 +80,8 @@ async def test_json_lines_as_columns_fields_pretty_raw_and_by_level(demo):
         assert "duration_ms" in app.screen.order and "seq" in app.screen.order
         await pilot.press(*"duration", "down", "space", "enter")
         assert isinstance(app.screen, LogsScreen) and view.fields == ("duration_ms",)
-        await pilot.pause(0.2)
+        await wait_until(pilot, lambda: all("duration_ms=" in strip.text for ln, _, strip in screen_rows(view)
+                                            if not ln.note), 15, "the duration_ms column on screen")
         texts = [strip.text for line, _, strip in screen_rows(view) if not line.note]
         assert all("duration_ms=" in t and "logger=" not in t for t in texts)
         assert len({t.index("duration_ms=") for t in texts}) == 1  # one column
@@ -87,7 +89,7 @@ async def test_json_lines_as_columns_fields_pretty_raw_and_by_level(demo):
         # J: one field per row ("pretty"); the virtual height counts every row of every line.
         await pilot.press("J")
         assert view.structured_mode == PRETTY and view.multirow
-        await pilot.pause(0.2)
+        await wait_until(pilot, lambda: any(sub > 0 for _, sub, _ in screen_rows(view)), 15, "rows of one field each")
         on_screen = screen_rows(view)
         assert any(strip.text.strip().startswith("logger: notes") for _, sub, strip in on_screen if sub > 0)
         structured = [ln for ln in view.shown_lines() if not ln.note and parse_record(ln.plain, JSON)]
@@ -96,7 +98,7 @@ async def test_json_lines_as_columns_fields_pretty_raw_and_by_level(demo):
         # J: as written.
         await pilot.press("J")
         assert view.structured_mode == RAW and not view.multirow
-        await pilot.pause(0.2)
+        await wait_until(pilot, lambda: all(sub == 0 for _, sub, _ in screen_rows(view)), 15, "one row per line again")
         assert all(strip.text.lstrip().split(" ", 1)[1].startswith('{"ts":')
                    for line, _, strip in screen_rows(view) if not line.note)
         await pilot.press("J")
@@ -119,7 +121,8 @@ async def test_logfmt_lines_are_detected_and_shown_as_columns(demo):
         panel = await open_workload_logs(pilot, app, "prometheus")
         await wait_until(pilot, lambda: len(real_lines(panel)) >= 10 and panel.formats.formats() == {0: LOGFMT}, 15,
                          "Prometheus's logfmt lines")
-        await pilot.pause(0.3)
+        await wait_until(pilot, lambda: any(not ln.note for ln, _, _ in screen_rows(panel.view)), 15,
+                         "logfmt lines on screen")
         rows = [(line, strip.text) for line, _, strip in screen_rows(panel.view) if not line.note]
         assert rows
         for line, text in rows:
