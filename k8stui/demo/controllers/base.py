@@ -18,6 +18,8 @@ if TYPE_CHECKING:
     from ..store import Change, Store
     from .index import ClusterIndex
 
+from .util import controller_ref
+
 log = logging.getLogger("k8stui.demo.controllers")
 
 
@@ -118,6 +120,53 @@ class Controller:
     def enqueue(self, key: Hashable) -> None:
         self.queue.add(key)
 
+    def enqueue_own_change(self, change: Change) -> None:
+        """A change to an object this controller owns: forget it when deleted, queue it unless neither its
+        spec nor its deletionTimestamp moved (a status or label write, most often our own)."""
+        obj = change.obj
+        key = (obj["metadata"].get("namespace", ""), obj["metadata"]["name"])
+        if change.type == "DELETED":
+            self.queue.discard(key)
+            return
+        old = change.old
+        if old is not None and old.get("spec") == obj.get("spec") and \
+                old["metadata"].get("deletionTimestamp") == obj["metadata"].get("deletionTimestamp"):
+            return
+        self.queue.add(key)
+
+    def enqueue_pod_owner(self, change: Change, kind: str, signature: Callable[[Any], Any]) -> None:
+        """A pod changed: queue the ``kind`` controlling it (before and after), unless ``signature`` — what
+        the owner counts — is the same on both sides of a MODIFIED."""
+        if change.type == "MODIFIED" and signature(change.old) == signature(change.obj):
+            return
+        for pod in (change.old, change.obj):
+            ref = controller_ref(pod) if pod is not None else None
+            if ref and ref.get("kind") == kind:
+                self.queue.add((pod["metadata"].get("namespace", ""), ref.get("name")))
+
+    def enqueue_selecting(self, change: Change, selectors: dict[str, dict[str, Any]], signature: Callable[[Any], Any],
+                          matches: Callable[[Any, dict[str, str]], bool] | None = None) -> None:
+        """A pod changed: queue every ``(namespace, name)`` in ``selectors[namespace]`` whose selector picks
+        the pod before or after the change (``matches(selector, labels)``; by default an equality map),
+        unless ``signature`` — what the selecting objects count — is the same on both sides of a MODIFIED."""
+        obj = change.obj
+        ns = obj["metadata"].get("namespace", "")
+        selecting = selectors.get(ns)
+        if not selecting:
+            return
+        new = obj if change.type != "DELETED" else None
+        if change.type == "MODIFIED" and signature(change.old) == signature(new):
+            return
+        if matches is None:
+            matches = _matches_map
+        for pod in (change.old, new):
+            if pod is None:
+                continue
+            labels = pod["metadata"].get("labels") or {}
+            for name, selector in selecting.items():
+                if matches(selector, labels):
+                    self.queue.add((ns, name))
+
     def enqueue_after(self, key: Hashable, delay: float) -> None:
         def fire() -> None:
             self.queue.add(key)
@@ -135,3 +184,7 @@ class Controller:
 
     def sync(self, key: Any) -> None:  # pragma: no cover - overridden
         pass
+
+
+def _matches_map(selector: dict[str, str], labels: dict[str, str]) -> bool:
+    return all(labels.get(k) == v for k, v in selector.items())

@@ -69,20 +69,9 @@ class DisruptionController(Controller):
                 return
             self.queue.add((ns, name))
         elif change.rt is PODS:
-            ns = obj["metadata"].get("namespace", "")
-            budgets = self.selectors.get(ns)
-            if not budgets:
-                return
-            new = obj if change.type != "DELETED" else None
-            if change.type == "MODIFIED" and _pod_signature(change.old) == _pod_signature(new):
-                return
-            for pod in (change.old, new):
-                if pod is None:
-                    continue
-                labels = pod["metadata"].get("labels") or {}
-                for name, selector in budgets.items():
-                    if selector is not None and match_labels(selector, labels):  # {} selects all (policy/v1)
-                        self.queue.add((ns, name))
+            # {} selects all (policy/v1); a budget without a selector selects nothing
+            self.enqueue_selecting(change, self.selectors, _pod_signature,
+                                   lambda selector, labels: selector is not None and match_labels(selector, labels))
         elif change.rt in (DEPLOYMENTS, STATEFULSETS, REPLICASETS) and change.type == "MODIFIED":
             if (change.old.get("spec") or {}).get("replicas") != (obj.get("spec") or {}).get("replicas"):
                 for name in self.selectors.get(obj["metadata"].get("namespace", ""), {}):

@@ -71,20 +71,7 @@ class EndpointsController(Controller):
                     self.selectors.get(ns, {}).pop(name, None)
             self.queue.add((ns, name))
         elif change.rt is PODS:
-            ns = obj["metadata"].get("namespace", "")
-            services = self.selectors.get(ns)
-            if not services:
-                return
-            new = obj if change.type != "DELETED" else None
-            if change.type == "MODIFIED" and _pod_signature(change.old) == _pod_signature(new):
-                return
-            for pod in (change.old, new):
-                if pod is None:
-                    continue
-                labels = pod["metadata"].get("labels") or {}
-                for name, selector in services.items():
-                    if all(labels.get(k) == v for k, v in selector.items()):
-                        self.queue.add((ns, name))
+            self.enqueue_selecting(change, self.selectors, _pod_signature)
 
     def resync_all(self) -> None:
         for svc in self.store.iter_objects(SERVICES):

@@ -61,21 +61,9 @@ class JobController(Controller):
 
     def on_change(self, change) -> None:
         if change.rt is JOBS:
-            if change.type == "DELETED":
-                self.queue.discard(_key(change.obj))
-                return
-            old = change.old
-            if old is not None and old.get("spec") == change.obj.get("spec") and \
-                    old["metadata"].get("deletionTimestamp") == change.obj["metadata"].get("deletionTimestamp"):
-                return
-            self.queue.add(_key(change.obj))
+            self.enqueue_own_change(change)
         elif change.rt is PODS:
-            if change.type == "MODIFIED" and _pod_signature(change.old) == _pod_signature(change.obj):
-                return
-            for pod in (change.old, change.obj):
-                ref = controller_ref(pod) if pod is not None else None
-                if ref and ref.get("kind") == "Job":
-                    self.queue.add((pod["metadata"].get("namespace", ""), ref.get("name")))
+            self.enqueue_pod_owner(change, "Job", _pod_signature)
 
     def resync_all(self) -> None:
         for job in self.store.iter_objects(JOBS):

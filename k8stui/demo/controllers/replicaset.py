@@ -28,21 +28,10 @@ class ReplicaSetController(Controller):
 
     def on_change(self, change) -> None:
         if change.rt is REPLICASETS:
-            if change.type == "DELETED":
-                self.queue.discard(_key(change.obj))
-                return
-            old = change.old
-            if old is not None and old.get("spec") == change.obj.get("spec") and \
-                    old["metadata"].get("deletionTimestamp") == change.obj["metadata"].get("deletionTimestamp"):
-                return  # a status (or label) write, most often our own
-            self.queue.add(_key(change.obj))
+            self.enqueue_own_change(change)
         elif change.rt is PODS:
-            if change.type == "MODIFIED" and _status_signature(change.old) == _status_signature(change.obj):
-                return  # e.g. an annotation: nothing a ReplicaSet counts changed (keeps 10k-pod churn cheap)
-            for pod in (change.old, change.obj):
-                ref = controller_ref(pod) if pod is not None else None
-                if ref and ref.get("kind") == "ReplicaSet":
-                    self.queue.add((pod["metadata"].get("namespace", ""), ref.get("name")))
+            # an annotation alone changes nothing a ReplicaSet counts (keeps 10k-pod churn cheap)
+            self.enqueue_pod_owner(change, "ReplicaSet", _status_signature)
 
     def resync_all(self) -> None:
         for rs in self.store.iter_objects(REPLICASETS):
