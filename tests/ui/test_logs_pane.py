@@ -139,7 +139,9 @@ async def test_workload_view_merges_pods_with_tags(demo):
         assert all(pod.endswith("-" + tag) for tag, pod in tags.items())  # short tags: the pod's suffix
         assert len({panel.session.source(i).colour for i in seqs_by_source(panel)}) == 3
         # Every line on screen starts with its pod's tag; lines are merged in time order.
-        await pilot.pause(0.3)
+        await wait_until(pilot, lambda: all(text.startswith(panel.session.source(line.source).tag) for line, text
+                                            in zip(panel.view.visible_lines(), screen_text(panel.view), strict=False)),
+                         15, "every line on screen starts with its pod's tag")
         for line, text in zip(panel.view.visible_lines(), screen_text(panel.view), strict=False):
             assert text.startswith(panel.session.source(line.source).tag)
         stamps = [line.ts for line in real_lines(panel)[-30:]]
@@ -207,7 +209,9 @@ async def test_filter_shows_only_matching_lines_and_counts_them(demo):
         await pilot.press("f", *"POST|DELETE", "enter")  # f (or &, as in less) filters; / searches
         view = panel.view
         assert view.line_filter is not None and view.line_filter.pattern == "POST|DELETE"
-        await pilot.pause(0.3)
+        await wait_until(pilot, lambda: "filter /POST|DELETE/" in panel.status_text and (shown := [
+            line for line in view.shown_lines() if not line.note]) and all(
+            "POST" in line.plain or "DELETE" in line.plain for line in shown), 15, "only the filtered lines")
         shown = [line for line in view.shown_lines() if not line.note]
         assert shown and all("POST" in line.plain or "DELETE" in line.plain for line in shown)
         matching = [line for line in real_lines(panel) if "POST" in line.plain or "DELETE" in line.plain]
@@ -286,7 +290,7 @@ def test_hostile_lines_are_shown_inertly_snapshot(snap_compare):
         view = pilot.app.query_one(LogView)
         view.sync()
         view.action_toggle_timestamps()
-        await pilot.pause(0.1)
+        await pilot.pause()
 
     assert snap_compare(app, terminal_size=(100, 8), run_before=run_before)
 
@@ -323,7 +327,8 @@ async def test_hostile_frontend_lines_from_the_cluster_are_inert(demo):
         await wait_until(pilot, lambda: any("[bold red]x[/]" in line.plain for line in panel.buffer), 15,
                          "a hostile line")
         await pilot.press("f", *r"\[bold red\]", "enter")
-        await pilot.pause(0.3)
+        await wait_until(pilot, lambda: "[bold red]x[/]" in "\n".join(screen_text(panel.view)), 15,
+                         "the filtered hostile line on screen")
         text = "\n".join(screen_text(panel.view))
         assert "[bold red]x[/]" in text and "pwned" not in text and "\x1b" not in text and "\ufffd" in text
 
