@@ -29,7 +29,7 @@ import yaml
 from ..cluster.kinds import PODS, REPLICASETS
 from ..cluster.quantity import format_age, parse_time
 from .client import ApiFailure, ObjectRef, label_selector_text
-from .plan import FollowUp, Plan, PlanError, Session, guarded_patch, meta_rv, pointer
+from .plan import FollowUp, Plan, PlanError, Session, Write, guarded_patch, meta_rv, pointer
 from .scale import deployment_ref, replicas_of
 
 RESTARTED_AT = "kubectl.kubernetes.io/restartedAt"
@@ -72,17 +72,12 @@ def now_rfc3339() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-async def plan_restart(session: Session, namespace: str, name: str, stamp: str | None = None) -> Plan:
-    ref = deployment_ref(namespace, name)
-    obj = await session.read(ref)
-    spec = obj.get("spec") or {}
-    if spec.get("paused"):
-        raise _paused_error(ref, "restart")
-    stamp = stamp or now_rfc3339()
-    template_meta = (spec.get("template") or {}).get("metadata") or {}
+def restart_write(ref: ObjectRef, template_meta: dict[str, Any], stamp: str) -> tuple[str, Write]:
+    """The write of ``kubectl rollout restart`` (the pod template's restartedAt annotation set to ``stamp``)
+    and the restartedAt it replaces ("" for never). It guards the restart the user saw (the previous
+    restartedAt), on the nearest field that exists."""
     annotations = template_meta.get("annotations")
     previous = (annotations or {}).get(RESTARTED_AT, "")
-    # Guard the restart the user saw (the previous restartedAt), on the nearest field that exists.
     key = pointer("spec", "template", "metadata", "annotations", RESTARTED_AT)
     if isinstance(annotations, dict) and RESTARTED_AT in annotations:
         seen, changes = {key: previous}, {key: stamp}
@@ -91,8 +86,18 @@ async def plan_restart(session: Session, namespace: str, name: str, stamp: str |
     else:
         seen = {"/spec/template/metadata": template_meta}
         changes = {"/spec/template/metadata/annotations": {RESTARTED_AT: stamp}}
+    return previous, guarded_patch(ref, seen, changes, f"spec.template annotation {RESTARTED_AT}={stamp}")
+
+
+async def plan_restart(session: Session, namespace: str, name: str, stamp: str | None = None) -> Plan:
+    ref = deployment_ref(namespace, name)
+    obj = await session.read(ref)
+    spec = obj.get("spec") or {}
+    if spec.get("paused"):
+        raise _paused_error(ref, "restart")
+    stamp = stamp or now_rfc3339()
+    previous, write = restart_write(ref, (spec.get("template") or {}).get("metadata") or {}, stamp)
     strategy = (spec.get("strategy") or {}).get("type") or "RollingUpdate"
-    write = guarded_patch(ref, seen, changes, f"spec.template annotation {RESTARTED_AT}={stamp}")
     return session.new_plan(
         "restart", ref, f"restartedAt {previous or 'never'}", f"restartedAt {stamp}", [write], meta_rv(obj),
         details=[f"every pod is replaced through a new ReplicaSet ({strategy}, {replicas_of(obj)} replicas)"],

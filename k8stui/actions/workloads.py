@@ -22,8 +22,15 @@ from typing import Any
 from ..cluster.kinds import WELL_KNOWN, ResourceKind
 from ..cluster.rows_workloads import revision_template
 from .client import ObjectRef
-from .plan import FollowUp, Plan, PlanError, Session, guarded_patch, meta_rv, pointer
-from .rollout import CHANGE_CAUSE, RESTARTED_AT, Revision, now_rfc3339, same_template, template_diff
+from .plan import FollowUp, Plan, PlanError, Session, guarded_patch, meta_rv
+from .rollout import (
+    CHANGE_CAUSE,
+    Revision,
+    now_rfc3339,
+    restart_write,
+    same_template,
+    template_diff,
+)
 
 STATEFULSETS = next(k for k in WELL_KNOWN if k.key == "statefulsets.apps")
 DAEMONSETS = next(k for k in WELL_KNOWN if k.key == "daemonsets.apps")
@@ -70,21 +77,10 @@ async def plan_restart(session: Session, kind_key: str, namespace: str, name: st
     ref = workload_ref(kind_key, namespace, name)
     obj = await session.read(ref)
     stamp = stamp or now_rfc3339()
-    template_meta = _template(obj).get("metadata") or {}
-    annotations = template_meta.get("annotations")
-    previous = (annotations or {}).get(RESTARTED_AT, "")
-    key = pointer("spec", "template", "metadata", "annotations", RESTARTED_AT)
-    if isinstance(annotations, dict) and RESTARTED_AT in annotations:
-        seen, changes = {key: previous}, {key: stamp}
-    elif isinstance(annotations, dict):
-        seen, changes = {"/spec/template/metadata/annotations": annotations}, {key: stamp}
-    else:
-        seen = {"/spec/template/metadata": template_meta}
-        changes = {"/spec/template/metadata/annotations": {RESTARTED_AT: stamp}}
+    previous, write = restart_write(ref, _template(obj).get("metadata") or {}, stamp)
     warnings = []
     if _on_delete(obj):
         warnings.append("updateStrategy is OnDelete: the controller replaces a pod only when you delete it")
-    write = guarded_patch(ref, seen, changes, f"spec.template annotation {RESTARTED_AT}={stamp}")
     return session.new_plan(
         "restart", ref, f"restartedAt {previous or 'never'}", f"restartedAt {stamp}", [write], meta_rv(obj),
         warnings=warnings, details=[f"replaces {_pods_word(obj, ref.kind)}"],

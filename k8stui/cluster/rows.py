@@ -30,6 +30,16 @@ def _age(created: float | None, now: float | None) -> str:
     return format_age((now if now is not None else time.time()) - created)
 
 
+class _Aged:
+    """Rows with a ``created`` time: ``age()`` is how long ago, as kubectl prints AGE."""
+
+    __slots__ = ()
+    created: float | None
+
+    def age(self, now: float | None = None) -> str:
+        return _age(self.created, now)
+
+
 def _labels(meta: Mapping[str, Any]) -> Labels:
     return tuple(sorted((meta.get("labels") or {}).items()))
 
@@ -112,7 +122,7 @@ def labels_match(match_labels: Mapping[str, str] | Labels, labels: Mapping[str, 
 # -- pods ----------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True, slots=True)
-class PodRow:
+class PodRow(_Aged):
     uid: str
     namespace: str
     name: str
@@ -138,9 +148,6 @@ class PodRow:
     is_virtual_node: bool = False  # the UI resolves it from the nodes informer
     deleting: bool = False
     qos: str = ""
-
-    def age(self, now: float | None = None) -> str:
-        return _age(self.created, now)
 
     @property
     def restarts_text(self) -> str:
@@ -292,7 +299,7 @@ def _strategy(spec: Mapping[str, Any]) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class DeploymentRow:
+class DeploymentRow(_Aged):
     uid: str
     namespace: str
     name: str
@@ -320,9 +327,6 @@ class DeploymentRow:
     issue_level: str = ""         # "critical" / "warning" / "" (healthy)
     findings: int = 0             # :lint findings about it (through its ReplicaSets and pods too)
     findings_level: str = ""      # the worst finding's severity ("critical" / "warning" / "info" / "")
-
-    def age(self, now: float | None = None) -> str:
-        return _age(self.created, now)
 
     @property
     def selector_dict(self) -> dict[str, Any]:
@@ -375,7 +379,7 @@ def deployment_row(raw: Mapping[str, Any]) -> DeploymentRow:
 
 
 @dataclass(frozen=True, slots=True)
-class ReplicaSetRow:
+class ReplicaSetRow(_Aged):
     uid: str
     namespace: str
     name: str
@@ -392,9 +396,6 @@ class ReplicaSetRow:
     selector: str
     created: float | None
     labels: Labels
-
-    def age(self, now: float | None = None) -> str:
-        return _age(self.created, now)
 
 
 def replicaset_row(raw: Mapping[str, Any]) -> ReplicaSetRow:
@@ -421,7 +422,7 @@ def replicaset_row(raw: Mapping[str, Any]) -> ReplicaSetRow:
 # -- network -------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True, slots=True)
-class ServiceRow:
+class ServiceRow(_Aged):
     uid: str
     namespace: str
     name: str
@@ -433,9 +434,6 @@ class ServiceRow:
     selector: tuple[tuple[str, str], ...]
     created: float | None
     labels: Labels
-
-    def age(self, now: float | None = None) -> str:
-        return _age(self.created, now)
 
     @property
     def selector_dict(self) -> dict[str, str]:
@@ -490,7 +488,7 @@ def service_row(raw: Mapping[str, Any]) -> ServiceRow:
 
 
 @dataclass(frozen=True, slots=True)
-class EndpointsRow:
+class EndpointsRow(_Aged):
     uid: str
     namespace: str
     name: str
@@ -498,9 +496,6 @@ class EndpointsRow:
     ready_count: int
     not_ready_count: int
     created: float | None
-
-    def age(self, now: float | None = None) -> str:
-        return _age(self.created, now)
 
 
 def endpoints_row(raw: Mapping[str, Any]) -> EndpointsRow:
@@ -520,7 +515,7 @@ def endpoints_row(raw: Mapping[str, Any]) -> EndpointsRow:
 
 
 @dataclass(frozen=True, slots=True)
-class IngressRow:
+class IngressRow(_Aged):
     uid: str
     namespace: str
     name: str
@@ -530,9 +525,6 @@ class IngressRow:
     ports: str                # "80" or "80, 443"
     backends: tuple[str, ...]  # "host/path -> service:port"
     created: float | None
-
-    def age(self, now: float | None = None) -> str:
-        return _age(self.created, now)
 
 
 def ingress_row(raw: Mapping[str, Any]) -> IngressRow:
@@ -561,7 +553,7 @@ def ingress_row(raw: Mapping[str, Any]) -> IngressRow:
 # -- cluster -------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True, slots=True)
-class NodeRow:
+class NodeRow(_Aged):
     uid: str
     name: str
     status: str               # Ready, NotReady, Unknown, "Ready,SchedulingDisabled"
@@ -580,9 +572,6 @@ class NodeRow:
     created: float | None
     labels: Labels
     unschedulable: bool
-
-    def age(self, now: float | None = None) -> str:
-        return _age(self.created, now)
 
 
 def node_row(raw: Mapping[str, Any]) -> NodeRow:
@@ -642,15 +631,12 @@ def requests_by_node(pods: Iterable[PodRow]) -> dict[str, NodeUsage]:
 
 
 @dataclass(frozen=True, slots=True)
-class NamespaceRow:
+class NamespaceRow(_Aged):
     uid: str
     name: str
     status: str               # Active, Terminating
     created: float | None
     labels: Labels
-
-    def age(self, now: float | None = None) -> str:
-        return _age(self.created, now)
 
 
 def namespace_row(raw: Mapping[str, Any]) -> NamespaceRow:
@@ -709,16 +695,13 @@ def event_row(raw: Mapping[str, Any]) -> EventRow:
 # -- config --------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True, slots=True)
-class ConfigMapRow:
+class ConfigMapRow(_Aged):
     uid: str
     namespace: str
     name: str
     data_count: int
     keys: tuple[str, ...]
     created: float | None
-
-    def age(self, now: float | None = None) -> str:
-        return _age(self.created, now)
 
 
 def configmap_row(raw: Mapping[str, Any]) -> ConfigMapRow:
@@ -729,7 +712,7 @@ def configmap_row(raw: Mapping[str, Any]) -> ConfigMapRow:
 
 
 @dataclass(frozen=True, slots=True)
-class SecretRow:
+class SecretRow(_Aged):
     """Never holds a value: only the type and how many keys the Secret has."""
 
     uid: str
@@ -738,9 +721,6 @@ class SecretRow:
     type: str
     data_count: int
     created: float | None
-
-    def age(self, now: float | None = None) -> str:
-        return _age(self.created, now)
 
 
 def secret_row(raw: Mapping[str, Any]) -> SecretRow:
@@ -752,7 +732,7 @@ def secret_row(raw: Mapping[str, Any]) -> SecretRow:
 
 
 @dataclass(frozen=True, slots=True)
-class HpaRow:
+class HpaRow(_Aged):
     uid: str
     namespace: str
     name: str
@@ -767,9 +747,6 @@ class HpaRow:
     limited: bool = False     # ScalingLimited: it wants more (or fewer) pods than min/max allow
     target_kind: str = ""
     target_name: str = ""
-
-    def age(self, now: float | None = None) -> str:
-        return _age(self.created, now)
 
     @property
     def over_target(self) -> bool:

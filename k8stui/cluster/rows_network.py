@@ -7,25 +7,18 @@ and what it allows in words kubectl's describe would use.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .quantity import format_age, parse_time
-from .rows import Labels, _labels, _uid, label_selector_text
+from .quantity import parse_time
+from .rows import Labels, _Aged, _labels, _uid, label_selector_text
 
 SERVICE_NAME_LABEL = "kubernetes.io/service-name"
 
 
-def _age(created: float | None, now: float | None) -> str:
-    if created is None:
-        return "<unknown>"
-    return format_age((now if now is not None else time.time()) - created)
-
-
 @dataclass(frozen=True, slots=True)
-class EndpointSliceRow:
+class EndpointSliceRow(_Aged):
     uid: str
     namespace: str
     name: str
@@ -39,9 +32,6 @@ class EndpointSliceRow:
     pods: tuple[str, ...]       # names of the target pods
     created: float | None
     labels: Labels
-
-    def age(self, now: float | None = None) -> str:
-        return _age(self.created, now)
 
     @property
     def total(self) -> int:
@@ -79,7 +69,7 @@ def endpointslice_row(raw: Mapping[str, Any]) -> EndpointSliceRow:
 
 
 @dataclass(frozen=True, slots=True)
-class NetworkPolicyRow:
+class NetworkPolicyRow(_Aged):
     uid: str
     namespace: str
     name: str
@@ -89,9 +79,6 @@ class NetworkPolicyRow:
     egress: str
     created: float | None
     labels: Labels
-
-    def age(self, now: float | None = None) -> str:
-        return _age(self.created, now)
 
 
 def _policy_types(spec: Mapping[str, Any]) -> tuple[str, ...]:

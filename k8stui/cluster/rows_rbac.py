@@ -7,25 +7,18 @@ subjects as ``User dev@team-a, ServiceAccount shop/api`` — what a developer as
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .quantity import format_age, parse_time
-from .rows import Labels, _labels, _uid
+from .quantity import parse_time
+from .rows import Labels, _Aged, _labels, _uid
 
 AGGREGATE_LABEL_PREFIX = "rbac.authorization.k8s.io/aggregate-to-"
 
 
-def _age(created: float | None, now: float | None) -> str:
-    if created is None:
-        return "<unknown>"
-    return format_age((now if now is not None else time.time()) - created)
-
-
 @dataclass(frozen=True, slots=True)
-class ServiceAccountRow:
+class ServiceAccountRow(_Aged):
     uid: str
     namespace: str
     name: str
@@ -34,9 +27,6 @@ class ServiceAccountRow:
     automount: str              # "true", "false", "" (default: true)
     created: float | None
     labels: Labels
-
-    def age(self, now: float | None = None) -> str:
-        return _age(self.created, now)
 
 
 def serviceaccount_row(raw: Mapping[str, Any]) -> ServiceAccountRow:
@@ -52,7 +42,7 @@ def serviceaccount_row(raw: Mapping[str, Any]) -> ServiceAccountRow:
 
 
 @dataclass(frozen=True, slots=True)
-class RoleRow:
+class RoleRow(_Aged):
     """A Role (``namespace`` set) or a ClusterRole (``namespace`` "")."""
 
     uid: str
@@ -63,9 +53,6 @@ class RoleRow:
     aggregated: bool            # a ClusterRole built from others by an aggregationRule
     created: float | None
     labels: Labels
-
-    def age(self, now: float | None = None) -> str:
-        return _age(self.created, now)
 
 
 def _resource_names(rule: Mapping[str, Any]) -> str:
@@ -110,7 +97,7 @@ def role_row(raw: Mapping[str, Any]) -> RoleRow:
 
 
 @dataclass(frozen=True, slots=True)
-class RoleBindingRow:
+class RoleBindingRow(_Aged):
     """A RoleBinding (``namespace`` set) or a ClusterRoleBinding (``namespace`` "")."""
 
     uid: str
@@ -125,9 +112,6 @@ class RoleBindingRow:
     service_accounts: tuple[str, ...]  # "namespace/name"
     created: float | None
     labels: Labels
-
-    def age(self, now: float | None = None) -> str:
-        return _age(self.created, now)
 
 
 def rolebinding_row(raw: Mapping[str, Any]) -> RoleBindingRow:

@@ -7,24 +7,17 @@ claim it serves, so a view can go from one to the other without another request.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .quantity import format_age, parse_memory, parse_time
-from .rows import Labels, _labels, _uid
+from .quantity import parse_memory, parse_time
+from .rows import Labels, _Aged, _labels, _uid
 
 ACCESS_MODES = {"ReadWriteOnce": "RWO", "ReadOnlyMany": "ROX", "ReadWriteMany": "RWX",
                 "ReadWriteOncePod": "RWOP"}
 DEFAULT_CLASS_ANNOTATIONS = ("storageclass.kubernetes.io/is-default-class",
                              "storageclass.beta.kubernetes.io/is-default-class")
-
-
-def _age(created: float | None, now: float | None) -> str:
-    if created is None:
-        return "<unknown>"
-    return format_age((now if now is not None else time.time()) - created)
 
 
 def access_modes_text(modes: Iterable[str] | None) -> str:
@@ -33,7 +26,7 @@ def access_modes_text(modes: Iterable[str] | None) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class PvcRow:
+class PvcRow(_Aged):
     uid: str
     namespace: str
     name: str
@@ -48,9 +41,6 @@ class PvcRow:
     volume_mode: str
     created: float | None
     labels: Labels
-
-    def age(self, now: float | None = None) -> str:
-        return _age(self.created, now)
 
 
 def pvc_row(raw: Mapping[str, Any]) -> PvcRow:
@@ -71,7 +61,7 @@ def pvc_row(raw: Mapping[str, Any]) -> PvcRow:
 
 
 @dataclass(frozen=True, slots=True)
-class PvRow:
+class PvRow(_Aged):
     uid: str
     name: str
     capacity: str
@@ -87,9 +77,6 @@ class PvRow:
     labels: Labels
 
     namespace: str = ""         # cluster-scoped; here so every row has one
-
-    def age(self, now: float | None = None) -> str:
-        return _age(self.created, now)
 
 
 _PV_SOURCES = ("csi", "hostPath", "nfs", "local", "awsElasticBlockStore", "gcePersistentDisk", "azureDisk",
@@ -123,7 +110,7 @@ def pv_row(raw: Mapping[str, Any]) -> PvRow:
 
 
 @dataclass(frozen=True, slots=True)
-class StorageClassRow:
+class StorageClassRow(_Aged):
     uid: str
     name: str
     default: bool
@@ -136,9 +123,6 @@ class StorageClassRow:
     labels: Labels
 
     namespace: str = ""
-
-    def age(self, now: float | None = None) -> str:
-        return _age(self.created, now)
 
     @property
     def display_name(self) -> str:

@@ -19,16 +19,20 @@ from dataclasses import dataclass
 from typing import Any
 
 from .quantity import format_age, parse_time
-from .rows import Labels, _labels, _owner, _selector_parts, _selector_text, _uid, selector_matches
+from .rows import (
+    Labels,
+    _age,
+    _Aged,
+    _labels,
+    _owner,
+    _selector_parts,
+    _selector_text,
+    _uid,
+    selector_matches,
+)
 
 SelectorPairs = tuple[tuple[str, str], ...]
 SelectorExprs = tuple[tuple[str, str, tuple[str, ...]], ...]
-
-
-def _age(created: float | None, now: float | None) -> str:
-    if created is None:
-        return "<unknown>"
-    return format_age((now if now is not None else time.time()) - created)
 
 
 def _template_containers(template: Mapping[str, Any]) -> Sequence[Mapping[str, Any]]:
@@ -65,7 +69,7 @@ class _Selecting:
 # -- StatefulSet ---------------------------------------------------------------------------------------
 
 @dataclass(frozen=True, slots=True)
-class StatefulSetRow(_Selecting):
+class StatefulSetRow(_Selecting, _Aged):
     uid: str
     namespace: str
     name: str
@@ -90,9 +94,6 @@ class StatefulSetRow(_Selecting):
     created: float | None
     labels: Labels
     generation_observed: bool
-
-    def age(self, now: float | None = None) -> str:
-        return _age(self.created, now)
 
     @property
     def rolling(self) -> bool:
@@ -157,7 +158,7 @@ def pod_ordinal(pod_name: str, statefulset: str) -> int | None:
 # -- DaemonSet -----------------------------------------------------------------------------------------
 
 @dataclass(frozen=True, slots=True)
-class DaemonSetRow(_Selecting):
+class DaemonSetRow(_Selecting, _Aged):
     uid: str
     namespace: str
     name: str
@@ -178,9 +179,6 @@ class DaemonSetRow(_Selecting):
     created: float | None
     labels: Labels
     generation_observed: bool
-
-    def age(self, now: float | None = None) -> str:
-        return _age(self.created, now)
 
     @property
     def healthy(self) -> bool:
@@ -228,7 +226,7 @@ JOB_COMPLETE, JOB_FAILED, JOB_SUSPENDED, JOB_RUNNING, JOB_TERMINATING = (
 
 
 @dataclass(frozen=True, slots=True)
-class JobRow(_Selecting):
+class JobRow(_Selecting, _Aged):
     uid: str
     namespace: str
     name: str
@@ -253,9 +251,6 @@ class JobRow(_Selecting):
     match_expressions: SelectorExprs
     created: float | None
     labels: Labels
-
-    def age(self, now: float | None = None) -> str:
-        return _age(self.created, now)
 
     def duration_seconds(self, now: float | None = None) -> float | None:
         """How long it ran (still running: so far); None before it started."""
@@ -334,7 +329,7 @@ def job_row(raw: Mapping[str, Any]) -> JobRow:
 # -- CronJob -------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True, slots=True)
-class CronJobRow:
+class CronJobRow(_Aged):
     uid: str
     namespace: str
     name: str
@@ -350,9 +345,6 @@ class CronJobRow:
     containers: tuple[str, ...]
     created: float | None
     labels: Labels
-
-    def age(self, now: float | None = None) -> str:
-        return _age(self.created, now)
 
     def last_schedule_text(self, now: float | None = None) -> str:
         """kubectl's LAST SCHEDULE: an age, or ``<none>``."""
@@ -394,7 +386,7 @@ def owned_by(raw: Mapping[str, Any], uid: str) -> bool:
 # -- ControllerRevision --------------------------------------------------------------------------------
 
 @dataclass(frozen=True, slots=True)
-class ControllerRevisionRow:
+class ControllerRevisionRow(_Aged):
     """One revision of a StatefulSet's or DaemonSet's pod template (what ``rollout history`` lists)."""
 
     uid: str
@@ -408,9 +400,6 @@ class ControllerRevisionRow:
     change_cause: str
     created: float | None
     labels: Labels
-
-    def age(self, now: float | None = None) -> str:
-        return _age(self.created, now)
 
 
 def revision_template(raw: Mapping[str, Any]) -> dict[str, Any]:
@@ -437,7 +426,7 @@ def controllerrevision_row(raw: Mapping[str, Any]) -> ControllerRevisionRow:
 # -- PodDisruptionBudget -------------------------------------------------------------------------------
 
 @dataclass(frozen=True, slots=True)
-class PdbRow(_Selecting):
+class PdbRow(_Selecting, _Aged):
     uid: str
     namespace: str
     name: str
@@ -452,9 +441,6 @@ class PdbRow(_Selecting):
     match_expressions: SelectorExprs
     created: float | None
     labels: Labels
-
-    def age(self, now: float | None = None) -> str:
-        return _age(self.created, now)
 
     @property
     def blocking(self) -> bool:
