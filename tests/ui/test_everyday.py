@@ -701,7 +701,9 @@ async def test_read_only_refuses_every_new_key_without_a_request(demo, web_ns):
         await select(pilot, app, "aks-nodepool1-00000", "nodes")
         for key in "cur":
             await pilot.press(key)
-        await pilot.pause(0.2)
+        # every key is refused (told); only then can the absence of a confirmation and of requests be checked
+        await wait_until(pilot, lambda: len([m for m in told if "read-only" in m]) >= len(NEW_KEYS) + 3, 10,
+                         "every key refused")
         refusals = [m for m in told if "read-only" in m]
         assert len(refusals) == len(NEW_KEYS) + 3, refusals
         assert not isinstance(app.screen, ConfirmScreen)

@@ -57,7 +57,7 @@ async def select(pilot, app, name: str, table_id: str = "workloads") -> None:
     t = table(app, table_id)
     t.focus()
     t.select_key(row(app, table_id, name).uid)
-    await pilot.pause(0.05)
+    await wait_until(pilot, lambda: t.current_key() == row(app, table_id, name).uid, 10, f"the cursor on {name}")
 
 
 async def confirm_and_wait(pilot, app, timeout: float = 10) -> ConfirmScreen:
@@ -132,7 +132,8 @@ async def test_bad_replica_counts_are_errors_in_the_dialog_and_nothing_is_sent(d
                                 ("", "enter a replica count"), ("1000", "more than the maximum of 100")):
             await set_input(pilot, value)
             await pilot.press("enter")
-            await pilot.pause(0.05)
+            await wait_until(pilot, lambda e=expected: app.screen is not dialog or e in dialog.error, 10,
+                             f"the error for {value!r}")
             assert app.screen is dialog, f"{value!r} closed the dialog"
             assert expected in dialog.error, (value, dialog.error)
         await pilot.press("escape")
@@ -274,19 +275,24 @@ async def test_read_only_sends_nothing_and_says_why(demo, web_ns):
         seq = demo.request_seq()
         for key in KEYS.values():
             await pilot.press(key)
-        await pilot.pause(0.2)
+        await wait_until(pilot, lambda: "changes disabled (started with --read-only)" in app.screen.header.render().plain,
+                         10, "the read-only header")
         header = app.screen.header.render().plain
         assert "READ-ONLY" in header and "changes disabled (started with --read-only)" in header
         for name in OPERATIONS:  # the hook refuses too, whoever calls it
             run_operation(app.screen, name)
-        await pilot.pause(0.2)
+        await wait_until(pilot, lambda: len([m for m in messages(app) if "read-only" in m]) >= len(OPERATIONS), 10,
+                         "every operation refused")
         refusals = [m for m in messages(app) if "read-only" in m]
         assert len(refusals) == len(OPERATIONS)
         assert all("changes to the cluster are disabled" in m for m in refusals)
         await pilot.press("colon", *"audit", "enter")
         await wait_until(pilot, lambda: isinstance(app.screen, AuditScreen), 3, "the audit view")
+        refused = len([m for m in messages(app) if "read-only" in m])
         await pilot.press("z")
-        await pilot.pause(0.2)
+        # undo is refused too; only after that can the absence of a mutating request be checked
+        await wait_until(pilot, lambda: len([m for m in messages(app) if "read-only" in m]) > refused, 10,
+                         "undo refused")
         assert mutating(demo, seq) == []
 
 
@@ -294,7 +300,7 @@ async def test_demo_dev_is_refused_before_any_mutating_request(demo, web_ns):
     deployment = get_json(demo, "deployment", "web", "-n", web_ns)
     app = make_app(demo, context="demo-dev", namespace=web_ns)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause(0.3)
+        await pilot.pause()
         seq = demo.request_seq()
         await pilot.press("s")  # nothing can be listed here as demo-dev: nothing is selected
         await until_message(pilot, app, "nothing selected", 3)
@@ -324,7 +330,8 @@ async def test_dangerous_context_requires_typing_the_name(demo, web_ns):
         assert confirm.dangerous
         seq = demo.request_seq()
         await pilot.press("y", "enter")  # "y" is typed into the name box: not the name
-        await pilot.pause(0.1)
+        await wait_until(pilot, lambda: app.screen is not confirm
+                         or "type the name web" in str(confirm.query_one("#confirm-error").content), 10, "the refusal")
         assert app.screen is confirm and "type the name web" in str(confirm.query_one("#confirm-error").content)
         assert mutating(demo, seq) == []
         await pilot.press("backspace", *"web", "enter")
