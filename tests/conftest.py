@@ -94,6 +94,18 @@ def wait_for(predicate: Callable[[], Any], timeout: float = 20.0, interval: floa
     raise AssertionError(f"timed out after {timeout}s waiting for {message} (last: {last!r})")
 
 
+def ready_pod(demo: Demo, namespace: str, selector: str) -> str:
+    """A ready, not terminating pod of ``selector`` (waits for one: the scenario may still be starting)."""
+    def find() -> str | None:
+        out = demo.kubectl("get", "pods", "-n", namespace, "-l", selector, "--field-selector=status.phase=Running",
+                           "-o", "json").stdout
+        pods = [p for p in json.loads(out)["items"] if not p["metadata"].get("deletionTimestamp")
+                and p["status"].get("containerStatuses")
+                and all(cs.get("ready") for cs in p["status"]["containerStatuses"])]
+        return pods[0]["metadata"]["name"] if pods else None
+    return wait_for(find, timeout=60, message=f"a ready pod for {selector} in {namespace}")
+
+
 @pytest.fixture(scope="session")
 def demo() -> Iterator[Demo]:
     """The shared demo cluster (with Prometheus when the binary is installed)."""
@@ -107,3 +119,14 @@ def demo() -> Iterator[Demo]:
         yield handle
     finally:
         process.stop()
+
+
+PROXY_PATH = "/api/v1/namespaces/monitoring/services/prometheus:9090/proxy"  # the demo's Prometheus via the API
+
+
+@pytest.fixture
+def prometheus(demo) -> str:
+    """The demo's Prometheus URL (the test is skipped when the binary is not installed)."""
+    if not demo.prometheus_url:
+        pytest.skip("prometheus is not installed")
+    return demo.prometheus_url

@@ -8,6 +8,7 @@ and ``big`` whose pods ask for more CPU than any real node has (Pending, for bur
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 import uuid
@@ -100,3 +101,13 @@ def all_ready(demo: Any, ns: str, *names: str) -> bool:
         if have != want:
             return False
     return True
+
+
+async def yes(plan: Any, notice: str) -> bool:
+    """A confirm callback that accepts every plan."""
+    return True
+
+
+async def kubectl(demo: Any, *args: str, **kwargs: Any):
+    """``demo.kubectl`` off the event loop."""
+    return await asyncio.to_thread(demo.kubectl, *args, **kwargs)

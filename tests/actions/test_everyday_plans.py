@@ -10,12 +10,10 @@ import asyncio
 import pytest
 
 from k8stui.actions import delete, edit, images, undo
-from k8stui.actions.audit import AuditLog
-from k8stui.actions.plan import ConflictError, Plan, Session, run_plan
+from k8stui.actions.plan import ConflictError, Plan, run_plan
 from k8stui.actions.scale import deployment_ref
-from k8stui.cluster.connection import load_target
 
-from .scenario import WEB_IMAGE, WEB_IMAGE_2, create_namespace, delete_namespace, get_json
+from .scenario import WEB_IMAGE, WEB_IMAGE_2, create_namespace, delete_namespace, get_json, kubectl, yes
 
 
 @pytest.fixture
@@ -23,21 +21,6 @@ def ns(demo):
     name = create_namespace(demo, "evd", web=True)
     yield name
     delete_namespace(demo, name)
-
-
-@pytest.fixture
-async def session(demo, tmp_path):
-    s = Session(load_target(demo.kubeconfig, "demo", None), AuditLog(tmp_path / "audit.jsonl"))
-    yield s
-    await s.close()
-
-
-async def yes(plan: Plan, notice: str) -> bool:
-    return True
-
-
-async def kubectl(demo, *args: str, **kwargs):
-    return await asyncio.to_thread(demo.kubectl, *args, **kwargs)
 
 
 async def test_a_delete_is_guarded_by_the_uid_the_user_saw_not_by_status_churn(demo, ns, session):

@@ -16,7 +16,7 @@ from k8stui.actions.plan import ConflictError, Plan, PlanError, Session, Write, 
 from k8stui.actions.scale import deployment_ref
 from k8stui.cluster.connection import load_target
 
-from .scenario import all_ready, create_namespace, delete_namespace, get_json, wait_for
+from .scenario import all_ready, create_namespace, delete_namespace, get_json, kubectl, wait_for, yes
 
 
 @pytest.fixture
@@ -24,21 +24,6 @@ def ns(demo):
     name = create_namespace(demo, "act", web=True, pair=True, pair_replicas=(1, 1))
     yield name
     delete_namespace(demo, name)
-
-
-@pytest.fixture
-async def session(demo, tmp_path):
-    s = Session(load_target(demo.kubeconfig, "demo", None), AuditLog(tmp_path / "audit.jsonl"))
-    yield s
-    await s.close()
-
-
-async def yes(plan: Plan, notice: str) -> bool:
-    return True
-
-
-async def kubectl(demo, *args: str, **kwargs):
-    return await asyncio.to_thread(demo.kubectl, *args, **kwargs)
 
 
 PLANS = {

@@ -22,25 +22,13 @@ import pytest
 
 from k8stui.actions.sessions import ExecTarget, Forwards, PortForwardError, SessionError, open_session, run
 from k8stui.cluster.connection import Connection, load_target
-from tests.conftest import Demo, wait_for
+from tests.conftest import Demo, ready_pod
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def connect(demo: Demo, context: str = "demo") -> Connection:
     return load_target(demo.kubeconfig, context)
-
-
-def ready_pod(demo: Demo, namespace: str, selector: str) -> str:
-    """A ready, not terminating pod of ``selector`` (waits for one: the scenario may still be starting)."""
-    def find() -> str | None:
-        out = demo.kubectl("get", "pods", "-n", namespace, "-l", selector, "--field-selector=status.phase=Running",
-                           "-o", "json").stdout
-        pods = [p for p in json.loads(out)["items"] if not p["metadata"].get("deletionTimestamp")
-                and p["status"].get("containerStatuses")
-                and all(cs.get("ready") for cs in p["status"]["containerStatuses"])]
-        return pods[0]["metadata"]["name"] if pods else None
-    return wait_for(find, timeout=60, message=f"a ready pod for {selector} in {namespace}")
 
 
 @pytest.fixture(scope="module")

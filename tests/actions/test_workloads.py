@@ -11,11 +11,9 @@ import uuid
 import pytest
 
 from k8stui.actions import workloads
-from k8stui.actions.audit import AuditLog
-from k8stui.actions.plan import ConflictError, Plan, PlanError, Session, run_plan
-from k8stui.cluster.connection import load_target
+from k8stui.actions.plan import ConflictError, PlanError, run_plan
 
-from .scenario import delete_namespace, get_json, wait_for
+from .scenario import delete_namespace, get_json, wait_for, yes
 
 
 def _objects(ns: str) -> list[dict]:
@@ -42,17 +40,6 @@ def ns(demo):
                                                          "items": _objects(name)}))
     yield name
     delete_namespace(demo, name)
-
-
-@pytest.fixture
-async def session(demo, tmp_path):
-    s = Session(load_target(demo.kubeconfig, "demo", None), AuditLog(tmp_path / "audit.jsonl"))
-    yield s
-    await s.close()
-
-
-async def yes(plan: Plan, notice: str) -> bool:
-    return True
 
 
 def _revisions(demo, ns: str, owner: str) -> list[int]:

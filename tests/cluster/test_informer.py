@@ -4,26 +4,11 @@ from __future__ import annotations
 
 import asyncio
 
-import pytest
-
 from k8stui.cluster.connection import load_target
 from k8stui.cluster.rows import project
 from k8stui.cluster.store import NAMESPACES, NODES, PODS, ChangeBatch, Health, InformerHub
 
 from .helpers import kubectl, pod_manifest, unique, until
-
-
-@pytest.fixture
-async def hub(demo):
-    hub = InformerHub(load_target(demo.kubeconfig, "demo", None), linger=0)
-    yield hub
-    await hub.close()
-
-
-@pytest.fixture
-def faults(demo):
-    yield demo
-    demo.clear_faults()
 
 
 def kubectl_pod_names(demo) -> set[str]:

@@ -9,25 +9,9 @@ from __future__ import annotations
 
 import asyncio
 
-import pytest
-
-from k8stui.cluster.connection import load_target
-from k8stui.cluster.store import CONFIGMAPS, NAMESPACES, PROBE_TIMEOUT, Health, InformerHub
+from k8stui.cluster.store import CONFIGMAPS, NAMESPACES, PROBE_TIMEOUT, Health
 
 from .helpers import unique, until
-
-
-@pytest.fixture
-async def hub(demo):
-    hub = InformerHub(load_target(demo.kubeconfig, "demo", None), linger=0)
-    yield hub
-    await hub.close()
-
-
-@pytest.fixture
-def faults(demo):
-    yield demo
-    demo.clear_faults()
 
 
 async def test_repeated_410s_relist_with_jittered_backoff(demo, hub, faults):

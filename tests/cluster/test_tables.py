@@ -17,13 +17,6 @@ from .helpers import kubectl, unique, until
 
 
 @pytest.fixture
-async def hub(demo):
-    hub = InformerHub(load_target(demo.kubeconfig, "demo", None), linger=0)
-    yield hub
-    await hub.close()
-
-
-@pytest.fixture
 async def dev_hub(demo):
     hub = InformerHub(load_target(demo.kubeconfig, "demo-dev", None), linger=0)
     yield hub

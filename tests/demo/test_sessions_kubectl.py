@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Demo, wait_for
+from tests.conftest import Demo, ready_pod
 
 SDK_BIN = Path("/usr/lib/google-cloud-sdk/bin")
 NEWEST, OLDEST = "1.33", "1.27"
@@ -48,21 +48,9 @@ def run(demo: Demo, minor: str, *args: str, timeout: float = 30) -> subprocess.C
                           timeout=timeout, env=env_for(demo), stdin=subprocess.DEVNULL)
 
 
-def running_pod(demo: Demo, namespace: str, selector: str) -> str:
-    """A ready, not terminating pod of ``selector`` (waits for one: the scenario may still be starting)."""
-    def find() -> str | None:
-        out = demo.kubectl("get", "pods", "-n", namespace, "-l", selector, "--field-selector=status.phase=Running",
-                           "-o", "json").stdout
-        pods = [p for p in json.loads(out)["items"] if not p["metadata"].get("deletionTimestamp")
-                and p["status"].get("containerStatuses")
-                and all(cs.get("ready") for cs in p["status"]["containerStatuses"])]
-        return pods[0]["metadata"]["name"] if pods else None
-    return wait_for(find, timeout=60, message=f"a ready pod for {selector} in {namespace}")
-
-
 @pytest.fixture(scope="module")
 def api_pod(demo: Demo) -> str:
-    return running_pod(demo, "shop", "app=api,version=blue")
+    return ready_pod(demo, "shop", "app=api,version=blue")
 
 
 class Background:
@@ -149,7 +137,7 @@ def test_exec_hostname_and_exit_code(demo: Demo, api_pod: str, minor: str) -> No
 
 
 def test_exec_shell_behaves_like_a_shell(demo: Demo) -> None:
-    pod = running_pod(demo, "shop", "app=frontend")
+    pod = ready_pod(demo, "shop", "app=frontend")
     script = ("env | grep -e API_URL; cat /etc/frontend/config.json; echo; "
               "cat /var/run/secrets/kubernetes.io/serviceaccount/namespace; echo; "
               "cat /var/run/secrets/kubernetes.io/serviceaccount/token; echo; "
@@ -166,7 +154,7 @@ def test_exec_shell_behaves_like_a_shell(demo: Demo) -> None:
     assert "\n/etc/frontend\n" in out
     assert re.search(r"^\s+1 root\s+\S+ /app/frontend", out, re.M), out
     assert "sh: nosuchcommand: not found" in proc.stderr
-    env = run(demo, NEWEST, "exec", "-n", "shop", running_pod(demo, "shop", "app=api,version=blue"), "--", "env")
+    env = run(demo, NEWEST, "exec", "-n", "shop", ready_pod(demo, "shop", "app=api,version=blue"), "--", "env")
     assert "DB_HOST=shop-db.postgres.database.azure.com\n" in env.stdout  # configMapKeyRef resolved
 
 
@@ -294,7 +282,7 @@ def drain_ns(demo: Demo, request: pytest.FixtureRequest) -> Iterator[str]:
 
 @pytest.mark.parametrize("minor", [NEWEST, OLDEST])
 def test_drain_waits_for_the_disruption_budget(demo: Demo, drain_ns: str, minor: str) -> None:
-    pod = running_pod(demo, drain_ns, "app=web")
+    pod = ready_pod(demo, drain_ns, "app=web")
     node = demo.kubectl("get", "pod", pod, "-n", drain_ns, "-o", "jsonpath={.spec.nodeName}").stdout
     argv = [kubectl_minor(minor), "--context", "demo", "drain", node, "--pod-selector=app=web",
             "--ignore-daemonsets", "--timeout=90s"]
@@ -323,7 +311,7 @@ def test_eviction_api_with_the_python_client(demo: Demo) -> None:
         demo.kubectl("create", "deployment", "web", "--image=nginx:1.27", "--replicas=1", "-n", ns)
         demo.kubectl("apply", "-f", "-", input=PDB % ns)
         demo.kubectl("rollout", "status", "deployment/web", "-n", ns, "--timeout=60s", timeout=90)
-        pod = running_pod(demo, ns, "app=web")
+        pod = ready_pod(demo, ns, "app=web")
         with config.new_client_from_config(config_file=demo.kubeconfig, context="demo") as api_client:
             core = client.CoreV1Api(api_client)
             eviction = client.V1Eviction(metadata=client.V1ObjectMeta(name=pod, namespace=ns))
@@ -364,7 +352,7 @@ def debug_ns(demo: Demo) -> Iterator[str]:
 
 @pytest.mark.parametrize("minor", [NEWEST, OLDEST])
 def test_debug_adds_an_ephemeral_container_and_attaches(demo: Demo, debug_ns: str, minor: str) -> None:
-    pod = running_pod(demo, debug_ns, "app=web")
+    pod = ready_pod(demo, debug_ns, "app=web")
     argv = [kubectl_minor(minor), "--context", "demo", "debug", "-it", "-n", debug_ns, pod, "--image=busybox:1.36",
             "--target=nginx"]
     with background(argv, env_for(demo), tty=(24, 80)) as term:
@@ -386,7 +374,7 @@ def test_debug_adds_an_ephemeral_container_and_attaches(demo: Demo, debug_ns: st
 
 
 def test_cp_from_a_pod(demo: Demo, tmp_path: Path) -> None:
-    pod = running_pod(demo, "shop", "app=frontend")
+    pod = ready_pod(demo, "shop", "app=frontend")
     proc = run(demo, NEWEST, "cp", f"shop/{pod}:/etc/frontend", str(tmp_path / "frontend"), "-c", "frontend")
     assert proc.returncode == 0, proc.stderr
     assert json.loads((tmp_path / "frontend" / "config.json").read_text())["theme"] == "autumn"

@@ -20,16 +20,9 @@ from k8stui.metrics.series import query_metrics
 from k8stui.metrics.source import PrometheusOptions, endpoint_for
 from k8stui.metrics.targets import Target
 from k8stui.metrics.templates import Templates
+from tests.conftest import PROXY_PATH
 
 API_BLUE = Target("deployment", "api-blue", "shop", app="api", label_selector="app=api,version=blue")
-PROXY_PATH = "/api/v1/namespaces/monitoring/services/prometheus:9090/proxy"
-
-
-@pytest.fixture
-def prometheus(demo) -> str:
-    if not demo.prometheus_url:
-        pytest.skip("prometheus is not installed")
-    return demo.prometheus_url
 
 
 def _admin_token(demo) -> str:

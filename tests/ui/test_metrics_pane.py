@@ -23,17 +23,9 @@ from k8stui.ui.screens.alerts import AlertsScreen, alert_key
 from k8stui.ui.screens.metrics import MetricChart, MetricsScreen
 from k8stui.ui.screens.resource import ResourceScreen
 from k8stui.ui.widgets.sparklines import MetricsSparklines
+from tests.conftest import PROXY_PATH
 
 from .helpers import SIZE, kubectl, make_app, names, row, table, wait_until
-
-PROXY_PATH = "/api/v1/namespaces/monitoring/services/prometheus:9090/proxy"
-
-
-@pytest.fixture
-def prometheus(demo) -> str:
-    if not demo.prometheus_url:
-        pytest.skip("prometheus is not installed")
-    return demo.prometheus_url
 
 
 def pane(app) -> MetricsSparklines:
