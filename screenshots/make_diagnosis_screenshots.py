@@ -14,7 +14,6 @@ import asyncio
 import os
 import sys
 import tempfile
-from collections.abc import Callable
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -24,7 +23,8 @@ sys.path.insert(0, str(ROOT))
 os.environ["K8STUI_HOME"] = tempfile.mkdtemp(prefix="k8stui-screenshots-")
 sys.path.insert(0, str(ROOT / "tests"))
 
-from svg_png import rsvg, svg_to_png  # noqa: E402  (tests/svg_png.py: librsvg keeps the leading spaces)
+from shots import select_workload, until  # noqa: E402
+from shots import write as save  # noqa: E402
 
 from k8stui.cluster.connection import load_target  # noqa: E402
 from k8stui.config import Settings  # noqa: E402
@@ -32,28 +32,6 @@ from k8stui.demo.launcher import DemoProcess  # noqa: E402
 from k8stui.ui.app import K8sTuiApp  # noqa: E402
 
 SIZE = (160, 44)
-
-
-async def until(pilot, predicate: Callable[[], object], timeout: float, what: str) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while True:
-        try:
-            if predicate():
-                return
-        except Exception:  # not mounted yet
-            pass
-        if loop.time() > deadline:
-            raise SystemExit(f"gave up waiting for {what}")
-        await pilot.pause(0.1)
-
-
-def save(app: K8sTuiApp, name: str) -> None:
-    svg = HERE / f"{name}.svg"
-    app.save_screenshot(str(svg))
-    if rsvg():
-        svg_to_png(svg)
-    print(f"wrote {svg.relative_to(ROOT)}")
 
 
 async def lint(kubeconfig: str) -> None:
@@ -75,11 +53,7 @@ async def stuck_and_timeline(kubeconfig: str) -> None:
 
     app = K8sTuiApp(load_target(kubeconfig, None, "shop"), Settings(), kubeconfig=kubeconfig)
     async with app.run_test(size=SIZE) as pilot:
-        workloads = app.screen.query_one("#workloads")
-        await until(pilot, lambda: any(r.name == "checkout" for r in workloads.visible_rows()), 30, "checkout")
-        workloads.focus()
-        workloads.select_key(next(r.uid for r in workloads.visible_rows() if r.name == "checkout"))
-        await pilot.pause(0.2)
+        await select_workload(pilot, app, "checkout")
         await pilot.press("h")
         await until(pilot, lambda: isinstance(app.screen, StuckScreen), 5, "the stuck screen")
         screen = app.screen

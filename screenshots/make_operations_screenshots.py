@@ -16,6 +16,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -23,8 +24,11 @@ ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(HERE))
+# A home of its own (k8stui's audit log and settings), not yours, as make_diagnosis_screenshots.py does.
+os.environ["K8STUI_HOME"] = tempfile.mkdtemp(prefix="k8stui-screenshots-")
 
-from make_diagnosis_screenshots import save, until  # noqa: E402
+from shots import select_workload, until  # noqa: E402
+from shots import write as save  # noqa: E402
 
 from k8stui.cluster.connection import load_target  # noqa: E402
 from k8stui.config import Settings  # noqa: E402
@@ -59,11 +63,7 @@ async def delete_confirmation(kubeconfig: str) -> None:
 
     app = K8sTuiApp(load_target(kubeconfig, None, "shop"), Settings(), kubeconfig=kubeconfig)
     async with app.run_test(size=SIZE) as pilot:
-        workloads = app.screen.query_one("#workloads")
-        await until(pilot, lambda: any(r.name == "api-blue" for r in workloads.visible_rows()), 30, "api-blue")
-        workloads.focus()
-        workloads.select_key(next(r.uid for r in workloads.visible_rows() if r.name == "api-blue"))
-        await pilot.pause(0.2)
+        await select_workload(pilot, app, "api-blue")
         await pilot.press("ctrl+d")
         await until(pilot, lambda: isinstance(app.screen, DeleteConfirmScreen), 30, "the delete confirmation")
         await pilot.pause(0.5)

@@ -20,7 +20,6 @@ import re
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -29,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 os.environ.setdefault("K8STUI_HOME", tempfile.mkdtemp(prefix="k8stui-screenshots-"))  # theme choices stay here
 
-from svg_png import rsvg, svg_to_png  # noqa: E402  (tests/svg_png.py: librsvg keeps the leading spaces)
+from shots import until, write  # noqa: E402
 
 from k8stui.cluster.connection import load_target  # noqa: E402
 from k8stui.config import Settings  # noqa: E402
@@ -39,20 +38,6 @@ from k8stui.ui.app import K8sTuiApp  # noqa: E402
 
 SIZE = (200, 50)
 INCIDENT = "checkout"  # the scenario's broken rollout (ghcr.io/demo/checkout:v2-broken crashes)
-
-
-async def until(pilot, predicate: Callable[[], object], timeout: float, what: str) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while True:
-        try:
-            if predicate():
-                return
-        except Exception:  # not mounted yet
-            pass
-        if loop.time() > deadline:
-            raise SystemExit(f"gave up waiting for {what}")
-        await pilot.pause(0.1)
 
 
 def problems(app: K8sTuiApp) -> list[str]:
@@ -76,11 +61,7 @@ def save(app: K8sTuiApp, name: str) -> None:
     found = problems(app)
     if found:
         raise SystemExit(f"{name}: " + "; ".join(found))
-    svg = HERE / f"{name}.svg"
-    app.save_screenshot(str(svg))
-    if rsvg():
-        svg_to_png(svg)
-    print(f"wrote {svg.relative_to(ROOT)}")
+    write(app, name)
 
 
 def full_window(app: K8sTuiApp, metric: str, range_name: str = "15m") -> bool:
