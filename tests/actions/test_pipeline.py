@@ -191,13 +191,16 @@ def _replicas(demo, ns: str) -> dict[str, int]:
 
 
 def _pending(demo, ns: str, name: str) -> int:
+    """Pods of ``name`` the scheduler has refused: no node, and its verdict PodScheduled=False in the status."""
     pods = get_json(demo, "pods", "-n", ns, "-l", f"app={name},k8stui.io/burst!=true")["items"]
-    return len([p for p in pods if not p["spec"].get("nodeName") and not p["metadata"].get("deletionTimestamp")])
+    return len([p for p in pods if not p["spec"].get("nodeName") and not p["metadata"].get("deletionTimestamp")
+                and any(c.get("type") == "PodScheduled" and c.get("status") == "False"
+                        for c in (p.get("status") or {}).get("conditions") or ())])
 
 
 async def _big_pending(demo, ns: str, count: int) -> None:
-    await asyncio.to_thread(wait_for, lambda: _pending(demo, ns, "big") == count, 30, f"{count} big pods Pending")
-    await asyncio.sleep(0.3)  # the scheduler's verdict (PodScheduled=False) is in the pods' status
+    await asyncio.to_thread(wait_for, lambda: _pending(demo, ns, "big") == count, 60,
+                            f"{count} big pods Pending with the scheduler's verdict")
 
 
 async def test_burst_moves_the_pending_share_and_unburst_gives_it_back(demo, session):

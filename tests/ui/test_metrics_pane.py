@@ -65,7 +65,8 @@ async def test_metrics_view_follows_a_blue_green_flip_within_30_seconds(demo, pr
     async with app.run_test(size=SIZE) as pilot:
         await wait_until(pilot, lambda: row(app, "workloads", "api-blue") is not None, 10, "api-blue listed")
         table(app, "workloads").select_key(row(app, "workloads", "api-blue").uid)
-        await pilot.pause(0.1)
+        await wait_until(pilot, lambda: table(app, "workloads").current_key() == row(app, "workloads", "api-blue").uid,
+                         10, "the cursor on api-blue")
         await pilot.press("m")
         await wait_until(pilot, lambda: isinstance(app.screen, MetricsScreen), 3, "metrics view")
         screen: MetricsScreen = app.screen
