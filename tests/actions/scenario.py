@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 import uuid
 from collections.abc import Callable
 from typing import Any
+
+from tests.conftest import wait_for as _wait_for
 
 WEB_IMAGE = "ghcr.io/demo/legacy-report:0.9.1"
 WEB_IMAGE_2 = "ghcr.io/demo/legacy-report:0.9.2"
@@ -85,14 +86,8 @@ def ready(demo: Any, ns: str, name: str) -> tuple[int, int]:
 
 
 def wait_for(predicate: Callable[[], Any], timeout: float = 30.0, message: str = "condition") -> Any:
-    deadline = time.monotonic() + timeout
-    last: Any = None
-    while time.monotonic() < deadline:
-        last = predicate()
-        if last:
-            return last
-        time.sleep(0.2)
-    raise AssertionError(f"timed out after {timeout}s waiting for {message} (last: {last!r})")
+    """tests.conftest.wait_for with the longer default these cluster changes need."""
+    return _wait_for(predicate, timeout=timeout, message=message)
 
 
 def all_ready(demo: Any, ns: str, *names: str) -> bool:
