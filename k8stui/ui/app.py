@@ -24,7 +24,7 @@ from ..metrics.alert_watch import AlertWatch
 from ..text import sanitize
 from . import navigation
 from .commands import CommandError, parse_command
-from .gc_tuning import REFREEZE_SECONDS, refreeze, tune_gc
+from .gc_tuning import REFREEZE_SECONDS, FrozenGarbage, refreeze, tune_gc
 from .keygate import KeyGate
 from .palette import K8sCommands
 from .themes import DEFAULT_THEME, load_themes
@@ -51,6 +51,7 @@ class K8sTuiApp(App):
         super().__init__()
         # Keys typed during a screen change go to the screen the user will see (keygate.py).
         self.key_gate = KeyGate(self, super().on_event)
+        self.frozen_garbage = FrozenGarbage()
         self.start_command = start_command
         self.settings = settings or Settings()
         self.connection = connection
@@ -101,6 +102,7 @@ class K8sTuiApp(App):
         self.call_after_refresh(self._start_alert_watch)
         self.call_after_refresh(tune_gc)
         self.set_interval(REFREEZE_SECONDS, refreeze)
+        self.set_interval(1.0, self.frozen_garbage.reclaim_if_due)
         self.set_interval(self.KUBECONFIG_POLL_SECONDS, self._poll_kubeconfig)
         if self.start_command:
             self.run_command(self.start_command)
@@ -134,6 +136,7 @@ class K8sTuiApp(App):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key):
             if not event.is_forwarded:
+                self.frozen_garbage.key_pressed()
                 await self.key_gate.on_key(event)
                 return
             await super().on_event(event)  # bubbled back up: the app's key bindings run here
@@ -148,11 +151,13 @@ class K8sTuiApp(App):
 
     def pop_screen(self):  # type: ignore[override]
         result = super().pop_screen()
+        self.frozen_garbage.screen_closed()
         self.key_gate.hold_until_settled(self.screen, "pop_screen")
         return result
 
     def switch_screen(self, screen):  # type: ignore[override]
         result = super().switch_screen(screen)
+        self.frozen_garbage.screen_closed()
         self.key_gate.hold_until_settled(self.screen, "switch_screen")
         return result
 

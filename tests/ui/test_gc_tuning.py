@@ -23,3 +23,36 @@ print("ok")
 """
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0 and out.stdout.split() == ["ok"], out.stderr
+
+
+def test_garbage_frozen_alive_is_reclaimed_once_the_user_is_idle_after_a_screen_closed() -> None:
+    code = """
+import gc
+from k8stui.ui import gc_tuning
+now = [0.0]
+garbage = gc_tuning.FrozenGarbage(clock=lambda: now[0])
+gc_tuning.tune_gc()
+
+class Screen:  # a closed screen: a cycle (parent <-> child), frozen while it was alive
+    def __init__(self):
+        self.child = {"parent": self, "rows": [object() for _ in range(1000)]}
+
+screen = Screen()
+gc_tuning.refreeze()
+del screen
+now[0] = 1000.0
+assert garbage.reclaim_if_due() == 0, "no screen closed: nothing to do"
+garbage.screen_closed()
+garbage.key_pressed()
+now[0] += gc_tuning.RECLAIM_IDLE_SECONDS / 2
+assert garbage.reclaim_if_due() == 0, "the user is typing: no pause now"
+now[0] += gc_tuning.RECLAIM_IDLE_SECONDS
+assert garbage.reclaim_if_due() >= 2, "the frozen cycle is collected"
+garbage.screen_closed()
+now[0] += gc_tuning.RECLAIM_IDLE_SECONDS
+assert garbage.reclaim_if_due() == 0, "at most once a RECLAIM_MIN_INTERVAL"
+assert gc.get_freeze_count() > 0, "frozen again after the collection"
+print("ok")
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0 and out.stdout.split() == ["ok"], out.stderr
