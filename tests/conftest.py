@@ -22,8 +22,11 @@ from k8stui.demo.launcher import DemoProcess
 # dispatcher on PATH, which picks the minor matching the demo's reported server version.
 KUBECTL = os.environ.get("K8STUI_TEST_KUBECTL") or shutil.which("kubectl") or "/usr/bin/kubectl"
 
-# Keep the app's remembered choices and audit log out of the user's home during tests.
-os.environ.setdefault("K8STUI_HOME", tempfile.mkdtemp(prefix="k8stui-test-home-"))
+# Keep the app's remembered choices and audit log out of the user's home during tests; one home per xdist worker
+# (workers inherit the controller's environment, and tests read "the newest audit line" of their own runs).
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER")
+if _WORKER or "K8STUI_HOME" not in os.environ:
+    os.environ["K8STUI_HOME"] = tempfile.mkdtemp(prefix=f"k8stui-test-home-{_WORKER or 'main'}-")
 
 
 @dataclass

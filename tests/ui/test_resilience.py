@@ -76,13 +76,15 @@ async def test_429_500_and_latency_leave_the_ui_responsive(demo):
             demo.admin("drop-streams", {})
             await wait_until(pilot, lambda: _health(app) == "synced" and
                              demo.admin("faults")["fail_next"] == 0, 20, "recovered from 500s")
-            demo.set_faults(latency=6.0)  # long enough that three keys are handled within it on a loaded machine
+            # Long enough that three keys are handled within it on a loaded machine, shorter than the app's 5 s
+            # /readyz probe timeout (a longer wait is a server that does not answer: stale, by design).
+            demo.set_faults(latency=3.5)
             demo.admin("drop-streams", {})
             await pilot.press("colon")
             assert app.screen.command_bar.has_class("-open")
             await pilot.press("escape", "question_mark")
             assert isinstance(app.screen, HelpScreen)
-            # ... and all of that while every request to the server still waits its 6 s.
+            # ... and all of that while every request to the server still waits its 3.5 s.
             assert app.hub.health().state.value != "synced"
             await pilot.press("escape")
             await wait_until(pilot, lambda: _health(app) == "synced", 40, "synced despite the latency")
