@@ -7,7 +7,7 @@ filtering, sorting, `:` commands, `?` help and `d` describe live here.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from textual import on
@@ -215,7 +215,24 @@ class ClusterScreen(Screen):
         if found is None:
             self.notify("that object is gone", severity="warning")
             return
-        self.app.push_screen(DescribeScreen(*found))
+        self.app.push_screen(DescribeScreen(*found, read=self.whole_object_reader(*found)))
+
+    def whole_object_reader(self, resource: ResourceKind, cached: dict[str, Any]
+                            ) -> Callable[[], Awaitable[dict[str, Any]]] | None:
+        """Reads the whole object behind an informer's lean copy from the server (for describe); None without a
+        connection (tests that show a screen alone)."""
+        hub = getattr(self.app, "hub", None)
+        if hub is None:
+            return None
+        meta = cached.get("metadata") or {}
+        namespace, name = meta.get("namespace") or None, str(meta.get("name") or "")
+
+        def read() -> Awaitable[dict[str, Any]]:
+            from ...cluster.fetch import fetch_object
+
+            return fetch_object(hub.client, resource, namespace, name)
+
+        return read
 
     def selected_object(self, table: ResourceView, row: Any) -> tuple[ResourceKind, dict[str, Any]] | None:
         """The resource a row was read from and its cached raw object (None if gone). The resource comes from

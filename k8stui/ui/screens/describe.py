@@ -1,5 +1,10 @@
 """``d``: an object as YAML, Secret values masked, managedFields dropped; read-only and scrollable.
 
+The informers keep a lean copy of each object (``cluster.lean``: no last-applied annotation, parts shared), so
+the screen opens at once on the cached copy and reads the whole object from the server meanwhile (``read``,
+async, off the UI loop's critical path: the YAML is rendered in a thread); what the server sends replaces the
+cached copy when it differs. If the read fails, the cached copy stays, and the subtitle says so.
+
 What the object is comes from the resource it was read from (``ResourceKind``), not from its ``kind`` field,
 which a real API server leaves out of listed items; ``cluster.secrets.masked`` decides what may be shown. On a
 Secret, ``v`` asks for one value (the only way to see one).
@@ -7,6 +12,8 @@ Secret, ``v`` asks for one value (the only way to see one).
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import yaml
@@ -20,6 +27,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from ...cluster.fetch import FetchError
 from ...cluster.kinds import ResourceKind
 from ...cluster.secrets import is_secret, masked, reveal, secret_keys
 from ...text import plain, sanitize
@@ -54,10 +62,16 @@ class DescribeScreen(Screen):
     DescribeScreen VerticalScroll { border: round $primary; }
     """
 
-    def __init__(self, resource: ResourceKind, obj: dict[str, Any], title: str = "") -> None:
+    def __init__(self, resource: ResourceKind, obj: dict[str, Any], title: str = "", *,
+                 read: Callable[[], Awaitable[dict[str, Any]]] | None = None) -> None:
+        """``obj``: what to show at once; ``read``: reads the whole object from the server (when ``obj`` is the
+        informer's lean copy), shown instead once it arrives."""
         super().__init__()
         self.resource = resource
         self.obj = obj
+        self.read = read
+        self.whole = read is None  # ``obj`` is the object as the server has it (or all there is to show)
+        self.read_error = ""
         self.title_text = title or describe_title(obj, resource)
         self.yaml_text = to_yaml(obj, resource)
 
@@ -65,10 +79,36 @@ class DescribeScreen(Screen):
         scroll = VerticalScroll(Static(Syntax(self.yaml_text, "yaml", theme="ansi_dark", word_wrap=False),
                                        id="yaml"))
         scroll.border_title = plain(self.title_text)
-        if is_secret(self.resource) and secret_keys(self.obj):
-            scroll.border_subtitle = plain("values masked · v show one value")
+        scroll.border_subtitle = self._subtitle()
         yield scroll
         yield KeyFooter()
+
+    def _subtitle(self) -> str:
+        parts = []
+        if self.read_error:
+            parts.append(f"cached copy: {self.read_error}")
+        if is_secret(self.resource) and secret_keys(self.obj):
+            parts.append("values masked · v show one value")
+        return plain(" · ".join(parts))
+
+    def on_mount(self) -> None:
+        if self.read is not None:
+            self.run_worker(self._read_whole(), group="describe-read", exclusive=True, exit_on_error=False)
+
+    async def _read_whole(self) -> None:
+        """Replace the cached copy by the whole object from the server (YAML rendered in a thread)."""
+        assert self.read is not None
+        try:
+            obj = await self.read()
+        except FetchError as exc:
+            self.read_error = str(exc)
+        else:
+            text = await asyncio.to_thread(to_yaml, obj, self.resource)
+            self.obj, self.whole = obj, True
+            if text != self.yaml_text:
+                self.yaml_text = text
+                self.query_one("#yaml", Static).update(Syntax(text, "yaml", theme="ansi_dark", word_wrap=False))
+        self.query_one(VerticalScroll).border_subtitle = self._subtitle()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "reveal":
