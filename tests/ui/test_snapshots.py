@@ -49,8 +49,15 @@ async def _dashboard_ready(pilot) -> None:
     app = pilot.app
     pods, events = _expected_counts()
     await wait_until(pilot, lambda: len(names(app, "workloads")) == 5, 20, "workloads")
-    await wait_until(pilot, lambda: len(names(app, "pods")) == pods and len(names(app, "events")) == events, 20,
-                     "pods and events of api-blue")
+    try:
+        await wait_until(pilot, lambda: len(names(app, "pods")) == pods and len(names(app, "events")) == events, 20,
+                         "pods and events of api-blue")
+    except AssertionError as error:  # say what was there instead
+        current = table(app, "workloads").current_row()
+        raise AssertionError(
+            f"{error}: want {pods} pods and {events} events, have {len(names(app, 'pods'))} pods and "
+            f"{len(names(app, 'events'))} events; selected {getattr(current, 'name', None)}; health "
+            f"{[repr(i) for _hub, i in app.screen._held]}") from None
     await wait_until(pilot, lambda: app.screen.header.state.api_health == "synced", 20, "synced")
     await wait_until(pilot, lambda: all(r.findings_level for r in table(app, "workloads").model.rows_by_key.values()),
                      20, "findings counted (LINT)")
