@@ -58,3 +58,34 @@ async def test_scope_flags_work_after_every_kind(demo):
         await wait_until(pilot, lambda: any("-n needs a namespace" in str(n.message)
                                             for n in app._notifications), 5, "the error")
         assert app.screen is before
+
+
+def _toasts(app) -> list[str]:
+    return [str(n.message) for n in app._notifications]
+
+
+async def test_metrics_key_with_nothing_to_show_says_so(demo):
+    """``m`` on an empty view or on a row that is no object says why there is nothing to graph (it showed the
+    current namespace's graphs, which read as the selection's)."""
+    from k8stui.ui.screens.helm import HelmScreen
+    from k8stui.ui.screens.metrics import MetricsScreen
+
+    app = make_app(demo, namespace="kube-public")  # no DaemonSets there
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: app.screen.is_mounted and names(app, "workloads") == [], 30, "the dashboard")
+        await _open(pilot, app, "ds", ResourceScreen)
+        await wait_until(pilot, lambda: "DaemonSets (kube-public)" in _screen(app), 10, "the empty :ds")
+        ds = app.screen
+        await pilot.press("m")
+        await wait_until(pilot, lambda: any(t.startswith("nothing selected: move to a pod, workload") for t in
+                                            _toasts(app)), 5, "the notice")
+        assert app.screen is ds
+        await pilot.press("escape")
+
+        await _open(pilot, app, "helm all", HelmScreen)
+        await wait_until(pilot, lambda: table(app, "helm-table").current_row() is not None, 20, "a release")
+        helm = app.screen
+        await pilot.press("m")
+        await wait_until(pilot, lambda: any(t.startswith("no metrics for this row") for t in _toasts(app)), 5,
+                         "the notice")
+        assert app.screen is helm and not isinstance(app.screen, MetricsScreen)
