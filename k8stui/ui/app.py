@@ -177,7 +177,8 @@ class K8sTuiApp(App):
             self.notify(str(exc), severity="error")
             return
         if command.view == "kind":
-            navigation.open_kind(self, command.kind, command.word, command.arg)
+            navigation.open_kind(self, command.kind, command.word, command.arg,
+                                 scope=navigation.Scope(command.all_namespaces, command.namespace))
         else:
             self.open_view(command.view, command.arg)
 

@@ -230,6 +230,10 @@ class DashboardScreen(ClusterScreen):
         feed = getattr(self, "workloads_feed", None)
         if feed is None:
             return
+        if self.selected_deployment and (stale is None or self.selected_deployment in stale):
+            # which events are about the selection depends on ownership (pod -> ReplicaSet -> Deployment), which
+            # just changed: e.g. the ReplicaSets were listed after the events
+            self.events_feed.refill()
         if stale is None:
             feed.reproject_all()
         elif stale:
