@@ -76,6 +76,8 @@ class ClusterScreen(Screen):
         self.feeds: list[InformerFeed[Any]] = []
         self._held: list[tuple[InformerHub, Informer]] = []
         self._cleanups: list[Callable[[], None]] = []
+        # Under another screen (Textual's ``is_current`` still holds for the screen right below the top one).
+        self.suspended = False
 
     @property
     def k8s_app(self) -> K8sTuiApp:
@@ -124,10 +126,12 @@ class ClusterScreen(Screen):
 
     def on_screen_suspend(self) -> None:
         """Hidden under another screen: stop repainting tables nobody sees (10k-row views stay cheap)."""
+        self.suspended = True
         for feed in self.feeds:
             feed.pause()
 
     def on_screen_resume(self) -> None:
+        self.suspended = False
         for feed in self.feeds:
             feed.resume()
 

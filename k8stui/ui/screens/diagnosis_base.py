@@ -92,7 +92,7 @@ class DiagnosisScreen(ClusterScreen):
 
     # -- the live snapshot -----------------------------------------------------------------------------------
     def start_live(self) -> None:
-        self.run_worker(self._start_live(), group="diagnosis-live", exclusive=True, exit_on_error=False)
+        self.run_worker(self._start_live, group="diagnosis-live", exclusive=True, exit_on_error=False)
 
     async def _start_live(self) -> None:
         app = self.k8s_app
