@@ -157,3 +157,35 @@ async def test_footer_and_help_show_the_keys_that_act_on_the_views_kind(demo):
         assert {"Scale", "Blue/green", "Kill pod", "Shell"} <= set(actions), actions
         assert not {"Trigger now", "Suspend/resume"} & set(actions), actions
 
+
+async def test_describe_follows_the_object(demo):
+    """``d`` shows the object live: a change made with kubectl appears in place with the time it was seen, and a
+    deleted object stays on screen saying it is deleted."""
+    from k8stui.ui.screens.describe import DescribeScreen
+
+    from .helpers import kubectl, row
+
+    ns = "polish-describe"
+    await kubectl(demo, "create", "namespace", ns)
+    try:
+        await kubectl(demo, "create", "configmap", "settings", "-n", ns, "--from-literal=colour=blue")
+        app = make_app(demo, namespace=ns)
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_until(pilot, lambda: app.screen.is_mounted and len(app.screen_stack) == 2, 30, "the dashboard")
+            await _open(pilot, app, "cm", ResourceScreen)
+            await wait_until(pilot, lambda: row(app, "resources", "settings") is not None, 10, "the ConfigMap")
+            table(app, "resources").select_key(row(app, "resources", "settings").uid)
+            await pilot.press("d")
+            await wait_until(pilot, lambda: isinstance(app.screen, DescribeScreen), 5, "describe")
+            await wait_until(pilot, lambda: "colour: blue" in _screen(app), 5, "the data")
+
+            await kubectl(demo, "patch", "configmap", "settings", "-n", ns, "-p", '{"data":{"colour":"green"}}')
+            await wait_until(pilot, lambda: "colour: green" in _screen(app), 10, "the change, shown live")
+            assert "colour: blue" not in _screen(app)
+            assert "updated " in _screen(app)  # the border says it changed, and when
+
+            await kubectl(demo, "delete", "configmap", "settings", "-n", ns)
+            await wait_until(pilot, lambda: "deleted " in _screen(app), 10, "the deletion, said")
+            assert "colour: green" in _screen(app) and "this was its last state" in _screen(app)
+    finally:
+        await kubectl(demo, "delete", "namespace", ns, "--wait=false", check=False)
