@@ -149,6 +149,15 @@ async def test_footer_and_help_show_the_keys_that_act_on_the_views_kind(demo):
         await pilot.press("escape")
         await pilot.press("escape")
 
+        # :helm lists releases, not objects: no key acting on an object.
+        from k8stui.ui.screens.helm import HelmScreen
+
+        await _open(pilot, app, "helm all", HelmScreen)
+        await wait_until(pilot, lambda: "? Help" in _footer(app), 5, ":helm footer")
+        footer = _footer(app)
+        assert not any(k in footer for k in ("d Describe", "l Logs", "m Metrics", "^d Delete", "s Scale")), footer
+        await pilot.press("escape")
+
         # On the dashboard (deployments, pods, events), help lists their keys and not a CronJob's.
         await wait_until(pilot, lambda: len(app.screen_stack) == 2, 5, "the dashboard")
         await pilot.press("question_mark")
