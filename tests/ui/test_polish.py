@@ -66,7 +66,7 @@ def _toasts(app) -> list[str]:
 
 async def test_metrics_key_with_nothing_to_show_says_so(demo):
     """``m`` on an empty view or on a row that is no object says why there is nothing to graph (it showed the
-    current namespace's graphs, which read as the selection's)."""
+    current namespace's graphs, which read as the selection's); an empty view says it is empty."""
     from k8stui.ui.screens.helm import HelmScreen
     from k8stui.ui.screens.metrics import MetricsScreen
 
@@ -75,6 +75,9 @@ async def test_metrics_key_with_nothing_to_show_says_so(demo):
         await wait_until(pilot, lambda: app.screen.is_mounted and names(app, "workloads") == [], 30, "the dashboard")
         await _open(pilot, app, "ds", ResourceScreen)
         await wait_until(pilot, lambda: "DaemonSets (kube-public)" in _screen(app), 10, "the empty :ds")
+        # Once listed, an empty view says so (a blank one read as still loading), indented as cells are.
+        await wait_until(pilot, lambda: "│ no DaemonSets in namespace kube-public" in _screen(app), 10,
+                         "the empty view's note")
         ds = app.screen
         await pilot.press("m")
         await wait_until(pilot, lambda: any(t.startswith("nothing selected: move to a pod, workload") for t in
