@@ -83,6 +83,9 @@ class DiagnosisScreen(ClusterScreen):
         self._unsubscribe_live: Any = None
         self.last_export: Any = None  # the Path of the last report written (tests, the toast)
 
+    def view_kind(self) -> str | None:
+        return None  # findings, events, alerts ... about objects of every kind
+
     @property
     def scope_text(self) -> str:
         return f"namespace {self.namespace}" if self.namespace else "all namespaces"
