@@ -89,3 +89,71 @@ async def test_metrics_key_with_nothing_to_show_says_so(demo):
         await wait_until(pilot, lambda: any(t.startswith("no metrics for this row") for t in _toasts(app)), 5,
                          "the notice")
         assert app.screen is helm and not isinstance(app.screen, MetricsScreen)
+
+
+def _footer(app) -> str:
+    """The footer row as painted."""
+    from textual.widgets import Footer
+
+    return screen_lines(app)[app.screen.query_one(Footer).region.y]
+
+
+async def test_footer_and_help_show_the_keys_that_act_on_the_views_kind(demo):
+    """The footer offers the keys that act on the view's kind — not scale/rollback/blue-green on :pods, :nodes or
+    :cj, and t trigger / p suspend on :cj — and follows the focused pane of the dashboard; ``?`` lists the keys of
+    the view's kinds."""
+    from k8stui.ui.screens.help import HelpScreen
+    from k8stui.ui.screens.nodes import NodesScreen
+
+    workload_keys = ("s Scale", "r Restart", "u Rollback", "b Blue/green")
+    app = make_app(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: "api-blue" in names(app, "workloads"), 30, "the dashboard")
+        await wait_until(pilot, lambda: "s Scale" in _footer(app), 5, "the dashboard's footer")
+        assert all(k in _footer(app) for k in (*workload_keys, "^d Delete", "l Logs", "m Metrics")), _footer(app)
+
+        app.screen.query_one("#pods").focus()  # the dashboard's pods pane: the footer follows the focus
+        await wait_until(pilot, lambda: "S Shell" in _footer(app), 5, "the pods pane's footer")
+        footer = _footer(app)
+        assert "F Port-forward" in footer and "^k Kill pod" in footer and "l Logs" in footer, footer
+        assert not any(k in footer for k in workload_keys), footer
+
+        await _open(pilot, app, "pods", ResourceScreen)
+        await wait_until(pilot, lambda: "S Shell" in _footer(app), 5, ":pods footer")
+        assert not any(k in _footer(app) for k in workload_keys), _footer(app)
+        await pilot.press("escape")
+
+        await _open(pilot, app, "cj -A", ResourceScreen)
+        await wait_until(pilot, lambda: "t Trigger now" in _footer(app), 5, ":cj footer")
+        footer = _footer(app)
+        assert "p Suspend/resume" in footer and "^d Delete" in footer, footer
+        assert not any(k in footer for k in workload_keys), footer
+        await pilot.press("question_mark")
+        await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen), 5, "help on :cj")
+        actions = dict((description, key) for key, description in app.screen.rows)
+        assert actions.get("Trigger now") == "t" and actions.get("Suspend/resume") == "p", actions
+        assert not {"Scale", "Rollback", "Blue/green", "Canary", "Kill pod"} & set(actions), actions
+        await pilot.press("escape")
+        await pilot.press("escape")
+
+        await _open(pilot, app, "nodes", NodesScreen)
+        await wait_until(pilot, lambda: "c Cordon" in _footer(app), 5, ":nodes footer")
+        footer = _footer(app)
+        assert "u Uncordon" in footer and "r Drain" in footer and "m Metrics" in footer, footer
+        assert not any(k in footer for k in ("s Scale", "b Blue/green", "l Logs", "u Rollback")), footer
+        await pilot.press("question_mark")
+        await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen), 5, "help on :nodes")
+        actions = dict((description, key) for key, description in app.screen.rows)
+        assert actions.get("Drain") == "r" and actions.get("Cordon") == "c", actions
+        assert not {"Scale", "Blue/green", "Trigger now", "Logs"} & set(actions), actions
+        await pilot.press("escape")
+        await pilot.press("escape")
+
+        # On the dashboard (deployments, pods, events), help lists their keys and not a CronJob's.
+        await wait_until(pilot, lambda: len(app.screen_stack) == 2, 5, "the dashboard")
+        await pilot.press("question_mark")
+        await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen), 5, "help on the dashboard")
+        actions = dict((description, key) for key, description in app.screen.rows)
+        assert {"Scale", "Blue/green", "Kill pod", "Shell"} <= set(actions), actions
+        assert not {"Trigger now", "Suspend/resume"} & set(actions), actions
+

@@ -1,7 +1,8 @@
 """KeyFooter: Textual's Footer that never cuts a key in half on a narrow terminal.
 
-Textual lays every shown binding out in one row and clips what does not fit (``s Sca`` at 80 columns). This
-footer keeps the screen's order (screens list their most used keys first), switches to the compact style
+Textual lays every shown binding out in one row and clips what does not fit (``s Sca`` at 80 columns). A screen
+may choose its keys (``footer_bindings``: the resource screens show the keys that act on the view's kind,
+``ui.key_scope``). This footer keeps the screen's order (screens list their most used keys first), switches to the compact style
 when the full set does not fit, and leaves out the keys that still do not fit, whole; ``?`` lists them all.
 
 The widths follow FooterKey's CSS (Textual 8): " k " + "desc " in the normal style, "k desc" and a one-cell
@@ -30,8 +31,30 @@ def _width(key: FooterKey, compact: bool) -> int:
 class KeyFooter(Footer):
     """A Footer whose keys are shown whole or not at all."""
 
+    def _chosen_keys(self) -> list[Widget] | None:
+        """The keys of a screen that chooses them (``footer_bindings``: the keys acting on the view's kind), as
+        Footer would draw them; None for other screens (Footer's own choice: every binding shown)."""
+        screen = self.screen
+        choose = getattr(screen, "footer_bindings", None)
+        if choose is None or not self._bindings_ready:
+            return None
+        active = screen.active_bindings
+        items: list[Widget] = [
+            FooterKey(binding.key, self.app.get_key_display(binding), binding.description, binding.action,
+                      disabled=not enabled, tooltip=tooltip).data_bind(compact=Footer.compact)
+            for binding, enabled, tooltip in choose(active)]
+        if self.show_command_palette and self.app.ENABLE_COMMAND_PALETTE:  # as Footer.compose adds it
+            found = active.get(self.app.COMMAND_PALETTE_BINDING)
+            if found is not None:
+                _node, binding, enabled, tooltip = found
+                items.append(FooterKey(binding.key, self.app.get_key_display(binding), binding.description,
+                                       binding.action, classes="-command-palette", disabled=not enabled,
+                                       tooltip=binding.tooltip or binding.description))
+        return items
+
     def compose(self) -> ComposeResult:
-        items = list(super().compose())
+        chosen = self._chosen_keys()
+        items = chosen if chosen is not None else list(super().compose())
         keys = [w for w in items if isinstance(w, FooterKey) and not w.has_class("-command-palette")]
         others = [w for w in items if w not in keys]
         width = self.size.width or self.app.size.width
