@@ -133,7 +133,15 @@ def _run_demo(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         return 130
     finally:
-        demo.stop()
+        _stop_demo(demo)
+
+
+def _stop_demo(demo: object) -> None:
+    """Stop the demo cluster, saying so: the app has left the screen and stopping Prometheus and the server takes
+    a few seconds, which a blank terminal made look like a hang."""
+    print("k8stui demo: stopping the demo cluster…", end="", file=sys.stderr, flush=True)
+    demo.stop()  # type: ignore[attr-defined]
+    print(" done", file=sys.stderr, flush=True)
 
 
 def _run_app(args: argparse.Namespace) -> int:

@@ -124,8 +124,9 @@ class DeploymentOwnership:
             owner = self._replicaset_owner(uid, name, namespace)
             return owner == deployment_uid if owner is not None else named_like_replicaset_of(deployment, name)
         if kind == "Pod":
-            if uid and uid in self._pod_rs:
-                return self.deployment_of_pod(uid) == deployment_uid
+            rs_uid = self._pod_rs.get(uid, "") if uid else ""
+            if rs_uid in self._rs_deployment:  # pod and ReplicaSet both indexed
+                return self._rs_deployment[rs_uid] == deployment_uid
             rs_name = replicaset_name_of_pod(name)
             owner = self._replicaset_owner("", rs_name, namespace) if rs_name else None
             return owner == deployment_uid if owner is not None else named_like_pod_of(deployment, name)

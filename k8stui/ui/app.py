@@ -178,7 +178,8 @@ class K8sTuiApp(App):
             self.notify(str(exc), severity="error")
             return
         if command.view == "kind":
-            navigation.open_kind(self, command.kind, command.word, command.arg)
+            navigation.open_kind(self, command.kind, command.word, command.arg,
+                                 scope=navigation.Scope(command.all_namespaces, command.namespace))
         else:
             self.open_view(command.view, command.arg)
 
@@ -278,7 +279,7 @@ class K8sTuiApp(App):
         return self.kubeconfig_watch.changed
 
     def _poll_kubeconfig(self) -> None:
-        self.run_worker(self._check_kubeconfig(), group="kubeconfig-watch", exclusive=True, exit_on_error=False)
+        self.run_worker(self._check_kubeconfig, group="kubeconfig-watch", exclusive=True, exit_on_error=False)
 
     async def _check_kubeconfig(self) -> None:
         if await asyncio.to_thread(self.kubeconfig_watch.poll):  # stat + hash: file I/O off the UI loop
@@ -289,7 +290,7 @@ class K8sTuiApp(App):
     def action_reload_kubeconfig(self) -> None:
         """``K``: reconnect to the current context (same namespace and view) from the kubeconfig as it is
         on disk now; ``:ctx`` still switches to any context."""
-        self.run_worker(self._reload_kubeconfig(), group="kubeconfig-reload", exclusive=True, exit_on_error=False)
+        self.run_worker(self._reload_kubeconfig, group="kubeconfig-reload", exclusive=True, exit_on_error=False)
 
     async def _reload_kubeconfig(self) -> None:
         context = self.connection.target.context

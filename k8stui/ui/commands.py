@@ -7,7 +7,8 @@ with its group when ambiguous) by the server's ``KindRegistry`` — so a CRD ins
 soon as discovery has seen it. Aliases are data (the user's ``aliases`` setting maps a word to a view or a kind).
 
 What follows a kind is the view's starting filter: ``-l SELECTOR`` or a bare selector (``app=api,version!=green``)
-filters by labels, anything else is text (``:pods api``).
+filters by labels, anything else is text (``:pods api``) — except kubectl's scope flags, which work after every
+kind: ``-A``/``--all-namespaces`` and ``-n NS``/``--namespace NS`` (``:cj -A``, ``:deploy -n team-a app=web``).
 """
 
 from __future__ import annotations
@@ -55,8 +56,9 @@ VIEW_HELP: dict[str, str] = {
     "portforwards": "running port-forwards", "help": "this help", "quit": "quit",
 }
 
-ANY_KIND_HELP = (":KIND [SELECTOR]", "any kind the server has, CRDs included: plural, singular, short name or Kind, "
-                 "kind.group when ambiguous; then a label selector (app=api,version!=green) or text to filter by")
+ANY_KIND_HELP = (":KIND [-A|-n NS] [SELECTOR]", "any kind the server has, CRDs included: plural, singular, short "
+                 "name or Kind, kind.group when ambiguous; -A every namespace, -n one; then a label selector "
+                 "(app=api,version!=green) or text to filter by")
 
 
 def command_help(extra_aliases: dict[str, str] | None = None) -> list[tuple[str, str]]:
@@ -97,6 +99,39 @@ class Command:
     arg: str = ""
     kind: ResourceKind | None = None
     word: str = ""  # what the user typed for the view
+    all_namespaces: bool = False  # -A after a kind
+    namespace: str = ""  # -n NS after a kind
+
+
+_ALL_FLAGS = ("-A", "--all-namespaces")
+_NAMESPACE_FLAGS = ("-n", "--namespace")
+
+
+def split_scope(words: list[str]) -> tuple[bool, str, list[str]]:
+    """kubectl's scope flags out of the words after a kind: (all namespaces?, namespace, the other words).
+    ``-A``, ``--all-namespaces``, ``-n NS``, ``-nNS``, ``-n=NS``, ``--namespace NS``, ``--namespace=NS``."""
+    every, namespace, rest = False, "", []
+    pending = ""
+    for word in words:
+        if pending:
+            namespace, pending = word, ""
+        elif word in _ALL_FLAGS:
+            every = True
+        elif word in _NAMESPACE_FLAGS:
+            pending = word
+        elif word.startswith("--namespace="):
+            namespace = word.partition("=")[2]
+        elif word.startswith("-n") and len(word) > 2 and not word.startswith("--"):
+            namespace = word[2:].removeprefix("=")
+        else:
+            rest.append(word)
+    if pending:
+        raise CommandError(f"{pending} needs a namespace: {pending} NAME")
+    if pending == "" and namespace == "" and any(w.startswith(("--namespace=", "-n=")) for w in words):
+        raise CommandError("-n needs a namespace: -n NAME")
+    if every and namespace:
+        raise CommandError("-A and -n exclude each other: all namespaces, or one")
+    return every, namespace, rest
 
 
 def parse_command(text: str, extra_aliases: dict[str, str] | None = None,
@@ -122,7 +157,11 @@ def parse_command(text: str, extra_aliases: dict[str, str] | None = None,
     if kind is not None and not kind.listable:
         raise CommandError(f"{registry.qualified_name(kind)} cannot be listed (the server offers "
                            f"{', '.join(kind.verbs) or 'no verbs'} on it)")
-    return Command("kind", rest, kind, head)
+    every, namespace, others = split_scope(words[1:])
+    if every or namespace:
+        rest = " ".join(others)
+    return Command("kind", rest, kind, head, all_namespaces=every, namespace=namespace)
 
 
-__all__ = ["APP_VIEWS", "Command", "CommandError", "NAMESPACE_WORDS", "VIEW_ALIASES", "command_help", "parse_command"]
+__all__ = ["APP_VIEWS", "Command", "CommandError", "NAMESPACE_WORDS", "VIEW_ALIASES", "command_help", "parse_command",
+           "split_scope"]

@@ -668,8 +668,9 @@ async def _port_forward(op: Operation) -> list[FollowUp]:
         return []
     plan.after = forward.url
     op.session.audit.record(plan, APPLIED, message=f"{forward.url} → {forward.pod}:{forward.remote_port}")
-    report(op.app, f"forwarding {forward.url} → {label}:{choice.remote} (pod {forward.pod}:{forward.remote_port}); "
-                   ":pf lists and stops forwards")
+    # A Service's forward names the pod it reached; a pod's is named once.
+    via = f" (pod {forward.pod}:{forward.remote_port})" if service else ""
+    report(op.app, f"forwarding {forward.url} → {label}:{choice.remote}{via}; :pf lists and stops forwards")
     return []
 
 

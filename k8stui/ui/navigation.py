@@ -8,6 +8,7 @@ created a moment ago) before the user is told it is unknown — in a worker, so 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..cluster import kinds, row_kinds, xray
@@ -33,28 +34,41 @@ def starting_filter(arg: str) -> str:
     return text
 
 
-def view_for(app: K8sTuiApp, kind: ResourceKind, arg: str = "") -> Any:
-    """The screen showing ``kind`` (with ``arg`` as its starting filter)."""
+@dataclass(frozen=True)
+class Scope:
+    """Where a view opened from the command line looks: ``-A`` (every namespace), ``-n NS`` (one), or neither
+    (the app's current scope)."""
+
+    all_namespaces: bool = False
+    namespace: str = ""
+
+
+def view_for(app: K8sTuiApp, kind: ResourceKind, arg: str = "", scope: Scope = Scope()) -> Any:
+    """The screen showing ``kind`` (with ``arg`` as its starting filter) in ``scope``."""
     from .screens.generic import TableScreen
     from .screens.nodes import NodesScreen
     from .screens.resource import ResourceScreen
 
     if kind.key == kinds.NODES.key and not arg:
         return NodesScreen()
-    screen: Any = ResourceScreen(kind) if row_kinds.is_first_class(kind) else TableScreen(kind)
+    every = True if scope.all_namespaces else None
+    namespace = scope.namespace or None
+    screen: Any = (ResourceScreen(kind, all_namespaces=every, namespace=namespace)
+                   if row_kinds.is_first_class(kind) else TableScreen(kind, all_namespaces=every, namespace=namespace))
     screen.initial_filter = starting_filter(arg)
     return screen
 
 
-def open_kind(app: K8sTuiApp, kind: ResourceKind | None, word: str, arg: str = "") -> None:
+def open_kind(app: K8sTuiApp, kind: ResourceKind | None, word: str, arg: str = "", scope: Scope = Scope()) -> None:
     """Push the view of ``kind``; when the registry did not know ``word``, ask discovery first."""
     if kind is not None:
-        app.push_screen(view_for(app, kind, arg))
+        app.push_screen(view_for(app, kind, arg, scope))
         return
-    app.run_worker(_resolve_then_open(app, word, arg), group="resolve-kind", exclusive=True, exit_on_error=False)
+    app.run_worker(_resolve_then_open(app, word, arg, scope), group="resolve-kind", exclusive=True,
+                   exit_on_error=False)
 
 
-async def _resolve_then_open(app: K8sTuiApp, word: str, arg: str) -> None:
+async def _resolve_then_open(app: K8sTuiApp, word: str, arg: str, scope: Scope = Scope()) -> None:
     discovery = app.discovery
     kind = await discovery.resolve(word)
     if kind is None:
@@ -65,7 +79,7 @@ async def _resolve_then_open(app: K8sTuiApp, word: str, arg: str) -> None:
     if not kind.listable:
         app.notify(f"{discovery.registry.qualified_name(kind)} cannot be listed", severity="error")
         return
-    app.push_screen(view_for(app, kind, arg))
+    app.push_screen(view_for(app, kind, arg, scope))
 
 
 # -- xray --------------------------------------------------------------------------------------------------------
@@ -126,4 +140,4 @@ def open_events_of(app: K8sTuiApp, kind_key: str, obj: dict[str, Any]) -> None:
     app.push_screen(screen)
 
 
-__all__ = ["open_events_of", "open_kind", "open_xray", "open_xray_of", "starting_filter", "view_for"]
+__all__ = ["Scope", "open_events_of", "open_kind", "open_xray", "open_xray_of", "starting_filter", "view_for"]

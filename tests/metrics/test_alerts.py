@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from k8stui.metrics.alerts import (
@@ -15,6 +13,7 @@ from k8stui.metrics.alerts import (
 )
 from k8stui.metrics.errors import PrometheusUnavailable
 from k8stui.metrics.source import endpoint_for
+from tests.conftest import wait_for
 
 PROM = {"status": "success", "data": {"alerts": [
     {"labels": {"alertname": "KubePodCrashLooping", "namespace": "shop", "pod": "checkout-1", "severity": "warning"},
@@ -58,15 +57,12 @@ def test_demo_crash_loop_alert_fires(demo):
     if not demo.prometheus_url:
         pytest.skip("prometheus is not installed")
     endpoint = endpoint_for(demo.prometheus_url)
-    deadline = time.monotonic() + 60
-    while True:
+
+    def firing():
         result = fetch_alerts(endpoint)
-        firing = [a for a in result.alerts if a.name == "KubePodCrashLooping" and a.state == "firing"]
-        if firing or time.monotonic() > deadline:
-            break
-        time.sleep(1)
-    assert firing, f"KubePodCrashLooping did not fire within 60 s: {result.alerts}"
-    alert = firing[0]
+        alerts = [a for a in result.alerts if a.name == "KubePodCrashLooping" and a.state == "firing"]
+        return (result, alerts[0]) if alerts else None
+    result, alert = wait_for(firing, timeout=90, interval=1, message="KubePodCrashLooping firing")
     assert alert.namespace == "shop" and alert.label_map["pod"].startswith("checkout-")
     assert alert.related().kind == "pods" and alert.since is not None and result.sources == ("prometheus",)
 

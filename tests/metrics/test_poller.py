@@ -10,6 +10,7 @@ import pytest
 
 from k8stui.metrics.errors import PrometheusUnavailable
 from k8stui.metrics.poller import Poller, PollResult, PollState, backoff_delay
+from tests.conftest import wait_for
 
 
 def _collect(poller_factory):
@@ -70,20 +71,24 @@ def test_unexpected_exceptions_become_one_line_not_a_crash():
 
 
 def test_set_fetch_drops_the_result_in_flight_and_poke_refreshes_now():
-    release = threading.Event()
+    started, release = threading.Event(), threading.Event()
 
     def slow_old() -> str:
+        started.set()
         release.wait(5)
         return "old"
 
     poller, results = _collect(lambda deliver: Poller(slow_old, deliver, interval=60))
     try:
-        time.sleep(0.1)
+        assert started.wait(5), "the first fetch did not start"
         poller.set_fetch(lambda: "new")
         release.set()
-        assert _next(results).value == "new"
+        first = _next(results)
+        assert first.value == "new" and first.retry_in == 60
+        # A bounded "nothing happens" check (the positive signal before it is the result above, which planned the
+        # next fetch in 60 s): a poller that ignored its interval would deliver again within these 0.3 s.
         with pytest.raises(queue.Empty):
-            results.get(timeout=0.3)  # the interval is 60 s: nothing more unless poked
+            results.get(timeout=0.3)
         poller.poke()
         assert _next(results).value == "new"
     finally:
@@ -91,18 +96,23 @@ def test_set_fetch_drops_the_result_in_flight_and_poke_refreshes_now():
 
 
 def test_pause_stops_fetching_until_resumed():
-    calls = []
+    calls: list[int] = []
+    ticks: list[int] = []
     poller, results = _collect(lambda deliver: Poller(lambda: calls.append(1) or len(calls), deliver, interval=0.05))
+    clock = Poller(lambda: ticks.append(1), lambda _: None, interval=0.05)  # an unpaused twin, as a clock
     try:
         _next(results)
         poller.pause()
-        time.sleep(0.2)
-        while not results.empty():
-            results.get_nowait()
         count = len(calls)
-        time.sleep(0.3)
-        assert len(calls) <= count + 1
+        # "Nothing happens" while paused, over a window ended by a positive signal rather than a fixed time: the
+        # unpaused twin's six fetches, in which this one would have fetched about six times too (on a slow
+        # machine as much as on a fast one). Only a fetch in flight when pause() was called may still complete.
+        clock.start()
+        wait_for(lambda: len(ticks) >= 6, timeout=10, message="six fetches of the unpaused twin")
+        paused = len(calls)
+        assert paused <= count + 1
         poller.resume()
-        assert _next(results).state is PollState.OK
+        wait_for(lambda: len(calls) > paused, timeout=5, message="a fetch after resume()")
     finally:
+        clock.stop()
         poller.stop()

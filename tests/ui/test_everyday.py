@@ -647,6 +647,7 @@ async def test_port_forward_a_pod_curl_it_and_stop_it_in_pf(demo, web_ns):
             await wait_until(pilot, lambda: isinstance(app.screen, PortForwardDialog) and app.screen.is_mounted, 10, "the port dialog")
             await pilot.press("ctrl+u", "0", "enter")
             started = await until_message(pilot, app, r"forwarding http://127\.0\.0\.1:\d+ → pod/web-", 10)
+            assert started.count("web-") == 1, started  # the pod is named once
             url = started.split()[1]
             status, body = await asyncio.to_thread(lambda: (lambda r: (r.status, r.read()))(
                 urllib.request.urlopen(url + "/", timeout=10)))

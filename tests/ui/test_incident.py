@@ -110,7 +110,7 @@ async def test_dashboard_shows_the_incident(demo):
                              == len(firing_in_prometheus(demo.prometheus_url)) > 0, 60,
                              "the header counts the alerts Prometheus fires")
             firing = app.screen.header.state.alerts_firing
-            assert f"alerts  {firing} firing  !" in app.screen.header.render().plain
+            assert f"alerts {firing} firing !" in app.screen.header.render().plain  # no double spaces
             await pilot.press("exclamation_mark")
             assert isinstance(app.screen, AlertsScreen)
             await pilot.press("escape")

@@ -39,6 +39,7 @@ from k8stui.ui.screens.confirm import ConfirmScreen
 from k8stui.ui.screens.dialogs import BurstDialog, CanaryDialog, QuestionDialog, RevisionPicker, ScaleDialog
 
 from .helpers import SIZE, kubectl, make_app, row, table, wait_until
+from .screen_text import screen_lines
 
 KEYS = {"scale": "s", "restart": "r", "rollback": "u", "bluegreen": "b", "bluegreen-revert": "B", "burst": "x",
         "unburst": "X", "canary": "c"}
@@ -495,6 +496,16 @@ async def test_the_demo_scenario_has_a_service_for_a_canary(demo):
         seq = demo.request_seq()
         await pilot.press("c")
         await wait_until(pilot, lambda: isinstance(app.screen, CanaryDialog), 10, "the canary dialog")
+        # The choices say what they give in pods (of the pair's total), the keys are said in words:
+        # no "10% (1)" whose number reads as a pod count as much as a key.
+        total = app.screen.total
+        assert total >= 4
+        await wait_until(pilot, lambda: "10% → 1 pod " in "\n".join(screen_lines(app)), 5, "the choices painted")
+        screen = "\n".join(screen_lines(app))
+        for choice in (f"100% → {total} pods", "keys 1 = 10%, 2 = 25%, 3 = 50%, 4 = 100%"):
+            assert choice in screen, choice
+        assert re.search(r"25% → \d+ pods? .*50% → \d+ pods? ", screen)
+        assert not re.search(r"\d+% \(\d\)", screen)
         await pilot.press("escape")
         await until_message(pilot, app, "canary .*cancelled, nothing changed", 5)
         assert not mutating(demo, seq)

@@ -117,3 +117,32 @@ async def test_a_frozen_api_server_turns_stale_and_panes_say_how_old_their_data_
             await wait_until(pilot, lambda: pane.state_text == "", 5, "the pane's state line is gone")
     finally:
         process.stop()
+
+
+async def test_pod_events_show_when_the_replicasets_are_listed_last(demo):
+    """The events pane picks a Deployment's events by ownership (pod -> ReplicaSet -> Deployment): when the pods
+    and events are listed before the ReplicaSets (here their LIST fails twice), the events of its pods must
+    still show once the ReplicaSets arrive — the selection is filtered again, not left with the Deployment's own."""
+    demo.set_faults(fail_next=2, fail_status=500, path_contains="/replicasets")
+    try:
+        app = make_app(demo)
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_until(pilot, lambda: names(app, "workloads")[:1] == ["api-blue"] and names(app, "pods"), 20,
+                             "api-blue selected, its pods listed")
+            screen = app.screen
+            await wait_until(pilot, lambda: demo.admin("faults")["fail_next"] == 0
+                             and screen.ownership.replicasets.synced, 20,
+                             "the ReplicaSets listed after two failures")
+
+            def pod_events() -> set[str]:
+                return {e["metadata"]["uid"] for e in screen.events_feed.informer.objects()
+                        if e["involvedObject"].get("kind") == "Pod"
+                        and e["involvedObject"].get("name", "").startswith("api-blue-")}
+
+            def shown() -> set[str]:
+                return set(screen.events_model.rows_by_key)
+
+            await wait_until(pilot, lambda: pod_events() and pod_events() <= shown(), 10,
+                             "the events of api-blue's pods in the events pane")
+    finally:
+        demo.clear_faults()

@@ -13,6 +13,7 @@ from conftest import Demo
 
 from k8stui import clock
 from k8stui.demo.launcher import DemoProcess
+from k8stui.ui.screens.help import HelpScreen
 
 from .helpers import SIZE, make_app, names, painted, row, table, wait_until
 
@@ -49,12 +50,20 @@ async def _dashboard_ready(pilot) -> None:
     app = pilot.app
     pods, events = _expected_counts()
     await wait_until(pilot, lambda: len(names(app, "workloads")) == 5, 20, "workloads")
-    await wait_until(pilot, lambda: len(names(app, "pods")) == pods and len(names(app, "events")) == events, 20,
-                     "pods and events of api-blue")
+    try:
+        await wait_until(pilot, lambda: len(names(app, "pods")) == pods and len(names(app, "events")) == events, 20,
+                         "pods and events of api-blue")
+    except AssertionError as error:  # say what was there instead
+        current = table(app, "workloads").current_row()
+        raise AssertionError(
+            f"{error}: want {pods} pods and {events} events, have {len(names(app, 'pods'))} pods and "
+            f"{len(names(app, 'events'))} events; selected {getattr(current, 'name', None)}; health "
+            f"{[repr(i) for _hub, i in app.screen._held]}") from None
     await wait_until(pilot, lambda: app.screen.header.state.api_health == "synced", 20, "synced")
     await wait_until(pilot, lambda: all(r.findings_level for r in table(app, "workloads").model.rows_by_key.values()),
                      20, "findings counted (LINT)")
-    await pilot.pause(0.3)
+    await wait_until(pilot, lambda: "api-blue" in str(app.screen.details.render()), 10, "details of api-blue")
+    await pilot.pause()
 
 
 @pytest.mark.parametrize("theme", THEMES)
@@ -72,7 +81,10 @@ def test_nodes_view(snap_compare, frozen_demo, frozen_clock, theme):
         await pilot.press("colon", *"nodes", "enter")
         await wait_until(pilot, lambda: len(names(app, "nodes")) == 4, 10, "4 nodes")
         await wait_until(pilot, lambda: "pending" in app.screen.summary_plain, 10, "capacity summary")
-        await pilot.pause(1.5)  # pod requests are folded into the bars at most once a second
+        model = table(app, "nodes").model
+        await wait_until(pilot, lambda: any("860m/3860m" in model.plain(k) for k in model.keys()), 10,
+                         "pod requests folded into the bars (at most once a second)")
+        await pilot.pause()
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
 
@@ -106,7 +118,8 @@ def test_describe_view(snap_compare, frozen_demo, frozen_clock, theme):
         await _dashboard_ready(pilot)
         table(app, "workloads").select_key(row(app, "workloads", "frontend").uid)
         await pilot.press("d")
-        await pilot.pause(0.3)
+        await wait_until(pilot, lambda: "name: frontend" in app.screen.yaml_text, 10, "describe of frontend")
+        await pilot.pause()
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
 
@@ -118,6 +131,7 @@ def test_help(snap_compare, frozen_demo, frozen_clock, theme):
     async def run_before(pilot) -> None:
         await _dashboard_ready(pilot)
         await pilot.press("question_mark")
-        await pilot.pause(0.3)
+        await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen), 10, "help")
+        await pilot.pause()
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)

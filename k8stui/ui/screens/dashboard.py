@@ -243,6 +243,10 @@ class DashboardScreen(ClusterScreen):
         feed = getattr(self, "workloads_feed", None)
         if feed is None:
             return
+        if self.selected_deployment and (stale is None or self.selected_deployment in stale):
+            # which events are about the selection depends on ownership (pod -> ReplicaSet -> Deployment), which
+            # just changed: e.g. the ReplicaSets were listed after the events
+            self.events_feed.refill()
         if stale is None:
             feed.reproject_all()
         elif stale:
@@ -279,7 +283,9 @@ class DashboardScreen(ClusterScreen):
             return findings, by_workload
 
         while True:
-            if not self._findings_ready or live.dirty or engine.pending:
+            # Hidden under another screen (``:pods`` of 10k pods): nobody sees the LINT column, and the rules
+            # would hold the GIL against the UI loop every second; the counts catch up once the dashboard shows.
+            if not self.suspended and (not self._findings_ready or live.dirty or engine.pending):
                 snapshot = live.snapshot()  # on the loop: the informers' dicts are copied here, read in the thread
                 changes = live.take_changes()
                 if frozenset(snapshot.kinds) != known:  # a kind became usable (synced) or not: evaluate all again

@@ -18,7 +18,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
 from ...actions.burst import BurstView
-from ...actions.canary import STEPS, parse_percent
+from ...actions.canary import STEPS, parse_percent, split
 from ...actions.rollout import Revision, template_diff
 from ...actions.scale import parse_replicas
 from ...cluster.table_model import Column, TableModel
@@ -310,12 +310,21 @@ class CanaryDialog(ModalScreen[int | None]):
             yield Static(Text(sanitize(f"{self.name_} has {self.replicas} of {self.total} replicas ({share})"
                                        + (f"; {self.other} has the rest" if self.other else "")
                                        + ". The total stays the same.")))
+            # Each choice says what it means in pods; the keys are said once, in words (a "(1)" on a button
+            # read as a pod count as much as a key).
+            yield Static(Text(f"keys {', '.join(f'{n + 1} = {pct}%' for n, pct in enumerate(STEPS))}"),
+                         id="canary-keys")
             with Vertical(classes="dialog-actions"):
                 with Horizontal(classes="dialog-buttons"):
-                    for n, pct in enumerate(STEPS):
-                        yield Button(f"{pct}% ({n + 1})", id=f"canary-{pct}")
+                    for pct in STEPS:
+                        yield Button(Text(self.choice_label(pct)), id=f"canary-{pct}")
                 yield Input(placeholder="or type a share 0..100 and press enter", id="canary-input")
                 yield Static("", classes="dialog-error", id="canary-error")
+
+    def choice_label(self, pct: int) -> str:
+        """``10% → 1 pod``: the share and how many of the pair's pods it gives this colour."""
+        pods = split(self.total, pct)
+        return f"{pct}% → {pods} pod{'' if pods == 1 else 's'}"
 
     def on_mount(self) -> None:
         self.query_one("#canary-25", Button).focus()

@@ -34,20 +34,18 @@ def _row_of(entry: dict[str, Any]) -> TableRow:
 class TableScreen(ClusterScreen):
     """One kind through the server's Table representation (see the module docstring)."""
 
-    # A CRD or an RBAC object has no replicas, rollout or colours: the workload keys stay (they explain
-    # themselves when pressed) but leave the footer to the keys that apply here.
-    BINDINGS = [Binding("enter", "describe", "Describe"),
-                Binding("E", "events", "Events"),
-                *(Binding(key, f"operate('{op}')", label, show=False) for key, op, label in (
-                    ("s", "scale", "Scale"), ("r", "restart", "Restart"), ("u", "rollback", "Rollback"),
-                    ("b", "bluegreen", "Blue/green")))]
+    # A CRD or an RBAC object has no replicas, rollout or colours: the footer shows the keys that act on it
+    # (ui.key_scope); the workload keys stay bound and explain themselves when pressed.
+    BINDINGS = [Binding("enter", "describe", "Describe"), Binding("E", "events", "Events")]
 
-    def __init__(self, kind: ResourceKind, *, title: str = "", all_namespaces: bool | None = None) -> None:
+    def __init__(self, kind: ResourceKind, *, title: str = "", all_namespaces: bool | None = None,
+                 namespace: str | None = None) -> None:
         super().__init__()
         self.kind = kind
         self.title_text = title or kind.key  # kubectl's name for it: "certificates.demo.k8stui.io"
         self.view_name = kind.plural
         self._force_all = all_namespaces
+        self._namespace = namespace  # -n NS on the command line (None: the app's)
         self.initial_filter = ""
         self.model: TableModel[TableRow] = TableModel((), key_of=lambda r: r.uid, sort_column="name")
         self.table = ResourceView(self.model, id="resources", empty_text="")
@@ -57,9 +55,18 @@ class TableScreen(ClusterScreen):
     def reopen(self) -> TableScreen:
         return TableScreen(self.kind)
 
+    def view_kind(self) -> str | None:
+        return self.kind.key
+
     @property
     def all_namespaces(self) -> bool:
+        if self._namespace is not None:
+            return False
         return self._force_all if self._force_all is not None else self.k8s_app.all_namespaces
+
+    @property
+    def namespace(self) -> str:
+        return self._namespace or self.k8s_app.namespace
 
     @property
     def with_namespace(self) -> bool:
@@ -67,11 +74,11 @@ class TableScreen(ClusterScreen):
 
     def compose_body(self) -> ComposeResult:
         scope = ("all namespaces" if self.with_namespace else
-                 (self.k8s_app.namespace if self.kind.namespaced else "cluster"))
+                 (self.namespace if self.kind.namespaced else "cluster"))
         yield Pane(f"{self.title_text} ({scope})", self.table, id="resources-pane")
 
     def on_mount(self) -> None:
-        namespace = None if self.all_namespaces or not self.kind.namespaced else self.k8s_app.namespace
+        namespace = None if self.all_namespaces or not self.kind.namespaced else self.namespace
         informer = self.hold(self.kind, namespace, table=True)
         assert isinstance(informer, TableInformer)
         self.informer = informer

@@ -82,6 +82,9 @@ class ResourceScreen(ClusterScreen):
     def reopen(self) -> ResourceScreen:
         return ResourceScreen(self.kind)
 
+    def view_kind(self) -> str | None:
+        return self.kind.key
+
     @property
     def all_namespaces(self) -> bool:
         if self._namespace is not None:

@@ -1,7 +1,8 @@
 """KeyFooter: Textual's Footer that never cuts a key in half on a narrow terminal.
 
-Textual lays every shown binding out in one row and clips what does not fit (``s Sca`` at 80 columns). This
-footer keeps the screen's order (screens list their most used keys first), switches to the compact style
+Textual lays every shown binding out in one row and clips what does not fit (``s Sca`` at 80 columns). A screen
+may choose its keys (``footer_bindings``: the resource screens show the keys that act on the view's kind,
+``ui.key_scope``). This footer keeps the screen's order (screens list their most used keys first), switches to the compact style
 when the full set does not fit, and leaves out the keys that still do not fit, whole; ``?`` lists them all.
 
 The widths follow FooterKey's CSS (Textual 8): " k " + "desc " in the normal style, "k desc" and a one-cell
@@ -45,12 +46,18 @@ class KeyFooter(Footer):
     _shown: tuple[object, ...] | None = None  # what the last compose showed (see ``_showing``)
 
     def _showing(self) -> tuple[object, ...]:
-        """What compose would show now: the screen's shown bindings with their state, and the width."""
+        """What compose would show now: the keys (the screen's choice, or all its bindings) with their state, the
+        command palette's key, and the width."""
         width = self.size.width or self.app.size.width
-        bindings = tuple((key, binding.action, binding.description, binding.key_display, binding.show, binding.group,
-                          enabled, tooltip)
-                         for key, (_, binding, enabled, tooltip) in self.screen.active_bindings.items())
-        return (width, self._bindings_ready, self.show_command_palette, bindings)
+        screen = self.screen
+        active = screen.active_bindings
+        choose = getattr(screen, "footer_bindings", None)
+        entries = (choose(active) if choose is not None and self._bindings_ready
+                   else [(binding, enabled, tooltip) for _node, binding, enabled, tooltip in active.values()])
+        palette = active.get(self.app.COMMAND_PALETTE_BINDING)
+        keys = tuple((binding.key, binding.action, binding.description, binding.key_display, binding.show,
+                      binding.group, enabled, tooltip) for binding, enabled, tooltip in entries)
+        return (width, self._bindings_ready, self.show_command_palette, palette and palette[2], keys)
 
     async def recompose(self) -> None:
         if not self.is_attached:
@@ -60,8 +67,30 @@ class KeyFooter(Footer):
             return  # the same keys again: nothing to unmount and restyle
         await super().recompose()
 
+    def _chosen_keys(self) -> list[Widget] | None:
+        """The keys of a screen that chooses them (``footer_bindings``: the keys acting on the view's kind), as
+        Footer would draw them; None for other screens (Footer's own choice: every binding shown)."""
+        screen = self.screen
+        choose = getattr(screen, "footer_bindings", None)
+        if choose is None or not self._bindings_ready:
+            return None
+        active = screen.active_bindings
+        items: list[Widget] = [
+            FooterKey(binding.key, self.app.get_key_display(binding), binding.description, binding.action,
+                      disabled=not enabled, tooltip=tooltip).data_bind(compact=Footer.compact)
+            for binding, enabled, tooltip in choose(active)]
+        if self.show_command_palette and self.app.ENABLE_COMMAND_PALETTE:  # as Footer.compose adds it
+            found = active.get(self.app.COMMAND_PALETTE_BINDING)
+            if found is not None:
+                _node, binding, enabled, tooltip = found
+                items.append(FooterKey(binding.key, self.app.get_key_display(binding), binding.description,
+                                       binding.action, classes="-command-palette", disabled=not enabled,
+                                       tooltip=binding.tooltip or binding.description))
+        return items
+
     def compose(self) -> ComposeResult:
-        items = list(super().compose())
+        chosen = self._chosen_keys()
+        items = chosen if chosen is not None else list(super().compose())
         keys = [w for w in items if isinstance(w, FooterKey) and not w.has_class("-command-palette")]
         others = [w for w in items if w not in keys]
         self._shown = self._showing() if self.is_attached else None

@@ -105,8 +105,8 @@ class StatusHeader(Widget):
         if s.alerts_firing is not None:
             start = len(out)
             out.append("  alerts ")
-            if s.alerts_firing:
-                out.append(f" {s.alerts_firing} firing ", style="bold white on red")
+            if s.alerts_firing:  # "alerts 3 firing !": one space between words, as "alerts 0 firing"
+                out.append(f"{s.alerts_firing} firing", style="bold white on red")
                 out.append(f" {self.ALERTS_KEY}", style="bold")
             else:
                 out.append("0 firing", style="green")
