@@ -152,6 +152,11 @@ async def test_footer_and_help_show_the_keys_that_act_on_the_views_kind(demo):
         await pilot.press("escape")
         await pilot.press("escape")
 
+        # s on an HPA edits its min/max replicas, and says so.
+        await _open(pilot, app, "hpa", ResourceScreen)
+        await wait_until(pilot, lambda: "s Min/max replicas" in _footer(app), 5, ":hpa footer")
+        await pilot.press("escape")
+
         # :helm lists releases, not objects: no key acting on an object.
         from k8stui.ui.screens.helm import HelmScreen
 
