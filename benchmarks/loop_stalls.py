@@ -53,6 +53,8 @@ class Probe:
             self.leaf: Counter[str] = Counter()
             self.gc_ms = 0.0
             self.gc_full = 0
+            self.gc_by_generation = [0, 0, 0]
+            self.gc_max_ms = [0.0, 0.0, 0.0]
             self.frames = 0
             self.renders: Counter[str] = Counter()  # widget -> lines rendered
             self.render_ms: Counter[str] = Counter()
@@ -87,8 +89,12 @@ class Probe:
             if phase == "start":
                 gc_start[0] = time.perf_counter()
             else:
-                probe.gc_ms += (time.perf_counter() - gc_start[0]) * 1000
-                probe.gc_full += info.get("generation") == 2
+                took = (time.perf_counter() - gc_start[0]) * 1000
+                generation = info.get("generation", 0)
+                probe.gc_ms += took
+                probe.gc_full += generation == 2
+                probe.gc_by_generation[generation] += 1
+                probe.gc_max_ms[generation] = max(probe.gc_max_ms[generation], took)
 
         gc.callbacks.append(on_gc)
         self.install_render_counts()
@@ -147,8 +153,9 @@ class Probe:
             if current is not None and time.perf_counter() - current[0] > SAMPLE_AFTER_S:
                 frame = sys._current_frames().get(self.main)
                 if frame is not None and self.current is current:
+                    summary = traceback.StackSummary.extract(traceback.walk_stack(frame), lookup_lines=False)
                     stack = tuple(f"{Path(fs.filename).parent.name}/{Path(fs.filename).name}:{fs.lineno} {fs.name}"
-                                  for fs in traceback.extract_stack(frame))
+                                  for fs in reversed(summary))
                     self.samples.append(stack)
             if (self.out / "reset").exists():
                 (self.out / "reset").unlink()
@@ -165,7 +172,8 @@ class Probe:
                       "loop_busy_pct": round(100 * self.busy / seconds, 1),
                       "loop_cpu_pct": round(100 * self.cpu / seconds, 1),
                       "cpu_stalls": {f">{t}ms": sum(c > t for c in self.cpu_stalls) for t in THRESHOLDS_MS}, "gc_ms": round(self.gc_ms),
-                      "gc_full": self.gc_full, "stalls": counts, "frames": self.frames,
+                      "gc_full": self.gc_full, "gc_collections": self.gc_by_generation,
+                      "gc_max_ms": [round(m, 1) for m in self.gc_max_ms], "stalls": counts, "frames": self.frames,
                       "full_refreshes": [[n, list(k)] for k, n in self.full_refreshes.most_common(12)],
                       "renders": [[k, v, round(self.render_ms[k])] for k, v in self.renders.most_common(25)],
                       "stall_ms_total": round(sum(s["ms"] for s in self.stalls)),
@@ -173,7 +181,7 @@ class Probe:
                       "longest": sorted(self.stalls, key=lambda s: -s["ms"])[:15]}
         (self.out / "report.json").write_text(json.dumps(report, indent=1))
         lines = [f"{k}: {report[k]}" for k in ("seconds", "callbacks", "loop_busy_pct", "loop_cpu_pct", "cpu_stalls", "gc_ms", "gc_full",
-                                                 "stalls", "stall_ms_total", "frames")]
+                                                 "gc_collections", "gc_max_ms", "stalls", "stall_ms_total", "frames")]
         lines.append("\n-- lines rendered per widget (lines, ms) --")
         lines += [f"{n:7d} {ms:6d} ms  {name}" for name, n, ms in report["renders"]]
         lines.append("\n-- full refreshes (count, widget, callers) --")

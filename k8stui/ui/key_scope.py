@@ -21,6 +21,7 @@ NO_OBJECTS = ""
 
 _OPERATE = re.compile(r"^operate\('([\w-]+)'\)$")
 _SCOPED = frozenset({"logs", "metrics", "why_stuck"})  # not operations, but only some kinds have them
+_ANY_OBJECT = frozenset({"describe", "events", "xray"})  # every object has them; rows that are none do not
 
 _EVERY_OBJECT = frozenset({"delete", "edit"})
 _POD_SESSIONS = frozenset({"shell", "attach", "debug", "port-forward"})  # a pod, or a running pod of a workload
@@ -66,7 +67,7 @@ def operation_of(action: str) -> str | None:
 
 def scoped(action: str) -> bool:
     """Whether ``action`` acts on the selected object (so only on some kinds)."""
-    return action in _SCOPED or operation_of(action) is not None
+    return action in _SCOPED or action in _ANY_OBJECT or operation_of(action) is not None
 
 
 def applies(action: str, kind: str | None) -> bool:
@@ -75,6 +76,8 @@ def applies(action: str, kind: str | None) -> bool:
         return True
     if kind == NO_OBJECTS:
         return False
+    if action in _ANY_OBJECT:
+        return True
     name = operation_of(action) or action
     return name in _EVERY_OBJECT or name in ACTS_ON.get(kind, frozenset())
 

@@ -109,6 +109,16 @@ class ClusterScreen(Screen):
         self._held.append((hub, informer))
         return informer
 
+    def say_when_empty(self, table: ResourceView, informer: Informer, text: str) -> None:
+        """Once ``informer`` has listed, an empty ``table`` says ``text`` (a blank table read as "still loading");
+        before that, and when the list is forbidden (the pane says so), it stays blank."""
+        async def when_listed() -> None:
+            if await informer.wait_synced():
+                table.empty_text = text
+                table.refresh()
+
+        self.run_worker(when_listed(), group="empty-text", exit_on_error=False)
+
     def at_unmount(self, cleanup: Callable[[], None]) -> None:
         """Run ``cleanup`` (e.g. an unsubscribe) when the screen goes away."""
         self._cleanups.append(cleanup)
