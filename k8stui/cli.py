@@ -12,6 +12,7 @@ from pathlib import Path
 from types import ModuleType
 
 from . import __version__, locations
+from .import_trims import trim
 
 
 def _positive_int(text: str) -> int:
@@ -149,6 +150,7 @@ def _run_app(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    trim()
     args = build_parser().parse_args(argv)
     if args.command == "demo":
         return _run_demo(args)

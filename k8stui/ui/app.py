@@ -97,7 +97,8 @@ class K8sTuiApp(App):
     def on_mount(self) -> None:
         from .screens.dashboard import DashboardScreen
 
-        self.push_screen(DashboardScreen())
+        # Under a start command's view (``-c pods``) the dashboard waits until it is first shown.
+        self.push_screen(DashboardScreen(deferred=bool(self.start_command)))
         self.call_after_refresh(self.discovery.start)
         self.call_after_refresh(self._start_alert_watch)
         self.call_after_refresh(tune_gc)
