@@ -12,6 +12,7 @@ from pathlib import Path
 from types import ModuleType
 
 from . import __version__, locations
+from .import_trims import trim
 
 
 def _positive_int(text: str) -> int:
@@ -122,17 +123,28 @@ def _run_demo(args: argparse.Namespace) -> int:
 
     demo = DemoProcess(port=args.port, pods=args.pods, seed=args.seed, prometheus=not args.no_prometheus,
                        time_scale=args.time_scale)
+    # Starting the server and Prometheus takes seconds before the app can draw: say so (the terminal was blank).
+    print("k8stui demo: starting the demo cluster…", end="", file=sys.stderr, flush=True)
     try:
         demo.start()
     except DemoStartError as exc:
-        print(f"k8stui demo: {exc}", file=sys.stderr)
+        print(f" failed\nk8stui demo: {exc}", file=sys.stderr)
         return 2
+    print(" ready", file=sys.stderr, flush=True)
     try:
         return ui.launch(args, kubeconfig=demo.kubeconfig, prometheus_url=demo.prometheus_url, choices=choices)
     except KeyboardInterrupt:
         return 130
     finally:
-        demo.stop()
+        _stop_demo(demo)
+
+
+def _stop_demo(demo: object) -> None:
+    """Stop the demo cluster, saying so: the app has left the screen and stopping Prometheus and the server takes
+    a few seconds, which a blank terminal made look like a hang."""
+    print("k8stui demo: stopping the demo cluster…", end="", file=sys.stderr, flush=True)
+    demo.stop()  # type: ignore[attr-defined]
+    print(" done", file=sys.stderr, flush=True)
 
 
 def _run_app(args: argparse.Namespace) -> int:
@@ -141,6 +153,7 @@ def _run_app(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    trim()
     args = build_parser().parse_args(argv)
     if args.command == "demo":
         return _run_demo(args)

@@ -95,3 +95,24 @@ def test_broken_ui_dependency_is_one_line_not_a_hang(args: list[str], tmp_path: 
     path = os.pathsep.join([str(tmp_path / "shim"), os.environ.get("PYTHONPATH", str(Path.cwd()))])
     proc = run_k8stui(*args, env={"PYTHONPATH": path})
     assert_one_line_error(proc, "textual is broken")
+
+
+def test_the_demo_says_it_is_starting_and_stopping_the_cluster(tmp_path: Path) -> None:
+    """``k8stui demo`` says it is starting the cluster before the app can draw, and after ``q`` that the cluster is
+    being stopped and when it is done, once the app has given the screen back (seconds of a blank terminal)."""
+    import re
+
+    from ui.test_shell_terminal import ROOT, Terminal
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("KUBE", "TEXTUAL"))}
+    env.update(PYTHONPATH=str(ROOT), TERM="xterm-256color", K8STUI_HOME=str(tmp_path))
+    term = Terminal([sys.executable, "-m", "k8stui", "demo", "--no-prometheus"], env)
+    try:
+        term.expect(re.escape("k8stui demo: starting the demo cluster…".encode()), timeout=10)
+        seen = term.expect(rb"api-blue", timeout=60)  # the dashboard is up
+        term.send(b"q")
+        left = term.expect(re.escape(b"\x1b[?1049l"), since=seen)  # the app left the alternate screen
+        term.expect(re.escape("k8stui demo: stopping the demo cluster… done".encode()), since=left)
+        assert term.wait() == 0
+    finally:
+        term.close()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 from collections.abc import Callable
 
 from .alerts import Alert, AlertsResult, fetch_alerts
@@ -43,14 +44,17 @@ class AlertWatch:
 
     def start(self, prometheus: PrometheusEndpoint, alertmanager: PrometheusEndpoint | None,
               loop: asyncio.AbstractEventLoop) -> None:
-        """Poll these sources from now on (replacing any earlier ones); results are delivered on ``loop``."""
+        """Poll these sources from now on (replacing any earlier ones); results are delivered on ``loop``, in the
+        context of the caller (listeners see the context variables of whoever started the watch — for the app,
+        its active app, so a listener may start timers and post messages)."""
         self.stop()
         self._generation += 1
         generation = self._generation
+        context = contextvars.copy_context()
 
         def deliver(result: PollResult[AlertsResult]) -> None:
             with contextlib.suppress(RuntimeError):  # the loop closed while the app was exiting
-                loop.call_soon_threadsafe(self._delivered, generation, result)
+                loop.call_soon_threadsafe(self._delivered, generation, result, context=context)
 
         self._poller = Poller(lambda: fetch_alerts(prometheus, alertmanager), deliver, interval=self.interval,
                               name="k8stui-alert-watch")

@@ -97,7 +97,8 @@ class K8sTuiApp(App):
     def on_mount(self) -> None:
         from .screens.dashboard import DashboardScreen
 
-        self.push_screen(DashboardScreen())
+        # Under a start command's view (``-c pods``) the dashboard waits until it is first shown.
+        self.push_screen(DashboardScreen(deferred=bool(self.start_command)))
         self.call_after_refresh(self.discovery.start)
         self.call_after_refresh(self._start_alert_watch)
         self.call_after_refresh(tune_gc)
@@ -278,7 +279,7 @@ class K8sTuiApp(App):
         return self.kubeconfig_watch.changed
 
     def _poll_kubeconfig(self) -> None:
-        self.run_worker(self._check_kubeconfig(), group="kubeconfig-watch", exclusive=True, exit_on_error=False)
+        self.run_worker(self._check_kubeconfig, group="kubeconfig-watch", exclusive=True, exit_on_error=False)
 
     async def _check_kubeconfig(self) -> None:
         if await asyncio.to_thread(self.kubeconfig_watch.poll):  # stat + hash: file I/O off the UI loop
@@ -289,7 +290,7 @@ class K8sTuiApp(App):
     def action_reload_kubeconfig(self) -> None:
         """``K``: reconnect to the current context (same namespace and view) from the kubeconfig as it is
         on disk now; ``:ctx`` still switches to any context."""
-        self.run_worker(self._reload_kubeconfig(), group="kubeconfig-reload", exclusive=True, exit_on_error=False)
+        self.run_worker(self._reload_kubeconfig, group="kubeconfig-reload", exclusive=True, exit_on_error=False)
 
     async def _reload_kubeconfig(self) -> None:
         context = self.connection.target.context

@@ -74,11 +74,10 @@ async def test_set_image_offers_earlier_images_and_its_undo_respects_later_chang
         obj = await session.read(ref)
         return [r.image for r in await images.recent_images(session, ref.kind, obj, "web")]
 
-    for _ in range(50):  # the controller creates the new ReplicaSet
-        if await offered() == [WEB_IMAGE]:
-            break
+    deadline = asyncio.get_running_loop().time() + 30
+    while (images_offered := await offered()) != [WEB_IMAGE]:  # until the controller creates the new ReplicaSet
+        assert asyncio.get_running_loop().time() < deadline, f"offered {images_offered} after 30 s"
         await asyncio.sleep(0.1)
-    assert await offered() == [WEB_IMAGE]
     undone = await run_plan(session, lambda: undo.plan_undo_last(session), yes)
     assert undone.applied and get_json(demo, "deployment", "web", "-n", ns)["spec"]["template"]["spec"][
         "containers"][0]["image"] == WEB_IMAGE

@@ -116,14 +116,21 @@ async def test_relists_after_410_error_event(demo, hub, faults):
     seq = demo.request_seq()
     # Hold the informer's next watch request for a moment, write once and compact meanwhile, so that the
     # watch arrives with a resourceVersion older than the compaction.
-    demo.set_faults(latency=1.5)
+    demo.set_faults(latency=3)
     demo.admin("drop-streams", {})
+
+    async def held_watches() -> list[dict]:
+        return watch_requests(await asyncio.to_thread(demo.requests_since, seq), "/api/v1/namespaces/shop/pods")
+
+    deadline = asyncio.get_running_loop().time() + 10
+    while not await held_watches():  # the informer's new watch has arrived and is being held
+        assert asyncio.get_running_loop().time() < deadline, "the informer did not watch again"
+        await asyncio.sleep(0.05)
     demo.admin("churn", {"count": 1, "namespace": "shop"})
-    await asyncio.sleep(0.2)
     demo.admin("compact", {})
     demo.clear_faults()
-    await until(lambda: informer.lists > lists_before, timeout=4, message="relist after the 410 event")
-    await until(lambda: informer.health.state is Health.SYNCED, timeout=5)
+    await until(lambda: informer.lists > lists_before, timeout=15, message="relist after the 410 event")
+    await until(lambda: informer.health.state is Health.SYNCED, timeout=10)
     records = await asyncio.to_thread(demo.requests_since, seq)
     watches = watch_requests(records, "/api/v1/namespaces/shop/pods")
     assert watches and watches[0]["status"] == 200  # the 410 came inside the stream, not as the HTTP status
@@ -211,7 +218,8 @@ async def test_forbidden_for_demo_dev_outside_team_a(demo):
         health = hub.health()
         assert health.state is Health.SYNCED
         assert set(health.forbidden) == {"pods in shop", "nodes"}
-        # Forbidden informers retry slowly: no request storm.
+        # Forbidden informers retry slowly: no request storm. A bounded "nothing happens" window, after the positive
+        # signal of the 403 above: the retry is 30 s away, the generic backoff would have retried 2-3 times.
         seq = demo.request_seq()
         await asyncio.sleep(1.5)
         records = await asyncio.to_thread(demo.requests_since, seq)

@@ -288,16 +288,16 @@ async def test_rolling_update_respects_surge_and_unavailable_then_undo_reuses_re
     rs1 = owned_rs(store, "team-a", "web")[0]
 
     samples: list[tuple[int, int, int]] = []
-    stop = asyncio.Event()
+    sampling = True
 
-    async def sample() -> None:
-        while not stop.is_set():
-            live = [p for p in pods_of(store, "team-a", app="web") if not p["metadata"].get("deletionTimestamp")]
-            spec_total = sum(rs["spec"]["replicas"] for rs in owned_rs(store, "team-a", "web"))
-            samples.append((len(live), sum(1 for p in live if is_ready(p)), spec_total))
-            await asyncio.sleep(0.01)
+    def sample(change: Any) -> None:  # after every write to a pod or ReplicaSet of team-a: no state is missed
+        if not sampling or change.rt not in (PODS, REPLICASETS) or change.obj["metadata"].get("namespace") != "team-a":
+            return
+        live = [p for p in pods_of(store, "team-a", app="web") if not p["metadata"].get("deletionTimestamp")]
+        spec_total = sum(rs["spec"]["replicas"] for rs in owned_rs(store, "team-a", "web"))
+        samples.append((len(live), sum(1 for p in live if is_ready(p)), spec_total))
 
-    sampler = asyncio.create_task(sample())
+    store.subscribe(sample)
 
     def new_image(d: Obj) -> None:
         d["spec"]["template"]["spec"]["containers"][0]["image"] = "ghcr.io/demo/notes:3.2.0"
@@ -307,8 +307,7 @@ async def test_rolling_update_respects_surge_and_unavailable_then_undo_reuses_re
     await wait_for(lambda: rollout_done(store, "team-a", "web") and
                    store.must_get(DEPLOYMENTS, "team-a", "web")["metadata"]["annotations"][REVISION] == "2",
                    message="second rollout")
-    stop.set()
-    await sampler
+    sampling = False
     assert len(samples) > 20
     # maxSurge 1 → never more than 5 pods; maxUnavailable 25% of 4 → never fewer than 3 ready.
     assert max(s[0] for s in samples) <= 5 and max(s[2] for s in samples) <= 5
@@ -368,19 +367,21 @@ def test_fenceposts_round_like_kubernetes() -> None:
 async def test_recreate_stops_old_pods_before_starting_new(cluster: Cluster) -> None:
     store = cluster.store
     await wait_for(lambda: rollout_done(store, "shop", "legacy-report"), timeout=15)
-    seen_both = False
+    image_sets: list[set[str]] = []
+
+    def images() -> set[str]:
+        return {p["spec"]["containers"][0]["image"] for p in pods_of(store, "shop", app="legacy-report")}
+
+    def sample(change: Any) -> None:  # after every pod write in shop: a moment with both images is never missed
+        if change.rt is PODS and change.obj["metadata"].get("namespace") == "shop":
+            image_sets.append(images())
+
+    store.subscribe(sample)
     update_deployment(store, "shop", "legacy-report", lambda d: d["spec"]["template"]["spec"]["containers"][0]
                       .__setitem__("image", "ghcr.io/demo/legacy-report:0.9.2"))
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
-        images = {p["spec"]["containers"][0]["image"] for p in pods_of(store, "shop", app="legacy-report")}
-        seen_both = seen_both or len(images) > 1
-        if rollout_done(store, "shop", "legacy-report") and images == {"ghcr.io/demo/legacy-report:0.9.2"}:
-            break
-        await asyncio.sleep(0.01)
-    else:
-        raise AssertionError("legacy-report did not roll out")
-    assert not seen_both
+    await wait_for(lambda: rollout_done(store, "shop", "legacy-report")
+                   and images() == {"ghcr.io/demo/legacy-report:0.9.2"}, timeout=15, message="legacy-report rolled out")
+    assert image_sets and not [s for s in image_sets if len(s) > 1]
 
 
 async def test_deleting_a_deployment_collects_its_replicasets_and_pods(cluster: Cluster) -> None:
@@ -433,7 +434,11 @@ async def test_extra_pods_load_fast_and_do_not_churn() -> None:
     manager.start()
     try:
         await wait_for(lambda: rollout_done(store, "shop", "api-blue"), message="scenario converged")
-        await asyncio.sleep(0.3)  # kept: a window after convergence in which no controller may touch the bench pods
+        # The positive signal: every controller's queue is empty, so the start's full pass over all pods (the one
+        # that would rewrite the bench pods) and what it set off are done. Then a bounded "nothing happens"
+        # window for timed work (no positive signal for "no timer touches them").
+        await wait_for(lambda: manager.idle, message="controllers idle")
+        await asyncio.sleep(0.3)
         assert {p["metadata"]["name"]: p["metadata"]["resourceVersion"] for p in store.list(PODS, "bench")} == versions
         assert rollout_done(store, "bench", "bench")
         assert len(owned_rs(store, "bench", "bench")) == 1

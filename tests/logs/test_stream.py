@@ -59,9 +59,11 @@ class Kubelet:
             data = format_ns(ns).encode() + b" " + text + b"\n"
             if cut is not None and n == cut:
                 await resp.write(data[: len(data) // 2])  # half a line, then the connection dies
-                await asyncio.sleep(0.01)
-                assert request.transport is not None
-                request.transport.abort()
+                transport = request.transport
+                assert transport is not None
+                while transport.get_write_buffer_size():  # the half line is on the wire before the abort
+                    await asyncio.sleep(0)
+                transport.abort()
                 return resp
             await resp.write(data)
         await resp.write_eof()

@@ -58,3 +58,151 @@ async def test_scope_flags_work_after_every_kind(demo):
         await wait_until(pilot, lambda: any("-n needs a namespace" in str(n.message)
                                             for n in app._notifications), 5, "the error")
         assert app.screen is before
+
+
+def _toasts(app) -> list[str]:
+    return [str(n.message) for n in app._notifications]
+
+
+async def test_metrics_key_with_nothing_to_show_says_so(demo):
+    """``m`` on an empty view or on a row that is no object says why there is nothing to graph (it showed the
+    current namespace's graphs, which read as the selection's); an empty view says it is empty."""
+    from k8stui.ui.screens.helm import HelmScreen
+    from k8stui.ui.screens.metrics import MetricsScreen
+
+    app = make_app(demo, namespace="kube-public")  # no DaemonSets there
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: app.screen.is_mounted and names(app, "workloads") == [], 30, "the dashboard")
+        await _open(pilot, app, "ds", ResourceScreen)
+        await wait_until(pilot, lambda: "DaemonSets (kube-public)" in _screen(app), 10, "the empty :ds")
+        # Once listed, an empty view says so (a blank one read as still loading), indented as cells are.
+        await wait_until(pilot, lambda: "│ no DaemonSets in namespace kube-public" in _screen(app), 10,
+                         "the empty view's note")
+        ds = app.screen
+        await pilot.press("m")
+        await wait_until(pilot, lambda: any(t.startswith("nothing selected: move to a pod, workload") for t in
+                                            _toasts(app)), 5, "the notice")
+        assert app.screen is ds
+        await pilot.press("escape")
+
+        await _open(pilot, app, "helm all", HelmScreen)
+        await wait_until(pilot, lambda: table(app, "helm-table").current_row() is not None, 20, "a release")
+        helm = app.screen
+        await pilot.press("m")
+        await wait_until(pilot, lambda: any(t.startswith("no metrics for this row") for t in _toasts(app)), 5,
+                         "the notice")
+        assert app.screen is helm and not isinstance(app.screen, MetricsScreen)
+
+
+def _footer(app) -> str:
+    """The footer row as painted."""
+    from textual.widgets import Footer
+
+    return screen_lines(app)[app.screen.query_one(Footer).region.y]
+
+
+async def test_footer_and_help_show_the_keys_that_act_on_the_views_kind(demo):
+    """The footer offers the keys that act on the view's kind — not scale/rollback/blue-green on :pods, :nodes or
+    :cj, and t trigger / p suspend on :cj — and follows the focused pane of the dashboard; ``?`` lists the keys of
+    the view's kinds."""
+    from k8stui.ui.screens.help import HelpScreen
+    from k8stui.ui.screens.nodes import NodesScreen
+
+    workload_keys = ("s Scale", "r Restart", "u Rollback", "b Blue/green")
+    app = make_app(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: "api-blue" in names(app, "workloads"), 30, "the dashboard")
+        await wait_until(pilot, lambda: "s Scale" in _footer(app), 5, "the dashboard's footer")
+        assert all(k in _footer(app) for k in (*workload_keys, "^d Delete", "l Logs", "m Metrics")), _footer(app)
+
+        app.screen.query_one("#pods").focus()  # the dashboard's pods pane: the footer follows the focus
+        await wait_until(pilot, lambda: "S Shell" in _footer(app), 5, "the pods pane's footer")
+        footer = _footer(app)
+        assert "F Port-forward" in footer and "^k Kill pod" in footer and "l Logs" in footer, footer
+        assert not any(k in footer for k in workload_keys), footer
+
+        await _open(pilot, app, "pods", ResourceScreen)
+        await wait_until(pilot, lambda: "S Shell" in _footer(app), 5, ":pods footer")
+        assert not any(k in _footer(app) for k in workload_keys), _footer(app)
+        await pilot.press("escape")
+
+        await _open(pilot, app, "cj -A", ResourceScreen)
+        await wait_until(pilot, lambda: "t Trigger now" in _footer(app), 5, ":cj footer")
+        footer = _footer(app)
+        assert "p Suspend/resume" in footer and "^d Delete" in footer, footer
+        assert not any(k in footer for k in workload_keys), footer
+        await pilot.press("question_mark")
+        await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen), 5, "help on :cj")
+        actions = dict((description, key) for key, description in app.screen.rows)
+        assert actions.get("Trigger now") == "t" and actions.get("Suspend/resume") == "p", actions
+        assert not {"Scale", "Rollback", "Blue/green", "Canary", "Kill pod"} & set(actions), actions
+        await pilot.press("escape")
+        await pilot.press("escape")
+
+        await _open(pilot, app, "nodes", NodesScreen)
+        await wait_until(pilot, lambda: "c Cordon" in _footer(app), 5, ":nodes footer")
+        footer = _footer(app)
+        assert "u Uncordon" in footer and "r Drain" in footer and "m Metrics" in footer, footer
+        assert not any(k in footer for k in ("s Scale", "b Blue/green", "l Logs", "u Rollback")), footer
+        await pilot.press("question_mark")
+        await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen), 5, "help on :nodes")
+        actions = dict((description, key) for key, description in app.screen.rows)
+        assert actions.get("Drain") == "r" and actions.get("Cordon") == "c", actions
+        assert not {"Scale", "Blue/green", "Trigger now", "Logs"} & set(actions), actions
+        await pilot.press("escape")
+        await pilot.press("escape")
+
+        # s on an HPA edits its min/max replicas, and says so.
+        await _open(pilot, app, "hpa", ResourceScreen)
+        await wait_until(pilot, lambda: "s Min/max replicas" in _footer(app), 5, ":hpa footer")
+        await pilot.press("escape")
+
+        # :helm lists releases, not objects: no key acting on an object.
+        from k8stui.ui.screens.helm import HelmScreen
+
+        await _open(pilot, app, "helm all", HelmScreen)
+        await wait_until(pilot, lambda: "? Help" in _footer(app), 5, ":helm footer")
+        footer = _footer(app)
+        assert not any(k in footer for k in ("d Describe", "l Logs", "m Metrics", "^d Delete", "s Scale")), footer
+        await pilot.press("escape")
+
+        # On the dashboard (deployments, pods, events), help lists their keys and not a CronJob's.
+        await wait_until(pilot, lambda: len(app.screen_stack) == 2, 5, "the dashboard")
+        await pilot.press("question_mark")
+        await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen), 5, "help on the dashboard")
+        actions = dict((description, key) for key, description in app.screen.rows)
+        assert {"Scale", "Blue/green", "Kill pod", "Shell"} <= set(actions), actions
+        assert not {"Trigger now", "Suspend/resume"} & set(actions), actions
+
+
+async def test_describe_follows_the_object(demo):
+    """``d`` shows the object live: a change made with kubectl appears in place with the time it was seen, and a
+    deleted object stays on screen saying it is deleted."""
+    from k8stui.ui.screens.describe import DescribeScreen
+
+    from .helpers import kubectl, row
+
+    ns = "polish-describe"
+    await kubectl(demo, "create", "namespace", ns)
+    try:
+        await kubectl(demo, "create", "configmap", "settings", "-n", ns, "--from-literal=colour=blue")
+        app = make_app(demo, namespace=ns)
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_until(pilot, lambda: app.screen.is_mounted and len(app.screen_stack) == 2, 30, "the dashboard")
+            await _open(pilot, app, "cm", ResourceScreen)
+            await wait_until(pilot, lambda: row(app, "resources", "settings") is not None, 10, "the ConfigMap")
+            table(app, "resources").select_key(row(app, "resources", "settings").uid)
+            await pilot.press("d")
+            await wait_until(pilot, lambda: isinstance(app.screen, DescribeScreen), 5, "describe")
+            await wait_until(pilot, lambda: "colour: blue" in _screen(app), 5, "the data")
+
+            await kubectl(demo, "patch", "configmap", "settings", "-n", ns, "-p", '{"data":{"colour":"green"}}')
+            await wait_until(pilot, lambda: "colour: green" in _screen(app), 10, "the change, shown live")
+            assert "colour: blue" not in _screen(app)
+            assert "updated " in _screen(app)  # the border says it changed, and when
+
+            await kubectl(demo, "delete", "configmap", "settings", "-n", ns)
+            await wait_until(pilot, lambda: "deleted " in _screen(app), 10, "the deletion, said")
+            assert "colour: green" in _screen(app) and "this was its last state" in _screen(app)
+    finally:
+        await kubectl(demo, "delete", "namespace", ns, "--wait=false", check=False)

@@ -18,6 +18,8 @@ from k8stui.cluster.table_model import Cell, TableModel
 from k8stui.ui.columns import POD_COLUMNS
 from k8stui.ui.widgets.resource_view import ELLIPSIS, ResourceView, fit_widths, window
 
+from .helpers import wait_until
+
 NOW = 1_800_000_000.0
 
 
@@ -150,9 +152,12 @@ async def test_a_value_grown_after_the_first_paint_is_shown_whole(frozen_now):
         model.apply([("uid-00004", pod_row(pod(4, created=NOW - 59)))])
         await pilot.pause()
         clock.freeze(NOW - 59 + 132)
-        await pilot.pause(1.3)  # the view renders the ages on screen again every second
-        line = next(line for line in view_of(app).painted_lines() if "web-00004" in line)
-        assert line.rstrip().endswith(" 2m12s") and ELLIPSIS not in line
+
+        def age_line() -> str:
+            return next(line for line in view_of(app).painted_lines() if "web-00004" in line)
+        # the view renders the ages on screen again every second
+        await wait_until(pilot, lambda: age_line().rstrip().endswith(" 2m12s"), 10, "the grown age on screen")
+        assert ELLIPSIS not in age_line()
 
 
 async def test_header_click_sorts_and_marks_the_column(frozen_now):

@@ -19,7 +19,7 @@ import termios
 import time
 from pathlib import Path
 
-from actions.scenario import create_namespace, delete_namespace, get_json
+from actions.scenario import create_namespace, delete_namespace, get_json, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -85,10 +85,7 @@ def test_shell_into_a_pod_and_back_to_the_app(demo, tmp_path):
         def running() -> str:
             pods = [p for p in get_json(demo, "pods", "-n", ns)["items"] if p["status"].get("phase") == "Running"]
             return pods[0]["metadata"]["name"] if pods else ""
-        deadline = time.monotonic() + 60
-        while not (pod := running()):
-            assert time.monotonic() < deadline, "the web pod did not start"
-            time.sleep(0.2)
+        pod = wait_for(running, timeout=60, message="the web pod running")
         env = {k: v for k, v in os.environ.items() if not k.startswith(("KUBE", "TEXTUAL"))}
         env.update(PYTHONPATH=str(ROOT), TERM="xterm-256color", K8STUI_HOME=str(tmp_path), COLUMNS="110",
                    LINES="30")

@@ -5,6 +5,8 @@ cluster-free app for the dialogs."""
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 from textual.app import App
 from textual.containers import VerticalScroll
@@ -194,14 +196,21 @@ async def test_footer_shows_whole_keys_at_80_columns(demo):
             if command:
                 await pilot.press("colon", *command, "enter")
                 await wait_until(pilot, lambda: len(app.screen_stack) == 3, 5, f":{command}")
-            await pilot.pause(0.2)
-            footer = app.screen.query_one(Footer)
-            row = screen_lines(app)[footer.region.y]
-            keys = [k for k in footer.query(FooterKey) if k.display]
-            assert len(keys) >= 6, f"{command or 'dashboard'}: only {len(keys)} keys in the footer"
-            for key in keys:
-                assert footer.region.contains_region(key.region), f"{key.description!r} cut: {row!r}"
-                assert f"{key.key_display} {key.description}" in row, f"{key.description!r} not whole: {row!r}"
+
+            def footer_problems() -> list[str]:
+                footer = app.screen.query_one(Footer)
+                row = screen_lines(app)[footer.region.y]
+                keys = [k for k in footer.query(FooterKey) if k.display]
+                problems = [f"only {len(keys)} keys in the footer"] if len(keys) < 6 else []
+                problems += [f"{k.description!r} cut: {row!r}" for k in keys if not footer.region.contains_region(k.region)]
+                problems += [f"{k.description!r} not whole: {row!r}" for k in keys
+                             if f"{k.key_display} {k.description}" not in row]
+                return problems
+
+            # the new screen's footer is composed and laid out over a few refreshes
+            with contextlib.suppress(AssertionError):
+                await wait_until(pilot, lambda: not footer_problems(), 10, "the footer's keys whole")
+            assert not footer_problems(), f"{command or 'dashboard'}: {footer_problems()}"
             if command:
                 await pilot.press("escape")
                 await wait_until(pilot, lambda: len(app.screen_stack) == 2, 5, "back to the dashboard")

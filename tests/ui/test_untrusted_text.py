@@ -88,12 +88,12 @@ class ActionSpy:
 
 async def assert_inert(app: Any, pilot: Any, text: str, spy: ActionSpy) -> None:
     """``text`` is on screen literally; no cell of it carries an action or a link; clicking it runs nothing."""
-    for _ in range(50):  # a toast or a pushed screen may need a few refreshes
-        await pilot.pause(0.05)
-        found = where(app, text)
-        if found is not None:
-            break
-    assert found is not None, f"{text!r} not shown literally; the screen:\n" + "\n".join(screen_rows(app))
+    try:  # a toast or a pushed screen may need a few refreshes
+        await wait_until(pilot, lambda: where(app, text) is not None, 15, f"{text!r} shown literally")
+    except AssertionError:
+        raise AssertionError(f"{text!r} not shown literally; the screen:\n" + "\n".join(screen_rows(app))) from None
+    found = where(app, text)
+    assert found is not None
     x, y = found
     for i in range(len(text)):
         style = app.screen.get_style_at(x + i, y)

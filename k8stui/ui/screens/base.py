@@ -7,7 +7,8 @@ filtering, sorting, `:` commands, `?` help and `d` describe live here.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import dataclasses
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from textual import on
@@ -18,6 +19,7 @@ from textual.screen import Screen
 from ...cluster.kinds import ResourceKind
 from ...cluster.store import Informer, InformerHub
 from ...cluster.table_feed import InformerFeed
+from .. import key_scope
 from ..completion import BarCompletion, app_completer
 from ..widgets.command_bar import CommandBar
 from ..widgets.key_footer import KeyFooter
@@ -61,8 +63,8 @@ class ClusterScreen(Screen):
         Binding("a", "operate('attach')", "Attach", show=False),
         Binding("D", "operate('debug')", "Debug container", show=False),
         Binding("F", "operate('port-forward')", "Port-forward", show=False),
-        Binding("t", "operate('trigger')", "Trigger cronjob", show=False),
-        Binding("p", "operate('suspend')", "Suspend/resume cronjob", show=False),
+        Binding("t", "operate('trigger')", "Trigger now", show=False),
+        Binding("p", "operate('suspend')", "Suspend/resume", show=False),
         Binding("exclamation_mark", "alerts", "Alerts", key_display="!", show=False),
     ]
     view_name = "view"
@@ -75,6 +77,8 @@ class ClusterScreen(Screen):
         self.feeds: list[InformerFeed[Any]] = []
         self._held: list[tuple[InformerHub, Informer]] = []
         self._cleanups: list[Callable[[], None]] = []
+        # Under another screen (Textual's ``is_current`` still holds for the screen right below the top one).
+        self.suspended = False
 
     @property
     def k8s_app(self) -> K8sTuiApp:
@@ -106,6 +110,16 @@ class ClusterScreen(Screen):
         self._held.append((hub, informer))
         return informer
 
+    def say_when_empty(self, table: ResourceView, informer: Informer, text: str) -> None:
+        """Once ``informer`` has listed, an empty ``table`` says ``text`` (a blank table read as "still loading");
+        before that, and when the list is forbidden (the pane says so), it stays blank."""
+        async def when_listed() -> None:
+            if await informer.wait_synced():
+                table.empty_text = text
+                table.refresh()
+
+        self.run_worker(when_listed(), group="empty-text", exit_on_error=False)
+
     def at_unmount(self, cleanup: Callable[[], None]) -> None:
         """Run ``cleanup`` (e.g. an unsubscribe) when the screen goes away."""
         self._cleanups.append(cleanup)
@@ -123,10 +137,12 @@ class ClusterScreen(Screen):
 
     def on_screen_suspend(self) -> None:
         """Hidden under another screen: stop repainting tables nobody sees (10k-row views stay cheap)."""
+        self.suspended = True
         for feed in self.feeds:
             feed.pause()
 
     def on_screen_resume(self) -> None:
+        self.suspended = False
         for feed in self.feeds:
             feed.resume()
 
@@ -155,6 +171,52 @@ class ClusterScreen(Screen):
             **api_fields(health), read_only=app.read_only,
             metrics_source=app.metrics_source, view=self.view_name,
             notice="kubeconfig changed: K reconnects" if app.kubeconfig_changed else "")
+
+    # -- the keys that act here --------------------------------------------------------------------
+    def view_kind(self) -> str | None:
+        """The kind key the keys act on now: the focused table's (the dashboard: its workloads, pods or events
+        pane); ``key_scope.NO_OBJECTS`` when the rows are no objects, None when they are of several kinds."""
+        table = self.active_table()
+        kind = self.resource_of(table) if table is not None else None
+        return kind.key if kind is not None else key_scope.NO_OBJECTS
+
+    def help_kinds(self) -> list[str | None]:
+        """The kinds ``?`` lists keys for: every table's on the screen (the dashboard's panes)."""
+        if self.view_kind() is None:
+            return [None]
+        found = [self.resource_of(table) for table in self.query(ResourceView)]
+        return [kind.key for kind in found if kind is not None] or [key_scope.NO_OBJECTS]
+
+    def footer_bindings(self, active: Any) -> list[tuple[Binding, bool, str]]:
+        """What the footer shows (KeyFooter): the shown keys that act on the view's kind, with the kind's own
+        operations (``key_scope.FOOTER``: t trigger on :cj, S shell on :pods) where the operation keys are."""
+        kind = self.view_kind()
+        entries = [(binding, enabled, tooltip) for _node, binding, enabled, tooltip in active.values()]
+        by_action: dict[str, tuple[Binding, bool, str]] = {}
+        for entry in entries:
+            by_action.setdefault(entry[0].action, entry)
+        operations = [(self._labelled(binding, kind), enabled, tooltip) for binding, enabled, tooltip in
+                      (by_action[f"operate('{op}')"] for op in key_scope.footer_operations(kind)
+                       if f"operate('{op}')" in by_action)]
+        shown: list[tuple[Binding, bool, str]] = []
+        seen: set[str] = set()
+        for binding, enabled, tooltip in entries:
+            if key_scope.operation_of(binding.action) is not None:
+                if operations:
+                    shown += operations
+                    seen.update(b.action for b, _e, _t in operations)
+                    operations = []
+                continue
+            if binding.show and binding.action not in seen and key_scope.applies(binding.action, kind):
+                shown.append((binding, enabled, tooltip))
+                seen.add(binding.action)
+        return shown + operations
+
+    @staticmethod
+    def _labelled(binding: Binding, kind: str | None) -> Binding:
+        description = key_scope.label(binding.action, kind, binding.description)
+        return binding if description == binding.description else dataclasses.replace(binding,
+                                                                                       description=description)
 
     # -- the focused table -------------------------------------------------------------------------
     def active_table(self) -> ResourceView | None:
@@ -197,10 +259,14 @@ class ClusterScreen(Screen):
 
         # The screen's own keys first (its ``enter`` is what enter does here, even when the focused table takes
         # the key and posts a selection), then the focused widget's and the app's; each key is listed once.
+        # Keys that act on none of the screen's kinds are left out (they are bound, and say so when pressed).
         bindings: list[Binding] = []
         for cls in type(self).__mro__:
             bindings += [b for b in getattr(cls, "BINDINGS", []) if isinstance(b, Binding)]
         bindings += [active.binding for active in self.app.active_bindings.values()]
+        kinds = self.help_kinds()
+        bindings = [self._labelled(b, kinds[0] if len(kinds) == 1 else None) for b in bindings
+                    if key_scope.applies_to_any(b.action, kinds)]
         self.app.push_screen(HelpScreen(self.view_name, bindings))
 
     def action_describe(self) -> None:
@@ -215,24 +281,7 @@ class ClusterScreen(Screen):
         if found is None:
             self.notify("that object is gone", severity="warning")
             return
-        self.app.push_screen(DescribeScreen(*found, read=self.whole_object_reader(*found)))
-
-    def whole_object_reader(self, resource: ResourceKind, cached: dict[str, Any]
-                            ) -> Callable[[], Awaitable[dict[str, Any]]] | None:
-        """Reads the whole object behind an informer's lean copy from the server (for describe); None without a
-        connection (tests that show a screen alone)."""
-        hub = getattr(self.app, "hub", None)
-        if hub is None:
-            return None
-        meta = cached.get("metadata") or {}
-        namespace, name = meta.get("namespace") or None, str(meta.get("name") or "")
-
-        def read() -> Awaitable[dict[str, Any]]:
-            from ...cluster.fetch import fetch_object
-
-            return fetch_object(hub.client, resource, namespace, name)
-
-        return read
+        self.app.push_screen(DescribeScreen(*found, cached=True))
 
     def selected_object(self, table: ResourceView, row: Any) -> tuple[ResourceKind, dict[str, Any]] | None:
         """The resource a row was read from and its cached raw object (None if gone). The resource comes from

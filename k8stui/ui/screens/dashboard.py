@@ -22,6 +22,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widget import Widget
 from textual.widgets import Static
 
 from ... import clock
@@ -121,8 +122,11 @@ class DashboardScreen(ClusterScreen):
     DashboardScreen.-logs #events-pane { display: none; }
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, deferred: bool = False) -> None:
         super().__init__()
+        # Made under the view a start command (``-c pods``) opened: its panes and informers wait until the user
+        # first comes back to it, so that they do not delay that view's first paint (see ``on_screen_resume``).
+        self.deferred = deferred
         all_ns = False
         self.workloads_model: TableModel[Any] = TableModel(workload_columns(), key_of=lambda r: r.uid)
         self.pods_model: TableModel[Any] = TableModel(columns_for(kinds.PODS.key, only=POD_KEYS),
@@ -154,19 +158,28 @@ class DashboardScreen(ClusterScreen):
         if all_ns:
             self.workloads_model.set_columns(workload_columns(with_namespace=True))
             self.pods_model.set_columns(columns_for(kinds.PODS.key, with_namespace=True, only=POD_KEYS))
-        with Horizontal():
-            with Vertical(id="left"):
-                yield Pane("Workloads", self.workloads, id="workloads-pane")
-                scroll = VerticalScroll(self.details, id="details-scroll")
-                scroll.border_title = "Details"
-                yield scroll
-            with Vertical(id="right"):
-                yield Pane("Pods", self.pods, id="pods-pane")
-                yield MetricsSparklines(id="metrics-pane")
-                yield Pane("Events", self.events, id="events-pane")
-                yield LogsPanel(id="logs-pane")
+        yield Horizontal(*([] if self.deferred else self._panes()), id="dashboard-body")
+
+    def _panes(self) -> list[Widget]:
+        scroll = VerticalScroll(self.details, id="details-scroll")
+        scroll.border_title = "Details"
+        left = Vertical(Pane("Workloads", self.workloads, id="workloads-pane"), scroll, id="left")
+        right = Vertical(Pane("Pods", self.pods, id="pods-pane"), MetricsSparklines(id="metrics-pane"),
+                         Pane("Events", self.events, id="events-pane"), LogsPanel(id="logs-pane"), id="right")
+        return [left, right]
 
     def on_mount(self) -> None:
+        if not self.deferred:
+            self._start()
+
+    async def on_screen_resume(self) -> None:
+        """Shown for the first time after a start command's view: make the panes and start the informers now."""
+        if self.deferred and self.app.screen is self:  # (is_current also means "just under the top screen")
+            self.deferred = False
+            await self.query_one("#dashboard-body").mount_all(self._panes())
+            self._start()
+
+    def _start(self) -> None:
         ns = self.k8s_app.scope_namespace
         deployments = self.hold(kinds.DEPLOYMENTS, ns)
         pods = self.hold(kinds.PODS, ns)
@@ -270,7 +283,9 @@ class DashboardScreen(ClusterScreen):
             return findings, by_workload
 
         while True:
-            if not self._findings_ready or live.dirty or engine.pending:
+            # Hidden under another screen (``:pods`` of 10k pods): nobody sees the LINT column, and the rules
+            # would hold the GIL against the UI loop every second; the counts catch up once the dashboard shows.
+            if not self.suspended and (not self._findings_ready or live.dirty or engine.pending):
                 snapshot = live.snapshot()  # on the loop: the informers' dicts are copied here, read in the thread
                 changes = live.take_changes()
                 if frozenset(snapshot.kinds) != known:  # a kind became usable (synced) or not: evaluate all again

@@ -83,13 +83,16 @@ class DiagnosisScreen(ClusterScreen):
         self._unsubscribe_live: Any = None
         self.last_export: Any = None  # the Path of the last report written (tests, the toast)
 
+    def view_kind(self) -> str | None:
+        return None  # findings, events, alerts ... about objects of every kind
+
     @property
     def scope_text(self) -> str:
         return f"namespace {self.namespace}" if self.namespace else "all namespaces"
 
     # -- the live snapshot -----------------------------------------------------------------------------------
     def start_live(self) -> None:
-        self.run_worker(self._start_live(), group="diagnosis-live", exclusive=True, exit_on_error=False)
+        self.run_worker(self._start_live, group="diagnosis-live", exclusive=True, exit_on_error=False)
 
     async def _start_live(self) -> None:
         app = self.k8s_app

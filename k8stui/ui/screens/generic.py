@@ -34,13 +34,9 @@ def _row_of(entry: dict[str, Any]) -> TableRow:
 class TableScreen(ClusterScreen):
     """One kind through the server's Table representation (see the module docstring)."""
 
-    # A CRD or an RBAC object has no replicas, rollout or colours: the workload keys stay (they explain
-    # themselves when pressed) but leave the footer to the keys that apply here.
-    BINDINGS = [Binding("enter", "describe", "Describe"),
-                Binding("E", "events", "Events"),
-                *(Binding(key, f"operate('{op}')", label, show=False) for key, op, label in (
-                    ("s", "scale", "Scale"), ("r", "restart", "Restart"), ("u", "rollback", "Rollback"),
-                    ("b", "bluegreen", "Blue/green")))]
+    # A CRD or an RBAC object has no replicas, rollout or colours: the footer shows the keys that act on it
+    # (ui.key_scope); the workload keys stay bound and explain themselves when pressed.
+    BINDINGS = [Binding("enter", "describe", "Describe"), Binding("E", "events", "Events")]
 
     def __init__(self, kind: ResourceKind, *, title: str = "", all_namespaces: bool | None = None,
                  namespace: str | None = None) -> None:
@@ -58,6 +54,9 @@ class TableScreen(ClusterScreen):
 
     def reopen(self) -> TableScreen:
         return TableScreen(self.kind)
+
+    def view_kind(self) -> str | None:
+        return self.kind.key
 
     @property
     def all_namespaces(self) -> bool:
@@ -88,6 +87,9 @@ class TableScreen(ClusterScreen):
             self._columns_changed(informer.columns)
         self.feed = self.add_feed(InformerFeed(self.model, informer, _row_of,
                                                on_health=self.query_one("#resources-pane", Pane).show_health))
+        scope = ("" if not self.kind.namespaced else " in any namespace" if self.with_namespace
+                 else f" in namespace {self.namespace}")
+        self.say_when_empty(self.table, informer, f"no {self.title_text}{scope}")
         if self.initial_filter:
             error = self.table.set_filter(self.initial_filter)
             if error:

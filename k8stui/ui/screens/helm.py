@@ -27,6 +27,7 @@ from ...diagnosis.helm import HelmDecodeError, HelmRelease, ReleaseDecoder, Rele
 from ...diagnosis.live import HELM_KINDS, LiveSnapshot
 from ...diagnosis.snapshot import ObjRef
 from ...text import plain, sanitize
+from ..key_scope import NO_OBJECTS
 from ..widgets.resource_view import ResourceView
 from .diagnosis_base import DiagnosisScreen
 
@@ -103,6 +104,9 @@ class HelmScreen(DiagnosisScreen):
     def reopen(self) -> HelmScreen:
         return HelmScreen(self.k8s_app.scope_namespace)
 
+    def view_kind(self) -> str | None:
+        return NO_OBJECTS  # releases: no key acting on an object applies (enter opens one)
+
     def compose_body(self) -> ComposeResult:
         with Vertical(id="helm-box") as box:
             box.border_title = plain(f"Helm releases — {self.scope_text}")
@@ -164,6 +168,9 @@ class HelmReleaseScreen(DiagnosisScreen):
     HelmReleaseScreen #release-scroll { height: 1fr; border-top: solid $foreground 30%; }
     HelmReleaseScreen #release-text { padding: 0 1; }
     """
+
+    def view_kind(self) -> str | None:
+        return NO_OBJECTS  # revisions of a release (its objects are listed as text)
 
     def __init__(self, namespace: str, name: str) -> None:
         super().__init__(namespace)

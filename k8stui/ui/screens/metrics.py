@@ -67,15 +67,16 @@ PROMQL_COLUMNS: list[Column[tuple[str, str, str]]] = [  # rows: (order, series, 
 
 
 def open_metrics(screen: ClusterScreen) -> None:
-    """``m`` on any cluster screen: the metrics view of the selected row (or of the current namespace)."""
+    """``m`` on any cluster screen: the metrics view of the selected row. With nothing selected (an empty view) or
+    a row that is no object (a Helm release), say so: the current namespace's graphs, shown instead, looked like
+    the selection's."""
     selection = screen.selection()
     target = target_for(*selection) if selection is not None else None
     if target is None:
-        app = screen.k8s_app
-        if app.all_namespaces:
-            screen.notify("select a pod, deployment, node or namespace to see its metrics", severity="warning")
-            return
-        target = Target("namespace", app.namespace, app.namespace, note="nothing selected: showing the namespace")
+        table = screen.active_table()
+        what = "nothing selected" if table is None or table.current_row() is None else "no metrics for this row"
+        screen.notify(f"{what}: move to a pod, workload, node or namespace to see its metrics", severity="warning")
+        return
     screen.app.push_screen(MetricsScreen(target))
 
 

@@ -182,7 +182,7 @@ class TimelineScreen(DiagnosisScreen):
     def on_mount(self) -> None:
         self.query_one("#timeline-table", ResourceView).focus()
         if self.bare_name:
-            self.run_worker(self._resolve_then_start(), group="timeline-resolve", exclusive=True,
+            self.run_worker(self._resolve_then_start, group="timeline-resolve", exclusive=True,
                             exit_on_error=False)
         else:
             self.start_live()

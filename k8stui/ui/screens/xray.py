@@ -216,6 +216,9 @@ class XrayScreen(ClusterScreen):
         obj = informer.by_name(self.namespace, name)
         return (kind, obj) if obj is not None else None
 
+    def view_kind(self) -> str | None:
+        return None  # a tree of objects of every kind: the keys act on the node under the cursor
+
     def selection(self) -> tuple[str, dict[str, Any]] | None:
         found = self.selected_resource()
         return (found[0].key, found[1]) if found is not None else None
@@ -232,7 +235,7 @@ class XrayScreen(ClusterScreen):
             self.notify("nothing to describe here" if node is None or node.exists else
                         f"{node.label} does not exist", severity="warning")
             return
-        self.app.push_screen(DescribeScreen(*found, read=self.whole_object_reader(*found)))
+        self.app.push_screen(DescribeScreen(*found, cached=True))
 
     def _describe_fetched(self, node: XrayNode) -> None:
         kind = self._resource(node.resource)

@@ -265,12 +265,14 @@ class ResourceView(ScrollView, can_focus=True):
         self._following = False  # mounted and subscribed to the model
         self._syncing = False  # following a model change: scrolling is not the user's
         self._ages_due = False
+        self._summary: str | None = None  # the summary last shown (setting a border subtitle repaints it all)
         self.marked: set[str] = set()  # keys of rows marked with space (operations on several rows)
 
     # -- lifecycle ------------------------------------------------------------------------------------------------
     def on_mount(self) -> None:
         self._unsubscribe = self.model.subscribe(self._model_changed)
         self._following = True
+        self._summary = None  # (re)mounted: its parent shows no summary yet
         self.set_interval(AGE_REFRESH_SECONDS, self._refresh_ages)
         self._model_changed(TableDiff(reordered=True, widths_changed=True, first_shift=0))
 
@@ -485,17 +487,23 @@ class ResourceView(ScrollView, can_focus=True):
         if relaid or diff.reordered or new_top != top or (diff.first_shift is not None
                                                           and diff.first_shift < new_top + body):
             self.refresh()
-        else:
-            for changed in diff.changed:
-                self._refresh_row(model.index_of(changed))
-            if old_row != self.cursor_row:
-                self._refresh_row(old_row)
-                self._refresh_row(self.cursor_row)
+            return
+        if diff.changed:  # the rows on screen are a slice: one look at it, not a search per changed row
+            changed = diff.changed
+            for offset, shown in enumerate(model.keys(new_top, new_top + body)):
+                if shown in changed:
+                    self.refresh_line(new_top + offset + HEADER_HEIGHT)
+        if old_row != self.cursor_row:
+            self._refresh_row(old_row)
+            self._refresh_row(self.cursor_row)
 
     def _show_summary(self) -> None:
         if not self.show_summary:
             return
         summary = plain(self.model.summary())  # holds the filter the user typed: never markup
+        if summary == self._summary:  # most batches change no count: a subtitle set repaints view and pane
+            return
+        self._summary = summary
         self.border_subtitle = summary
         if self.parent is not None:
             self.parent.border_subtitle = summary
@@ -630,9 +638,9 @@ class ResourceView(ScrollView, can_focus=True):
             if index == 0:
                 note = (f"no row matches {model.filter.describe()} — esc clears the filter"
                         if model.total and model.filter is not None else self.empty_text)
-                if note:
-                    return Strip([Segment(p, self._style(s, 3)) for p, s in window(cell(note), visible, 0, width)],
-                                 width)
+                if note:  # indented as the cells are (" NAME")
+                    return Strip([Segment(p, self._style(s, 3)) for p, s in window(cell(f" {note}"), visible, 0,
+                                                                                    width)], width)
             return Strip.blank(width, self.rich_style)
         key = model.key_at(index)
         state = 1 if index == self.cursor_row else 4 if key in self.marked else 0

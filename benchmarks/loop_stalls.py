@@ -1,0 +1,322 @@
+"""Find what blocks the app's event loop: run ``python -m k8stui`` with every asyncio callback timed.
+
+    python3 benchmarks/loop_stalls.py drive --pods 10000 --rate 500 --out /tmp/stalls   # all of it, ~2 min
+    python3 benchmarks/loop_stalls.py --out /tmp/stalls -- -A -c pods      # the probed app alone; drive it yourself
+
+``drive`` starts a demo with ``--pods``, the probed app (``-A -c pods``) in a 160x48 tmux, waits for the full table,
+then measures two windows: ``quiet`` (``--quiet`` s, 20 cursor presses) and ``churn`` (``--seconds`` s while the
+demo updates pods at ``--rate`` events/s, ``--presses`` presses): the probe's counts plus key -> painted cursor
+latency as bench_app.py times it (``quiet.txt``/``churn.txt`` in ``--out``; with ``SPY=1`` also a py-spy profile
+of the churn window, ``churn.folded``). The figures to compare on a shared machine are the CPU ones
+(``loop_cpu_pct``, ``cpu_stalls``) and the stall counts, taken in the same minutes.
+
+Why: a key waits for whatever callback holds the loop when it arrives, so key latency p99 is the loop's stalls.
+Each callback (``asyncio.Handle._run``: a task step, a timer, a message pump turn) is timed; a sampler thread reads
+the main thread's stack every ~2 ms while a callback has run for more than 10 ms, so every stall comes with where
+its time went. Work is counted, not only timed: stalls per second and per 1000 watch events are what to compare
+before/after on a shared machine (wall-clock percentiles drift with the load).
+
+Control files in ``--out`` (created by whoever drives the app): ``reset`` clears the counters (start of a
+window), ``dump`` writes ``report.json`` and ``report.txt`` (the stalls > 20 ms, the functions most often on the
+stack during them, inclusive, and the longest stalls' stacks) and removes ``dump``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import json
+import os
+import runpy
+import sys
+import threading
+import time
+import traceback
+from collections import Counter
+from pathlib import Path
+
+THRESHOLDS_MS = (20, 50, 100)
+SAMPLE_AFTER_S = 0.010
+SAMPLE_EVERY_S = 0.002
+
+
+class Probe:
+    def __init__(self, out: Path) -> None:
+        self.out = out
+        self.main = threading.main_thread().ident
+        self.lock = threading.Lock()
+        self.current: tuple[float, object] | None = None  # (start, handle) of the running callback
+        self.samples: list[tuple[str, ...]] = []  # stacks of the running callback
+        self.reset()
+
+    def reset(self) -> None:
+        with self.lock:
+            self.t0 = time.perf_counter()
+            self.callbacks = 0
+            self.busy = 0.0
+            self.cpu = 0.0  # the main thread's CPU time in callbacks (what a loaded machine inflates least)
+            self.cpu_stalls: list[float] = []  # callbacks that used > 20 ms of CPU
+            self.stalls: list[dict] = []
+            self.inclusive: Counter[str] = Counter()
+            self.leaf: Counter[str] = Counter()
+            self.gc_ms = 0.0
+            self.gc_full = 0
+            self.gc_by_generation = [0, 0, 0]
+            self.gc_max_ms = [0.0, 0.0, 0.0]
+            self.frames = 0
+            self.renders: Counter[str] = Counter()  # widget -> lines rendered
+            self.render_ms: Counter[str] = Counter()
+            self.full_refreshes: Counter[tuple[str, ...]] = Counter()  # (widget, callers...) -> count
+
+    # -- timing every callback -------------------------------------------------------------------------------
+    def install(self) -> None:
+        probe = self
+        original = asyncio.events.Handle._run
+
+        def _run(handle: asyncio.events.Handle) -> None:
+            start, cpu_start = time.perf_counter(), time.thread_time()
+            probe.current, probe.samples = (start, handle), []
+            try:
+                original(handle)
+            finally:
+                took = time.perf_counter() - start
+                cpu = time.thread_time() - cpu_start
+                probe.current = None
+                probe.callbacks += 1
+                probe.busy += took
+                probe.cpu += cpu
+                if cpu * 1000 >= THRESHOLDS_MS[0]:
+                    probe.cpu_stalls.append(cpu * 1000)
+                if took * 1000 >= THRESHOLDS_MS[0]:
+                    probe.record(took, handle, probe.samples)
+
+        asyncio.events.Handle._run = _run  # type: ignore[method-assign]
+        gc_start = [0.0]
+
+        def on_gc(phase: str, info: dict) -> None:
+            if phase == "start":
+                gc_start[0] = time.perf_counter()
+            else:
+                took = (time.perf_counter() - gc_start[0]) * 1000
+                generation = info.get("generation", 0)
+                probe.gc_ms += took
+                probe.gc_full += generation == 2
+                probe.gc_by_generation[generation] += 1
+                probe.gc_max_ms[generation] = max(probe.gc_max_ms[generation], took)
+
+        gc.callbacks.append(on_gc)
+        self.install_render_counts()
+        threading.Thread(target=self.sample, daemon=True, name="loop-stall-sampler").start()
+
+    def install_render_counts(self) -> None:
+        """Count what each frame paints: lines rendered per widget, frames (compositor refreshes)."""
+        from textual.screen import Screen
+        from textual.widget import Widget
+        probe = self
+        render_lines, compositor_refresh = Widget.render_lines, Screen._compositor_refresh
+
+        def counted_render_lines(widget: Widget, crop):  # type: ignore[no-untyped-def]
+            start = time.perf_counter()
+            try:
+                return render_lines(widget, crop)
+            finally:
+                name = f"{type(widget).__name__}#{widget.id or ''}"
+                probe.renders[name] += crop.height
+                probe.render_ms[name] += (time.perf_counter() - start) * 1000
+
+        def counted_refresh(screen: Screen) -> None:
+            probe.frames += 1
+            compositor_refresh(screen)
+
+        refresh = Widget.refresh
+
+        def counted_full_refresh(widget: Widget, *regions, **kwargs):  # type: ignore[no-untyped-def]
+            if not regions and kwargs.get("repaint", True):
+                callers = [f"{Path(f.filename).name}:{f.lineno} {f.name}" for f in traceback.extract_stack()[-8:-1]]
+                probe.full_refreshes[(f"{type(widget).__name__}#{widget.id or ''}", *callers)] += 1
+            return refresh(widget, *regions, **kwargs)
+
+        if os.environ.get("STALL_PROBE_REFRESHES"):
+            Widget.refresh = counted_full_refresh  # type: ignore[method-assign]
+        Widget.render_lines = counted_render_lines  # type: ignore[method-assign]
+        Screen._compositor_refresh = counted_refresh  # type: ignore[method-assign]
+
+    def record(self, took: float, handle: object, samples: list[tuple[str, ...]]) -> None:
+        with self.lock:
+            stacks = Counter(samples)
+            self.stalls.append({"ms": round(took * 1000, 1), "at_s": round(time.perf_counter() - self.t0, 2),
+                                "handle": repr(handle)[:200], "samples": len(samples),
+                                "top": [[n, list(s[-14:])] for s, n in stacks.most_common(3)]})
+            for stack in samples:
+                for name in set(stack):
+                    self.inclusive[name] += 1
+                if stack:
+                    self.leaf[stack[-1]] += 1
+
+    # -- sampling stalls -------------------------------------------------------------------------------------
+    def sample(self) -> None:
+        while True:
+            time.sleep(SAMPLE_EVERY_S)
+            current = self.current
+            if current is not None and time.perf_counter() - current[0] > SAMPLE_AFTER_S:
+                frame = sys._current_frames().get(self.main)
+                if frame is not None and self.current is current:
+                    summary = traceback.StackSummary.extract(traceback.walk_stack(frame), lookup_lines=False)
+                    stack = tuple(f"{Path(fs.filename).parent.name}/{Path(fs.filename).name}:{fs.lineno} {fs.name}"
+                                  for fs in reversed(summary))
+                    self.samples.append(stack)
+            if (self.out / "reset").exists():
+                (self.out / "reset").unlink()
+                self.reset()
+            if (self.out / "dump").exists():
+                self.dump()
+                (self.out / "dump").unlink()
+
+    def dump(self) -> None:
+        with self.lock:
+            seconds = time.perf_counter() - self.t0
+            counts = {f">{t}ms": sum(s["ms"] > t for s in self.stalls) for t in THRESHOLDS_MS}
+            report = {"seconds": round(seconds, 1), "callbacks": self.callbacks,
+                      "loop_busy_pct": round(100 * self.busy / seconds, 1),
+                      "loop_cpu_pct": round(100 * self.cpu / seconds, 1),
+                      "cpu_stalls": {f">{t}ms": sum(c > t for c in self.cpu_stalls) for t in THRESHOLDS_MS}, "gc_ms": round(self.gc_ms),
+                      "gc_full": self.gc_full, "gc_collections": self.gc_by_generation,
+                      "gc_max_ms": [round(m, 1) for m in self.gc_max_ms], "stalls": counts, "frames": self.frames,
+                      "full_refreshes": [[n, list(k)] for k, n in self.full_refreshes.most_common(12)],
+                      "renders": [[k, v, round(self.render_ms[k])] for k, v in self.renders.most_common(25)],
+                      "stall_ms_total": round(sum(s["ms"] for s in self.stalls)),
+                      "inclusive": self.inclusive.most_common(60), "leaf": self.leaf.most_common(30),
+                      "longest": sorted(self.stalls, key=lambda s: -s["ms"])[:15]}
+        (self.out / "report.json").write_text(json.dumps(report, indent=1))
+        lines = [f"{k}: {report[k]}" for k in ("seconds", "callbacks", "loop_busy_pct", "loop_cpu_pct", "cpu_stalls", "gc_ms", "gc_full",
+                                                 "gc_collections", "gc_max_ms", "stalls", "stall_ms_total", "frames")]
+        lines.append("\n-- lines rendered per widget (lines, ms) --")
+        lines += [f"{n:7d} {ms:6d} ms  {name}" for name, n, ms in report["renders"]]
+        lines.append("\n-- full refreshes (count, widget, callers) --")
+        for n, key in report["full_refreshes"]:
+            lines.append(f"{n:6d}  {key[0]}\n          " + "\n          ".join(key[1:]))
+        lines.append("\n-- on the stack during stalls (samples, inclusive) --")
+        lines += [f"{n:6d}  {name}" for name, n in report["inclusive"]]
+        lines.append("\n-- leaf --")
+        lines += [f"{n:6d}  {name}" for name, n in report["leaf"]]
+        lines.append("\n-- longest --")
+        for stall in report["longest"]:
+            lines.append(f"{stall['ms']} ms at {stall['at_s']} s, {stall['samples']} samples: {stall['handle']}")
+            for n, stack in stall["top"]:
+                lines.append(f"   x{n}: " + "\n        ".join(stack))
+        (self.out / "report.txt").write_text("\n".join(lines) + "\n")
+
+
+def drive(argv: list[str]) -> None:
+    import argparse
+    import random
+    import subprocess
+    import tempfile
+
+    root = Path(__file__).resolve().parents[1]
+    sys.path.insert(0, str(root))
+    from benchmarks.bench_app import (
+        KEY_POLL,
+        Cluster,
+        cursor_row,
+        find_cursor_bg,
+        percentiles,
+        row_count,
+        table_header,
+    )
+    from benchmarks.terminal import Tmux
+
+    parser = argparse.ArgumentParser(prog="loop_stalls.py drive")
+    parser.add_argument("--pods", type=int, default=10000)
+    parser.add_argument("--rate", type=int, default=500)
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--quiet", type=float, default=8)
+    parser.add_argument("--presses", type=int, default=60)
+    parser.add_argument("--out", default="/tmp/k8stui-stalls")
+    args = parser.parse_args(argv)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    for old in out.glob("*"):
+        old.unlink()
+    home = tempfile.mkdtemp(prefix="k8stui-stalls-home-")
+
+    def until_gone(path: Path) -> None:
+        while path.exists():
+            time.sleep(0.02)
+
+    def window(tmux: Tmux, name: str, top: int, bg: str, seconds: float, presses: int, tag: str) -> None:
+        (out / "reset").touch()
+        until_gone(out / "reset")
+        t0, samples, row, i = time.perf_counter(), [], top, 0
+        while time.perf_counter() - t0 < seconds:
+            if i < presses:  # down x10, up x10, ...
+                down = (i // 10) % 2 == 0
+                row += 1 if down else -1
+                t = time.perf_counter()
+                tmux.keys(name, "Down" if down else "Up")
+                seen, _ = tmux.wait(name, lambda lines, row=row: cursor_row(lines, bg) == row, 10, escapes=True,
+                                    interval=KEY_POLL, what=f"the cursor on line {row}")
+                samples.append((seen - t) * 1000)
+                i += 1
+            time.sleep(random.uniform(0.03, 0.08))
+        (out / "dump").touch()
+        until_gone(out / "dump")
+        (out / "report.txt").rename(out / f"{tag}.txt")
+        (out / "report.json").rename(out / f"{tag}.json")
+        report = json.loads((out / f"{tag}.json").read_text())
+        keep = ("seconds", "loop_busy_pct", "loop_cpu_pct", "cpu_stalls", "stalls", "gc_ms", "gc_collections",
+                "gc_max_ms", "frames")
+        print(tag, json.dumps({**{k: report[k] for k in keep}, "keys_ms": percentiles(samples) if samples else None}),
+              flush=True)
+
+    with Cluster(args.pods) as cluster, Tmux() as tmux:
+        env = {"KUBECONFIG": cluster.kubeconfig, "PYTHONPATH": str(root), "PYTHONSAFEPATH": "1",
+               "K8STUI_HOME": home, "HOME": home, "COLORTERM": "truecolor", "TERM": "tmux-256color",
+               "LANG": "C.UTF-8"}
+        env.update({k: v for k, v in os.environ.items() if k.startswith("STALL_PROBE_")})
+        name = "app"
+        tmux.run(name, [sys.executable, str(Path(__file__).resolve()), "--out", str(out), "--", "-A", "-c", "pods"],
+                 env)
+        tmux.wait(name, lambda lines: row_count(lines) == cluster.pod_count(), 600, interval=0.05,
+                  what="the full table")
+        time.sleep(3)  # settle: the first freeze, the scenario's first events
+        lines = tmux.screen(name, escapes=True)
+        top = table_header(lines) + 1
+        bg = find_cursor_bg(lines, top)
+        window(tmux, name, top, bg, args.quiet, 20, "quiet")
+        rv0, t0 = cluster.resource_version(), time.perf_counter()
+        cluster.churn(int(args.rate * (args.seconds + 10)), args.rate)
+        time.sleep(2)
+        spy = None
+        if os.environ.get("SPY"):
+            spy = subprocess.Popen(["py-spy", "record", "-p", str(tmux.pid(name)), "-d", str(int(args.seconds)),
+                                    "-r", "250", "-f", "raw", "--threads", "-o", str(out / "churn.folded")],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            window(tmux, name, top, bg, args.seconds, args.presses, "churn")
+        finally:
+            if spy is not None:
+                spy.wait()
+        print("events_per_s", round((cluster.resource_version() - rv0) / (time.perf_counter() - t0)), flush=True)
+        tmux.kill(name)
+
+
+def main() -> None:
+    argv = sys.argv[1:]
+    if argv[:1] == ["drive"]:
+        drive(argv[1:])
+        return
+    out = Path(argv[argv.index("--out") + 1])
+    out.mkdir(parents=True, exist_ok=True)
+    args = argv[argv.index("--") + 1:] if "--" in argv else []
+    if os.environ.get("STALL_PROBE_REFREEZE"):  # experiment: another refreeze interval (seconds)
+        from k8stui.ui import gc_tuning
+        gc_tuning.REFREEZE_SECONDS = float(os.environ["STALL_PROBE_REFREEZE"])
+    Probe(out).install()
+    sys.argv = ["k8stui", *args]
+    os.environ.setdefault("K8STUI_STALL_PROBE", str(out))
+    runpy.run_module("k8stui", run_name="__main__", alter_sys=True)
+
+
+if __name__ == "__main__":
+    main()

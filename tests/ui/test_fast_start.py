@@ -1,0 +1,55 @@
+"""Fast start (issue 12 design 3): what the first frame costs is kept small by construction, not by a timed test.
+
+How long the start takes is a benchmark figure (benchmarks/bench_app.py, first_frame_s and first_paint_s); these
+tests guard the causes: which modules the start imports, and that a start command's view does not wait for the
+dashboard under it.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from k8stui.ui.screens.dashboard import DashboardScreen
+from k8stui.ui.screens.resource import ResourceScreen
+
+from .helpers import SIZE, make_app, names, wait_until
+
+# Imported only when a view needs them (the kubeconfig is read without the kubernetes client; YAML describe,
+# charts, Prometheus, diagnosis, actions and the demo load on first use), or never (httpx's CLI, trio).
+NOT_AT_START = ("kubernetes", "prometheus_api_client", "plotext", "textual_plotext", "pygments", "click", "trio",
+                "k8stui.diagnosis", "k8stui.actions", "k8stui.demo", "k8stui.metrics.service")
+
+
+def test_the_start_imports_no_heavy_module():
+    """Everything the command line imports up to the first frame of the dashboard or of ``-c pods``."""
+    code = ("import sys\n"
+            "from k8stui.cli import build_parser, trim\n"
+            "trim()\n"
+            "from k8stui.ui import launch\n"
+            "from k8stui.ui.screens import dashboard, resource, generic, nodes\n"
+            "import httpx\n"
+            "httpx.AsyncClient()\n"  # httpx and httpcore work without the modules left out (import_trims.py)
+            "print(' '.join(sorted(name for name, module in sys.modules.items() if module is not None)))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
+    loaded = set(out.stdout.split())
+    assert "k8stui.ui.app" in loaded and "httpcore" in loaded
+    heavy = sorted(m for m in loaded if any(m == name or m.startswith(name + ".") for name in NOT_AT_START))
+    assert heavy == [], f"imported before the first frame: {heavy}"
+
+
+async def test_a_start_command_view_comes_first_and_escape_shows_the_dashboard(demo):
+    """``-c pods``: the pods view is the first thing made; the dashboard under it makes its panes and starts its
+    informers when the user goes back to it, and then works as usual."""
+    app = make_app(demo, namespace="shop", start_command="pods")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, ResourceScreen) and names(app, "resources"), 30,
+                         "the pods view with its rows")
+        dashboard = app.screen_stack[1]
+        assert isinstance(dashboard, DashboardScreen)
+        assert not dashboard.workloads.is_mounted, "the dashboard made its panes under the pods view"
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen is dashboard and "api-blue" in names(app, "workloads"), 30,
+                         "the dashboard's workloads after escape")
+        await wait_until(pilot, lambda: names(app, "pods"), 30, "the pods of the selected workload")
+        assert app.focused is dashboard.workloads
