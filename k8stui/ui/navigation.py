@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..cluster import kinds, row_kinds, xray
+from ..cluster import kinds, row_kinds
 from ..cluster.kinds import ResourceKind
 from ..cluster.selector import LabelSelectorError, parse_filter
 
@@ -85,6 +85,7 @@ async def _resolve_then_open(app: K8sTuiApp, word: str, arg: str, scope: Scope =
 # -- xray --------------------------------------------------------------------------------------------------------
 def open_xray(app: K8sTuiApp, arg: str = "") -> None:
     """``:xray`` (the current namespace), ``:xray NAMESPACE``, ``:xray KIND NAME`` or ``:xray KIND/NAME``."""
+    from ..cluster import xray
     from .screens.xray import XrayScreen
 
     words = arg.replace("/", " ").split()
@@ -102,6 +103,7 @@ def open_xray(app: K8sTuiApp, arg: str = "") -> None:
 
 def open_xray_of(app: K8sTuiApp, kind_key: str, obj: dict[str, Any]) -> None:
     """The xray of a selected object; for a kind xray does not root trees at, its namespace's."""
+    from ..cluster import xray
     from .screens.xray import XrayScreen
 
     meta = obj.get("metadata") or {}
