@@ -15,6 +15,7 @@ import os
 import shutil
 import ssl
 import tempfile
+import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -105,8 +106,9 @@ class DemoCluster:
             gc.enable()
         gc.freeze()
         rbac.ensure_bootstrap(self.store)  # the API server's default roles and bindings, in every mode
+        counting_since = time.time()  # the live request counters count from here on
         self.telemetry.start()
-        history = self._start_history()
+        history = self._start_history(counting_since)
         self._runner = web.AppRunner(self.api.app(), access_log=None, handle_signals=False)
         await self._runner.setup()
         await self._listen()
@@ -125,10 +127,10 @@ class DemoCluster:
                 self.prometheus = None
         return self.ready_info()
 
-    def _start_history(self) -> asyncio.Task | None:
-        """An hour of metrics history for Prometheus (demo/history.py), built once the controllers have created
-        the scenario's pods, in a thread while the server starts; None when there will be no Prometheus or the
-        cluster is a frozen replay."""
+    def _start_history(self, end: float) -> asyncio.Task | None:
+        """An hour of metrics history for Prometheus (demo/history.py) up to ``end`` (when the live counters
+        started: they continue it with no gap), built once the controllers have created the scenario's pods, in a
+        thread while the server starts; None when there will be no Prometheus or the cluster is a frozen replay."""
         if not (self.want_prometheus and find_prometheus()) or self.frozen_state is not None:
             return None
 
@@ -141,7 +143,7 @@ class DemoCluster:
             past = history.PastStore(self.store)
             target = (("instance", f"127.0.0.1:{self.port}"), ("job", SCRAPE_JOB))
             return await asyncio.to_thread(history.build_blocks, past, self.sim,
-                                           self.state_dir / "prometheus" / "history", target=target)
+                                           self.state_dir / "prometheus" / "history", end=end, target=target)
 
         return asyncio.ensure_future(build())
 

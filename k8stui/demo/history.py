@@ -113,7 +113,9 @@ def render_history(past: PastStore, sim: SimConfig, end: float, seconds: int = H
     names = ("namespace", "app", "version", "code")
     start = int(end) - seconds
     model.tick(dt=0.0, now=float(start))  # usage baselines
-    for t in range(start, int(end), step):
+    # Up to ``end`` itself: the live counters go on from there (a last sample ``step`` earlier left that many
+    # seconds of requests uncounted, and every rate() dipped for a minute after the start).
+    for t in range(start, int(end) + 1, step):
         model.tick(dt=float(step), now=float(t))
         for key, value in model.requests.items():
             lines["http_requests_total"].append(

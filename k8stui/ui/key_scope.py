@@ -21,6 +21,7 @@ NO_OBJECTS = ""
 
 _OPERATE = re.compile(r"^operate\('([\w-]+)'\)$")
 _SCOPED = frozenset({"logs", "metrics", "why_stuck"})  # not operations, but only some kinds have them
+_ANY_OBJECT = frozenset({"describe", "events", "xray"})  # every object has them; rows that are none do not
 
 _EVERY_OBJECT = frozenset({"delete", "edit"})
 _POD_SESSIONS = frozenset({"shell", "attach", "debug", "port-forward"})  # a pod, or a running pod of a workload
@@ -57,6 +58,10 @@ FOOTER: dict[str, tuple[str, ...]] = {
 }
 _DEFAULT_FOOTER = ("delete",)
 
+LABELS: dict[tuple[str, str], str] = {  # what a key does on this kind, when its usual name says something else
+    ("horizontalpodautoscalers.autoscaling", "scale"): "Min/max replicas",
+}
+
 
 def operation_of(action: str) -> str | None:
     """``scale`` for ``operate('scale')``; None for any other action."""
@@ -66,7 +71,7 @@ def operation_of(action: str) -> str | None:
 
 def scoped(action: str) -> bool:
     """Whether ``action`` acts on the selected object (so only on some kinds)."""
-    return action in _SCOPED or operation_of(action) is not None
+    return action in _SCOPED or action in _ANY_OBJECT or operation_of(action) is not None
 
 
 def applies(action: str, kind: str | None) -> bool:
@@ -75,6 +80,8 @@ def applies(action: str, kind: str | None) -> bool:
         return True
     if kind == NO_OBJECTS:
         return False
+    if action in _ANY_OBJECT:
+        return True
     name = operation_of(action) or action
     return name in _EVERY_OBJECT or name in ACTS_ON.get(kind, frozenset())
 
@@ -84,6 +91,12 @@ def applies_to_any(action: str, kinds: Iterable[str | None]) -> bool:
     return not kinds or any(applies(action, kind) for kind in kinds)
 
 
+def label(action: str, kind: str | None, description: str) -> str:
+    """The key's description on ``kind``: ``s`` edits an HPA's min/max, it does not scale it."""
+    name = operation_of(action)
+    return LABELS.get((kind or "", name or ""), description)
+
+
 def footer_operations(kind: str | None) -> tuple[str, ...]:
     """The operations the footer offers on ``kind``, in order (none on a view of several kinds or no objects)."""
     if kind is None or kind == NO_OBJECTS:
@@ -91,5 +104,5 @@ def footer_operations(kind: str | None) -> tuple[str, ...]:
     return FOOTER.get(kind, _DEFAULT_FOOTER)
 
 
-__all__ = ["ACTS_ON", "FOOTER", "NO_OBJECTS", "applies", "applies_to_any", "footer_operations", "operation_of",
-           "scoped"]
+__all__ = ["ACTS_ON", "FOOTER", "LABELS", "NO_OBJECTS", "applies", "applies_to_any", "footer_operations", "label",
+           "operation_of", "scoped"]

@@ -386,3 +386,16 @@ def test_ten_thousand_pods_render_fast(monkeypatch) -> None:
     # Counted work, not a time: the next tick's render reuses every unchanged pod's lines (the printed times are
     # for a person; figures belong in benchmarks/).
     assert made > 10_000 and blocks_made == 0
+
+
+def test_the_history_ends_where_the_live_counters_start() -> None:
+    """The backfilled history's last request sample is at ``end`` itself, with the counters it returns for the live
+    telemetry to go on from: no seconds of requests fall between the two (a rate() would dip after the start)."""
+    from k8stui.demo.history import PastStore, render_history
+
+    end = 1_800_000_000.0
+    text, counters = render_history(PastStore(shop_store()), SimConfig(seed=1), end, seconds=120)
+    samples = [line.rsplit(" ", 2) for line in text.splitlines()
+               if line.startswith('http_requests_total{namespace="shop",app="api",version="blue",code="200"')]
+    assert [int(t) for _, _, t in samples][-1] == int(end)
+    assert int(samples[-1][1]) == counters[("shop", "api", "blue", "200")] > 0

@@ -66,7 +66,7 @@ def _toasts(app) -> list[str]:
 
 async def test_metrics_key_with_nothing_to_show_says_so(demo):
     """``m`` on an empty view or on a row that is no object says why there is nothing to graph (it showed the
-    current namespace's graphs, which read as the selection's)."""
+    current namespace's graphs, which read as the selection's); an empty view says it is empty."""
     from k8stui.ui.screens.helm import HelmScreen
     from k8stui.ui.screens.metrics import MetricsScreen
 
@@ -75,6 +75,9 @@ async def test_metrics_key_with_nothing_to_show_says_so(demo):
         await wait_until(pilot, lambda: app.screen.is_mounted and names(app, "workloads") == [], 30, "the dashboard")
         await _open(pilot, app, "ds", ResourceScreen)
         await wait_until(pilot, lambda: "DaemonSets (kube-public)" in _screen(app), 10, "the empty :ds")
+        # Once listed, an empty view says so (a blank one read as still loading), indented as cells are.
+        await wait_until(pilot, lambda: "│ no DaemonSets in namespace kube-public" in _screen(app), 10,
+                         "the empty view's note")
         ds = app.screen
         await pilot.press("m")
         await wait_until(pilot, lambda: any(t.startswith("nothing selected: move to a pod, workload") for t in
@@ -149,6 +152,20 @@ async def test_footer_and_help_show_the_keys_that_act_on_the_views_kind(demo):
         await pilot.press("escape")
         await pilot.press("escape")
 
+        # s on an HPA edits its min/max replicas, and says so.
+        await _open(pilot, app, "hpa", ResourceScreen)
+        await wait_until(pilot, lambda: "s Min/max replicas" in _footer(app), 5, ":hpa footer")
+        await pilot.press("escape")
+
+        # :helm lists releases, not objects: no key acting on an object.
+        from k8stui.ui.screens.helm import HelmScreen
+
+        await _open(pilot, app, "helm all", HelmScreen)
+        await wait_until(pilot, lambda: "? Help" in _footer(app), 5, ":helm footer")
+        footer = _footer(app)
+        assert not any(k in footer for k in ("d Describe", "l Logs", "m Metrics", "^d Delete", "s Scale")), footer
+        await pilot.press("escape")
+
         # On the dashboard (deployments, pods, events), help lists their keys and not a CronJob's.
         await wait_until(pilot, lambda: len(app.screen_stack) == 2, 5, "the dashboard")
         await pilot.press("question_mark")
@@ -157,3 +174,35 @@ async def test_footer_and_help_show_the_keys_that_act_on_the_views_kind(demo):
         assert {"Scale", "Blue/green", "Kill pod", "Shell"} <= set(actions), actions
         assert not {"Trigger now", "Suspend/resume"} & set(actions), actions
 
+
+async def test_describe_follows_the_object(demo):
+    """``d`` shows the object live: a change made with kubectl appears in place with the time it was seen, and a
+    deleted object stays on screen saying it is deleted."""
+    from k8stui.ui.screens.describe import DescribeScreen
+
+    from .helpers import kubectl, row
+
+    ns = "polish-describe"
+    await kubectl(demo, "create", "namespace", ns)
+    try:
+        await kubectl(demo, "create", "configmap", "settings", "-n", ns, "--from-literal=colour=blue")
+        app = make_app(demo, namespace=ns)
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_until(pilot, lambda: app.screen.is_mounted and len(app.screen_stack) == 2, 30, "the dashboard")
+            await _open(pilot, app, "cm", ResourceScreen)
+            await wait_until(pilot, lambda: row(app, "resources", "settings") is not None, 10, "the ConfigMap")
+            table(app, "resources").select_key(row(app, "resources", "settings").uid)
+            await pilot.press("d")
+            await wait_until(pilot, lambda: isinstance(app.screen, DescribeScreen), 5, "describe")
+            await wait_until(pilot, lambda: "colour: blue" in _screen(app), 5, "the data")
+
+            await kubectl(demo, "patch", "configmap", "settings", "-n", ns, "-p", '{"data":{"colour":"green"}}')
+            await wait_until(pilot, lambda: "colour: green" in _screen(app), 10, "the change, shown live")
+            assert "colour: blue" not in _screen(app)
+            assert "updated " in _screen(app)  # the border says it changed, and when
+
+            await kubectl(demo, "delete", "configmap", "settings", "-n", ns)
+            await wait_until(pilot, lambda: "deleted " in _screen(app), 10, "the deletion, said")
+            assert "colour: green" in _screen(app) and "this was its last state" in _screen(app)
+    finally:
+        await kubectl(demo, "delete", "namespace", ns, "--wait=false", check=False)

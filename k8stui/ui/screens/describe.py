@@ -1,4 +1,8 @@
-"""``d``: an object as YAML, Secret values masked, managedFields dropped; read-only and scrollable.
+"""``d``: an object as YAML, Secret values masked, managedFields dropped; read-only and scrollable, and live.
+
+The screen follows the object (a watch of it alone, ``cluster.object_watch``): a change is read again and shown
+where the user has scrolled to, the border says when it last changed, and a deleted object stays on screen with
+the border saying so — as k9s's describe refreshes, and as the details pane follows its object.
 
 What the object is comes from the resource it was read from (``ResourceKind``), not from its ``kind`` field,
 which a real API server leaves out of listed items; ``cluster.secrets.masked`` decides what may be shown. On a
@@ -7,12 +11,13 @@ Secret, ``v`` asks for one value (the only way to see one).
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import yaml
 from rich.syntax import Syntax
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
@@ -20,8 +25,11 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from ...cluster.fetch import FetchError, fetch_object
 from ...cluster.kinds import ResourceKind
+from ...cluster.object_watch import ObjectWatch
 from ...cluster.secrets import is_secret, masked, reveal, secret_keys
+from ...cluster.store import ChangeBatch, Health, HealthState
 from ...text import plain, sanitize
 from ..widgets.key_footer import KeyFooter
 
@@ -60,15 +68,102 @@ class DescribeScreen(Screen):
         self.obj = obj
         self.title_text = title or describe_title(obj, resource)
         self.yaml_text = to_yaml(obj, resource)
+        self.status = ""  # "updated 14:02:11 (revision 5)", "deleted at ...": what the border says beyond the title
+        self.updates = 0  # changes shown since the screen opened
+        self._watch: ObjectWatch | None = None
+        self._unsubscribe: list[Any] = []
 
     def compose(self) -> ComposeResult:
         scroll = VerticalScroll(Static(Syntax(self.yaml_text, "yaml", theme="ansi_dark", word_wrap=False),
                                        id="yaml"))
         scroll.border_title = plain(self.title_text)
-        if is_secret(self.resource) and secret_keys(self.obj):
-            scroll.border_subtitle = plain("values masked · v show one value")
         yield scroll
         yield KeyFooter()
+
+    def on_mount(self) -> None:
+        self._show_status()
+        self._follow()
+
+    def on_unmount(self) -> None:
+        for unsubscribe in self._unsubscribe:
+            unsubscribe()
+        watch, self._watch = self._watch, None
+        if watch is not None:
+            self.app.run_worker(watch.stop(), exit_on_error=False)
+
+    # -- following the object ----------------------------------------------------------------------------------
+    @property
+    def _meta(self) -> dict[str, Any]:
+        return self.obj.get("metadata") or {}
+
+    def _follow(self) -> None:
+        hub = getattr(self.app, "hub", None)
+        name = self._meta.get("name")
+        if hub is None or not name:
+            return
+        namespace = self._meta.get("namespace") if self.resource.namespaced else None
+        self._watch = ObjectWatch(self.resource, namespace, str(name), hub.client)
+        self._unsubscribe = [self._watch.subscribe(self._changed), self._watch.subscribe_health(self._health)]
+        self._watch.start()
+
+    def _changed(self, batch: ChangeBatch) -> None:
+        watch = self._watch
+        if watch is None:
+            return
+        current = next(iter(watch.objects()), None)
+        if current is None:
+            if batch.deleted or batch.relisted:
+                self._deleted()
+            return
+        meta = current.get("metadata") or {}
+        if (meta.get("uid"), meta.get("resourceVersion")) != (self._meta.get("uid"),
+                                                               self._meta.get("resourceVersion")):
+            self._reread()
+
+    def _health(self, health: HealthState) -> None:
+        if health.state in (Health.FORBIDDEN, Health.ERROR) and not self.status.startswith("deleted"):
+            self.status = f"not following changes: {health.error or health.state.value}"
+            self._show_status()
+
+    @work(group="describe-reread", exclusive=True, exit_on_error=False)
+    async def _reread(self) -> None:
+        """The whole object, read now (the watch says that it changed)."""
+        hub = getattr(self.app, "hub", None)
+        if hub is None:
+            return
+        namespace = self._meta.get("namespace") if self.resource.namespaced else None
+        try:
+            obj = await fetch_object(hub.client, self.resource, namespace, str(self._meta.get("name", "")))
+        except FetchError as exc:
+            if "not found" in str(exc):
+                self._deleted()
+            else:
+                self.status = f"not refreshed: {exc}"
+                self._show_status()
+            return
+        if self.is_attached:
+            self.show(obj)
+
+    def show(self, obj: dict[str, Any]) -> None:
+        """Show ``obj``, the object's newer state, where the user has scrolled to."""
+        recreated = (obj.get("metadata") or {}).get("uid") != self._meta.get("uid")
+        self.obj = obj
+        self.yaml_text = to_yaml(obj, self.resource)
+        self.query_one("#yaml", Static).update(Syntax(self.yaml_text, "yaml", theme="ansi_dark", word_wrap=False))
+        self.updates += 1
+        self.status = f"{'recreated' if recreated else 'updated'} {time.strftime('%H:%M:%S')}"
+        self._show_status()
+
+    def _deleted(self) -> None:
+        if not self.status.startswith("deleted"):
+            self.status = f"deleted {time.strftime('%H:%M:%S')}: this was its last state"
+            self._show_status()
+
+    def _show_status(self) -> None:
+        parts = [self.status] if self.status else []
+        if is_secret(self.resource) and secret_keys(self.obj):
+            parts.append("values masked · v show one value")
+        self.query_one(VerticalScroll).border_subtitle = plain(" · ".join(parts))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "reveal":

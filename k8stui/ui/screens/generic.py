@@ -87,6 +87,9 @@ class TableScreen(ClusterScreen):
             self._columns_changed(informer.columns)
         self.feed = self.add_feed(InformerFeed(self.model, informer, _row_of,
                                                on_health=self.query_one("#resources-pane", Pane).show_health))
+        scope = ("" if not self.kind.namespaced else " in any namespace" if self.with_namespace
+                 else f" in namespace {self.namespace}")
+        self.say_when_empty(self.table, informer, f"no {self.title_text}{scope}")
         if self.initial_filter:
             error = self.table.set_filter(self.initial_filter)
             if error:

@@ -169,6 +169,9 @@ class HelmReleaseScreen(DiagnosisScreen):
     HelmReleaseScreen #release-text { padding: 0 1; }
     """
 
+    def view_kind(self) -> str | None:
+        return NO_OBJECTS  # revisions of a release (its objects are listed as text)
+
     def __init__(self, namespace: str, name: str) -> None:
         super().__init__(namespace)
         self.release = name

@@ -114,11 +114,20 @@ class ResourceScreen(ClusterScreen):
             project_fn = projection
         self.feed = self.add_feed(InformerFeed(self.model, informer, project_fn, predicate=self.predicate,
                                                on_health=self.query_one("#resources-pane", Pane).show_health))
+        self.say_when_empty(self.table, informer, self.empty_text())
         if self.initial_filter:
             error = self.table.set_filter(self.initial_filter)
             if error:
                 self.notify(error, title="filter not applied", severity="error")
         self.table.focus()
+
+    def empty_text(self) -> str:
+        """What an empty view says once the list is in: ``no CronJobs in namespace shop``."""
+        if self.predicate is not None:
+            return f"none: {self.title_text}"
+        if not self.kind.namespaced:
+            return f"no {self.title_text}"
+        return f"no {self.title_text} in " + ("any namespace" if self.all_namespaces else f"namespace {self.namespace}")
 
     @on(ResourceView.RowSelected, "#resources")
     def _selected(self, event: ResourceView.RowSelected) -> None:

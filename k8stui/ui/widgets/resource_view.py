@@ -638,9 +638,9 @@ class ResourceView(ScrollView, can_focus=True):
             if index == 0:
                 note = (f"no row matches {model.filter.describe()} — esc clears the filter"
                         if model.total and model.filter is not None else self.empty_text)
-                if note:
-                    return Strip([Segment(p, self._style(s, 3)) for p, s in window(cell(note), visible, 0, width)],
-                                 width)
+                if note:  # indented as the cells are (" NAME")
+                    return Strip([Segment(p, self._style(s, 3)) for p, s in window(cell(f" {note}"), visible, 0,
+                                                                                    width)], width)
             return Strip.blank(width, self.rich_style)
         key = model.key_at(index)
         state = 1 if index == self.cursor_row else 4 if key in self.marked else 0
