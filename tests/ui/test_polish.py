@@ -52,6 +52,18 @@ async def test_scope_flags_work_after_every_kind(demo):
         assert not table(app, "resources").filter_text
         await pilot.press("escape")
 
+        # :xray takes -n too; -A is refused (a tree is of one namespace), not taken for a namespace named "-A".
+        from k8stui.ui.screens.xray import XrayScreen
+
+        await _open(pilot, app, "xray -n team-a", XrayScreen)
+        assert app.screen.namespace == "team-a"
+        await pilot.press("escape")
+        before = app.screen
+        await pilot.press("colon", *"xray -A", "enter")
+        await wait_until(pilot, lambda: any("xray shows one namespace" in str(n.message)
+                                            for n in app._notifications), 5, "the refusal")
+        assert app.screen is before
+
         # A bad flag is one line, not a view filtered by it.
         before = app.screen
         await pilot.press("colon", *"pods -n", "enter")
