@@ -63,6 +63,7 @@ class Probe:
             self.gc_full = 0
             self.gc_by_generation = [0, 0, 0]
             self.gc_max_ms = [0.0, 0.0, 0.0]
+            self.refreezes: list[float] = []  # CPU ms of each gc_tuning.refreeze
             self.frames = 0
             self.renders: Counter[str] = Counter()  # widget -> lines rendered
             self.render_ms: Counter[str] = Counter()
@@ -181,7 +182,8 @@ class Probe:
                       "loop_cpu_pct": round(100 * self.cpu / seconds, 1),
                       "cpu_stalls": {f">{t}ms": sum(c > t for c in self.cpu_stalls) for t in THRESHOLDS_MS}, "gc_ms": round(self.gc_ms),
                       "gc_full": self.gc_full, "gc_collections": self.gc_by_generation,
-                      "gc_max_ms": [round(m, 1) for m in self.gc_max_ms], "stalls": counts, "frames": self.frames,
+                      "gc_max_ms": [round(m, 1) for m in self.gc_max_ms],
+                      "refreeze_cpu_ms": [round(m, 1) for m in self.refreezes], "stalls": counts, "frames": self.frames,
                       "full_refreshes": [[n, list(k)] for k, n in self.full_refreshes.most_common(12)],
                       "renders": [[k, v, round(self.render_ms[k])] for k, v in self.renders.most_common(25)],
                       "stall_ms_total": round(sum(s["ms"] for s in self.stalls)),
@@ -189,7 +191,7 @@ class Probe:
                       "longest": sorted(self.stalls, key=lambda s: -s["ms"])[:15]}
         (self.out / "report.json").write_text(json.dumps(report, indent=1))
         lines = [f"{k}: {report[k]}" for k in ("seconds", "callbacks", "loop_busy_pct", "loop_cpu_pct", "cpu_stalls", "gc_ms", "gc_full",
-                                                 "gc_collections", "gc_max_ms", "stalls", "stall_ms_total", "frames")]
+                                                 "gc_collections", "gc_max_ms", "refreeze_cpu_ms", "stalls", "stall_ms_total", "frames")]
         lines.append("\n-- lines rendered per widget (lines, ms) --")
         lines += [f"{n:7d} {ms:6d} ms  {name}" for name, n, ms in report["renders"]]
         lines.append("\n-- full refreshes (count, widget, callers) --")
@@ -265,7 +267,7 @@ def drive(argv: list[str]) -> None:
         (out / "report.json").rename(out / f"{tag}.json")
         report = json.loads((out / f"{tag}.json").read_text())
         keep = ("seconds", "loop_busy_pct", "loop_cpu_pct", "cpu_stalls", "stalls", "gc_ms", "gc_collections",
-                "gc_max_ms", "frames")
+                "gc_max_ms", "refreeze_cpu_ms", "frames")
         print(tag, json.dumps({**{k: report[k] for k in keep}, "keys_ms": percentiles(samples) if samples else None}),
               flush=True)
 
@@ -309,10 +311,19 @@ def main() -> None:
     out = Path(argv[argv.index("--out") + 1])
     out.mkdir(parents=True, exist_ok=True)
     args = argv[argv.index("--") + 1:] if "--" in argv else []
+    from k8stui.ui import gc_tuning
     if os.environ.get("STALL_PROBE_REFREEZE"):  # experiment: another refreeze interval (seconds)
-        from k8stui.ui import gc_tuning
         gc_tuning.REFREEZE_SECONDS = float(os.environ["STALL_PROBE_REFREEZE"])
-    Probe(out).install()
+    probe = Probe(out)
+    refreeze = gc_tuning.refreeze
+
+    def timed_refreeze() -> None:  # its young collection is the longest pause of a churning table
+        start = time.thread_time()
+        refreeze()
+        probe.refreezes.append((time.thread_time() - start) * 1000)
+
+    gc_tuning.refreeze = timed_refreeze  # before k8stui.ui.app imports it
+    probe.install()
     sys.argv = ["k8stui", *args]
     os.environ.setdefault("K8STUI_STALL_PROBE", str(out))
     runpy.run_module("k8stui", run_name="__main__", alter_sys=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..cluster import kinds, row_kinds, xray
+from ..cluster import kinds, row_kinds
 from ..cluster.kinds import ResourceKind
 from ..cluster.selector import LabelSelectorError, parse_filter
 from .commands import CommandError, split_scope
@@ -87,6 +87,7 @@ async def _resolve_then_open(app: K8sTuiApp, word: str, arg: str, scope: Scope =
 def open_xray(app: K8sTuiApp, arg: str = "") -> None:
     """``:xray`` (the current namespace), ``:xray NAMESPACE``, ``:xray KIND NAME`` or ``:xray KIND/NAME``, each
     with ``-n NAMESPACE`` too (``-A`` is refused: a tree is of one namespace)."""
+    from ..cluster import xray
     from .screens.xray import XrayScreen
 
     try:
@@ -111,6 +112,7 @@ def open_xray(app: K8sTuiApp, arg: str = "") -> None:
 
 def open_xray_of(app: K8sTuiApp, kind_key: str, obj: dict[str, Any]) -> None:
     """The xray of a selected object; for a kind xray does not root trees at, its namespace's."""
+    from ..cluster import xray
     from .screens.xray import XrayScreen
 
     meta = obj.get("metadata") or {}
