@@ -289,7 +289,7 @@ class ClusterScreen(Screen):
         if found is None:
             self.notify("that object is gone", severity="warning")
             return
-        self.app.push_screen(DescribeScreen(*found))
+        self.app.push_screen(DescribeScreen(*found, cached=True))
 
     def selected_object(self, table: ResourceView, row: Any) -> tuple[ResourceKind, dict[str, Any]] | None:
         """The resource a row was read from and its cached raw object (None if gone). The resource comes from
