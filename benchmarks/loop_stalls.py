@@ -1,6 +1,14 @@
 """Find what blocks the app's event loop: run ``python -m k8stui`` with every asyncio callback timed.
 
-    python3 benchmarks/loop_stalls.py --out /tmp/stalls -- -A -c pods      # then drive it (tmux, keys, churn)
+    python3 benchmarks/loop_stalls.py drive --pods 10000 --rate 500 --out /tmp/stalls   # all of it, ~2 min
+    python3 benchmarks/loop_stalls.py --out /tmp/stalls -- -A -c pods      # the probed app alone; drive it yourself
+
+``drive`` starts a demo with ``--pods``, the probed app (``-A -c pods``) in a 160x48 tmux, waits for the full table,
+then measures two windows: ``quiet`` (``--quiet`` s, 20 cursor presses) and ``churn`` (``--seconds`` s while the
+demo updates pods at ``--rate`` events/s, ``--presses`` presses): the probe's counts plus key -> painted cursor
+latency as bench_app.py times it (``quiet.txt``/``churn.txt`` in ``--out``; with ``SPY=1`` also a py-spy profile
+of the churn window, ``churn.folded``). The figures to compare on a shared machine are the CPU ones
+(``loop_cpu_pct``, ``cpu_stalls``) and the stall counts, taken in the same minutes.
 
 Why: a key waits for whatever callback holds the loop when it arrives, so key latency p99 is the loop's stalls.
 Each callback (``asyncio.Handle._run``: a task step, a timer, a message pump turn) is timed; a sampler thread reads
@@ -55,6 +63,7 @@ class Probe:
             self.gc_full = 0
             self.gc_by_generation = [0, 0, 0]
             self.gc_max_ms = [0.0, 0.0, 0.0]
+            self.refreezes: list[float] = []  # CPU ms of each gc_tuning.refreeze
             self.frames = 0
             self.renders: Counter[str] = Counter()  # widget -> lines rendered
             self.render_ms: Counter[str] = Counter()
@@ -173,7 +182,8 @@ class Probe:
                       "loop_cpu_pct": round(100 * self.cpu / seconds, 1),
                       "cpu_stalls": {f">{t}ms": sum(c > t for c in self.cpu_stalls) for t in THRESHOLDS_MS}, "gc_ms": round(self.gc_ms),
                       "gc_full": self.gc_full, "gc_collections": self.gc_by_generation,
-                      "gc_max_ms": [round(m, 1) for m in self.gc_max_ms], "stalls": counts, "frames": self.frames,
+                      "gc_max_ms": [round(m, 1) for m in self.gc_max_ms],
+                      "refreeze_cpu_ms": [round(m, 1) for m in self.refreezes], "stalls": counts, "frames": self.frames,
                       "full_refreshes": [[n, list(k)] for k, n in self.full_refreshes.most_common(12)],
                       "renders": [[k, v, round(self.render_ms[k])] for k, v in self.renders.most_common(25)],
                       "stall_ms_total": round(sum(s["ms"] for s in self.stalls)),
@@ -181,7 +191,7 @@ class Probe:
                       "longest": sorted(self.stalls, key=lambda s: -s["ms"])[:15]}
         (self.out / "report.json").write_text(json.dumps(report, indent=1))
         lines = [f"{k}: {report[k]}" for k in ("seconds", "callbacks", "loop_busy_pct", "loop_cpu_pct", "cpu_stalls", "gc_ms", "gc_full",
-                                                 "gc_collections", "gc_max_ms", "stalls", "stall_ms_total", "frames")]
+                                                 "gc_collections", "gc_max_ms", "refreeze_cpu_ms", "stalls", "stall_ms_total", "frames")]
         lines.append("\n-- lines rendered per widget (lines, ms) --")
         lines += [f"{n:7d} {ms:6d} ms  {name}" for name, n, ms in report["renders"]]
         lines.append("\n-- full refreshes (count, widget, callers) --")
@@ -199,12 +209,121 @@ class Probe:
         (self.out / "report.txt").write_text("\n".join(lines) + "\n")
 
 
+def drive(argv: list[str]) -> None:
+    import argparse
+    import random
+    import subprocess
+    import tempfile
+
+    root = Path(__file__).resolve().parents[1]
+    sys.path.insert(0, str(root))
+    from benchmarks.bench_app import (
+        KEY_POLL,
+        Cluster,
+        cursor_row,
+        find_cursor_bg,
+        percentiles,
+        row_count,
+        table_header,
+    )
+    from benchmarks.terminal import Tmux
+
+    parser = argparse.ArgumentParser(prog="loop_stalls.py drive")
+    parser.add_argument("--pods", type=int, default=10000)
+    parser.add_argument("--rate", type=int, default=500)
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--quiet", type=float, default=8)
+    parser.add_argument("--presses", type=int, default=60)
+    parser.add_argument("--out", default="/tmp/k8stui-stalls")
+    args = parser.parse_args(argv)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    for old in out.glob("*"):
+        old.unlink()
+    home = tempfile.mkdtemp(prefix="k8stui-stalls-home-")
+
+    def until_gone(path: Path) -> None:
+        while path.exists():
+            time.sleep(0.02)
+
+    def window(tmux: Tmux, name: str, top: int, bg: str, seconds: float, presses: int, tag: str) -> None:
+        (out / "reset").touch()
+        until_gone(out / "reset")
+        t0, samples, row, i = time.perf_counter(), [], top, 0
+        while time.perf_counter() - t0 < seconds:
+            if i < presses:  # down x10, up x10, ...
+                down = (i // 10) % 2 == 0
+                row += 1 if down else -1
+                t = time.perf_counter()
+                tmux.keys(name, "Down" if down else "Up")
+                seen, _ = tmux.wait(name, lambda lines, row=row: cursor_row(lines, bg) == row, 10, escapes=True,
+                                    interval=KEY_POLL, what=f"the cursor on line {row}")
+                samples.append((seen - t) * 1000)
+                i += 1
+            time.sleep(random.uniform(0.03, 0.08))
+        (out / "dump").touch()
+        until_gone(out / "dump")
+        (out / "report.txt").rename(out / f"{tag}.txt")
+        (out / "report.json").rename(out / f"{tag}.json")
+        report = json.loads((out / f"{tag}.json").read_text())
+        keep = ("seconds", "loop_busy_pct", "loop_cpu_pct", "cpu_stalls", "stalls", "gc_ms", "gc_collections",
+                "gc_max_ms", "refreeze_cpu_ms", "frames")
+        print(tag, json.dumps({**{k: report[k] for k in keep}, "keys_ms": percentiles(samples) if samples else None}),
+              flush=True)
+
+    with Cluster(args.pods) as cluster, Tmux() as tmux:
+        env = {"KUBECONFIG": cluster.kubeconfig, "PYTHONPATH": str(root), "PYTHONSAFEPATH": "1",
+               "K8STUI_HOME": home, "HOME": home, "COLORTERM": "truecolor", "TERM": "tmux-256color",
+               "LANG": "C.UTF-8"}
+        env.update({k: v for k, v in os.environ.items() if k.startswith("STALL_PROBE_")})
+        name = "app"
+        tmux.run(name, [sys.executable, str(Path(__file__).resolve()), "--out", str(out), "--", "-A", "-c", "pods"],
+                 env)
+        tmux.wait(name, lambda lines: row_count(lines) == cluster.pod_count(), 600, interval=0.05,
+                  what="the full table")
+        time.sleep(3)  # settle: the first freeze, the scenario's first events
+        lines = tmux.screen(name, escapes=True)
+        top = table_header(lines) + 1
+        bg = find_cursor_bg(lines, top)
+        window(tmux, name, top, bg, args.quiet, 20, "quiet")
+        rv0, t0 = cluster.resource_version(), time.perf_counter()
+        cluster.churn(int(args.rate * (args.seconds + 10)), args.rate)
+        time.sleep(2)
+        spy = None
+        if os.environ.get("SPY"):
+            spy = subprocess.Popen(["py-spy", "record", "-p", str(tmux.pid(name)), "-d", str(int(args.seconds)),
+                                    "-r", "250", "-f", "raw", "--threads", "-o", str(out / "churn.folded")],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            window(tmux, name, top, bg, args.seconds, args.presses, "churn")
+        finally:
+            if spy is not None:
+                spy.wait()
+        print("events_per_s", round((cluster.resource_version() - rv0) / (time.perf_counter() - t0)), flush=True)
+        tmux.kill(name)
+
+
 def main() -> None:
     argv = sys.argv[1:]
+    if argv[:1] == ["drive"]:
+        drive(argv[1:])
+        return
     out = Path(argv[argv.index("--out") + 1])
     out.mkdir(parents=True, exist_ok=True)
     args = argv[argv.index("--") + 1:] if "--" in argv else []
-    Probe(out).install()
+    from k8stui.ui import gc_tuning
+    if os.environ.get("STALL_PROBE_REFREEZE"):  # experiment: another refreeze interval (seconds)
+        gc_tuning.REFREEZE_SECONDS = float(os.environ["STALL_PROBE_REFREEZE"])
+    probe = Probe(out)
+    refreeze = gc_tuning.refreeze
+
+    def timed_refreeze() -> None:  # its young collection is the longest pause of a churning table
+        start = time.thread_time()
+        refreeze()
+        probe.refreezes.append((time.thread_time() - start) * 1000)
+
+    gc_tuning.refreeze = timed_refreeze  # before k8stui.ui.app imports it
+    probe.install()
     sys.argv = ["k8stui", *args]
     os.environ.setdefault("K8STUI_STALL_PROBE", str(out))
     runpy.run_module("k8stui", run_name="__main__", alter_sys=True)

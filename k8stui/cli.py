@@ -123,11 +123,14 @@ def _run_demo(args: argparse.Namespace) -> int:
 
     demo = DemoProcess(port=args.port, pods=args.pods, seed=args.seed, prometheus=not args.no_prometheus,
                        time_scale=args.time_scale)
+    # Starting the server and Prometheus takes seconds before the app can draw: say so (the terminal was blank).
+    print("k8stui demo: starting the demo cluster…", end="", file=sys.stderr, flush=True)
     try:
         demo.start()
     except DemoStartError as exc:
-        print(f"k8stui demo: {exc}", file=sys.stderr)
+        print(f" failed\nk8stui demo: {exc}", file=sys.stderr)
         return 2
+    print(" ready", file=sys.stderr, flush=True)
     try:
         return ui.launch(args, kubeconfig=demo.kubeconfig, prometheus_url=demo.prometheus_url, choices=choices)
     except KeyboardInterrupt:

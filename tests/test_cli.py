@@ -97,9 +97,9 @@ def test_broken_ui_dependency_is_one_line_not_a_hang(args: list[str], tmp_path: 
     assert_one_line_error(proc, "textual is broken")
 
 
-def test_quitting_the_demo_says_it_is_stopping_the_cluster(tmp_path: Path) -> None:
-    """``k8stui demo`` then ``q``: the terminal says the cluster is being stopped (it takes seconds) and when it is
-    done, after the app has given the screen back."""
+def test_the_demo_says_it_is_starting_and_stopping_the_cluster(tmp_path: Path) -> None:
+    """``k8stui demo`` says it is starting the cluster before the app can draw, and after ``q`` that the cluster is
+    being stopped and when it is done, once the app has given the screen back (seconds of a blank terminal)."""
     import re
 
     from ui.test_shell_terminal import ROOT, Terminal
@@ -108,6 +108,7 @@ def test_quitting_the_demo_says_it_is_stopping_the_cluster(tmp_path: Path) -> No
     env.update(PYTHONPATH=str(ROOT), TERM="xterm-256color", K8STUI_HOME=str(tmp_path))
     term = Terminal([sys.executable, "-m", "k8stui", "demo", "--no-prometheus"], env)
     try:
+        term.expect(re.escape("k8stui demo: starting the demo cluster…".encode()), timeout=10)
         seen = term.expect(rb"api-blue", timeout=60)  # the dashboard is up
         term.send(b"q")
         left = term.expect(re.escape(b"\x1b[?1049l"), since=seen)  # the app left the alternate screen

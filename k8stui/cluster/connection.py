@@ -79,10 +79,15 @@ def _one_line(text: str) -> str:
     return " ".join(str(text).split())
 
 
+# libyaml's safe loader when PyYAML has it (the same documents, ~10x faster than the pure-Python one: a cloud
+# kubeconfig of many contexts is read before the first frame).
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _read_yaml(path: str) -> dict[str, Any]:
     try:
         with open(path, encoding="utf-8") as fh:
-            data = yaml.safe_load(fh)
+            data = yaml.load(fh, Loader=_SAFE_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""

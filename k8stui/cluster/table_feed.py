@@ -72,8 +72,14 @@ class InformerFeed(Generic[R]):
             return
         self._paused = False
         missed, self._missed = self._missed, set()
-        if missed:
+        if not missed:
+            return
+        if self._no_loop():
             self.model.apply(self._changes(missed))
+            return
+        self._enqueue(missed)  # back from describe with 10k pods changed meanwhile: in slices too
+        if self._drain_handle is None:
+            self._drain()
 
     @property
     def paused(self) -> bool:

@@ -58,6 +58,10 @@ FOOTER: dict[str, tuple[str, ...]] = {
 }
 _DEFAULT_FOOTER = ("delete",)
 
+LABELS: dict[tuple[str, str], str] = {  # what a key does on this kind, when its usual name says something else
+    ("horizontalpodautoscalers.autoscaling", "scale"): "Min/max replicas",
+}
+
 
 def operation_of(action: str) -> str | None:
     """``scale`` for ``operate('scale')``; None for any other action."""
@@ -87,6 +91,12 @@ def applies_to_any(action: str, kinds: Iterable[str | None]) -> bool:
     return not kinds or any(applies(action, kind) for kind in kinds)
 
 
+def label(action: str, kind: str | None, description: str) -> str:
+    """The key's description on ``kind``: ``s`` edits an HPA's min/max, it does not scale it."""
+    name = operation_of(action)
+    return LABELS.get((kind or "", name or ""), description)
+
+
 def footer_operations(kind: str | None) -> tuple[str, ...]:
     """The operations the footer offers on ``kind``, in order (none on a view of several kinds or no objects)."""
     if kind is None or kind == NO_OBJECTS:
@@ -94,5 +104,5 @@ def footer_operations(kind: str | None) -> tuple[str, ...]:
     return FOOTER.get(kind, _DEFAULT_FOOTER)
 
 
-__all__ = ["ACTS_ON", "FOOTER", "NO_OBJECTS", "applies", "applies_to_any", "footer_operations", "operation_of",
-           "scoped"]
+__all__ = ["ACTS_ON", "FOOTER", "LABELS", "NO_OBJECTS", "applies", "applies_to_any", "footer_operations", "label",
+           "operation_of", "scoped"]

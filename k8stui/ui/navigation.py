@@ -11,9 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..cluster import kinds, row_kinds, xray
+from ..cluster import kinds, row_kinds
 from ..cluster.kinds import ResourceKind
 from ..cluster.selector import LabelSelectorError, parse_filter
+from .commands import CommandError, split_scope
 
 if TYPE_CHECKING:
     from .app import K8sTuiApp
@@ -84,24 +85,34 @@ async def _resolve_then_open(app: K8sTuiApp, word: str, arg: str, scope: Scope =
 
 # -- xray --------------------------------------------------------------------------------------------------------
 def open_xray(app: K8sTuiApp, arg: str = "") -> None:
-    """``:xray`` (the current namespace), ``:xray NAMESPACE``, ``:xray KIND NAME`` or ``:xray KIND/NAME``."""
+    """``:xray`` (the current namespace), ``:xray NAMESPACE``, ``:xray KIND NAME`` or ``:xray KIND/NAME``, each
+    with ``-n NAMESPACE`` too (``-A`` is refused: a tree is of one namespace)."""
+    from ..cluster import xray
     from .screens.xray import XrayScreen
 
-    words = arg.replace("/", " ").split()
+    try:
+        every, scope, words = split_scope(arg.replace("/", " ").split())
+    except CommandError as exc:
+        app.notify(str(exc), severity="error")
+        return
+    if every:
+        app.notify("xray shows one namespace: :xray NAMESPACE, or :xray KIND NAME -n NAMESPACE", severity="error")
+        return
     if len(words) >= 2:
         kind = app.discovery.registry.resolve(words[0])
         if kind is None or not xray.supports(kind.key):
             app.notify(f"xray of {words[0]!r}: pick an ingress, service, workload, pod, PVC, ConfigMap, Secret or "
                        "service account", severity="error")
             return
-        app.push_screen(XrayScreen(app.namespace, kind.key, words[1]))
+        app.push_screen(XrayScreen(scope or app.namespace, kind.key, words[1]))
         return
-    namespace = words[0] if words else app.namespace
+    namespace = scope or (words[0] if words else app.namespace)
     app.push_screen(XrayScreen(namespace))
 
 
 def open_xray_of(app: K8sTuiApp, kind_key: str, obj: dict[str, Any]) -> None:
     """The xray of a selected object; for a kind xray does not root trees at, its namespace's."""
+    from ..cluster import xray
     from .screens.xray import XrayScreen
 
     meta = obj.get("metadata") or {}

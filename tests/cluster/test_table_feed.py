@@ -1,5 +1,6 @@
-"""InformerFeed against the demo: watch events are worked off in slices (a key never waits for a whole batch),
-and every slice projects the informer's current object, so the table ends at the last event."""
+"""InformerFeed against the demo: watch events (and what changed while hidden) are worked off in slices — a key
+never waits for a whole batch — and every slice projects the informer's current object, so the table ends at the
+last event."""
 
 from __future__ import annotations
 
@@ -49,6 +50,17 @@ async def test_watch_events_are_applied_in_slices_and_end_at_the_last_event(demo
                      "every pod's last churn value in the table")
         assert rows_per_apply and max(rows_per_apply) == 1, rows_per_apply
         assert sorted(model.rows()) == sorted(_churn_row(o) for o in informer.objects())
+        # hidden (another screen on top): the changes are noted, then worked off in slices on resume
+        feed.pause()
+        rows_per_apply.clear()
+        demo.admin("churn", {"count": 44, "namespace": ns, "rate": 0})
+        await _until(lambda: sorted((o["metadata"].get("annotations") or {}).get(CHURN, "")
+                                    for o in informer.objects()) == ["40", "41", "42", "43"], 30, "the informer")
+        assert rows_per_apply == [] and sorted(r[2] for r in model.rows()) == ["36", "37", "38", "39"]
+        feed.resume()
+        await _until(lambda: sorted(r[2] for r in model.rows()) == ["40", "41", "42", "43"], 30,
+                     "the table caught up after resume")
+        assert max(rows_per_apply) == 1, rows_per_apply
         feed.stop()
     finally:
         hub.release(informer)

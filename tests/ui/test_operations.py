@@ -512,7 +512,7 @@ async def test_the_demo_scenario_has_a_service_for_a_canary(demo):
         assert total >= 4
         await wait_until(pilot, lambda: "10% → 1 pod " in "\n".join(screen_lines(app)), 5, "the choices painted")
         screen = "\n".join(screen_lines(app))
-        for choice in (f"100% → {total} pods", "keys 1 = 10%, 2 = 25%, 3 = 50%, 4 = 100%"):
+        for choice in (f"100% → {total} pods", "keys 1 = 10%, 2 = 25%, 3 = 50%, 4 = 100% · esc cancels"):
             assert choice in screen, choice
         assert re.search(r"25% → \d+ pods? .*50% → \d+ pods? ", screen)
         assert not re.search(r"\d+% \(\d\)", screen)

@@ -52,6 +52,18 @@ async def test_scope_flags_work_after_every_kind(demo):
         assert not table(app, "resources").filter_text
         await pilot.press("escape")
 
+        # :xray takes -n too; -A is refused (a tree is of one namespace), not taken for a namespace named "-A".
+        from k8stui.ui.screens.xray import XrayScreen
+
+        await _open(pilot, app, "xray -n team-a", XrayScreen)
+        assert app.screen.namespace == "team-a"
+        await pilot.press("escape")
+        before = app.screen
+        await pilot.press("colon", *"xray -A", "enter")
+        await wait_until(pilot, lambda: any("xray shows one namespace" in str(n.message)
+                                            for n in app._notifications), 5, "the refusal")
+        assert app.screen is before
+
         # A bad flag is one line, not a view filtered by it.
         before = app.screen
         await pilot.press("colon", *"pods -n", "enter")
@@ -152,6 +164,11 @@ async def test_footer_and_help_show_the_keys_that_act_on_the_views_kind(demo):
         await pilot.press("escape")
         await pilot.press("escape")
 
+        # s on an HPA edits its min/max replicas, and says so.
+        await _open(pilot, app, "hpa", ResourceScreen)
+        await wait_until(pilot, lambda: "s Min/max replicas" in _footer(app), 5, ":hpa footer")
+        await pilot.press("escape")
+
         # :helm lists releases, not objects: no key acting on an object.
         from k8stui.ui.screens.helm import HelmScreen
 
@@ -201,3 +218,26 @@ async def test_describe_follows_the_object(demo):
             assert "colour: green" in _screen(app) and "this was its last state" in _screen(app)
     finally:
         await kubectl(demo, "delete", "namespace", ns, "--wait=false", check=False)
+
+
+async def test_a_flat_count_is_not_drawn_over_a_negative_axis(demo, prometheus):
+    """api-blue's restarts are a flat 0: its chart's axis starts at 0 (it read "-0.67" restarts)."""
+    from k8stui.ui.screens.metrics import MetricChart, MetricsScreen
+
+    from .helpers import row
+
+    app = make_app(demo, prometheus_url=prometheus)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: row(app, "workloads", "api-blue") is not None, 30, "api-blue listed")
+        table(app, "workloads").select_key(row(app, "workloads", "api-blue").uid)
+        await pilot.press("m")
+        await wait_until(pilot, lambda: isinstance(app.screen, MetricsScreen), 5, "the metrics view")
+        chart = app.screen.query_one("#chart-restarts", MetricChart)
+        await wait_until(pilot, lambda: chart.metric is not None and not chart.message
+                         and chart.metric.series and set(chart.metric.series[0].values) == {0}, 30,
+                         "api-blue's restarts: a flat 0")
+        await pilot.pause()
+        region = chart.region
+        painted = [line[region.x:region.right] for line in screen_lines(app)[region.y:region.bottom]]
+        ticks = [line.split("┤")[0].strip("│ ") for line in painted if "┤" in line]
+        assert ticks and all(not t.startswith("-") for t in ticks), painted

@@ -7,6 +7,7 @@ filtering, sorting, `:` commands, `?` help and `d` describe live here.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -194,8 +195,9 @@ class ClusterScreen(Screen):
         by_action: dict[str, tuple[Binding, bool, str]] = {}
         for entry in entries:
             by_action.setdefault(entry[0].action, entry)
-        operations = [by_action[f"operate('{op}')"] for op in key_scope.footer_operations(kind)
-                      if f"operate('{op}')" in by_action]
+        operations = [(self._labelled(binding, kind), enabled, tooltip) for binding, enabled, tooltip in
+                      (by_action[f"operate('{op}')"] for op in key_scope.footer_operations(kind)
+                       if f"operate('{op}')" in by_action)]
         shown: list[tuple[Binding, bool, str]] = []
         seen: set[str] = set()
         for binding, enabled, tooltip in entries:
@@ -209,6 +211,12 @@ class ClusterScreen(Screen):
                 shown.append((binding, enabled, tooltip))
                 seen.add(binding.action)
         return shown + operations
+
+    @staticmethod
+    def _labelled(binding: Binding, kind: str | None) -> Binding:
+        description = key_scope.label(binding.action, kind, binding.description)
+        return binding if description == binding.description else dataclasses.replace(binding,
+                                                                                       description=description)
 
     # -- the focused table -------------------------------------------------------------------------
     def active_table(self) -> ResourceView | None:
@@ -257,7 +265,8 @@ class ClusterScreen(Screen):
             bindings += [b for b in getattr(cls, "BINDINGS", []) if isinstance(b, Binding)]
         bindings += [active.binding for active in self.app.active_bindings.values()]
         kinds = self.help_kinds()
-        bindings = [b for b in bindings if key_scope.applies_to_any(b.action, kinds)]
+        bindings = [self._labelled(b, kinds[0] if len(kinds) == 1 else None) for b in bindings
+                    if key_scope.applies_to_any(b.action, kinds)]
         self.app.push_screen(HelpScreen(self.view_name, bindings))
 
     def action_describe(self) -> None:
@@ -272,7 +281,7 @@ class ClusterScreen(Screen):
         if found is None:
             self.notify("that object is gone", severity="warning")
             return
-        self.app.push_screen(DescribeScreen(*found))
+        self.app.push_screen(DescribeScreen(*found, cached=True))
 
     def selected_object(self, table: ResourceView, row: Any) -> tuple[ResourceKind, dict[str, Any]] | None:
         """The resource a row was read from and its cached raw object (None if gone). The resource comes from

@@ -312,8 +312,8 @@ class CanaryDialog(ModalScreen[int | None]):
                                        + ". The total stays the same.")))
             # Each choice says what it means in pods; the keys are said once, in words (a "(1)" on a button
             # read as a pod count as much as a key).
-            yield Static(Text(f"keys {', '.join(f'{n + 1} = {pct}%' for n, pct in enumerate(STEPS))}"),
-                         id="canary-keys")
+            yield Static(Text(f"keys {', '.join(f'{n + 1} = {pct}%' for n, pct in enumerate(STEPS))}"
+                              " · esc cancels"), id="canary-keys")  # no room for a fifth button at 80 columns
             with Vertical(classes="dialog-actions"):
                 with Horizontal(classes="dialog-buttons"):
                     for pct in STEPS:

@@ -19,11 +19,9 @@ from textual.binding import Binding
 from ...cluster import kinds, row_kinds
 from ...cluster.kinds import ResourceKind
 from ...cluster.rows import container_rows, labels_match, selector_matches
-from ...cluster.rows_workloads import owned_by
 from ...cluster.store import ChangeBatch
 from ...cluster.table_feed import InformerFeed
 from ...cluster.table_model import TableModel
-from ...cluster.xray import uses_of
 from ..columns import CONTAINER_COLUMNS
 from ..kind_columns import columns_for
 from ..projections import PodProjector
@@ -156,6 +154,9 @@ def _selector_pods(raw: dict[str, Any]) -> Predicate | None:
 
 def drill_down(screen: ClusterScreen, key: str, raw: dict[str, Any], uid: str = "") -> None:
     """``enter`` on an object of ``key``: push what is under it (see the module docstring)."""
+    from ...cluster.rows_workloads import owned_by  # both loaded on the first drill-down, not at the start
+    from ...cluster.xray import uses_of
+
     meta = _meta(raw)
     namespace, name = meta.get("namespace"), meta.get("name", "")
     uid = uid or meta.get("uid", "")
