@@ -52,6 +52,7 @@ from .kinds import (
     ResourceKind,
     kind_for,
 )
+from .lean import SharedValues
 
 log = logging.getLogger(__name__)
 
@@ -180,7 +181,9 @@ class Informer:
     """A live cache of one resource kind in one namespace (or all namespaces / cluster scope).
 
     Read it with ``get(uid)``, ``items()``, ``by_name(namespace, name)`` and ``len()``; the dicts are the
-    API's JSON (minus managedFields) and must not be mutated. Subscribe for change batches.
+    API's JSON made lean (``cluster.lean``: no managedFields nor last-applied annotation, equal parts shared
+    between objects) and must never be changed in place. Screens that show or change the whole object read it
+    fresh from the server (``cluster.fetch``). Subscribe for change batches.
 
     Subclasses may ask for another representation (``LIST_ACCEPT``/``WATCH_ACCEPT``, ``EXTRA_PARAMS``) and
     turn what comes back into cache entries (``_list_items``, ``_event_object``): ``cluster.tables`` keeps the
@@ -193,12 +196,14 @@ class Informer:
     EXTRA_PARAMS: ClassVar[dict[str, str]] = {}
 
     def __init__(self, kind: ResourceKind, namespace: str | None, client: httpx.AsyncClient, *,
-                 label_selector: str = "", flush_interval: float = FLUSH_INTERVAL) -> None:
+                 label_selector: str = "", flush_interval: float = FLUSH_INTERVAL,
+                 shared: SharedValues | None = None) -> None:
         self.kind = kind
         self.namespace = namespace if kind.namespaced else None
         self.label_selector = label_selector
         self.flush_interval = flush_interval
         self._client = client
+        self.shared = shared if shared is not None else SharedValues()
         self._objects: dict[str, dict[str, Any]] = {}
         self._by_name: dict[tuple[str, str], str] = {}
         self.resource_version = ""
@@ -495,22 +500,20 @@ class Informer:
             params = self._params(limit=PAGE_SIZE)
             if token:
                 params["continue"] = token
-            resp = await self._client.get(path, params=params, headers=self._headers(watch=False),
-                                          timeout=httpx.Timeout(REQUEST_TIMEOUT, connect=5.0))
-            if resp.status_code == 410 and token:
+            body = await self._get_page(path, params)
+            if body is None:
                 # The continue token expired: start over.
                 token, rv, fresh = "", "", {}
                 continue
-            await self._raise_for_status(resp)
-            data = orjson.loads(resp.content)
+            data = orjson.loads(body)
+            del body
             meta = data.get("metadata") or {}
             if not rv:
                 rv = meta.get("resourceVersion", "")
+            slim = self._slim
             for obj in self._list_items(data):
-                m = obj.get("metadata") or {}
-                if "managedFields" in m:
-                    del m["managedFields"]
-                uid = _uid_of(m)
+                obj = slim(obj)
+                uid = _uid_of(obj.get("metadata") or {})
                 fresh[uid] = obj
                 if progressive:
                     self._put(obj)
@@ -521,9 +524,23 @@ class Informer:
                 break
         self.lists += 1
         self._replace(fresh)
+        self.shared.sweep()  # what the previous list held alone, and this list's objects' own parts
         self.resource_version = rv
         self._heard(time.monotonic())
         self._synced.set()
+
+    async def _get_page(self, path: str, params: dict[str, Any]) -> bytes | None:
+        """One LIST page's body; None when its continue token expired (410).
+
+        Read from the stream rather than ``client.get``: an httpx Response and its stream hold each other, so a
+        response is freed only by a full garbage collection — which ``ui.gc_tuning`` makes rare and freezes
+        away — and with its ``content`` it kept every page of the first LIST alive (23 MB at 10k pods)."""
+        async with self._client.stream("GET", path, params=params, headers=self._headers(watch=False),
+                                       timeout=httpx.Timeout(REQUEST_TIMEOUT, connect=5.0)) as resp:
+            if resp.status_code == 410 and params.get("continue"):
+                return None
+            await self._raise_for_status(resp)
+            return b"".join([chunk async for chunk in resp.aiter_bytes()])
 
     def _replace(self, fresh: dict[str, dict[str, Any]]) -> None:
         old = self._objects
@@ -617,6 +634,10 @@ class Informer:
         """The cache entries of one LIST page (each a dict with ``metadata``)."""
         return data.get("items") or ()
 
+    def _slim(self, obj: dict[str, Any]) -> dict[str, Any]:
+        """The cache entry made lean (see ``cluster.lean``)."""
+        return self.shared.slim(obj)
+
     def _event_object(self, obj: dict[str, Any]) -> dict[str, Any] | None:
         """The cache entry of one ADDED/MODIFIED/DELETED watch event (None: ignore the event)."""
         return obj
@@ -635,9 +656,8 @@ class Informer:
                 if obj is None:
                     continue
             if etype == "ADDED" or etype == "MODIFIED":
+                obj = self._slim(obj)
                 meta = obj.get("metadata") or {}
-                if "managedFields" in meta:
-                    del meta["managedFields"]
                 self._put(obj)
                 rv = meta.get("resourceVersion")
                 if rv:
@@ -713,6 +733,7 @@ class InformerHub:
         self._entries: dict[_HubKey, _Entry] = {}
         self._health_listeners: list[Callable[[HubHealth], None]] = []
         self._stopping: set[asyncio.Task[None]] = set()
+        self.shared = SharedValues()  # equal parts of cached objects, shared across this hub's informers
         self._closed = False
         self._watchdog: asyncio.Task[None] | None = None
         self.probe_error = ""  # "" while the API server answers the probe
@@ -755,7 +776,7 @@ class InformerHub:
         entry = self._entries.get(key)
         if entry is None:
             informer = factory(rk, key[1], self.client, label_selector=label_selector,
-                               flush_interval=self.flush_interval)
+                               flush_interval=self.flush_interval, shared=self.shared)
             informer.subscribe_health(self._on_informer_health)
             entry = self._entries[key] = _Entry(informer)
         if entry.stop_handle is not None:

@@ -178,6 +178,19 @@ async def test_footer_and_help_show_the_keys_that_act_on_the_views_kind(demo):
         assert not any(k in footer for k in ("d Describe", "l Logs", "m Metrics", "^d Delete", "s Scale")), footer
         await pilot.press("escape")
 
+        # xray is a tree, not a table: no / filter or o sort offered.
+        from k8stui.ui.screens.xray import XrayScreen
+
+        await _open(pilot, app, "xray", XrayScreen)
+        await wait_until(pilot, lambda: "? Help" in _footer(app), 5, ":xray footer")
+        assert "/ Filter" not in _footer(app) and "d Describe" in _footer(app), _footer(app)
+        await pilot.press("question_mark")
+        await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen), 5, "help on :xray")
+        actions = {description for _key, description in app.screen.rows}
+        assert not {"Filter", "Sort", "Reverse sort"} & actions, actions
+        await pilot.press("escape")
+        await pilot.press("escape")
+
         # On the dashboard (deployments, pods, events), help lists their keys and not a CronJob's.
         await wait_until(pilot, lambda: len(app.screen_stack) == 2, 5, "the dashboard")
         await pilot.press("question_mark")
@@ -218,3 +231,26 @@ async def test_describe_follows_the_object(demo):
             assert "colour: green" in _screen(app) and "this was its last state" in _screen(app)
     finally:
         await kubectl(demo, "delete", "namespace", ns, "--wait=false", check=False)
+
+
+async def test_a_flat_count_is_not_drawn_over_a_negative_axis(demo, prometheus):
+    """api-blue's restarts are a flat 0: its chart's axis starts at 0 (it read "-0.67" restarts)."""
+    from k8stui.ui.screens.metrics import MetricChart, MetricsScreen
+
+    from .helpers import row
+
+    app = make_app(demo, prometheus_url=prometheus)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: row(app, "workloads", "api-blue") is not None, 30, "api-blue listed")
+        table(app, "workloads").select_key(row(app, "workloads", "api-blue").uid)
+        await pilot.press("m")
+        await wait_until(pilot, lambda: isinstance(app.screen, MetricsScreen), 5, "the metrics view")
+        chart = app.screen.query_one("#chart-restarts", MetricChart)
+        await wait_until(pilot, lambda: chart.metric is not None and not chart.message
+                         and chart.metric.series and set(chart.metric.series[0].values) == {0}, 30,
+                         "api-blue's restarts: a flat 0")
+        await pilot.pause()
+        region = chart.region
+        painted = [line[region.x:region.right] for line in screen_lines(app)[region.y:region.bottom]]
+        ticks = [line.split("┤")[0].strip("│ ") for line in painted if "┤" in line]
+        assert ticks and all(not t.startswith("-") for t in ticks), painted

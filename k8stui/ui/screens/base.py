@@ -207,10 +207,18 @@ class ClusterScreen(Screen):
                     seen.update(b.action for b, _e, _t in operations)
                     operations = []
                 continue
-            if binding.show and binding.action not in seen and key_scope.applies(binding.action, kind):
+            if binding.show and binding.action not in seen and key_scope.applies(binding.action, kind) \
+                    and self._has_target(binding.action):
                 shown.append((binding, enabled, tooltip))
                 seen.add(binding.action)
         return shown + operations
+
+    def _has_target(self, action: str) -> bool:
+        """Whether the screen has what ``action`` works on: ``/`` filters and ``o`` sorts a table (xray's tree and
+        the stuck explanation have none)."""
+        if action in ("filter", "sort_next", "sort_reverse"):
+            return bool(self.query(ResourceView))
+        return True
 
     @staticmethod
     def _labelled(binding: Binding, kind: str | None) -> Binding:
@@ -266,7 +274,7 @@ class ClusterScreen(Screen):
         bindings += [active.binding for active in self.app.active_bindings.values()]
         kinds = self.help_kinds()
         bindings = [self._labelled(b, kinds[0] if len(kinds) == 1 else None) for b in bindings
-                    if key_scope.applies_to_any(b.action, kinds)]
+                    if key_scope.applies_to_any(b.action, kinds) and self._has_target(b.action)]
         self.app.push_screen(HelpScreen(self.view_name, bindings))
 
     def action_describe(self) -> None:
@@ -281,7 +289,7 @@ class ClusterScreen(Screen):
         if found is None:
             self.notify("that object is gone", severity="warning")
             return
-        self.app.push_screen(DescribeScreen(*found))
+        self.app.push_screen(DescribeScreen(*found, cached=True))
 
     def selected_object(self, table: ResourceView, row: Any) -> tuple[ResourceKind, dict[str, Any]] | None:
         """The resource a row was read from and its cached raw object (None if gone). The resource comes from

@@ -4,6 +4,10 @@ The screen follows the object (a watch of it alone, ``cluster.object_watch``): a
 where the user has scrolled to, the border says when it last changed, and a deleted object stays on screen with
 the border saying so — as k9s's describe refreshes, and as the details pane follows its object.
 
+Opened from a view, it shows the informer's copy at once: a lean one (``cluster.lean``: no last-applied
+annotation), so the whole object is read from the server meanwhile and replaces it where it differs (the YAML
+rendered in a thread); if that read fails, the cached copy stays and the border says so.
+
 What the object is comes from the resource it was read from (``ResourceKind``), not from its ``kind`` field,
 which a real API server leaves out of listed items; ``cluster.secrets.masked`` decides what may be shown. On a
 Secret, ``v`` asks for one value (the only way to see one).
@@ -11,6 +15,7 @@ Secret, ``v`` asks for one value (the only way to see one).
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any
 
@@ -62,10 +67,13 @@ class DescribeScreen(Screen):
     DescribeScreen VerticalScroll { border: round $primary; }
     """
 
-    def __init__(self, resource: ResourceKind, obj: dict[str, Any], title: str = "") -> None:
+    def __init__(self, resource: ResourceKind, obj: dict[str, Any], title: str = "", *,
+                 cached: bool = False) -> None:
+        """``cached``: ``obj`` is an informer's lean copy; the whole object is read when the screen opens."""
         super().__init__()
         self.resource = resource
         self.obj = obj
+        self.whole = not cached  # ``obj`` is the object as the server has it
         self.title_text = title or describe_title(obj, resource)
         self.yaml_text = to_yaml(obj, resource)
         self.status = ""  # "updated 14:02:11 (revision 5)", "deleted at ...": what the border says beyond the title
@@ -83,6 +91,8 @@ class DescribeScreen(Screen):
     def on_mount(self) -> None:
         self._show_status()
         self._follow()
+        if not self.whole:
+            self._read_whole()
 
     def on_unmount(self) -> None:
         for unsubscribe in self._unsubscribe:
@@ -144,10 +154,36 @@ class DescribeScreen(Screen):
         if self.is_attached:
             self.show(obj)
 
+    @work(group="describe-reread", exclusive=True, exit_on_error=False)
+    async def _read_whole(self) -> None:
+        """The whole object instead of the informer's lean copy: shown only where it differs (same place, no
+        "updated": nothing changed on the server)."""
+        hub = getattr(self.app, "hub", None)
+        if hub is None:
+            return
+        namespace = self._meta.get("namespace") if self.resource.namespaced else None
+        try:
+            obj = await fetch_object(hub.client, self.resource, namespace, str(self._meta.get("name", "")))
+        except FetchError as exc:
+            if "not found" in str(exc):
+                self._deleted()
+            else:
+                self.status = f"cached copy: {exc}"
+                self._show_status()
+            return
+        text = await asyncio.to_thread(to_yaml, obj, self.resource)
+        if not self.is_attached:
+            return
+        self.obj, self.whole = obj, True
+        if text != self.yaml_text:
+            self.yaml_text = text
+            self.query_one("#yaml", Static).update(Syntax(text, "yaml", theme="ansi_dark", word_wrap=False))
+        self._show_status()
+
     def show(self, obj: dict[str, Any]) -> None:
         """Show ``obj``, the object's newer state, where the user has scrolled to."""
         recreated = (obj.get("metadata") or {}).get("uid") != self._meta.get("uid")
-        self.obj = obj
+        self.obj, self.whole = obj, True
         self.yaml_text = to_yaml(obj, self.resource)
         self.query_one("#yaml", Static).update(Syntax(self.yaml_text, "yaml", theme="ansi_dark", word_wrap=False))
         self.updates += 1

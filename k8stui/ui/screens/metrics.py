@@ -142,6 +142,11 @@ class MetricChart(PlotextPlot):
         metric = self.metric
         if metric is not None and not self.message:
             theme_vars = self.app.theme_variables if self.is_attached else {}
+            values = [v for s in metric.series for v in s.values if v == v]  # NaN != NaN
+            if values and min(values) >= 0 and max(values) == min(values):
+                # a flat line of a count (0 restarts): plotext centres it, with "-0.67 restarts" below; keep
+                # the axis at 0..2x the value instead (changing data keeps plotext's own range)
+                plt.ylim(0, 2 * max(values) or 1)
             for index, series in enumerate(s for s in metric.series if s.points):
                 colour = NAMED_COLOURS.get(series.name.rsplit("/", 1)[-1]) or theme_vars.get(
                     THEME_COLOURS[index % len(THEME_COLOURS)], "white")

@@ -235,7 +235,7 @@ class XrayScreen(ClusterScreen):
             self.notify("nothing to describe here" if node is None or node.exists else
                         f"{node.label} does not exist", severity="warning")
             return
-        self.app.push_screen(DescribeScreen(*found))
+        self.app.push_screen(DescribeScreen(*found, cached=True))
 
     def _describe_fetched(self, node: XrayNode) -> None:
         kind = self._resource(node.resource)
