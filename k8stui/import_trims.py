@@ -5,6 +5,8 @@
   syntax, progress and table modules. k8stui never calls ``httpx.main``; httpx then defines its stub instead.
 - ``trio``: httpcore imports it whenever it is installed, to support trio event loops
   (``httpcore._synchronization``); k8stui runs on asyncio only, so httpcore takes its asyncio (anyio) path.
+- ``h2``: httpcore imports its HTTP/2 connection (and h2, hpack, hyperframe) whenever h2 is installed; k8stui's
+  clients speak HTTP/1.1 (no ``http2=True`` anywhere), and httpcore only needs h2 for HTTP/2.
 
 ``sys.modules[name] = None`` is Python's documented way to make ``import name`` raise ImportError. Only the
 command line calls ``trim`` (first thing, before httpx is imported): importing k8stui's modules into another
@@ -15,7 +17,7 @@ from __future__ import annotations
 
 import sys
 
-UNUSED = ("httpx._main", "trio")
+UNUSED = ("httpx._main", "trio", "h2")
 
 
 def trim() -> None:

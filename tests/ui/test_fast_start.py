@@ -18,7 +18,7 @@ from .helpers import SIZE, make_app, names, wait_until
 # Imported only when a view needs them (the kubeconfig is read without the kubernetes client; charts, Prometheus,
 # diagnosis, actions, the demo, xray and the rows of the kinds outside ``cluster.rows`` load on first use), or
 # never (httpx's CLI, trio).
-NOT_AT_START = ("kubernetes", "prometheus_api_client", "plotext", "textual_plotext", "pygments", "click", "trio",
+NOT_AT_START = ("kubernetes", "prometheus_api_client", "plotext", "textual_plotext", "pygments", "click", "trio", "h2",
                 "k8stui.diagnosis", "k8stui.actions", "k8stui.demo", "k8stui.metrics.service", "k8stui.cluster.xray",
                 "k8stui.cluster.rows_workloads", "k8stui.cluster.rows_storage", "k8stui.cluster.rows_network",
                 "k8stui.cluster.rows_rbac")

@@ -104,7 +104,9 @@ async def test_scale_to_five_through_the_dialog_and_confirmation(demo, web_ns):
     async with app.run_test(size=SIZE) as pilot:
         await select(pilot, app, "web")
         await pilot.press("s")
-        await wait_until(pilot, lambda: isinstance(app.screen, ScaleDialog), 5, "the scale dialog")
+        # a pushed screen is app.screen before it has composed its widgets
+        await wait_until(pilot, lambda: isinstance(app.screen, ScaleDialog) and app.screen.query("#scale-input"), 10,
+                         "the scale dialog")
         await set_input(pilot, "5")
         await pilot.press("enter")
         confirm = await confirm_and_wait(pilot, app)
@@ -127,7 +129,9 @@ async def test_bad_replica_counts_are_errors_in_the_dialog_and_nothing_is_sent(d
         await select(pilot, app, "web")
         seq = demo.request_seq()
         await pilot.press("s")
-        await wait_until(pilot, lambda: isinstance(app.screen, ScaleDialog), 5, "the scale dialog")
+        # a pushed screen is app.screen before it has composed its widgets
+        await wait_until(pilot, lambda: isinstance(app.screen, ScaleDialog) and app.screen.query("#scale-input"), 10,
+                         "the scale dialog")
         dialog = app.screen
         for value, expected in (("-1", "negative"), ("abc", "not a whole number"), ("1e9", "not a whole number"),
                                 ("", "enter a replica count"), ("1000", "more than the maximum of 100")):
@@ -154,7 +158,9 @@ async def test_hpa_warning_in_the_scale_dialog(demo, web_ns):
     async with app.run_test(size=SIZE) as pilot:
         await select(pilot, app, "web")
         await pilot.press("s")
-        await wait_until(pilot, lambda: isinstance(app.screen, ScaleDialog), 5, "the scale dialog")
+        # a pushed screen is app.screen before it has composed its widgets
+        await wait_until(pilot, lambda: isinstance(app.screen, ScaleDialog) and app.screen.query("#scale-input"), 10,
+                         "the scale dialog")
         warning = str(app.screen.query_one("#scale-hpa").content)
         assert "web-hpa" in warning and "override" in warning
         await pilot.press("escape")
@@ -166,7 +172,9 @@ async def test_a_kubectl_change_between_plan_and_apply_is_refused_reread_and_no_
     async with app.run_test(size=SIZE) as pilot:
         await select(pilot, app, "web")
         await pilot.press("s")
-        await wait_until(pilot, lambda: isinstance(app.screen, ScaleDialog), 5, "the scale dialog")
+        # a pushed screen is app.screen before it has composed its widgets
+        await wait_until(pilot, lambda: isinstance(app.screen, ScaleDialog) and app.screen.query("#scale-input"), 10,
+                         "the scale dialog")
         await set_input(pilot, "3")
         await pilot.press("enter")
         first = await confirm_and_wait(pilot, app)
@@ -324,7 +332,9 @@ async def test_dangerous_context_requires_typing_the_name(demo, web_ns):
     async with app.run_test(size=SIZE) as pilot:
         await select(pilot, app, "web")
         await pilot.press("s")
-        await wait_until(pilot, lambda: isinstance(app.screen, ScaleDialog), 5, "the scale dialog")
+        # a pushed screen is app.screen before it has composed its widgets
+        await wait_until(pilot, lambda: isinstance(app.screen, ScaleDialog) and app.screen.query("#scale-input"), 10,
+                         "the scale dialog")
         await set_input(pilot, "2")
         await pilot.press("enter")
         confirm = await confirm_and_wait(pilot, app)
@@ -525,7 +535,9 @@ async def test_burst_to_the_virtual_node_and_back(demo):
         async with app.run_test(size=SIZE) as pilot:
             await select(pilot, app, "big")
             await pilot.press("x")
-            await wait_until(pilot, lambda: isinstance(app.screen, BurstDialog), 10, "the burst dialog")
+            # a pushed screen is app.screen before it has composed its widgets
+            await wait_until(pilot, lambda: isinstance(app.screen, BurstDialog) and app.screen.query("#burst-input"),
+                             10, "the burst dialog")
             assert app.screen.query_one("#burst-input", Input).value == "2"
             await set_input(pilot, "1")
             await wait_until(pilot, lambda: "big: 2 → 1 replicas" in screen_text(app.screen), 5, "the preview")

@@ -178,6 +178,29 @@ async def test_footer_and_help_show_the_keys_that_act_on_the_views_kind(demo):
         assert not any(k in footer for k in ("d Describe", "l Logs", "m Metrics", "^d Delete", "s Scale")), footer
         await pilot.press("escape")
 
+        # enter, when it is more than a drill-down, is in the footer: "Switch" on :ctx, "Open release" on :helm.
+        from k8stui.ui.screens.contexts import ContextsScreen
+
+        await _open(pilot, app, "ctx", ContextsScreen)
+        await wait_until(pilot, lambda: "⏎ Switch" in _footer(app), 5, ":ctx footer")
+        await pilot.press("escape")
+        await _open(pilot, app, "helm all", HelmScreen)
+        await wait_until(pilot, lambda: "⏎ Open release" in _footer(app), 5, ":helm footer")
+        await pilot.press("escape")
+
+        # xray is a tree, not a table: no / filter or o sort offered.
+        from k8stui.ui.screens.xray import XrayScreen
+
+        await _open(pilot, app, "xray", XrayScreen)
+        await wait_until(pilot, lambda: "? Help" in _footer(app), 5, ":xray footer")
+        assert "/ Filter" not in _footer(app) and "d Describe" in _footer(app), _footer(app)
+        await pilot.press("question_mark")
+        await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen), 5, "help on :xray")
+        actions = {description for _key, description in app.screen.rows}
+        assert not {"Filter", "Sort", "Reverse sort"} & actions, actions
+        await pilot.press("escape")
+        await pilot.press("escape")
+
         # On the dashboard (deployments, pods, events), help lists their keys and not a CronJob's.
         await wait_until(pilot, lambda: len(app.screen_stack) == 2, 5, "the dashboard")
         await pilot.press("question_mark")

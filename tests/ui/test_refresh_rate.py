@@ -57,7 +57,8 @@ async def test_tables_and_logs_repaint_at_most_refresh_hz_times_a_second(demo, m
             # Logs: the view polls its buffer at the same rate.
             table(app, "workloads").focus()
             await pilot.press("l")
-            await wait_until(pilot, lambda: isinstance(app.screen, LogsScreen), 10, "the logs view")
+            await wait_until(pilot, lambda: isinstance(app.screen, LogsScreen) and app.screen.query(LogView), 10,
+                             "the logs view")  # composed, not only pushed
             view = app.screen.query_one(LogView)
 
             def of_view() -> list[float]:

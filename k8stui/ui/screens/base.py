@@ -201,16 +201,36 @@ class ClusterScreen(Screen):
         shown: list[tuple[Binding, bool, str]] = []
         seen: set[str] = set()
         for binding, enabled, tooltip in entries:
+            if binding.key == "enter" and not binding.show:  # the focused table's: enter does the screen's own
+                binding = self._own_enter() or binding
             if key_scope.operation_of(binding.action) is not None:
                 if operations:
                     shown += operations
                     seen.update(b.action for b, _e, _t in operations)
                     operations = []
                 continue
-            if binding.show and binding.action not in seen and key_scope.applies(binding.action, kind):
+            if binding.show and binding.action not in seen and key_scope.applies(binding.action, kind) \
+                    and self._has_target(binding.action):
                 shown.append((binding, enabled, tooltip))
                 seen.add(binding.action)
         return shown + operations
+
+    def _own_enter(self) -> Binding | None:
+        """The screen's ``enter`` when it is more than the usual drill-down (``Go to object`` on :alerts, ``Switch``
+        on :ctx, ``Open release`` on :helm): the focused table takes the key and posts a selection the screen acts
+        on, so Footer would show the table's hidden binding instead."""
+        for cls in type(self).__mro__:
+            for binding in getattr(cls, "BINDINGS", ()):
+                if isinstance(binding, Binding) and "enter" in binding.key.split(","):
+                    return binding if binding.show and binding.action not in ("drill", "describe") else None
+        return None
+
+    def _has_target(self, action: str) -> bool:
+        """Whether the screen has what ``action`` works on: ``/`` filters and ``o`` sorts a table (xray's tree and
+        the stuck explanation have none)."""
+        if action in ("filter", "sort_next", "sort_reverse"):
+            return bool(self.query(ResourceView))
+        return True
 
     @staticmethod
     def _labelled(binding: Binding, kind: str | None) -> Binding:
@@ -266,7 +286,7 @@ class ClusterScreen(Screen):
         bindings += [active.binding for active in self.app.active_bindings.values()]
         kinds = self.help_kinds()
         bindings = [self._labelled(b, kinds[0] if len(kinds) == 1 else None) for b in bindings
-                    if key_scope.applies_to_any(b.action, kinds)]
+                    if key_scope.applies_to_any(b.action, kinds) and self._has_target(b.action)]
         self.app.push_screen(HelpScreen(self.view_name, bindings))
 
     def action_describe(self) -> None:

@@ -37,10 +37,8 @@ from ..columns import columns_for
 from ..projections import PodProjector
 from ..widgets.pane import Pane
 from ..widgets.resource_view import ResourceView
-from ..widgets.sparklines import MetricsSparklines
 from .base import ClusterScreen
 from .details import deployment_details, pod_details
-from .logs import LogsPanel
 
 # The dashboard's panes are narrow: the columns an on-call eye needs first (the full views have them all).
 # ISSUES comes right after READY so that the reason a row is red is on screen in the narrow pane; UP-TO-DATE
@@ -161,6 +159,11 @@ class DashboardScreen(ClusterScreen):
         yield Horizontal(*([] if self.deferred else self._panes()), id="dashboard-body")
 
     def _panes(self) -> list[Widget]:
+        # Imported here: under a start command's view (deferred) the logs and metrics code loads when the dashboard
+        # is first shown, not before that view's first frame.
+        from ..widgets.sparklines import MetricsSparklines
+        from .logs import LogsPanel
+
         scroll = VerticalScroll(self.details, id="details-scroll")
         scroll.border_title = "Details"
         left = Vertical(Pane("Workloads", self.workloads, id="workloads-pane"), scroll, id="left")
@@ -326,7 +329,7 @@ class DashboardScreen(ClusterScreen):
     # -- selection ---------------------------------------------------------------------------------
     @on(ResourceView.CurrentChanged)
     def _metrics_follow_selection(self, event: ResourceView.CurrentChanged) -> None:
-        self.query_one(MetricsSparklines).follow(self.selection())
+        self.query_one("#metrics-pane").follow(self.selection())  # type: ignore[attr-defined]
 
     @on(ResourceView.CurrentChanged, "#workloads")
     def _workload_highlighted(self, event: ResourceView.CurrentChanged) -> None:
@@ -367,7 +370,7 @@ class DashboardScreen(ClusterScreen):
         """``L``: the bottom pane shows the logs of the selection (following it) instead of its events."""
         shown = not self.has_class("-logs")
         self.set_class(shown, "-logs")
-        self.query_one(LogsPanel).follow_selection(self if shown else None)
+        self.query_one("#logs-pane").follow_selection(self if shown else None)  # type: ignore[attr-defined]
 
     @on(ResourceView.RowSelected, "#workloads")
     def _workload_selected(self, event: ResourceView.RowSelected) -> None:
