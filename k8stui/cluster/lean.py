@@ -30,11 +30,11 @@ import orjson
 
 from .secrets import LAST_APPLIED
 
-STRING_MAX = 64          # longer strings (messages, certificates, Secret data) are rarely repeated: not interned
+STRING_MAX = 128         # longer strings (messages, certificates, Secret data) are rarely repeated: not interned
 SHARE_DEPTH = 2          # containers at this depth or deeper are shared (the object and its top dicts are its own)
 SWEEP_MIN = 4096         # sweep the table when it grew by this many entries (or doubled) since the last sweep
 
-MAX_DEPTH = 3            # not-yet-seen containers are looked into down to this depth (deeper: rarely shared)
+MAX_DEPTH = 6            # not-yet-seen containers are looked into down to this depth
 
 _intern = sys.intern
 _dumps = orjson.dumps

@@ -178,6 +178,16 @@ async def test_footer_and_help_show_the_keys_that_act_on_the_views_kind(demo):
         assert not any(k in footer for k in ("d Describe", "l Logs", "m Metrics", "^d Delete", "s Scale")), footer
         await pilot.press("escape")
 
+        # enter, when it is more than a drill-down, is in the footer: "Switch" on :ctx, "Open release" on :helm.
+        from k8stui.ui.screens.contexts import ContextsScreen
+
+        await _open(pilot, app, "ctx", ContextsScreen)
+        await wait_until(pilot, lambda: "⏎ Switch" in _footer(app), 5, ":ctx footer")
+        await pilot.press("escape")
+        await _open(pilot, app, "helm all", HelmScreen)
+        await wait_until(pilot, lambda: "⏎ Open release" in _footer(app), 5, ":helm footer")
+        await pilot.press("escape")
+
         # xray is a tree, not a table: no / filter or o sort offered.
         from k8stui.ui.screens.xray import XrayScreen
 

@@ -201,6 +201,8 @@ class ClusterScreen(Screen):
         shown: list[tuple[Binding, bool, str]] = []
         seen: set[str] = set()
         for binding, enabled, tooltip in entries:
+            if binding.key == "enter" and not binding.show:  # the focused table's: enter does the screen's own
+                binding = self._own_enter() or binding
             if key_scope.operation_of(binding.action) is not None:
                 if operations:
                     shown += operations
@@ -212,6 +214,16 @@ class ClusterScreen(Screen):
                 shown.append((binding, enabled, tooltip))
                 seen.add(binding.action)
         return shown + operations
+
+    def _own_enter(self) -> Binding | None:
+        """The screen's ``enter`` when it is more than the usual drill-down (``Go to object`` on :alerts, ``Switch``
+        on :ctx, ``Open release`` on :helm): the focused table takes the key and posts a selection the screen acts
+        on, so Footer would show the table's hidden binding instead."""
+        for cls in type(self).__mro__:
+            for binding in getattr(cls, "BINDINGS", ()):
+                if isinstance(binding, Binding) and "enter" in binding.key.split(","):
+                    return binding if binding.show and binding.action not in ("drill", "describe") else None
+        return None
 
     def _has_target(self, action: str) -> bool:
         """Whether the screen has what ``action`` works on: ``/`` filters and ``o`` sorts a table (xray's tree and
