@@ -159,16 +159,15 @@ class DashboardScreen(ClusterScreen):
         yield Horizontal(*([] if self.deferred else self._panes()), id="dashboard-body")
 
     def _panes(self) -> list[Widget]:
-        # Imported here: under a start command's view (deferred) the logs and metrics code loads when the dashboard
-        # is first shown, not before that view's first frame.
+        # Imported here: under a start command's view (deferred) the metrics code loads when the dashboard is first
+        # shown, not before that view's first frame. The logs pane is made when ``L`` first shows it.
         from ..widgets.sparklines import MetricsSparklines
-        from .logs import LogsPanel
 
         scroll = VerticalScroll(self.details, id="details-scroll")
         scroll.border_title = "Details"
         left = Vertical(Pane("Workloads", self.workloads, id="workloads-pane"), scroll, id="left")
         right = Vertical(Pane("Pods", self.pods, id="pods-pane"), MetricsSparklines(id="metrics-pane"),
-                         Pane("Events", self.events, id="events-pane"), LogsPanel(id="logs-pane"), id="right")
+                         Pane("Events", self.events, id="events-pane"), id="right")
         return [left, right]
 
     def on_mount(self) -> None:
@@ -366,11 +365,22 @@ class DashboardScreen(ClusterScreen):
             self.details_uid = row.uid
             self.details.update(pod_details(row, raw))
 
-    def action_toggle_logs(self) -> None:
-        """``L``: the bottom pane shows the logs of the selection (following it) instead of its events."""
+    async def action_toggle_logs(self) -> None:
+        """``L``: the bottom pane shows the logs of the selection (following it) instead of its events. The pane
+        is made the first time (most starts never open it: its widgets and CSS are not on the first frame)."""
         shown = not self.has_class("-logs")
+        panels = self.query("#logs-pane")
+        if panels:
+            panel = panels.first()
+        elif shown:
+            from .logs import LogsPanel
+
+            panel = LogsPanel(id="logs-pane")
+            await self.query_one("#right").mount(panel)
+        else:
+            return
         self.set_class(shown, "-logs")
-        self.query_one("#logs-pane").follow_selection(self if shown else None)  # type: ignore[attr-defined]
+        panel.follow_selection(self if shown else None)  # type: ignore[attr-defined]
 
     @on(ResourceView.RowSelected, "#workloads")
     def _workload_selected(self, event: ResourceView.RowSelected) -> None:
