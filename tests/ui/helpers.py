@@ -15,9 +15,14 @@ from k8stui.ui.widgets.resource_view import ResourceView
 SIZE = (160, 48)
 
 
+APPS_MADE: list[K8sTuiApp] = []  # by make_app during the current test (tests/ui/conftest.py checks them after it)
+
+
 def make_app(demo: Any, *, context: str = "demo", namespace: str | None = None, **kwargs: Any) -> K8sTuiApp:
     connection = load_target(demo.kubeconfig, context, namespace)
-    return K8sTuiApp(connection, Settings(), kubeconfig=demo.kubeconfig, **kwargs)
+    app = K8sTuiApp(connection, Settings(), kubeconfig=demo.kubeconfig, **kwargs)
+    APPS_MADE.append(app)
+    return app
 
 
 async def wait_until(pilot: Any, predicate: Callable[[], Any], timeout: float, message: str) -> float:
