@@ -24,6 +24,8 @@ def applied_ns(demo):
                 "spec": {"containers": [{"name": "web", "image": "ghcr.io/demo/web:1.0"}]}}
     # kubectl apply stores the manifest in the last-applied annotation: a field the lean cache drops.
     demo.kubectl("apply", "-f", "-", input=json.dumps(manifest))
+    # started and ready before the test looks: a pod the kubelet still changes would make describe say "updated"
+    demo.kubectl("wait", "--for=condition=Ready", "pod/applied", "-n", ns, "--timeout=60s")
     yield ns
     demo.kubectl("delete", "namespace", ns, "--wait=false", check=False)
 
