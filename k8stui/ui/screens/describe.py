@@ -135,41 +135,36 @@ class DescribeScreen(Screen):
             self.status = f"not following changes: {health.error or health.state.value}"
             self._show_status()
 
-    @work(group="describe-reread", exclusive=True, exit_on_error=False)
-    async def _reread(self) -> None:
-        """The whole object, read now (the watch says that it changed)."""
+    async def _fetch(self, failed: str) -> dict[str, Any] | None:
+        """The whole object as the server has it now; None when it could not be read (a deleted object is
+        marked so, another failure shows as ``failed: <why>`` on the border)."""
         hub = getattr(self.app, "hub", None)
         if hub is None:
-            return
+            return None
         namespace = self._meta.get("namespace") if self.resource.namespaced else None
         try:
-            obj = await fetch_object(hub.client, self.resource, namespace, str(self._meta.get("name", "")))
+            return await fetch_object(hub.client, self.resource, namespace, str(self._meta.get("name", "")))
         except FetchError as exc:
             if "not found" in str(exc):
                 self._deleted()
             else:
-                self.status = f"not refreshed: {exc}"
+                self.status = f"{failed}: {exc}"
                 self._show_status()
-            return
-        if self.is_attached:
+            return None
+
+    @work(group="describe-reread", exclusive=True, exit_on_error=False)
+    async def _reread(self) -> None:
+        """The whole object, read now (the watch says that it changed)."""
+        obj = await self._fetch("not refreshed")
+        if obj is not None and self.is_attached:
             self.show(obj)
 
     @work(group="describe-reread", exclusive=True, exit_on_error=False)
     async def _read_whole(self) -> None:
         """The whole object instead of the informer's lean copy: shown only where it differs (same place, no
         "updated": nothing changed on the server)."""
-        hub = getattr(self.app, "hub", None)
-        if hub is None:
-            return
-        namespace = self._meta.get("namespace") if self.resource.namespaced else None
-        try:
-            obj = await fetch_object(hub.client, self.resource, namespace, str(self._meta.get("name", "")))
-        except FetchError as exc:
-            if "not found" in str(exc):
-                self._deleted()
-            else:
-                self.status = f"cached copy: {exc}"
-                self._show_status()
+        obj = await self._fetch("cached copy")
+        if obj is None:
             return
         text = await asyncio.to_thread(to_yaml, obj, self.resource)
         if not self.is_attached:
