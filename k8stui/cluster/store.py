@@ -211,6 +211,7 @@ class Informer:
         self._change_listeners: list[ChangeListener] = []
         self._health_listeners: list[HealthListener] = []
         self._task: asyncio.Task[None] | None = None
+        self.gate: asyncio.Event | None = None  # set by the hub while it holds requests (``hold_requests``)
         self._synced = asyncio.Event()
         # pending (not yet notified) changes
         self._p_added: set[str] = set()
@@ -413,6 +414,9 @@ class Informer:
         backoff = _Backoff()
         need_list = True
         relist_at_once = True  # the first 410 after a working watch relists at once (the usual expired RV)
+        gate, self.gate = self.gate, None
+        if gate is not None:
+            await gate.wait()
         while True:
             try:
                 if need_list:
@@ -738,6 +742,19 @@ class InformerHub:
         self._watchdog: asyncio.Task[None] | None = None
         self.probe_error = ""  # "" while the API server answers the probe
         self.probes = 0
+        self._gate: asyncio.Event | None = None  # while set: informers wait before their first request
+
+    def hold_requests(self) -> None:
+        """Informers acquired from now on send their first request only at ``release_requests``. The app holds
+        them until its first frame is painted: the first request of the process imports anyio's asyncio
+        backend and opens a TLS connection (~50 ms of a blank terminal), and the frame needs none of it."""
+        if self._gate is None:
+            self._gate = asyncio.Event()
+
+    def release_requests(self) -> None:
+        gate, self._gate = self._gate, None
+        if gate is not None:
+            gate.set()
 
     @property
     def client(self) -> httpx.AsyncClient:
@@ -784,6 +801,8 @@ class InformerHub:
             entry.stop_handle = None
         entry.refs += 1
         entry.background_refs += background
+        if self._gate is not None and not entry.informer.running:
+            entry.informer.gate = self._gate
         entry.informer.start()
         if self._watchdog is None or self._watchdog.done():
             self._watchdog = asyncio.get_running_loop().create_task(self._watch_staleness(), name="informer watchdog")
@@ -861,6 +880,8 @@ class InformerHub:
         PROBE_INTERVAL: ask the server for /readyz (in its own task, so a hanging probe delays nothing)."""
         probe: asyncio.Task[None] | None = None
         last_probe = 0.0
+        if self._gate is not None:
+            await self._gate.wait()
         try:
             while not self._closed:
                 now = time.monotonic()

@@ -65,6 +65,7 @@ class K8sTuiApp(App):
         self.prometheus_url = prometheus_url or self.settings.prometheus_url or None
         self.metrics_source = "prometheus" if self.prometheus_url else ""
         self.hub = InformerHub(connection, flush_interval=self.settings.repaint_interval)
+        self.hub.hold_requests()  # until the first frame is painted (on_mount)
         self._forwards: Any = None  # the port-forwards (``forwards``), made on first use
         self.draining: dict[str, Any] = {}  # node -> its running drain (actions.nodes.Drain); the nodes view marks them
         # The server's kinds (``discovery.registry``), kept current; started after the first paint.
@@ -100,6 +101,7 @@ class K8sTuiApp(App):
 
         # Under a start command's view (``-c pods``) the dashboard waits until it is first shown.
         self.push_screen(DashboardScreen(deferred=bool(self.start_command)))
+        self.call_after_refresh(self.hub.release_requests)
         self.call_after_refresh(self.discovery.start)
         self.call_after_refresh(self._start_alert_watch)
         self._tune_gc_after_first_rows()

@@ -243,6 +243,32 @@ async def test_hub_shares_and_releases(demo, hub):
     assert c is not a and await c.wait_synced(10)
 
 
+async def test_held_requests_wait_for_release(demo):
+    """The app holds its hub's requests until its first frame is painted: an informer acquired meanwhile sends
+    nothing (neither its LIST nor the hub's /readyz probe) until ``release_requests``, then lists as usual."""
+    connection = load_target(demo.kubeconfig, "demo", None)
+    sent: list[str] = []
+
+    async def note(request) -> None:
+        sent.append(request.url.path)
+
+    client = connection.async_client()
+    client.event_hooks["request"].append(note)
+    hub = InformerHub(connection, linger=0, client=client)
+    try:
+        hub.hold_requests()
+        informer = hub.acquire(NAMESPACES)
+        for _ in range(20):  # loop turns: unheld, the LIST request would have started on the first of them
+            await asyncio.sleep(0)
+        assert sent == [] and not informer.synced
+        hub.release_requests()
+        assert await informer.wait_synced(10)
+        assert "/api/v1/namespaces" in sent
+    finally:
+        await hub.close()
+        await client.aclose()
+
+
 async def test_release_lingers(demo):
     hub = InformerHub(load_target(demo.kubeconfig, "demo", None), linger=0.3)
     try:
