@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+from k8stui.cluster import store
 from k8stui.cluster.connection import load_target
 from k8stui.cluster.rows import project
 from k8stui.cluster.store import NAMESPACES, NODES, PODS, ChangeBatch, Health, InformerHub
@@ -267,6 +268,26 @@ async def test_held_requests_wait_for_release(demo):
     finally:
         await hub.close()
         await client.aclose()
+
+
+async def test_a_paged_first_list_shows_its_first_page_and_its_end_at_once(demo, monkeypatch):
+    """The first LIST is told to the views page by page, but not more often than the flush interval — except its
+    first page (the first rows) and its end (every row): neither waits for the interval."""
+    monkeypatch.setattr(store, "PAGE_SIZE", 10)  # the demo's ~100 pods in ~10 pages
+    hub = InformerHub(load_target(demo.kubeconfig, "demo", None), linger=0, flush_interval=600)
+    batches: list[ChangeBatch] = []
+    try:
+        informer = hub.acquire(PODS, None)
+        informer.subscribe(batches.append)
+        assert await informer.wait_synced(10)
+
+        def all_told() -> bool:
+            return set().union(*(b.added for b in batches)) == set(informer.uids())
+
+        await until(all_told, timeout=10, message="every listed pod told to the listener")
+        assert len(informer) > 10 and len(batches[0].added) == 10  # the first page, at once
+    finally:
+        await hub.close()
 
 
 async def test_release_lingers(demo):
