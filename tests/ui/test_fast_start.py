@@ -15,13 +15,13 @@ from k8stui.ui.screens.resource import ResourceScreen
 
 from .helpers import SIZE, make_app, names, wait_until
 
-# Imported only when a view needs them (the kubeconfig is read without the kubernetes client; charts, Prometheus,
-# diagnosis, actions, the demo, xray and the rows of the kinds outside ``cluster.rows`` load on first use), or
-# never (httpx's CLI, trio).
+# Imported only when a view needs them (the kubeconfig is read without the kubernetes client; charts, Prometheus
+# and its alerts' poll, the label-selector parser, diagnosis, actions, the demo, xray and the rows of the kinds
+# outside ``cluster.rows`` load on first use), or never (httpx's CLI, trio).
 NOT_AT_START = ("kubernetes", "prometheus_api_client", "plotext", "textual_plotext", "pygments", "click", "trio", "h2",
                 "k8stui.diagnosis", "k8stui.actions", "k8stui.demo", "k8stui.metrics.service", "k8stui.cluster.xray",
                 "k8stui.cluster.rows_workloads", "k8stui.cluster.rows_storage", "k8stui.cluster.rows_network",
-                "k8stui.cluster.rows_rbac")
+                "k8stui.cluster.rows_rbac", "k8stui.metrics.alerts", "k8stui.metrics.poller", "k8stui.cluster.selector")
 
 
 def test_the_start_imports_no_heavy_module():
