@@ -6,6 +6,7 @@ argparse only; every bad input ends in one line on stderr and exit code 2, never
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -93,6 +94,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _load_ui() -> ModuleType | None:
     """Import the dashboard before anything else starts, so that a broken install is one line, not a hang."""
+    # Importing makes ~60k objects that live as long as the app (modules, classes, functions) and next to no
+    # garbage, yet Python's default thresholds ran ~150 collections over them before the first frame, one of
+    # them full (45-75 ms of CPU, gc.callbacks). No collection while importing; then what was imported is
+    # frozen out of every later collection (``ui.gc_tuning.tune_gc`` freezes the rest after the first frame)
+    # and the app's thresholds apply.
+    from .ui.gc_tuning import GC_THRESHOLDS
+
+    gc.disable()
     try:
         from .ui import launch
     except ImportError as exc:
@@ -100,6 +109,10 @@ def _load_ui() -> ModuleType | None:
         print(f"k8stui: the dashboard cannot be loaded ({reason}); reinstall k8stui and its dependencies",
               file=sys.stderr)
         return None
+    finally:
+        gc.freeze()
+        gc.set_threshold(*GC_THRESHOLDS)
+        gc.enable()
     return launch
 
 

@@ -546,24 +546,37 @@ class Connection:
     def async_client(self, *, read_timeout: float | None = None) -> httpx.AsyncClient:
         """A new httpx client for this context. Reads are unbounded by default (watches and log follows);
         pass ``timeout=`` per request for ordinary calls (``REQUEST_TIMEOUT`` is a good value)."""
-        cfg = self.configuration
+        server_name = getattr(self.configuration, "tls_server_name", None)
         hooks: dict[str, list[Any]] = {}
-        server_name = getattr(cfg, "tls_server_name", None)
         if server_name:
             async def _sni(request: httpx.Request) -> None:
                 request.extensions["sni_hostname"] = server_name
             hooks["request"] = [_sni]
+        return httpx.AsyncClient(**self._client_options(read_timeout), event_hooks=hooks)
+
+    def client(self, *, read_timeout: float | None = None) -> httpx.Client:
+        """A blocking httpx client with the same settings as ``async_client``: for the start, before the event
+        loop runs (``probe``), where an async client would cost an event loop and anyio's import first."""
+        server_name = getattr(self.configuration, "tls_server_name", None)
+        hooks: dict[str, list[Any]] = {}
+        if server_name:
+            def _sni(request: httpx.Request) -> None:
+                request.extensions["sni_hostname"] = server_name
+            hooks["request"] = [_sni]
+        return httpx.Client(**self._client_options(read_timeout), event_hooks=hooks)
+
+    def _client_options(self, read_timeout: float | None) -> dict[str, Any]:
+        cfg = self.configuration
         verify: ssl.SSLContext | bool = self.ssl_context() if self.target.server.startswith("https") else False
-        return httpx.AsyncClient(
-            base_url=cfg.host,
-            verify=verify,
-            auth=_KubeAuth(self.credentials),
-            headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
-            timeout=httpx.Timeout(connect=CONNECT_TIMEOUT, read=read_timeout, write=REQUEST_TIMEOUT, pool=None),
-            limits=httpx.Limits(max_connections=None, max_keepalive_connections=32),
-            proxy=cfg.proxy or None,
-            event_hooks=hooks,
-        )
+        return {
+            "base_url": cfg.host,
+            "verify": verify,
+            "auth": _KubeAuth(self.credentials),
+            "headers": {"User-Agent": USER_AGENT, "Accept": "application/json"},
+            "timeout": httpx.Timeout(connect=CONNECT_TIMEOUT, read=read_timeout, write=REQUEST_TIMEOUT, pool=None),
+            "limits": httpx.Limits(max_connections=None, max_keepalive_connections=32),
+            "proxy": cfg.proxy or None,
+        }
 
     def api_client(self) -> ApiClient:
         """A typed kubernetes client on the same Configuration (for mutations; blocking, use in threads)."""
@@ -575,14 +588,15 @@ class Connection:
         return ApiClient(configuration)
 
 
-async def probe(connection: Connection, timeout: float = CONNECT_TIMEOUT) -> dict[str, Any]:
+def probe(connection: Connection, timeout: float = CONNECT_TIMEOUT) -> dict[str, Any]:
     """GET ``/version``; raises ``ClusterUnreachableError`` (one line) when the server cannot be reached.
 
-    Any HTTP answer (even 401/403) proves the server is there; its JSON (or ``{}``) is returned.
+    Any HTTP answer (even 401/403) proves the server is there; its JSON (or ``{}``) is returned. Blocking: the
+    command line asks before the UI starts (in a coroutine, run it in a thread).
     """
-    async with connection.async_client() as client:
+    with connection.client() as client:
         try:
-            resp = await client.get("/version", timeout=timeout)
+            resp = client.get("/version", timeout=timeout)
         except httpx.ConnectError as exc:
             raise ClusterUnreachableError(f"cannot reach the API server at {connection.server}: "
                                           f"{_first_line(exc) or 'connection refused'}") from None

@@ -30,7 +30,6 @@ from typing import Any, Generic, Protocol, TypeVar
 from rich.cells import cell_len
 
 from ..text import sanitize
-from .selector import LabelSelectorError, selector_filter
 
 R = TypeVar("R")
 
@@ -228,6 +227,8 @@ def parse_substring(text: str) -> RowFilter:
 def parse_selector(text: str) -> RowFilter | None:
     """``-l SELECTOR [text]`` (kubectl's flag, k9s's ``/-l``): rows whose labels match; a selector that does not
     parse raises FilterError saying why."""
+    from .selector import LabelSelectorError, selector_filter  # on the first filter, not at the app's start
+
     try:
         return selector_filter(text)
     except LabelSelectorError as exc:

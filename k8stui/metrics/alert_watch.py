@@ -12,10 +12,12 @@ import asyncio
 import contextlib
 import contextvars
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from .alerts import Alert, AlertsResult, fetch_alerts
-from .poller import Poller, PollResult, PollState
-from .source import PrometheusEndpoint
+if TYPE_CHECKING:  # imported when the watch starts: the app makes its AlertWatch before its first frame
+    from .alerts import Alert, AlertsResult
+    from .poller import Poller, PollResult
+    from .source import PrometheusEndpoint
 
 INTERVAL = 5.0
 
@@ -47,6 +49,9 @@ class AlertWatch:
         """Poll these sources from now on (replacing any earlier ones); results are delivered on ``loop``, in the
         context of the caller (listeners see the context variables of whoever started the watch — for the app,
         its active app, so a listener may start timers and post messages)."""
+        from .alerts import fetch_alerts
+        from .poller import Poller
+
         self.stop()
         self._generation += 1
         generation = self._generation
@@ -78,6 +83,8 @@ class AlertWatch:
         return lambda: self._listeners.remove(listener) if listener in self._listeners else None
 
     def _delivered(self, generation: int, result: PollResult[AlertsResult]) -> None:
+        from .poller import PollState
+
         if generation != self._generation:
             return  # a poll of sources that were replaced meanwhile
         if result.state is PollState.OK and result.value is not None:

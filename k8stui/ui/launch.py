@@ -8,7 +8,6 @@ that ``cli`` reports a broken install before it starts anything.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import sys
 from dataclasses import dataclass
@@ -46,7 +45,7 @@ def launch(args: argparse.Namespace, kubeconfig: str | None = None, prometheus_u
         choices = choices or load_choices(args)
         kubeconfig = kubeconfig or getattr(args, "kubeconfig", None)
         connection = load_target(kubeconfig, args.context, args.namespace)
-        asyncio.run(probe(connection))
+        probe(connection)  # blocking: no event loop (nor anyio) before the app's own
     except (ConfigError, KubeconfigError, ClusterUnreachableError) as exc:
         return fail(str(exc))
     app = K8sTuiApp(connection, choices.settings, all_namespaces=bool(args.all_namespaces), read_only=args.read_only,

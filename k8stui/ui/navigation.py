@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 
 from ..cluster import kinds, row_kinds
 from ..cluster.kinds import ResourceKind
-from ..cluster.selector import LabelSelectorError, parse_filter
 from .commands import CommandError, split_scope
 
 if TYPE_CHECKING:
@@ -26,6 +25,8 @@ def starting_filter(arg: str) -> str:
     text = arg.strip()
     if not text:
         return ""
+    from ..cluster.selector import LabelSelectorError, parse_filter  # (not needed for the app's first frame)
+
     try:
         query = parse_filter(text, implicit=True)
     except LabelSelectorError:

@@ -17,7 +17,7 @@ async def test_demo_kubeconfig(demo):
     conn = load_target(demo.kubeconfig, None, None)
     t = conn.target
     assert (t.context, t.namespace, t.server) == ("demo", "shop", demo.url)
-    version = await probe(conn)
+    version = probe(conn)
     assert version.get("major") == "1"
     async with conn.async_client() as client:
         resp = await client.get("/api/v1/namespaces", timeout=10)
@@ -45,7 +45,7 @@ async def test_kubeconfig_env_two_files(demo, tmp_path, monkeypatch):
     names, current = list_contexts(None)
     assert names == ["demo", "demo-dev", "elsewhere"] and current == "demo"
     conn = load_target(None, "demo-dev", None)
-    assert await probe(conn)
+    assert probe(conn)
     other = load_target(None, "elsewhere", None)
     assert other.server == "https://127.0.0.1:9"
 
@@ -89,7 +89,7 @@ async def test_unreachable_server_is_one_line(tmp_path):
         "users": [{"name": "u", "user": {"token": "secret-token-value"}}]}))
     conn = load_target(str(cfg), None, None)
     with pytest.raises(ClusterUnreachableError) as info:
-        await probe(conn, timeout=2)
+        probe(conn, timeout=2)
     message = str(info.value)
     assert message.startswith("cannot reach the API server at https://127.0.0.1:") and "\n" not in message
     assert "secret-token-value" not in message

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+from k8stui.cluster import store
 from k8stui.cluster.connection import load_target
 from k8stui.cluster.rows import project
 from k8stui.cluster.store import NAMESPACES, NODES, PODS, ChangeBatch, Health, InformerHub
@@ -241,6 +242,52 @@ async def test_hub_shares_and_releases(demo, hub):
     assert hub.peek(PODS, "shop") is None
     c = hub.acquire(PODS, "shop")
     assert c is not a and await c.wait_synced(10)
+
+
+async def test_held_requests_wait_for_release(demo):
+    """The app holds its hub's requests until its first frame is painted: an informer acquired meanwhile sends
+    nothing (neither its LIST nor the hub's /readyz probe) until ``release_requests``, then lists as usual."""
+    connection = load_target(demo.kubeconfig, "demo", None)
+    sent: list[str] = []
+
+    async def note(request) -> None:
+        sent.append(request.url.path)
+
+    client = connection.async_client()
+    client.event_hooks["request"].append(note)
+    hub = InformerHub(connection, linger=0, client=client)
+    try:
+        hub.hold_requests()
+        informer = hub.acquire(NAMESPACES)
+        for _ in range(20):  # loop turns: unheld, the LIST request would have started on the first of them
+            await asyncio.sleep(0)
+        assert sent == [] and not informer.synced
+        hub.release_requests()
+        assert await informer.wait_synced(10)
+        assert "/api/v1/namespaces" in sent
+    finally:
+        await hub.close()
+        await client.aclose()
+
+
+async def test_a_paged_first_list_shows_its_first_page_and_its_end_at_once(demo, monkeypatch):
+    """The first LIST is told to the views page by page, but not more often than the flush interval — except its
+    first page (the first rows) and its end (every row): neither waits for the interval."""
+    monkeypatch.setattr(store, "PAGE_SIZE", 10)  # the demo's ~100 pods in ~10 pages
+    hub = InformerHub(load_target(demo.kubeconfig, "demo", None), linger=0, flush_interval=600)
+    batches: list[ChangeBatch] = []
+    try:
+        informer = hub.acquire(PODS, None)
+        informer.subscribe(batches.append)
+        assert await informer.wait_synced(10)
+
+        def all_told() -> bool:
+            return set().union(*(b.added for b in batches)) == set(informer.uids())
+
+        await until(all_told, timeout=10, message="every listed pod told to the listener")
+        assert len(informer) > 10 and len(batches[0].added) == 10  # the first page, at once
+    finally:
+        await hub.close()
 
 
 async def test_release_lingers(demo):

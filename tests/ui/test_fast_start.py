@@ -15,13 +15,13 @@ from k8stui.ui.screens.resource import ResourceScreen
 
 from .helpers import SIZE, make_app, names, wait_until
 
-# Imported only when a view needs them (the kubeconfig is read without the kubernetes client; charts, Prometheus,
-# diagnosis, actions, the demo, xray and the rows of the kinds outside ``cluster.rows`` load on first use), or
-# never (httpx's CLI, trio).
+# Imported only when a view needs them (the kubeconfig is read without the kubernetes client; charts, Prometheus
+# and its alerts' poll, the label-selector parser, diagnosis, actions, the demo, xray and the rows of the kinds
+# outside ``cluster.rows`` load on first use), or never (httpx's CLI, trio).
 NOT_AT_START = ("kubernetes", "prometheus_api_client", "plotext", "textual_plotext", "pygments", "click", "trio", "h2",
                 "k8stui.diagnosis", "k8stui.actions", "k8stui.demo", "k8stui.metrics.service", "k8stui.cluster.xray",
                 "k8stui.cluster.rows_workloads", "k8stui.cluster.rows_storage", "k8stui.cluster.rows_network",
-                "k8stui.cluster.rows_rbac")
+                "k8stui.cluster.rows_rbac", "k8stui.metrics.alerts", "k8stui.metrics.poller", "k8stui.cluster.selector")
 
 
 def test_the_start_imports_no_heavy_module():
@@ -56,3 +56,19 @@ async def test_a_start_command_view_comes_first_and_escape_shows_the_dashboard(d
                          "the dashboard's workloads after escape")
         await wait_until(pilot, lambda: names(app, "pods"), 30, "the pods of the selected workload")
         assert app.focused is dashboard.workloads
+
+
+def test_the_start_collects_no_garbage_while_importing_and_freezes_what_it_imported():
+    """Importing the UI runs no collection (Python's default thresholds ran ~150 over the imported objects, one of
+    them full); the imported objects are frozen out of later collections and the app's thresholds apply."""
+    code = ("import gc\n"
+            "from k8stui import cli\n"
+            "from k8stui.ui.gc_tuning import GC_THRESHOLDS\n"
+            "runs = []\n"
+            "gc.callbacks.append(lambda phase, info: runs.append(info['generation']) if phase == 'start' else None)\n"
+            "assert cli._load_ui() is not None\n"
+            "print(len(runs), gc.isenabled(), gc.get_freeze_count(), gc.get_threshold() == GC_THRESHOLDS)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
+    collections, enabled, frozen, thresholds = out.stdout.split()
+    assert (collections, enabled, thresholds) == ("0", "True", "True"), out.stdout
+    assert int(frozen) > 20_000, "the imported modules and classes are frozen"

@@ -151,6 +151,11 @@ class DashboardScreen(ClusterScreen):
     def reopen(self) -> DashboardScreen:
         return DashboardScreen()
 
+    def compose(self) -> ComposeResult:
+        if self.deferred:  # nothing until first shown: its header, footer and command bar cost the first view's
+            return         # frame ~20 ms (mounted and styled under it)
+        yield from super().compose()
+
     def compose_body(self) -> ComposeResult:
         all_ns = self.k8s_app.all_namespaces
         if all_ns:
@@ -178,7 +183,7 @@ class DashboardScreen(ClusterScreen):
         """Shown for the first time after a start command's view: make the panes and start the informers now."""
         if self.deferred and self.app.screen is self:  # (is_current also means "just under the top screen")
             self.deferred = False
-            await self.query_one("#dashboard-body").mount_all(self._panes())
+            await self.mount_all(list(self.compose()))
             self._start()
 
     def _start(self) -> None:
