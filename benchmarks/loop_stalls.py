@@ -1,6 +1,7 @@
 """Find what blocks the app's event loop: run ``python -m k8stui`` with every asyncio callback timed.
 
     python3 benchmarks/loop_stalls.py drive --pods 10000 --rate 500 --out /tmp/stalls   # all of it, ~2 min
+    python3 benchmarks/loop_stalls.py drive --logs --pods 5000 --out /tmp/stalls   # following a Deployment's logs
     python3 benchmarks/loop_stalls.py --out /tmp/stalls -- -A -c pods      # the probed app alone; drive it yourself
 
 ``drive`` starts a demo with ``--pods``, the probed app (``-A -c pods``) in a 160x48 tmux, waits for the full table,
@@ -282,11 +283,13 @@ def drive(argv: list[str]) -> None:
         Cluster,
         cursor_row,
         find_cursor_bg,
+        lines_held,
         percentiles,
         row_count,
+        status_line,
         table_header,
     )
-    from benchmarks.terminal import Tmux
+    from benchmarks.terminal import Tmux, plain
 
     parser = argparse.ArgumentParser(prog="loop_stalls.py drive")
     parser.add_argument("--pods", type=int, default=10000)
@@ -295,6 +298,8 @@ def drive(argv: list[str]) -> None:
     parser.add_argument("--quiet", type=float, default=8)
     parser.add_argument("--presses", type=int, default=60)
     parser.add_argument("--out", default="/tmp/k8stui-stalls")
+    parser.add_argument("--logs", action="store_true", help="follow the logs of the --pods Deployment instead "
+                                                           "(one window of --seconds, no churn)")
     args = parser.parse_args(argv)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -306,19 +311,38 @@ def drive(argv: list[str]) -> None:
         while path.exists():
             time.sleep(0.02)
 
+    def press_table(tmux: Tmux, name: str, i: int, top: int, bg: str) -> tuple[float, float]:
+        """Down x10, up x10, ...: (sent, seen) of the cursor on its next line."""
+        down = (i // 10) % 2 == 0
+        row = top + (i % 10) + 1 if down else top + 9 - (i % 10)
+        t = time.perf_counter()
+        tmux.keys(name, "Down" if down else "Up")
+        seen, _ = tmux.wait(name, lambda lines: cursor_row(lines, bg) == row, 10, escapes=True,
+                            interval=KEY_POLL, what=f"the cursor on line {row}")
+        return t, seen
+
+    logs_cycle = [("Space", lambda s: "paused" in s), ("Space", lambda s: "following" in s),
+                  ("t", lambda s: "timestamps" in s), ("t", lambda s: "timestamps" not in s)]
+
+    def press_logs(tmux: Tmux, name: str, i: int, top: int, bg: str) -> tuple[float, float]:
+        """space (pause), space (follow), t, t: (sent, seen) of the status line's change, as bench_app.py."""
+        key, expect = logs_cycle[i % len(logs_cycle)]
+        t = time.perf_counter()
+        tmux.keys(name, key)
+        seen, _ = tmux.wait(name, lambda lines: expect(status_line(lines)), 10, interval=KEY_POLL,
+                            what=f"the effect of {key}")
+        return t, seen
+
+    press = press_logs if args.logs else press_table
+
     def window(tmux: Tmux, name: str, top: int, bg: str, seconds: float, presses: int, tag: str) -> None:
         (out / "reset").touch()
         until_gone(out / "reset")
-        t0, samples, row, i = time.perf_counter(), [], top, 0
+        t0, samples, i = time.perf_counter(), [], 0
         sent: list[tuple[float, float]] = []
         while time.perf_counter() - t0 < seconds:
-            if i < presses:  # down x10, up x10, ...
-                down = (i // 10) % 2 == 0
-                row += 1 if down else -1
-                t = time.perf_counter()
-                tmux.keys(name, "Down" if down else "Up")
-                seen, _ = tmux.wait(name, lambda lines, row=row: cursor_row(lines, bg) == row, 10, escapes=True,
-                                    interval=KEY_POLL, what=f"the cursor on line {row}")
+            if i < presses:
+                t, seen = press(tmux, name, i, top, bg)
                 samples.append((seen - t) * 1000)
                 sent.append((t, seen))
                 i += 1
@@ -345,6 +369,18 @@ def drive(argv: list[str]) -> None:
                "LANG": "C.UTF-8"}
         env.update({k: v for k, v in os.environ.items() if k.startswith("STALL_PROBE_")})
         name = "app"
+        if args.logs:  # following the bench Deployment's logs (capped at 50 pods), as bench_app.py keys_logs
+            tmux.run(name, [sys.executable, str(Path(__file__).resolve()), "--out", str(out), "--", "-n", "bench",
+                            "-c", "deployments"], env)
+            tmux.wait(name, lambda lines: any(plain(line).split()[1:2] == ["bench"] for line in lines), 600,
+                      interval=0.05, what="the bench deployment")
+            tmux.keys(name, "l")
+            tmux.wait(name, lambda lines: "following" in status_line(lines) and lines_held(lines) > 0, 120,
+                      interval=0.05, what="following logs")
+            time.sleep(3)
+            window(tmux, name, 0, "", args.seconds, args.presses, "logs")
+            tmux.kill(name)
+            return
         tmux.run(name, [sys.executable, str(Path(__file__).resolve()), "--out", str(out), "--", "-A", "-c", "pods"],
                  env)
         tmux.wait(name, lambda lines: row_count(lines) == cluster.pod_count(), 600, interval=0.05,
