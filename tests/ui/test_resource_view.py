@@ -16,6 +16,7 @@ from k8stui import clock
 from k8stui.cluster.rows import pod_row
 from k8stui.cluster.table_model import Cell, TableModel
 from k8stui.ui.columns import POD_COLUMNS
+from k8stui.ui.widgets.pane import Pane
 from k8stui.ui.widgets.resource_view import ELLIPSIS, ResourceView, fit_widths, window
 
 from .helpers import wait_until
@@ -64,6 +65,20 @@ class TableApp(App):
 
     def on_resource_view_row_selected(self, message: ResourceView.RowSelected) -> None:
         self.selected.append(message.key)
+
+
+class PaneApp(App):
+    """The view as screens hold it: in a Pane, whose border shows the row count."""
+
+    def __init__(self, model: TableModel[Any]) -> None:
+        super().__init__()
+        self.model = model
+
+    def compose(self) -> ComposeResult:
+        yield Pane("pods", ResourceView(self.model, id="table"))
+
+    def on_mount(self) -> None:
+        self.query_one(ResourceView).focus()
 
 
 @pytest.fixture
@@ -138,6 +153,27 @@ async def test_10k_rows_reach_the_last_row_on_screen_with_end_pagedown_and_the_w
         assert last_painted_row(view) == "web-09999" and cursor_on_screen(view)
 
 
+async def test_rows_that_come_and_go_below_the_screen_are_reachable_and_counted(frozen_now):
+    """The scroll range follows the row count without a screen relayout (``scroll_range``): rows added after
+    the first paint are reached with end and the scrollbar, rows removed leave no blank range behind."""
+    model = pod_model(100)
+    app = PaneApp(model)
+    async with app.run_test(size=(100, 14)) as pilot:
+        view = view_of(app)
+        await pilot.pause()
+        model.upsert(pod_row(pod(i)) for i in range(100, 150))
+        await pilot.pause()
+        assert view.summary == "150" and app.query_one(Pane).border_subtitle == "150"
+        assert view.max_scroll_y == 150 + 1 - view.scrollable_content_region.height
+        await pilot.press("end")
+        assert last_painted_row(view) == "web-00149" and cursor_on_screen(view)
+        model.apply((f"uid-{i:05d}", None) for i in range(120, 150))
+        await pilot.pause()
+        assert view.summary == "120"
+        assert view.max_scroll_y == 120 + 1 - view.scrollable_content_region.height
+        assert last_painted_row(view) == "web-00119" and cursor_on_screen(view)
+
+
 async def test_a_value_grown_after_the_first_paint_is_shown_whole(frozen_now):
     model = pod_model(20)
     app = TableApp(model)
@@ -193,7 +229,7 @@ async def test_a_filter_that_hides_every_row_says_so(frozen_now):
         model.set_filter("nothing-like-this")
         await pilot.pause()
         assert "no row matches \"nothing-like-this\"" in view_of(app).painted_lines()[1]
-        assert view_of(app).border_subtitle == '0/5 match "nothing-like-this"'
+        assert view_of(app).summary == '0/5 match "nothing-like-this"'
 
 
 def test_fit_widths_shrinks_flex_columns_widest_first_and_never_below_their_floor():

@@ -33,7 +33,6 @@ from textual.geometry import Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
-from textual.widget import Widget
 
 from ...logs.buffer import LogBuffer
 from ...logs.filter import FilteredIndex, LineFilter
@@ -55,6 +54,7 @@ from ...logs.structured import (
 )
 from ..gc_tuning import fit, painted_copy
 from .line_cache import LineCache
+from .scroll_range import set_scroll_range
 
 TagLookup = Callable[[int], "tuple[str, str] | None"]  # source index -> (tag, colour)
 POLL_SECONDS = 0.1
@@ -392,10 +392,8 @@ class LogView(ScrollView, can_focus=True):
         if size == self.virtual_size:
             return
         # Assigning ``virtual_size`` re-lays out the whole screen (~30 ms here), ten times a second while lines
-        # arrive. Only the scroll range changed: set it quietly and update the scrollbars; a scrollbar that
-        # has to appear or vanish still triggers the layout it needs (``show_*_scrollbar`` are layout reactives).
-        self.set_reactive(Widget.virtual_size, size)
-        self._scroll_update(size)
+        # arrive: set the scroll range quietly instead (see ``scroll_range``).
+        set_scroll_range(self, size)
         self.refresh()
 
     def _widest_recent(self) -> int:

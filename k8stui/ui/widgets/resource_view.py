@@ -25,6 +25,7 @@ from typing import Any, ClassVar
 from rich.cells import cell_len, get_character_cell_size
 from rich.segment import Segment
 from rich.style import Style
+from rich.text import Text
 from textual import events
 from textual.binding import Binding, BindingType
 from textual.geometry import Size
@@ -36,6 +37,7 @@ from ...cluster.table_model import CellValue, TableDiff, TableModel, cell
 from ...text import plain
 from ..gc_tuning import painted_copy
 from .line_cache import LineCache
+from .scroll_range import set_scroll_range
 
 HEADER_HEIGHT = 1
 PAD = 1  # blank cells either side of a column's content
@@ -266,7 +268,7 @@ class ResourceView(ScrollView, can_focus=True):
         self._following = False  # mounted and subscribed to the model
         self._syncing = False  # following a model change: scrolling is not the user's
         self._ages_due = False
-        self._summary: str | None = None  # the summary last shown (setting a border subtitle repaints it all)
+        self._summary: Text | None = None  # the summary last shown (setting a border subtitle repaints it all)
         self.marked: set[str] = set()  # keys of rows marked with space (operations on several rows)
 
     # -- lifecycle ------------------------------------------------------------------------------------------------
@@ -476,7 +478,7 @@ class ResourceView(ScrollView, can_focus=True):
             index = model.index_of(key)
             new_row = index if index is not None else min(old_row, n - 1)
         relaid = self._relayout()
-        self.virtual_size = Size(self._layout.total, n + HEADER_HEIGHT)
+        set_scroll_range(self, Size(self._layout.total, n + HEADER_HEIGHT))  # a row more: no screen relayout
         if (was_visible and new_row != old_row and key is not None and model.is_shown(key) and not diff.reordered
                 and self.size.height):
             # rows came or went above the cursor: keep its row on the same screen line
@@ -505,9 +507,15 @@ class ResourceView(ScrollView, can_focus=True):
         if summary == self._summary:  # most batches change no count: a subtitle set repaints view and pane
             return
         self._summary = summary
-        self.border_subtitle = summary
+        # Shown by the parent (the Pane's border). Not on the view too: it has no border to show it in, and a
+        # subtitle set repaints every line of the widget — the whole table, each time a row comes or goes.
         if self.parent is not None:
             self.parent.border_subtitle = summary
+
+    @property
+    def summary(self) -> str:
+        """What the parent's border subtitle shows: ``8``, ``3/8 match /x/`` (tests read it)."""
+        return self._summary.plain if self._summary is not None else ""
 
     def _notify_current(self) -> None:
         key = self._cursor_key
