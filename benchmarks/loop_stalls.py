@@ -16,6 +16,12 @@ the main thread's stack every ~2 ms while a callback has run for more than 10 ms
 its time went. Work is counted, not only timed: stalls per second and per 1000 watch events are what to compare
 before/after on a shared machine (wall-clock percentiles drift with the load).
 
+Each press is also split in three (``to_app_ms``: tmux -> the key parsed by the app's input thread; ``in_app_ms``:
+-> the first frame after it queued for the output thread; ``to_screen_ms``: -> seen on the tmux screen), so a slow
+key can be told apart from a slow terminal or harness. ``gc_cpu_max_ms`` is the CPU time of the longest collection
+per generation; ``cpu_stall_handles`` names the callbacks that used > 20 ms of CPU; ``STALL_PROBE_YOUNG=1`` writes
+what the refreeze's young collection walks (tracked objects by type) to ``young.txt``.
+
 Control files in ``--out`` (created by whoever drives the app): ``reset`` clears the counters (start of a
 window), ``dump`` writes ``report.json`` and ``report.txt`` (the stalls > 20 ms, the functions most often on the
 stack during them, inclusive, and the longest stalls' stacks) and removes ``dump``.
@@ -40,6 +46,14 @@ SAMPLE_AFTER_S = 0.010
 SAMPLE_EVERY_S = 0.002
 
 
+def _quantiles(values: list[float]) -> dict[str, float] | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    at = lambda q: round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 1)  # noqa: E731
+    return {"p50": at(0.5), "p90": at(0.9), "max": round(ordered[-1], 1), "n": len(ordered)}
+
+
 class Probe:
     def __init__(self, out: Path) -> None:
         self.out = out
@@ -56,6 +70,8 @@ class Probe:
             self.busy = 0.0
             self.cpu = 0.0  # the main thread's CPU time in callbacks (what a loaded machine inflates least)
             self.cpu_stalls: list[float] = []  # callbacks that used > 20 ms of CPU
+            self.cpu_stall_handles: list[tuple[float, str]] = []  # (CPU ms, callback) of each
+            self.gc_cpu_max_ms = [0.0, 0.0, 0.0]  # the main thread's CPU time in one collection
             self.stalls: list[dict] = []
             self.inclusive: Counter[str] = Counter()
             self.leaf: Counter[str] = Counter()
@@ -68,6 +84,8 @@ class Probe:
             self.renders: Counter[str] = Counter()  # widget -> lines rendered
             self.render_ms: Counter[str] = Counter()
             self.full_refreshes: Counter[tuple[str, ...]] = Counter()  # (widget, callers...) -> count
+            self.key_times: list[tuple[float, float]] = []  # (key parsed, its frame queued), perf_counter
+            self.key_to_frame: list[tuple[float, float]] = []  # per key: ms from the key parsed to its frame queued
 
     # -- timing every callback -------------------------------------------------------------------------------
     def install(self) -> None:
@@ -88,18 +106,21 @@ class Probe:
                 probe.cpu += cpu
                 if cpu * 1000 >= THRESHOLDS_MS[0]:
                     probe.cpu_stalls.append(cpu * 1000)
+                    probe.cpu_stall_handles.append((round(cpu * 1000, 1), repr(handle)[:120]))
                 if took * 1000 >= THRESHOLDS_MS[0]:
                     probe.record(took, handle, probe.samples)
 
         asyncio.events.Handle._run = _run  # type: ignore[method-assign]
-        gc_start = [0.0]
+        gc_start = [0.0, 0.0]
 
         def on_gc(phase: str, info: dict) -> None:
             if phase == "start":
-                gc_start[0] = time.perf_counter()
+                gc_start[0], gc_start[1] = time.perf_counter(), time.thread_time()
             else:
                 took = (time.perf_counter() - gc_start[0]) * 1000
+                cpu = (time.thread_time() - gc_start[1]) * 1000
                 generation = info.get("generation", 0)
+                probe.gc_cpu_max_ms[generation] = max(probe.gc_cpu_max_ms[generation], cpu)
                 probe.gc_ms += took
                 probe.gc_full += generation == 2
                 probe.gc_by_generation[generation] += 1
@@ -107,7 +128,33 @@ class Probe:
 
         gc.callbacks.append(on_gc)
         self.install_render_counts()
+        self.install_key_timing()
         threading.Thread(target=self.sample, daemon=True, name="loop-stall-sampler").start()
+
+    def install_key_timing(self) -> None:
+        """The app's own share of a key's latency: from the key parsed (input thread) to the first frame written
+        after it was handled (queued for the output thread), and how much of that went in the frame."""
+        from textual import events
+        from textual.app import App
+        probe = self
+        pending: list[float] = []
+        key_init, display = events.Key.__init__, App._display
+
+        def timed_key(event, *args, **kwargs):  # type: ignore[no-untyped-def]
+            key_init(event, *args, **kwargs)
+            pending.append(time.perf_counter())
+
+        def timed_display(app, screen, renderable):  # type: ignore[no-untyped-def]
+            start = time.perf_counter()
+            display(app, screen, renderable)
+            end = time.perf_counter()
+            if pending and renderable is not None:
+                probe.key_to_frame.append(((end - pending[0]) * 1000, (end - start) * 1000))
+                probe.key_times.append((pending[0], end))  # absolute: the driver lines them up with its presses
+                pending.clear()
+
+        events.Key.__init__ = timed_key  # type: ignore[method-assign]
+        App._display = timed_display  # type: ignore[method-assign]
 
     def install_render_counts(self) -> None:
         """Count what each frame paints: lines rendered per widget, frames (compositor refreshes)."""
@@ -157,21 +204,28 @@ class Probe:
     # -- sampling stalls -------------------------------------------------------------------------------------
     def sample(self) -> None:
         while True:
-            time.sleep(SAMPLE_EVERY_S)
-            current = self.current
-            if current is not None and time.perf_counter() - current[0] > SAMPLE_AFTER_S:
-                frame = sys._current_frames().get(self.main)
-                if frame is not None and self.current is current:
-                    summary = traceback.StackSummary.extract(traceback.walk_stack(frame), lookup_lines=False)
-                    stack = tuple(f"{Path(fs.filename).parent.name}/{Path(fs.filename).name}:{fs.lineno} {fs.name}"
-                                  for fs in reversed(summary))
-                    self.samples.append(stack)
-            if (self.out / "reset").exists():
-                (self.out / "reset").unlink()
-                self.reset()
-            if (self.out / "dump").exists():
-                self.dump()
-                (self.out / "dump").unlink()
+            try:
+                self._sample_once()
+            except Exception:  # the sampler must outlive a bad stack walk, or the driver waits for its dump forever
+                with open(self.out / "sampler-errors.txt", "a") as f:
+                    f.write(traceback.format_exc())
+
+    def _sample_once(self) -> None:
+        time.sleep(SAMPLE_EVERY_S)
+        current = self.current
+        if current is not None and time.perf_counter() - current[0] > SAMPLE_AFTER_S:
+            frame = sys._current_frames().get(self.main)
+            if frame is not None and self.current is current:
+                summary = traceback.StackSummary.extract(traceback.walk_stack(frame), lookup_lines=False)
+                stack = tuple(f"{Path(fs.filename).parent.name}/{Path(fs.filename).name}:{fs.lineno} {fs.name}"
+                              for fs in reversed(summary))
+                self.samples.append(stack)
+        if (self.out / "reset").exists():
+            (self.out / "reset").unlink()
+            self.reset()
+        if (self.out / "dump").exists():
+            self.dump()
+            (self.out / "dump").unlink()
 
     def dump(self) -> None:
         with self.lock:
@@ -183,6 +237,11 @@ class Probe:
                       "cpu_stalls": {f">{t}ms": sum(c > t for c in self.cpu_stalls) for t in THRESHOLDS_MS}, "gc_ms": round(self.gc_ms),
                       "gc_full": self.gc_full, "gc_collections": self.gc_by_generation,
                       "gc_max_ms": [round(m, 1) for m in self.gc_max_ms],
+                      "gc_cpu_max_ms": [round(m, 1) for m in self.gc_cpu_max_ms],
+                      "cpu_stall_handles": sorted(self.cpu_stall_handles, reverse=True)[:12],
+                      "key_to_frame_ms": _quantiles([k for k, _ in self.key_to_frame]),
+                      "key_display_ms": _quantiles([d for _, d in self.key_to_frame]),
+                      "key_times": self.key_times,
                       "refreeze_cpu_ms": [round(m, 1) for m in self.refreezes], "stalls": counts, "frames": self.frames,
                       "full_refreshes": [[n, list(k)] for k, n in self.full_refreshes.most_common(12)],
                       "renders": [[k, v, round(self.render_ms[k])] for k, v in self.renders.most_common(25)],
@@ -191,7 +250,8 @@ class Probe:
                       "longest": sorted(self.stalls, key=lambda s: -s["ms"])[:15]}
         (self.out / "report.json").write_text(json.dumps(report, indent=1))
         lines = [f"{k}: {report[k]}" for k in ("seconds", "callbacks", "loop_busy_pct", "loop_cpu_pct", "cpu_stalls", "gc_ms", "gc_full",
-                                                 "gc_collections", "gc_max_ms", "refreeze_cpu_ms", "stalls", "stall_ms_total", "frames")]
+                                                 "gc_collections", "gc_max_ms", "gc_cpu_max_ms", "refreeze_cpu_ms", "stalls", "stall_ms_total", "frames",
+                                                 "cpu_stall_handles", "key_to_frame_ms", "key_display_ms")]
         lines.append("\n-- lines rendered per widget (lines, ms) --")
         lines += [f"{n:7d} {ms:6d} ms  {name}" for name, n, ms in report["renders"]]
         lines.append("\n-- full refreshes (count, widget, callers) --")
@@ -250,6 +310,7 @@ def drive(argv: list[str]) -> None:
         (out / "reset").touch()
         until_gone(out / "reset")
         t0, samples, row, i = time.perf_counter(), [], top, 0
+        sent: list[tuple[float, float]] = []
         while time.perf_counter() - t0 < seconds:
             if i < presses:  # down x10, up x10, ...
                 down = (i // 10) % 2 == 0
@@ -259,6 +320,7 @@ def drive(argv: list[str]) -> None:
                 seen, _ = tmux.wait(name, lambda lines, row=row: cursor_row(lines, bg) == row, 10, escapes=True,
                                     interval=KEY_POLL, what=f"the cursor on line {row}")
                 samples.append((seen - t) * 1000)
+                sent.append((t, seen))
                 i += 1
             time.sleep(random.uniform(0.03, 0.08))
         (out / "dump").touch()
@@ -266,8 +328,14 @@ def drive(argv: list[str]) -> None:
         (out / "report.txt").rename(out / f"{tag}.txt")
         (out / "report.json").rename(out / f"{tag}.json")
         report = json.loads((out / f"{tag}.json").read_text())
+        if len(report["key_times"]) == len(sent):  # where each press's time went: before the app, in it, after it
+            split = [((k - t) * 1000, (f - k) * 1000, (seen - f) * 1000)
+                     for (t, seen), (k, f) in zip(sent, report["key_times"], strict=True)]
+            report["to_app_ms"], report["in_app_ms"], report["to_screen_ms"] = (
+                percentiles([s[i] for s in split]) for i in range(3))
         keep = ("seconds", "loop_busy_pct", "loop_cpu_pct", "cpu_stalls", "stalls", "gc_ms", "gc_collections",
-                "gc_max_ms", "refreeze_cpu_ms", "frames")
+                "gc_max_ms", "gc_cpu_max_ms", "refreeze_cpu_ms", "frames", "key_to_frame_ms")
+        keep += tuple(k for k in ("to_app_ms", "in_app_ms", "to_screen_ms") if k in report)
         print(tag, json.dumps({**{k: report[k] for k in keep}, "keys_ms": percentiles(samples) if samples else None}),
               flush=True)
 
@@ -318,6 +386,10 @@ def main() -> None:
     refreeze = gc_tuning.refreeze
 
     def timed_refreeze() -> None:  # its young collection is the longest pause of a churning table
+        if os.environ.get("STALL_PROBE_YOUNG"):  # what the young collection walks: tracked objects by type
+            young = Counter(type(o).__name__ for g in (0, 1) for o in gc.get_objects(g))
+            with open(out / "young.txt", "a") as f:
+                f.write(f"{sum(young.values())} {young.most_common(25)}\n")
         start = time.thread_time()
         refreeze()
         probe.refreezes.append((time.thread_time() - start) * 1000)

@@ -86,7 +86,9 @@ class Tmux:
         self._tmux("set-option", "-g", "history-limit", "2000")
         self._control = subprocess.Popen(
             ["tmux", "-L", self.socket, "-C", "attach-session", "-t", "anchor", "-f", "ignore-size,no-output"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, bufsize=0)
+            # Buffered: an unbuffered pipe's readline() reads one byte per system call, and a captured 160x48
+            # screen with escapes is tens of KB — 5-40 ms per poll, counted into every key's latency.
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         self._read_block()  # the attach's own (empty) answer
         return self
 
@@ -133,6 +135,7 @@ class Tmux:
             raise TerminalError("tmux is not started")
         with self._lock:
             self._control.stdin.write(text.encode() + b"\n")
+            self._control.stdin.flush()
             return self._read_block()
 
     def run(self, name: str, argv: Sequence[str], env: dict[str, str] | None = None) -> None:

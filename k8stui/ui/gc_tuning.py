@@ -9,12 +9,19 @@ from __future__ import annotations
 import gc
 import time
 
+from rich.style import Style
+from textual.strip import Strip
+
 _gc_tuned = False
 GC_THRESHOLDS = (2000, 10, 100)
 REFREEZE_SECONDS = 10.0
 # Reclaiming what closed screens left frozen: only after the user has been idle this long, and at most this often.
 RECLAIM_IDLE_SECONDS = 3.0
 RECLAIM_MIN_INTERVAL = 60.0
+# ... and, with no screen closed, every this often: Textual's own line caches hold painted strips, which are
+# reference cycles (``painted_copy``), so every refreeze keeps the few dozen on screen as frozen garbage once the
+# next frame replaces them (~0.5 MB a minute while following a fast stream, measured).
+RECLAIM_PERIOD_SECONDS = 600.0
 
 
 def tune_gc() -> None:
@@ -34,6 +41,24 @@ def tune_gc() -> None:
         gc.set_threshold(*GC_THRESHOLDS)
 
 
+def painted_copy(strip: Strip) -> Strip:
+    """The strip a widget's ``render_line`` hands to Textual, separate from the one the widget caches.
+
+    Textual's compositor caches a strip's own division into spans in the strip (``divide`` keeps ``[self]``
+    when the line is one span): every strip it paints becomes a reference cycle, freed only by a collection.
+    A widget's line cache keeps its strips for many frames, so ``refreeze`` froze them alive, and each one the
+    cache later dropped stayed as frozen garbage: following logs with timestamps toggled grew RSS ~5.5 MB a
+    minute (benchmarks/bench_app.py --soak). A copy shares the segments (a list of ~10 references) and is
+    dropped with the frame's own caches instead."""
+    return Strip(strip, strip.cell_length)
+
+
+def fit(strip: Strip, start: int, end: int, style: Style | None) -> Strip:
+    """``strip.crop_extend(start, end, style)`` without its cycle: ``crop_extend`` caches its result in the
+    strip, and when the strip already spans exactly ``start..end`` the result is the strip itself."""
+    return strip.crop(start, end).extend_cell_length(end - start, style)
+
+
 def refreeze() -> None:
     """Take what survived since the last freeze out of full collections too (every ``REFREEZE_SECONDS``).
 
@@ -41,11 +66,16 @@ def refreeze() -> None:
     collection over them took 1.2 s (0.25 s at 10k pods) — the p99/max key latency measured by
     benchmarks/bench_app.py while watch events flow, since the churn keeps allocating. The cache's objects are
     acyclic (parsed JSON): once frozen they are still freed by reference counting when an event replaces
-    them. A young collection first reclaims young cyclic garbage instead of freezing it; cyclic garbage that is
-    already old when a freeze comes is kept (small: closed screens), the price of pause-free full
-    collections."""
+    them. A collection of everything not frozen first reclaims the cyclic garbage made since the last freeze
+    instead of freezing it: it walks only what survived these ``REFREEZE_SECONDS`` (everything older is
+    frozen), so it costs about what a young collection does. A young collection alone was not enough: an
+    object that lives through one automatic collection of the middle generation (a fraction of a second under
+    a busy stream) is already in the oldest one, and Textual's painted lines are cycles (``painted_copy``):
+    freezing them after they died kept ~10-20 MB a minute of garbage while following logs (measured with
+    ``gc.DEBUG_SAVEALL`` after an unfreeze). What is alive when frozen and dies later is still kept, until
+    ``FrozenGarbage`` reclaims it."""
     if _gc_tuned:
-        gc.collect(1)
+        gc.collect(2)
         gc.freeze()
 
 
@@ -54,7 +84,8 @@ class FrozenGarbage:
     ~9k objects each time it is opened and closed, measured), so a session that navigates for hours would grow
     without bound. After screens have closed, once the user has been idle ``RECLAIM_IDLE_SECONDS`` (no key) and
     at most every ``RECLAIM_MIN_INTERVAL``, everything is unfrozen, collected in full and frozen again — the
-    one full collection's pause (0.25 s at 10k pods) falls where nobody is typing."""
+    one full collection's pause (0.25 s at 10k pods) falls where nobody is typing. The painted lines frozen by
+    ``refreeze`` are reclaimed the same way every ``RECLAIM_PERIOD_SECONDS``, screens closed or not."""
 
     def __init__(self, clock=time.monotonic) -> None:
         self._clock = clock
@@ -71,8 +102,10 @@ class FrozenGarbage:
 
     def due(self) -> bool:
         now = self._clock()
-        return (_gc_tuned and self.closed_screens > 0 and now - self.last_key >= RECLAIM_IDLE_SECONDS
-                and now - self.last_reclaim >= RECLAIM_MIN_INTERVAL)
+        if not _gc_tuned or now - self.last_key < RECLAIM_IDLE_SECONDS:
+            return False
+        since = now - self.last_reclaim
+        return since >= RECLAIM_PERIOD_SECONDS or (self.closed_screens > 0 and since >= RECLAIM_MIN_INTERVAL)
 
     def reclaim_if_due(self) -> int:
         """Unfreeze, collect, refreeze when due; returns the objects collected (0 when not due)."""

@@ -40,7 +40,7 @@ class Screen:  # a closed screen: a cycle (parent <-> child), frozen while it wa
 screen = Screen()
 gc_tuning.refreeze()
 del screen
-now[0] = 1000.0
+now[0] = gc_tuning.RECLAIM_MIN_INTERVAL + 40.0  # past the interval, before the period
 assert garbage.reclaim_if_due() == 0, "no screen closed: nothing to do"
 garbage.screen_closed()
 garbage.key_pressed()
@@ -52,6 +52,43 @@ garbage.screen_closed()
 now[0] += gc_tuning.RECLAIM_IDLE_SECONDS
 assert garbage.reclaim_if_due() == 0, "at most once a RECLAIM_MIN_INTERVAL"
 assert gc.get_freeze_count() > 0, "frozen again after the collection"
+# No screen closed, but painted lines frozen alive by refreeze pile up: reclaimed every RECLAIM_PERIOD_SECONDS.
+garbage = gc_tuning.FrozenGarbage(clock=lambda: now[0])
+screen = Screen()
+gc_tuning.refreeze()
+del screen
+now[0] += gc_tuning.RECLAIM_PERIOD_SECONDS - 1
+assert garbage.reclaim_if_due() == 0, "not yet a RECLAIM_PERIOD_SECONDS since the last reclaim"
+now[0] += 1
+garbage.key_pressed()
+assert garbage.reclaim_if_due() == 0, "the user is typing: no pause now"
+now[0] += gc_tuning.RECLAIM_IDLE_SECONDS
+assert garbage.reclaim_if_due() >= 2, "the periodic reclaim collects the frozen cycle"
+print("ok")
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0 and out.stdout.split() == ["ok"], out.stderr
+
+
+def test_refreeze_collects_the_cycles_that_died_since_the_last_freeze_instead_of_freezing_them() -> None:
+    # Textual's painted lines are cycles; under a busy stream they outlive a young collection (so they sit in the
+    # oldest generation) and die before the next refreeze: freezing them then kept them for good (RSS grew while
+    # following logs, benchmarks/bench_app.py --soak).
+    code = """
+import gc, weakref
+from k8stui.ui import gc_tuning
+gc_tuning.tune_gc()
+
+class Line:  # a painted line: it refers to itself through its own cache
+    def __init__(self):
+        self.cache = {"whole": [self]}
+
+line = Line()
+gone = weakref.ref(line)
+gc.collect(1)  # it lived through a young collection: now in the oldest generation
+del line
+gc_tuning.refreeze()
+assert gone() is None, "the dead cycle was frozen instead of collected"
 print("ok")
 """
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)

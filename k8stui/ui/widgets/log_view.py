@@ -29,7 +29,6 @@ from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.binding import Binding
-from textual.cache import LRUCache
 from textual.geometry import Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
@@ -54,6 +53,8 @@ from ...logs.structured import (
     pretty,
     quoted,
 )
+from ..gc_tuning import fit, painted_copy
+from .line_cache import LineCache
 
 TagLookup = Callable[[int], "tuple[str, str] | None"]  # source index -> (tag, colour)
 POLL_SECONDS = 0.1
@@ -202,7 +203,7 @@ class LogView(ScrollView, can_focus=True):
         self._wrap_rows = _WrapRows()
         self._multirow = False
         self._wrap_width = 0
-        self._cache: LRUCache[tuple[int, int, int], list[Strip]] = LRUCache(CACHE_LINES)
+        self._cache: LineCache[tuple[int, int, int, int], list[Strip]] = LineCache(CACHE_LINES)
         self._render_key = 0  # bumped when the look of every line changes
         self._tag_width = 0
         self._max_width = 0
@@ -498,8 +499,8 @@ class LogView(ScrollView, can_focus=True):
             return Strip.blank(width, self._base())
         strip = strips[sub]
         if number == self.cursor:
-            strip = self._cursor_strip(strip)
-        return strip
+            return self._cursor_strip(strip)
+        return painted_copy(strip)
 
     def _cursor_strip(self, strip: Strip) -> Strip:
         """The cursor row: the theme's cursor background laid *over* the row (its text keeps its colours, and a
@@ -538,7 +539,7 @@ class LogView(ScrollView, can_focus=True):
         elif self.wrap:
             strips = [strip.extend_cell_length(width, base) for strip in self._build(line)]
         else:
-            strips = [strip.crop_extend(scroll_x, scroll_x + width, base) for strip in self._build(line)]
+            strips = [fit(strip, scroll_x, scroll_x + width, base) for strip in self._build(line)]
         self._cache[key] = strips
         return strips
 

@@ -27,7 +27,6 @@ from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.binding import Binding, BindingType
-from textual.cache import LRUCache
 from textual.geometry import Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
@@ -35,6 +34,8 @@ from textual.strip import Strip
 
 from ...cluster.table_model import CellValue, TableDiff, TableModel, cell
 from ...text import plain
+from ..gc_tuning import painted_copy
+from .line_cache import LineCache
 
 HEADER_HEIGHT = 1
 PAD = 1  # blank cells either side of a column's content
@@ -259,7 +260,7 @@ class ResourceView(ScrollView, can_focus=True):
         self._pinned_top = True  # until the user moves: the cursor stays on the first row as rows arrive
         self._layout = Layout.of(())
         self._layout_id = 0
-        self._line_cache: LRUCache[tuple[Any, ...], Strip] = LRUCache(1024)
+        self._line_cache: LineCache[tuple[Any, ...], Strip] = LineCache(1024)
         self._cell_styles: dict[tuple[str, int], Style] = {}
         self._unsubscribe: Any = None
         self._following = False  # mounted and subscribed to the model
@@ -648,4 +649,4 @@ class ResourceView(ScrollView, can_focus=True):
         strip = self._line_cache.get(cache_key)
         if strip is None:
             strip = self._line_cache[cache_key] = self._line(model.cells(key), state, scroll_x, width, visible)
-        return strip
+        return painted_copy(strip)
