@@ -99,11 +99,10 @@ def _load_ui() -> ModuleType | None:
     # them full (45-75 ms of CPU, gc.callbacks). No collection while importing; then what was imported is
     # frozen out of every later collection (``ui.gc_tuning.tune_gc`` freezes the rest after the first frame)
     # and the app's thresholds apply.
-    from .ui.gc_tuning import GC_THRESHOLDS
-
     gc.disable()
     try:
         from .ui import launch
+        from .ui.gc_tuning import GC_THRESHOLDS
     except ImportError as exc:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         print(f"k8stui: the dashboard cannot be loaded ({reason}); reinstall k8stui and its dependencies",
@@ -111,8 +110,8 @@ def _load_ui() -> ModuleType | None:
         return None
     finally:
         gc.freeze()
-        gc.set_threshold(*GC_THRESHOLDS)
         gc.enable()
+    gc.set_threshold(*GC_THRESHOLDS)
     return launch
 
 

@@ -53,6 +53,7 @@ class K8sTuiApp(App):
         self.key_gate = KeyGate(self, super().on_event)
         self.frozen_garbage = FrozenGarbage()
         self.start_command = start_command
+        self.first_frame_painted = False  # (see ``_first_frame_painted``)
         self.settings = settings or Settings()
         self.connection = connection
         self.kubeconfig = kubeconfig
@@ -100,15 +101,24 @@ class K8sTuiApp(App):
 
         # Under a start command's view (``-c pods``) the dashboard waits until it is first shown.
         self.push_screen(DashboardScreen(deferred=bool(self.start_command)))
-        self.call_after_refresh(self.hub.release_requests)
-        self.call_after_refresh(self._tune_gc_after_first_frame)
-        self.call_after_refresh(self.discovery.start)
-        self.call_after_refresh(self._start_alert_watch)
+        self.call_after_refresh(self._first_frame_painted)
         self.set_interval(REFREEZE_SECONDS, refreeze)
         self.set_interval(1.0, self.frozen_garbage.reclaim_if_due)
         self.set_interval(self.KUBECONFIG_POLL_SECONDS, self._poll_kubeconfig)
         if self.start_command:
             self.run_command(self.start_command)
+
+    def _first_frame_painted(self) -> None:
+        """The first frame is on the screen: its footer keys next (``KeyFooter`` waits for this: composing them
+        cost the frame ~30 ms), then, after their paint, the cluster work."""
+        self.first_frame_painted = True
+        self.call_after_refresh(self._start_cluster_work)
+
+    def _start_cluster_work(self) -> None:
+        self.hub.release_requests()
+        self._tune_gc_after_first_frame()
+        self.call_after_refresh(self.discovery.start)
+        self.call_after_refresh(self._start_alert_watch)
 
     def _tune_gc_after_first_frame(self) -> None:
         """``tune_gc`` right after the first frame, once the informers' requests are out (its full collection,

@@ -62,6 +62,9 @@ class KeyFooter(Footer):
     async def recompose(self) -> None:
         if not self.is_attached:
             return
+        if not getattr(self.app, "first_frame_painted", True):  # the app's first frame goes first (app.py)
+            self.app.call_after_refresh(self.recompose)
+            return
         showing = self._showing()
         if showing == self._shown and self.children:
             return  # the same keys again: nothing to unmount and restyle
