@@ -201,7 +201,7 @@ class LogsPanel(Vertical):
         self.session: LogSession | None = None
         self.formats = FormatDetector()  # the format of each stream (JSON, logfmt, plain), fed by the session
         self.view = LogView(self.buffer, tags=self._tag, show_tags=self._show_tags, before_sync=self._flush,
-                            formats=self.formats)
+                            on_stats=self._show_stats, formats=self.formats)
         self.last_saved: tuple[Any, int] | None = None
         self.problem_line = Static("", classes="logs-problem")
         self.status_line = Static("", classes="logs-status")
@@ -232,7 +232,7 @@ class LogsPanel(Vertical):
             if capacity != self.buffer.capacity:
                 self.buffer = LogBuffer(capacity)
                 self.view = LogView(self.buffer, tags=self._tag, show_tags=self._show_tags,
-                                    before_sync=self._flush, formats=self.formats)
+                                    before_sync=self._flush, on_stats=self._show_stats, formats=self.formats)
         yield self.problem_line
         yield self.view
         yield self.filter_input
@@ -354,7 +354,11 @@ class LogsPanel(Vertical):
     @on(LogView.StatsChanged)
     def _stats_changed(self, event: LogView.StatsChanged) -> None:
         event.stop()
-        self._stats = event.stats
+        self._show_stats(event.stats)
+
+    def _show_stats(self, stats: LogViewStats) -> None:
+        """The view's figures changed (called by the view as it changes, so both paint in one frame)."""
+        self._stats = stats
         self._render_status()
 
     def _refresh_status(self) -> None:

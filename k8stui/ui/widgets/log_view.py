@@ -181,6 +181,7 @@ class LogView(ScrollView, can_focus=True):
 
     def __init__(self, buffer: LogBuffer, *, tags: TagLookup | None = None,
                  show_tags: Callable[[], bool] | None = None, before_sync: Callable[[], None] | None = None,
+                 on_stats: Callable[[LogViewStats], None] | None = None,
                  formats: FormatDetector | None = None, poll: bool = True, id: str | None = None,
                  classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
@@ -194,6 +195,10 @@ class LogView(ScrollView, can_focus=True):
         self.tags = tags
         self._show_tags = show_tags
         self.before_sync = before_sync
+        # Who shows the figures, called at once: the status line then changes in the same frame as the lines
+        # (a StatsChanged message arrives a loop turn or two later, after the frame: a second frame, and a key's
+        # effect on the status line painted one frame late). Without it, StatsChanged is posted.
+        self.on_stats = on_stats
         self.poll = poll
         self.following = True
         self.show_timestamps = False
@@ -444,7 +449,10 @@ class LogView(ScrollView, can_focus=True):
                              structured=self.structured_mode if self.has_structured else "")
         if stats != self._last_stats:
             self._last_stats = stats
-            self.post_message(self.StatsChanged(self, stats))
+            if self.on_stats is not None:
+                self.on_stats(stats)
+            else:
+                self.post_message(self.StatsChanged(self, stats))
 
     @property
     def stats(self) -> LogViewStats:
