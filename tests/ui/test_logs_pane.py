@@ -124,6 +124,12 @@ async def test_single_pod_follow_shows_new_lines(demo):
                          "the newest line painted at the bottom without a key press")
         assert panel.status_text.startswith("● following")
         assert not panel.session.show_tags  # one pod, one container: no tag column
+        # A key's effect reaches the status line in the same loop turn (so in the same frame as the lines): no
+        # message to wait for, which would paint it a frame later.
+        panel.view.action_toggle_timestamps()
+        assert "timestamps" in panel.status_text
+        panel.view.action_toggle_follow()
+        assert panel.status_text.startswith("‖ paused")
 
 
 async def test_workload_view_merges_pods_with_tags(demo):
