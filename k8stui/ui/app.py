@@ -65,7 +65,7 @@ class K8sTuiApp(App):
         self.prometheus_url = prometheus_url or self.settings.prometheus_url or None
         self.metrics_source = "prometheus" if self.prometheus_url else ""
         self.hub = InformerHub(connection, flush_interval=self.settings.repaint_interval)
-        self.hub.hold_requests()  # until the first frame is painted (on_mount)
+        self.hub.hold_requests()  # until the first frame is painted (``_start_cluster_work``)
         self._forwards: Any = None  # the port-forwards (``forwards``), made on first use
         self.draining: dict[str, Any] = {}  # node -> its running drain (actions.nodes.Drain); the nodes view marks them
         # The server's kinds (``discovery.registry``), kept current; started after the first paint.
@@ -121,10 +121,11 @@ class K8sTuiApp(App):
         self.call_after_refresh(self._start_alert_watch)
 
     def _tune_gc_after_first_frame(self) -> None:
-        """``tune_gc`` right after the first frame, once the informers' requests are out (its full collection,
-        ~40 ms over the start's ~66k objects, runs while the server answers), not after the first LIST: with
-        Python's default thresholds, a 10k-pod LIST set off 8 full collections over the growing cache (0.6-0.8 s
-        of CPU before the table was complete), and the one in ``tune_gc`` at its end walked the whole cache."""
+        """``tune_gc`` right after the first frame, once the informers' requests are out (its full collection runs
+        while the server answers; it walks only what was made since the imports, which ``cli`` froze), not after
+        the first LIST: with Python's default thresholds, a 10k-pod LIST set off 8 full collections over the
+        growing cache (0.6-0.8 s of CPU before the table was complete), and the one in ``tune_gc`` at its end
+        walked the whole cache."""
         self.call_after_refresh(tune_gc)
 
     def _start_alert_watch(self) -> None:

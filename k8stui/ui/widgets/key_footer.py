@@ -12,6 +12,8 @@ Cheap on purpose: Footer recomposes whenever the screen's bindings may have chan
 dozen times while the first screens mount), and each recompose unmounts and styles every key again. This one
 recomposes only when what it would show changed (the keys, their state, the width), and gives each new key its
 style without FooterKey's watcher (which restyled the unmounted key at once, before mounting styles it again).
+The keys of the app's first screen are composed right after its first frame (``K8sTuiApp.first_frame_painted``):
+they cost that frame ~30 ms.
 """
 
 from __future__ import annotations
