@@ -192,7 +192,9 @@ async def _delete_orphan_foreground_and_marked(demo, ns: str, watch: Watch) -> N
         for name in green:
             view.select_key(row(app, "resources", name).uid)
             await pilot.press("space")
-        assert len(view.marked) == 2 and view.marked_keys() == [row(app, "resources", n).uid for n in green]
+        marked = view.marked_keys()  # in the table's order (names sort naturally: "x9" before "x10")
+        assert len(view.marked) == 2 and set(marked) == {row(app, "resources", n).uid for n in green}
+        assert [view.model.index_of(k) for k in marked] == sorted(view.model.index_of(k) for k in marked)
 
         marked_bg = view.get_component_rich_style("resource-view--marked").bgcolor
         for name in green:  # a marked row paints its cells on the marked background (the cursor's row: its own)
