@@ -14,13 +14,15 @@ from textual.strip import Strip
 
 _gc_tuned = False
 GC_THRESHOLDS = (2000, 10, 100)
-REFREEZE_SECONDS = 10.0
+REFREEZE_SECONDS = 1.0      # how often ``refreeze`` looks at what is not frozen
+COLLECT_AT_OBJECTS = 20_000  # ... and collects it once it holds this many objects (a pause of ~10-20 ms)
+FREEZE_AT_OBJECTS = 10_000   # ... and freezes what survived only when that is this many (long-lived data)
 # Reclaiming what closed screens left frozen: only after the user has been idle this long, and at most this often.
 RECLAIM_IDLE_SECONDS = 3.0
 RECLAIM_MIN_INTERVAL = 60.0
 # ... and, with no screen closed, every this often: Textual's own line caches hold painted strips, which are
-# reference cycles (``painted_copy``), so every refreeze keeps the few dozen on screen as frozen garbage once the
-# next frame replaces them (~0.5 MB a minute while following a fast stream, measured).
+# reference cycles (``painted_copy``), so a freeze keeps the few dozen on screen as frozen garbage once the next
+# frame replaces them (~0.5 MB a minute under churn, measured).
 RECLAIM_PERIOD_SECONDS = 600.0
 
 
@@ -59,24 +61,32 @@ def fit(strip: Strip, start: int, end: int, style: Style | None) -> Strip:
     return strip.crop(start, end).extend_cell_length(end - start, style)
 
 
-def refreeze() -> None:
-    """Take what survived since the last freeze out of full collections too (every ``REFREEZE_SECONDS``).
+def refreeze() -> bool:
+    """Keep what the informers add out of full collections too: called every ``REFREEZE_SECONDS``; returns
+    whether it collected.
 
-    The informer caches grow after the first freeze: 50k pods are ~0.8M tracked containers, and one full
-    collection over them took 1.2 s (0.25 s at 10k pods) — the p99/max key latency measured by
-    benchmarks/bench_app.py while watch events flow, since the churn keeps allocating. The cache's objects are
-    acyclic (parsed JSON): once frozen they are still freed by reference counting when an event replaces
-    them. A collection of everything not frozen first reclaims the cyclic garbage made since the last freeze
-    instead of freezing it: it walks only what survived these ``REFREEZE_SECONDS`` (everything older is
-    frozen), so it costs about what a young collection does. A young collection alone was not enough: an
-    object that lives through one automatic collection of the middle generation (a fraction of a second under
-    a busy stream) is already in the oldest one, and Textual's painted lines are cycles (``painted_copy``):
-    freezing them after they died kept ~10-20 MB a minute of garbage while following logs (measured with
-    ``gc.DEBUG_SAVEALL`` after an unfreeze). What is alive when frozen and dies later is still kept, until
-    ``FrozenGarbage`` reclaims it."""
-    if _gc_tuned:
-        gc.collect(2)
+    The informer caches grow after the first freeze: 50k pods are ~0.35M tracked containers (lean), and one
+    full collection over them took 1.2 s before the lean cache (0.25 s at 10k pods) — the p99/max key latency
+    measured by benchmarks/bench_app.py while watch events flow, since the churn keeps allocating. The cache's
+    objects are acyclic (parsed JSON): once frozen they are still freed by reference counting when an event
+    replaces them.
+
+    Once ``COLLECT_AT_OBJECTS`` are not frozen, everything not frozen is collected: that walks only what came
+    since the last freeze, so the pause is bounded by the threshold (a fixed 10-s period walked whatever came in
+    10 s: 34-65 ms under churn, 185 ms right after a 50k-pod LIST). What survives is frozen only when it is
+    ``FREEZE_AT_OBJECTS`` or more: new informer data (a LIST, churn). Following logs makes mostly garbage, and
+    freezing it anyway would keep for good the cyclic objects alive at that moment that die later — Textual's
+    painted lines are cycles (``painted_copy``), each refreeze kept those on screen (measured with
+    ``gc.DEBUG_SAVEALL`` after an unfreeze). A full collection rather than a young one: under a busy stream an
+    object is in the oldest generation after a fraction of a second, so a young collection froze the painted
+    lines already dead (~10-20 MB a minute while following logs). What is alive when frozen and dies later is
+    still kept until ``FrozenGarbage`` reclaims it."""
+    if not _gc_tuned or len(gc.get_objects()) < COLLECT_AT_OBJECTS:
+        return False
+    gc.collect(2)
+    if len(gc.get_objects()) >= FREEZE_AT_OBJECTS:
         gc.freeze()
+    return True
 
 
 class FrozenGarbage:
