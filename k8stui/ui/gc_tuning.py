@@ -9,9 +9,6 @@ from __future__ import annotations
 import gc
 import time
 
-from rich.style import Style
-from textual.strip import Strip
-
 _gc_tuned = False
 GC_THRESHOLDS = (2000, 10, 100)
 REFREEZE_SECONDS = 1.0      # how often ``refreeze`` looks at what is not frozen
@@ -21,7 +18,7 @@ FREEZE_AT_OBJECTS = 10_000   # ... and freezes what survived only when that is t
 RECLAIM_IDLE_SECONDS = 3.0
 RECLAIM_MIN_INTERVAL = 60.0
 # ... and, with no screen closed, every this often: Textual's own line caches hold painted strips, which are
-# reference cycles (``painted_copy``), so a freeze keeps the few dozen on screen as frozen garbage once the next
+# reference cycles (``line_cache.painted_copy``), so a freeze keeps the few dozen on screen as frozen garbage once the next
 # frame replaces them (~0.5 MB a minute under churn, measured).
 RECLAIM_PERIOD_SECONDS = 600.0
 
@@ -43,24 +40,6 @@ def tune_gc() -> None:
         gc.set_threshold(*GC_THRESHOLDS)
 
 
-def painted_copy(strip: Strip) -> Strip:
-    """The strip a widget's ``render_line`` hands to Textual, separate from the one the widget caches.
-
-    Textual's compositor caches a strip's own division into spans in the strip (``divide`` keeps ``[self]``
-    when the line is one span): every strip it paints becomes a reference cycle, freed only by a collection.
-    A widget's line cache keeps its strips for many frames, so ``refreeze`` froze them alive, and each one the
-    cache later dropped stayed as frozen garbage: following logs with timestamps toggled grew RSS ~5.5 MB a
-    minute (benchmarks/bench_app.py --soak). A copy shares the segments (a list of ~10 references) and is
-    dropped with the frame's own caches instead."""
-    return Strip(strip, strip.cell_length)
-
-
-def fit(strip: Strip, start: int, end: int, style: Style | None) -> Strip:
-    """``strip.crop_extend(start, end, style)`` without its cycle: ``crop_extend`` caches its result in the
-    strip, and when the strip already spans exactly ``start..end`` the result is the strip itself."""
-    return strip.crop(start, end).extend_cell_length(end - start, style)
-
-
 def refreeze() -> bool:
     """Keep what the informers add out of full collections too: called every ``REFREEZE_SECONDS``; returns
     whether it collected.
@@ -76,7 +55,7 @@ def refreeze() -> bool:
     10 s: 34-65 ms under churn, 185 ms right after a 50k-pod LIST). What survives is frozen only when it is
     ``FREEZE_AT_OBJECTS`` or more: new informer data (a LIST, churn). Following logs makes mostly garbage, and
     freezing it anyway would keep for good the cyclic objects alive at that moment that die later — Textual's
-    painted lines are cycles (``painted_copy``), each refreeze kept those on screen (measured with
+    painted lines are cycles (``line_cache.painted_copy``), each refreeze kept those on screen (measured with
     ``gc.DEBUG_SAVEALL`` after an unfreeze). A full collection rather than a young one: under a busy stream an
     object is in the oldest generation after a fraction of a second, so a young collection froze the painted
     lines already dead (~10-20 MB a minute while following logs). What is alive when frozen and dies later is

@@ -1,7 +1,7 @@
 """A view's cached lines are never reference cycles, so a line the cache drops is freed at once (by its reference count).
 
 Textual's compositor caches each painted strip's division into spans in the strip itself (``[self]``): a strip
-handed to Textual becomes a cycle. The views hand Textual copies (``gc_tuning.painted_copy``) and keep their
+handed to Textual becomes a cycle. The views hand Textual copies (``line_cache.painted_copy``) and keep their
 own strips acyclic; otherwise every cached line became garbage only a collection frees, and ``refreeze`` froze
 those alive for good (RSS grew while following logs, ``benchmarks/bench_app.py --soak``)."""
 

@@ -52,8 +52,7 @@ from ...logs.structured import (
     pretty,
     quoted,
 )
-from ..gc_tuning import fit, painted_copy
-from .line_cache import LineCache
+from .line_cache import LineCache, fit, painted_copy
 from .scroll_range import set_scroll_range
 
 TagLookup = Callable[[int], "tuple[str, str] | None"]  # source index -> (tag, colour)

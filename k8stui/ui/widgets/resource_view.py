@@ -35,8 +35,7 @@ from textual.strip import Strip
 
 from ...cluster.table_model import CellValue, TableDiff, TableModel, cell
 from ...text import plain
-from ..gc_tuning import painted_copy
-from .line_cache import LineCache
+from .line_cache import LineCache, painted_copy
 from .scroll_range import set_scroll_range
 
 HEADER_HEIGHT = 1
