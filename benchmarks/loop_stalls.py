@@ -21,7 +21,7 @@ Each press is also split in three (``to_app_ms``: tmux -> the key parsed by the 
 -> the first frame after it queued for the output thread; ``to_screen_ms``: -> seen on the tmux screen), so a slow
 key can be told apart from a slow terminal or harness. ``gc_cpu_max_ms`` is the CPU time of the longest collection
 per generation; ``cpu_stall_handles`` names the callbacks that used > 20 ms of CPU; ``STALL_PROBE_YOUNG=1`` writes
-what the refreeze's young collection walks (tracked objects by type) to ``young.txt``.
+what each collecting refreeze walks (tracked objects by type) to ``young.txt``.
 
 Control files in ``--out`` (created by whoever drives the app): ``reset`` clears the counters (start of a
 window), ``dump`` writes ``report.json`` and ``report.txt`` (the stalls > 20 ms, the functions most often on the
@@ -422,10 +422,13 @@ def main() -> None:
     refreeze = gc_tuning.refreeze
 
     def timed_refreeze() -> None:  # its young collection is the longest pause of a churning table
-        if os.environ.get("STALL_PROBE_YOUNG"):  # what the young collection walks: tracked objects by type
-            young = Counter(type(o).__name__ for g in (0, 1) for o in gc.get_objects(g))
-            with open(out / "young.txt", "a") as f:
-                f.write(f"{sum(young.values())} {young.most_common(25)}\n")
+        if os.environ.get("STALL_PROBE_YOUNG"):  # what a collection walks: tracked objects not frozen, by type
+            walked = gc.get_objects()
+            if len(walked) >= gc_tuning.COLLECT_AT_OBJECTS:
+                kinds = Counter(type(o).__name__ for o in walked)
+                with open(out / "young.txt", "a") as f:
+                    f.write(f"{len(walked)} {kinds.most_common(25)}\n")
+            del walked
         start = time.thread_time()
         refreeze()
         probe.refreezes.append((time.thread_time() - start) * 1000)
