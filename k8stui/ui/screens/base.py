@@ -446,6 +446,33 @@ class ClusterScreen(Screen):
             table.focus()
 
 
+class KindScreen(ClusterScreen):
+    """A screen of one kind's objects, in the namespace given for it (``-n NS`` on the command line, a drill-down),
+    in all of them (``all_namespaces`` forced, or the app's ``-A``), or in the app's namespace."""
+
+    def __init__(self, kind: ResourceKind, *, all_namespaces: bool | None = None,
+                 namespace: str | None = None) -> None:
+        super().__init__()
+        self.kind = kind
+        self.view_name = kind.plural
+        self._force_all = all_namespaces
+        self._namespace = namespace  # None: the app's
+        self.initial_filter = ""
+
+    def view_kind(self) -> str | None:
+        return self.kind.key
+
+    @property
+    def all_namespaces(self) -> bool:
+        if self._namespace is not None:
+            return False
+        return self._force_all if self._force_all is not None else self.k8s_app.all_namespaces
+
+    @property
+    def namespace(self) -> str:
+        return self._namespace or self.k8s_app.namespace
+
+
 def _alerts_screen() -> type:
     from .alerts import AlertsScreen
 

@@ -24,14 +24,14 @@ from ...cluster.tables import TableColumn, TableInformer, TableRow
 from ..kind_columns import table_columns
 from ..widgets.pane import Pane
 from ..widgets.resource_view import ResourceView
-from .base import ClusterScreen
+from .base import KindScreen
 
 
 def _row_of(entry: dict[str, Any]) -> TableRow:
     return entry["row"]
 
 
-class TableScreen(ClusterScreen):
+class TableScreen(KindScreen):
     """One kind through the server's Table representation (see the module docstring)."""
 
     # A CRD or an RBAC object has no replicas, rollout or colours: the footer shows the keys that act on it
@@ -40,13 +40,8 @@ class TableScreen(ClusterScreen):
 
     def __init__(self, kind: ResourceKind, *, title: str = "", all_namespaces: bool | None = None,
                  namespace: str | None = None) -> None:
-        super().__init__()
-        self.kind = kind
+        super().__init__(kind, all_namespaces=all_namespaces, namespace=namespace)
         self.title_text = title or kind.key  # kubectl's name for it: "certificates.demo.k8stui.io"
-        self.view_name = kind.plural
-        self._force_all = all_namespaces
-        self._namespace = namespace  # -n NS on the command line (None: the app's)
-        self.initial_filter = ""
         self.model: TableModel[TableRow] = TableModel((), key_of=lambda r: r.uid, sort_column="name")
         self.table = ResourceView(self.model, id="resources", empty_text="")
         self.informer: TableInformer | None = None
@@ -54,19 +49,6 @@ class TableScreen(ClusterScreen):
 
     def reopen(self) -> TableScreen:
         return TableScreen(self.kind)
-
-    def view_kind(self) -> str | None:
-        return self.kind.key
-
-    @property
-    def all_namespaces(self) -> bool:
-        if self._namespace is not None:
-            return False
-        return self._force_all if self._force_all is not None else self.k8s_app.all_namespaces
-
-    @property
-    def namespace(self) -> str:
-        return self._namespace or self.k8s_app.namespace
 
     @property
     def with_namespace(self) -> bool:

@@ -27,7 +27,7 @@ from ..kind_columns import columns_for
 from ..projections import PodProjector
 from ..widgets.pane import Pane
 from ..widgets.resource_view import ResourceView
-from .base import ClusterScreen
+from .base import ClusterScreen, KindScreen
 
 Predicate = Callable[[dict[str, Any]], bool]
 
@@ -57,41 +57,23 @@ def plural_title(kind: ResourceKind) -> str:
     return kind.kind[:common] + kind.plural[common:] if common else kind.plural.capitalize()
 
 
-class ResourceScreen(ClusterScreen):
+class ResourceScreen(KindScreen):
     """One first-class kind, in the current namespace (or all), optionally narrowed by a predicate (drill-down)."""
 
     BINDINGS = [Binding("enter", "drill", "Drill down")]
 
     def __init__(self, kind: ResourceKind, *, title: str | None = None, predicate: Predicate | None = None,
                  all_namespaces: bool | None = None, namespace: str | None = None, sort: str = "") -> None:
-        super().__init__()
+        super().__init__(kind, all_namespaces=all_namespaces, namespace=namespace)
         self.sort = sort or _SORT.get(kind.key, "name")
-        self.kind = kind
         self.predicate = predicate
         self.title_text = title or plural_title(kind)
-        self.view_name = kind.plural
-        self._force_all = all_namespaces
-        self._namespace = namespace
-        self.initial_filter = ""
         self.model: TableModel[Any] | None = None
         self.table: ResourceView | None = None
         self.feed: InformerFeed[Any] | None = None
 
     def reopen(self) -> ResourceScreen:
         return ResourceScreen(self.kind)
-
-    def view_kind(self) -> str | None:
-        return self.kind.key
-
-    @property
-    def all_namespaces(self) -> bool:
-        if self._namespace is not None:
-            return False
-        return self._force_all if self._force_all is not None else self.k8s_app.all_namespaces
-
-    @property
-    def namespace(self) -> str:
-        return self._namespace or self.k8s_app.namespace
 
     def compose_body(self) -> ComposeResult:
         with_ns = self.kind.namespaced and self.all_namespaces
