@@ -19,6 +19,7 @@ class ObjectWatch(Informer):
     """An informer of the objects named ``name`` in ``namespace`` (one; its successor if it is recreated)."""
 
     FLAVOR = "object"
+    SECRET_VALUES = True  # the one Secret the user opened: ``v`` shows one of its values
 
     def __init__(self, kind: ResourceKind, namespace: str | None, name: str, client: httpx.AsyncClient,
                  **options: Any) -> None:

@@ -48,6 +48,23 @@ def masked(obj: dict[str, Any], resource: ResourceKind | str) -> dict[str, Any]:
     return out
 
 
+def drop_values(obj: dict[str, Any]) -> dict[str, Any]:
+    """A freshly parsed Secret without its values, in place (it is not cached yet): every ``data``/``stringData``
+    value becomes "" and the last-applied annotation (which embeds them) goes. What the informers keep: the
+    rows, the findings (a key a pod refers to) and the key picker read the keys, never the values; ``reveal``
+    reads a Secret fetched whole."""
+    meta = obj.get("metadata")
+    if isinstance(meta, dict) and isinstance(meta.get("annotations"), dict):
+        meta["annotations"].pop(LAST_APPLIED, None)
+    for field in SECRET_FIELDS:
+        values = obj.get(field)
+        if isinstance(values, dict):
+            obj[field] = dict.fromkeys(values, "")
+        elif values is not None:
+            obj[field] = {}
+    return obj
+
+
 def secret_keys(obj: dict[str, Any]) -> list[str]:
     """The keys of a Secret's values (``data`` and ``stringData``), sorted, for a picker; no values."""
     keys: set[str] = set()

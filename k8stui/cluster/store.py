@@ -53,6 +53,7 @@ from .kinds import (
     kind_for,
 )
 from .lean import SharedValues
+from .secrets import drop_values, is_secret
 
 log = logging.getLogger(__name__)
 
@@ -192,6 +193,7 @@ class Informer:
     """
 
     FLAVOR = "objects"      # part of the hub's key: informers of other flavors are not shared with this one
+    SECRET_VALUES = False   # a Secret's values are dropped on arrival (``secrets.drop_values``) unless True
     LIST_ACCEPT = ""        # "" = the client's default (application/json)
     WATCH_ACCEPT = ""
     EXTRA_PARAMS: ClassVar[dict[str, str]] = {}
@@ -205,6 +207,7 @@ class Informer:
         self.flush_interval = flush_interval
         self._client = client
         self.shared = shared if shared is not None else SharedValues()
+        self._drop_values = is_secret(kind) and not self.SECRET_VALUES
         self._objects: dict[str, dict[str, Any]] = {}
         self._by_name: dict[tuple[str, str], str] = {}
         self.resource_version = ""
@@ -652,7 +655,9 @@ class Informer:
         return data.get("items") or ()
 
     def _slim(self, obj: dict[str, Any]) -> dict[str, Any]:
-        """The cache entry made lean (see ``cluster.lean``)."""
+        """The cache entry made lean (see ``cluster.lean``); a Secret without its values."""
+        if self._drop_values:
+            drop_values(obj)
         return self.shared.slim(obj)
 
     def _event_object(self, obj: dict[str, Any]) -> dict[str, Any] | None:
@@ -699,6 +704,14 @@ class Informer:
                 if code == 410:
                     raise _Gone()
                 raise ApiStatusError(code, " ".join(str(obj.get("message") or f"watch error {code}").split()))
+
+
+class SecretValuesInformer(Informer):
+    """An informer that keeps Secrets' values: for the views that decode them (Helm releases), held only while
+    such a view is open; every other informer of Secrets keeps their keys only."""
+
+    FLAVOR = "values"
+    SECRET_VALUES = True
 
 
 _HubKey = tuple[str, str | None, str, str]  # kind key, namespace, label selector, informer flavor
@@ -790,18 +803,19 @@ class InformerHub:
         return found
 
     def acquire(self, kind: ResourceKind | str, namespace: str | None = None, *, label_selector: str = "",
-                table: bool = False, background: bool = False) -> Informer:
+                table: bool = False, background: bool = False, secret_values: bool = False) -> Informer:
         """The informer for ``kind`` in ``namespace`` (None = all namespaces), started if needed.
         Each call must be paired with one ``release`` of the same arguments (or of the informer).
 
         ``label_selector`` filters on the server (``app=api,version!=green``); ``table=True`` gives a
         ``cluster.tables.TableInformer`` (the server's columns and rows, for kinds without a projection).
         ``background=True``: held for work the user did not open a view for (the dashboard's findings count);
-        such an informer being forbidden is not reported in ``health()`` (release it with the same flag)."""
+        such an informer being forbidden is not reported in ``health()`` (release it with the same flag).
+        ``secret_values=True``: Secrets with their values (``SecretValuesInformer``); others keep keys only."""
         if self._closed:
             raise RuntimeError("InformerHub is closed")
         rk = self._kind(kind)
-        factory = _table_informer_class() if table else Informer
+        factory = _table_informer_class() if table else SecretValuesInformer if secret_values else Informer
         key = self._key(rk, namespace, label_selector, factory.FLAVOR)
         entry = self._entries.get(key)
         if entry is None:
@@ -967,6 +981,6 @@ class InformerHub:
         self._client = None
 
 
-__all__ = ["CONFIGMAPS", "DEPLOYMENTS", "ENDPOINTS", "EVENTS", "HPAS", "INGRESSES", "KINDS", "NAMESPACES", "NODES",
+__all__ = ["CONFIGMAPS", "SecretValuesInformer", "DEPLOYMENTS", "ENDPOINTS", "EVENTS", "HPAS", "INGRESSES", "KINDS", "NAMESPACES", "NODES",
            "PODS", "REPLICASETS", "SECRETS", "SERVICES", "ApiStatusError", "ChangeBatch", "Health", "HealthState",
            "HubHealth", "Informer", "InformerHub", "ResourceKind", "kind_for"]

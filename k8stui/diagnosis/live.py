@@ -57,9 +57,11 @@ class LiveSnapshot:
     ``close``. Run it on the app's loop."""
 
     def __init__(self, hub: InformerHub, namespace: str | None, kinds: Iterable[str] = FINDINGS_KINDS,
-                 registry: KindRegistry | None = None, *, background: bool = False) -> None:
+                 registry: KindRegistry | None = None, *, background: bool = False,
+                 secret_values: bool = False) -> None:
         self.hub = hub
         self.background = background  # held for a count, not a view: forbidden kinds stay out of the header
+        self.secret_values = secret_values  # Secrets with their values (Helm releases); keys only otherwise
         self.namespace = namespace
         self.kinds = tuple(dict.fromkeys(kinds))
         self.registry = registry or KindRegistry.builtin()
@@ -80,7 +82,8 @@ class LiveSnapshot:
             if rk is None or not rk.listable or not rk.watchable:
                 continue  # the server does not serve it: unknown
             scope = None if kind in CLUSTER_SCOPED or not rk.namespaced else self.namespace
-            informer = self.hub.acquire(rk, scope, background=self.background)
+            informer = self.hub.acquire(rk, scope, background=self.background,
+                                        secret_values=self.secret_values and kind == "Secret")
             self._informers[kind] = informer
             self._unsubscribe.append(informer.subscribe(lambda batch, k=kind: self._on_batch(k, batch)))
             self._unsubscribe.append(informer.subscribe_health(lambda _h: self._notify()))

@@ -90,8 +90,9 @@ def scratch(demo):
         demo.kubectl("delete", "namespace", ns, "--wait=false", check=False)
 
 
-async def live_for(hub, registry, namespace=None, kinds=None) -> LiveSnapshot:
-    live = LiveSnapshot(hub, namespace, registry=registry, **({"kinds": kinds} if kinds else {}))
+async def live_for(hub, registry, namespace=None, kinds=None, secret_values=False) -> LiveSnapshot:
+    live = LiveSnapshot(hub, namespace, registry=registry, secret_values=secret_values,
+                        **({"kinds": kinds} if kinds else {}))
     live.start()
     assert await live.wait_synced(20), f"informers did not sync: {live.syncing()}"
     return live
@@ -209,7 +210,12 @@ async def test_each_stuck_cause_is_explained_on_the_demo(demo, cluster, scratch)
 
 async def test_helm_release_secrets_decode_and_own_live_objects(demo, cluster):
     hub, registry = cluster
-    live = await live_for(hub, registry, kinds=HELM_KINDS)
+    # Without asking for Secrets' values, the informers keep their keys only: nothing to decode.
+    keys_only = await live_for(hub, registry, kinds=HELM_KINDS)
+    secret = next(o for o in keys_only.snapshot().objects("Secret") if o.get("type") == "helm.sh/release.v1")
+    assert set(secret["data"].values()) == {""}
+    await keys_only.close()
+    live = await live_for(hub, registry, kinds=HELM_KINDS, secret_values=True)
     decoder = ReleaseDecoder()
     releases = decoder.releases(live.snapshot())
     assert not releases.errors

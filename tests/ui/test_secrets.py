@@ -72,8 +72,20 @@ async def test_describe_of_a_listed_secret_masks_values_and_shows_one_on_request
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("colon", *"secrets", "enter")
         await wait_until(pilot, lambda: "db" in names(app, "resources"), 10, "the Secret listed")
-        # The object in the cache came from the LIST: no kind to go by.
-        assert "kind" not in app.screen.feed.informer.objects()[0]
+        # The object in the cache came from the LIST: no kind to go by. The cache holds the keys, no value
+        # (nor the last-applied annotation, which embeds them).
+        cached = app.screen.feed.informer.objects()[0]
+        assert "kind" not in cached
+        assert cached["data"] == {"password": "", "token": ""}
+        _assert_no_value(json.dumps(cached))
+        # Only a view that decodes values asks for them (the Helm screens): another informer, not shared.
+        informer = app.hub.acquire(kinds.SECRETS, secret_ns, secret_values=True)
+        try:
+            await wait_until(pilot, lambda: len(informer) == 1, 10, "the Secret with its values")
+            assert reveal(informer.objects()[0], kinds.SECRETS, "token") == TOKEN
+            assert app.screen.feed.informer is not informer
+        finally:
+            app.hub.release(informer)
         await pilot.press("d")
         screen = app.screen
         assert isinstance(screen, DescribeScreen)
@@ -82,7 +94,9 @@ async def test_describe_of_a_listed_secret_masks_values_and_shows_one_on_request
         assert "last-applied-configuration" not in screen.yaml_text
         assert screen.yaml_text.startswith("apiVersion: v1\nkind: Secret\n")
         assert screen.title_text == f"Secret {secret_ns}/db"
-        # One value, when asked for: v, pick the key, see it; esc hides it again.
+        # One value, when asked for: v, pick the key, see it; esc hides it again. The value comes with the
+        # whole object, read when the screen opened.
+        await wait_until(pilot, lambda: screen.whole, 10, "the whole Secret read")
         await pilot.press("v")
         await wait_until(pilot, lambda: isinstance(app.screen, SecretKeyPicker), 5, "the key picker")
         assert app.screen.keys == ["password", "token"]

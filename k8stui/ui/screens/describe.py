@@ -203,6 +203,9 @@ class DescribeScreen(Screen):
 
     def action_reveal(self) -> None:
         """Ask which key, then show that one value (and nothing else) until dismissed."""
+        if not self.whole:  # the informers keep a Secret's keys, not its values: they come with the whole object
+            self.notify("still reading the Secret from the server: press v again in a moment", severity="warning")
+            return
 
         def chosen(key: str | None) -> None:
             if key is not None:

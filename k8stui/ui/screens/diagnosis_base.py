@@ -72,6 +72,7 @@ class DiagnosisScreen(ClusterScreen):
     """A screen over a ``LiveSnapshot`` of ``KINDS`` in ``namespace`` (None: all namespaces)."""
 
     KINDS: tuple[str, ...] = ()
+    SECRET_VALUES = False  # True: the screen decodes Secrets' values (Helm releases); others read keys only
 
     def __init__(self, namespace: str | None) -> None:
         super().__init__()
@@ -102,7 +103,8 @@ class DiagnosisScreen(ClusterScreen):
             await app.discovery.wait_fresh(DISCOVERY_WAIT_SECONDS)
         if not self.is_mounted:
             return
-        live = LiveSnapshot(app.hub, self.namespace, self.KINDS, registry=app.discovery.registry)
+        live = LiveSnapshot(app.hub, self.namespace, self.KINDS, registry=app.discovery.registry,
+                            secret_values=self.SECRET_VALUES)
         live.start()
         self.live = live
         self._unsubscribe_live = live.subscribe(self.changed)

@@ -88,6 +88,7 @@ class HelmScreen(DiagnosisScreen):
 
     view_name = "helm"
     KINDS = tuple(HELM_KINDS)
+    SECRET_VALUES = True  # releases are stored in Secrets' values
     BINDINGS = [Binding("enter", "open", "Open release")]
     DEFAULT_CSS = """
     HelmScreen #helm-box { border: round $foreground 30%; border-title-color: $foreground 80%; }
@@ -159,6 +160,7 @@ class HelmReleaseScreen(DiagnosisScreen):
 
     view_name = "helm release"
     KINDS = tuple(HELM_KINDS)
+    SECRET_VALUES = True  # releases are stored in Secrets' values
     BINDINGS = [Binding("1", "section('objects')", "Objects"), Binding("2", "section('values')", "Values"),
                 Binding("3", "section('manifest')", "Manifest"), Binding("4", "section('notes')", "Notes"),
                 Binding("A", "all_values", "All values", show=False)]
