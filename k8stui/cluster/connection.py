@@ -22,6 +22,7 @@ import atexit
 import base64
 import binascii
 import contextlib
+import json
 import logging
 import os
 import ssl
@@ -30,14 +31,15 @@ import tempfile
 import threading
 import time
 import weakref
-from collections.abc import AsyncGenerator, Callable, Generator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
-import httpx
 import yaml
 
 if TYPE_CHECKING:  # importing kubernetes costs ~0.25 s: only when a connection is made
+    import httpx  # ~40 ms with httpcore: imported by the first client, after the app's first frame (``probe``)
     from kubernetes.client import ApiClient, Configuration
 
 USER_AGENT = "k8stui/0.1"
@@ -476,25 +478,6 @@ class Credentials:
             logging.getLogger(__name__).warning("credential refresh failed: %s", _first_line(exc))
 
 
-class _KubeAuth(httpx.Auth):
-    """Puts the kubeconfig's credentials on each request (refreshed by ``Credentials``, off the loop)."""
-
-    def __init__(self, credentials: Credentials) -> None:
-        self._credentials = credentials
-
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        value = self._credentials.header()
-        if value:
-            request.headers["Authorization"] = value
-        yield request
-
-    async def async_auth_flow(self, request: httpx.Request) -> AsyncGenerator[httpx.Request, httpx.Response]:
-        value = await self._credentials.header_async()
-        if value:
-            request.headers["Authorization"] = value
-        yield request
-
-
 class Connection:
     """One authenticated context: the target (names), the kubernetes ``Configuration`` and httpx clients."""
 
@@ -546,6 +529,8 @@ class Connection:
     def async_client(self, *, read_timeout: float | None = None) -> httpx.AsyncClient:
         """A new httpx client for this context. Reads are unbounded by default (watches and log follows);
         pass ``timeout=`` per request for ordinary calls (``REQUEST_TIMEOUT`` is a good value)."""
+        import httpx
+
         server_name = getattr(self.configuration, "tls_server_name", None)
         hooks: dict[str, list[Any]] = {}
         if server_name:
@@ -556,7 +541,10 @@ class Connection:
 
     def client(self, *, read_timeout: float | None = None) -> httpx.Client:
         """A blocking httpx client with the same settings as ``async_client``: for the start, before the event
-        loop runs (``probe``), where an async client would cost an event loop and anyio's import first."""
+        loop runs (``probe`` through a proxy), where an async client would cost an event loop and anyio's import
+        first."""
+        import httpx
+
         server_name = getattr(self.configuration, "tls_server_name", None)
         hooks: dict[str, list[Any]] = {}
         if server_name:
@@ -566,12 +554,16 @@ class Connection:
         return httpx.Client(**self._client_options(read_timeout), event_hooks=hooks)
 
     def _client_options(self, read_timeout: float | None) -> dict[str, Any]:
+        import httpx
+
+        from .kube_auth import KubeAuth
+
         cfg = self.configuration
         verify: ssl.SSLContext | bool = self.ssl_context() if self.target.server.startswith("https") else False
         return {
             "base_url": cfg.host,
             "verify": verify,
-            "auth": _KubeAuth(self.credentials),
+            "auth": KubeAuth(self.credentials),
             "headers": {"User-Agent": USER_AGENT, "Accept": "application/json"},
             "timeout": httpx.Timeout(connect=CONNECT_TIMEOUT, read=read_timeout, write=REQUEST_TIMEOUT, pool=None),
             "limits": httpx.Limits(max_connections=None, max_keepalive_connections=32),
@@ -593,7 +585,72 @@ def probe(connection: Connection, timeout: float = CONNECT_TIMEOUT) -> dict[str,
 
     Any HTTP answer (even 401/403) proves the server is there; its JSON (or ``{}``) is returned. Blocking: the
     command line asks before the UI starts (in a coroutine, run it in a thread).
+
+    One GET asked before the first frame, so through the standard library's ``http.client`` (with the
+    connection's TLS context and credentials): httpx and httpcore cost ~40 ms of CPU to import, and the app's
+    clients import them after the first frame. A route ``http.client`` does not take as httpx would — a proxy
+    (``proxy-url``, or the ``*_proxy`` environment variables httpx honours), a ``tls-server-name`` — goes
+    through httpx, as every request did before.
     """
+    parts = urlsplit(connection.server)
+    try:
+        port = parts.port
+    except ValueError:  # not a port: httpx's message says so
+        return _probe_with_httpx(connection, timeout)
+    if parts.scheme not in ("http", "https") or not parts.hostname or _routed_by_httpx(connection):
+        return _probe_with_httpx(connection, timeout)
+    import http.client
+
+    server = connection.server
+    if parts.scheme == "https":
+        conn: http.client.HTTPConnection = http.client.HTTPSConnection(
+            parts.hostname, port, timeout=timeout, context=connection.ssl_context())
+    else:
+        conn = http.client.HTTPConnection(parts.hostname, port, timeout=timeout)
+    headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
+    credentials = connection.credentials.header()
+    if credentials:
+        headers["Authorization"] = credentials
+    try:
+        try:
+            conn.connect()
+        except TimeoutError:
+            raise ClusterUnreachableError(f"the API server at {server} did not answer within {timeout:g}s") from None
+        except OSError as exc:  # refused, no route, unknown host, TLS verification
+            raise ClusterUnreachableError(f"cannot reach the API server at {server}: "
+                                          f"{_first_line(exc) or 'connection refused'}") from None
+        try:
+            conn.request("GET", parts.path.rstrip("/") + "/version", headers=headers)
+            with conn.getresponse() as resp:
+                data = resp.read()
+        except TimeoutError:
+            raise ClusterUnreachableError(f"the API server at {server} did not answer within {timeout:g}s") from None
+        except (http.client.HTTPException, OSError) as exc:
+            raise ClusterUnreachableError(f"cannot talk to the API server at {server}: "
+                                          f"{_first_line(exc) or type(exc).__name__}") from None
+    finally:
+        conn.close()
+    try:
+        body = json.loads(data)
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+_PROXY_VARIABLES = frozenset({"http_proxy", "https_proxy", "all_proxy"})
+
+
+def _routed_by_httpx(connection: Connection) -> bool:
+    """Whether httpx would not simply connect to the server: a proxy, or another TLS server name."""
+    cfg = connection.configuration
+    if getattr(cfg, "proxy", None) or getattr(cfg, "tls_server_name", None):
+        return True
+    return any(value and name.lower() in _PROXY_VARIABLES for name, value in os.environ.items())
+
+
+def _probe_with_httpx(connection: Connection, timeout: float) -> dict[str, Any]:
+    import httpx
+
     with connection.client() as client:
         try:
             resp = client.get("/version", timeout=timeout)

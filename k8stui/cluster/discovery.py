@@ -28,9 +28,8 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
 import orjson
 
 from ..backoff import jittered_backoff
@@ -39,6 +38,9 @@ from .connection import Connection
 from .kinds import CUSTOM_RESOURCE_DEFINITIONS, KINDS, ResourceKind
 from .registry import GroupInfo, KindRegistry
 from .store import ChangeBatch, Health, HealthState, Informer
+
+if TYPE_CHECKING:
+    import httpx  # imported with the first client, after the app's first frame (``Connection.async_client``)
 
 log = logging.getLogger(__name__)
 
@@ -499,6 +501,8 @@ class Discovery:
         return True
 
     async def _get(self, path: str, accept: str, etag: str) -> httpx.Response:
+        import httpx
+
         headers = {"Accept": accept}
         if etag:
             headers["If-None-Match"] = etag

@@ -7,13 +7,15 @@ A GET on the connection's shared client; any failure is a ``FetchError`` whose t
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
 import orjson
 
 from .connection import REQUEST_TIMEOUT
 from .kinds import ResourceKind
+
+if TYPE_CHECKING:
+    import httpx  # loaded by the client passed in (views import this module before the app's first frame)
 
 
 class FetchError(Exception):
@@ -23,6 +25,8 @@ class FetchError(Exception):
 async def fetch_object(client: httpx.AsyncClient, kind: ResourceKind, namespace: str | None,
                        name: str) -> dict[str, Any]:
     """GET ``kind`` ``namespace/name`` as JSON."""
+    import httpx
+
     where = f"{kind.kind} {namespace + '/' if namespace and kind.namespaced else ''}{name}"
     try:
         resp = await client.get(kind.path(namespace if kind.namespaced else None, name),

@@ -28,9 +28,8 @@ import random
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-import httpx
 import orjson
 
 from ..backoff import jittered_backoff
@@ -54,6 +53,9 @@ from .kinds import (
 )
 from .lean import SharedValues
 from .secrets import drop_values, is_secret
+
+if TYPE_CHECKING:
+    import httpx  # imported with the hub's client, after the app's first frame (``Connection.async_client``)
 
 log = logging.getLogger(__name__)
 
@@ -198,14 +200,15 @@ class Informer:
     WATCH_ACCEPT = ""
     EXTRA_PARAMS: ClassVar[dict[str, str]] = {}
 
-    def __init__(self, kind: ResourceKind, namespace: str | None, client: httpx.AsyncClient, *,
+    def __init__(self, kind: ResourceKind, namespace: str | None,
+                 client: httpx.AsyncClient | Callable[[], httpx.AsyncClient], *,
                  label_selector: str = "", flush_interval: float = FLUSH_INTERVAL,
                  shared: SharedValues | None = None) -> None:
         self.kind = kind
         self.namespace = namespace if kind.namespaced else None
         self.label_selector = label_selector
         self.flush_interval = flush_interval
-        self._client = client
+        self._http = client
         self.shared = shared if shared is not None else SharedValues()
         self._drop_values = is_secret(kind) and not self.SECRET_VALUES
         self._objects: dict[str, dict[str, Any]] = {}
@@ -235,6 +238,14 @@ class Informer:
         self.events = 0
 
     # -- reading -----------------------------------------------------------------------------------
+    @property
+    def _client(self) -> httpx.AsyncClient:
+        """The HTTP client, made by the first request when a function making it was given (the hub's: a view
+        acquires its informers before the app's first frame, and httpx loads after it)."""
+        if callable(self._http):
+            self._http = self._http()
+        return self._http
+
     def __repr__(self) -> str:
         return f"Informer({self.kind.key}, ns={self.namespace or '*'}, {self._health.state.value}, {len(self)})"
 
@@ -429,6 +440,8 @@ class Informer:
         gate, self.gate = self.gate, None
         if gate is not None:
             await gate.wait()
+        import httpx
+
         while True:
             try:
                 if need_list:
@@ -555,6 +568,8 @@ class Informer:
         Read from the stream rather than ``client.get``: an httpx Response and its stream hold each other, so a
         response is freed only by a full garbage collection — which ``ui.gc_tuning`` makes rare and freezes
         away — and with its ``content`` it kept every page of the first LIST alive (23 MB at 10k pods)."""
+        import httpx
+
         async with self._client.stream("GET", path, params=params, headers=self._headers(watch=False),
                                        timeout=httpx.Timeout(REQUEST_TIMEOUT, connect=5.0)) as resp:
             if resp.status_code == 410 and params.get("continue"):
@@ -591,6 +606,8 @@ class Informer:
         """
         params = self._params(watch="true", resourceVersion=self.resource_version, allowWatchBookmarks="true",
                               timeoutSeconds=random.randint(*WATCH_TIMEOUT_RANGE))
+        import httpx
+
         got = False
         timeout = httpx.Timeout(REQUEST_TIMEOUT, connect=5.0, read=WATCH_IDLE_TIMEOUT)
         try:
@@ -819,7 +836,7 @@ class InformerHub:
         key = self._key(rk, namespace, label_selector, factory.FLAVOR)
         entry = self._entries.get(key)
         if entry is None:
-            informer = factory(rk, key[1], self.client, label_selector=label_selector,
+            informer = factory(rk, key[1], lambda: self.client, label_selector=label_selector,
                                flush_interval=self.flush_interval, shared=self.shared)
             informer.subscribe_health(self._on_informer_health)
             entry = self._entries[key] = _Entry(informer)
@@ -927,6 +944,8 @@ class InformerHub:
         within PROBE_TIMEOUT makes synced informers STALE until it answers again."""
         if self._closed or self._client is None:
             return
+        import httpx
+
         self.probes += 1
         try:
             await self.client.get(PROBE_PATH, timeout=httpx.Timeout(PROBE_TIMEOUT))

@@ -47,16 +47,22 @@ class Scope:
 
 def view_for(app: K8sTuiApp, kind: ResourceKind, arg: str = "", scope: Scope = Scope()) -> Any:
     """The screen showing ``kind`` (with ``arg`` as its starting filter) in ``scope``."""
-    from .screens.generic import TableScreen
-    from .screens.nodes import NodesScreen
-    from .screens.resource import ResourceScreen
-
+    # Only the screen shown is imported (``-c pods`` opens its view before the app's first frame).
     if kind.key == kinds.NODES.key and not arg:
+        from .screens.nodes import NodesScreen
+
         return NodesScreen()
     every = True if scope.all_namespaces else None
     namespace = scope.namespace or None
-    screen: Any = (ResourceScreen(kind, all_namespaces=every, namespace=namespace)
-                   if row_kinds.is_first_class(kind) else TableScreen(kind, all_namespaces=every, namespace=namespace))
+    screen: Any
+    if row_kinds.is_first_class(kind):
+        from .screens.resource import ResourceScreen
+
+        screen = ResourceScreen(kind, all_namespaces=every, namespace=namespace)
+    else:
+        from .screens.generic import TableScreen
+
+        screen = TableScreen(kind, all_namespaces=every, namespace=namespace)
     screen.initial_filter = starting_filter(arg)
     return screen
 

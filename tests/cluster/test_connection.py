@@ -95,6 +95,18 @@ async def test_unreachable_server_is_one_line(tmp_path):
     assert "secret-token-value" not in message
 
 
+async def test_the_probe_takes_the_proxy_the_clients_take(demo, monkeypatch):
+    """The probe goes the way httpx (every other request) goes: with HTTPS_PROXY set (here a closed port) it
+    fails at the proxy rather than reaching the server directly, as ``http.client`` alone would."""
+    for name in ("NO_PROXY", "no_proxy", "https_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTPS_PROXY", f"http://127.0.0.1:{free_port()}")
+    conn = load_target(demo.kubeconfig, None, None)
+    with pytest.raises(ClusterUnreachableError) as info:
+        probe(conn, timeout=2)
+    assert str(info.value).startswith(f"cannot reach the API server at {demo.url}: ")
+
+
 async def test_unreachable_informer_reports_reconnecting(tmp_path):
     cfg = tmp_path / "config"
     cfg.write_text(yaml.safe_dump({

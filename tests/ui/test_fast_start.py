@@ -15,10 +15,11 @@ from k8stui.ui.screens.resource import ResourceScreen
 
 from .helpers import SIZE, make_app, names, wait_until
 
-# Imported only when a view needs them (the kubeconfig is read without the kubernetes client; charts, Prometheus
+# Imported only when a view needs them (the kubeconfig is read without the kubernetes client, and the reachability
+# probe without httpx, which the app's first client imports after the first frame; charts, Prometheus
 # and its alerts' poll, the label-selector parser, diagnosis, actions, the demo, xray and the rows of the kinds
 # outside ``cluster.rows`` load on first use), or never (httpx's CLI, trio).
-NOT_AT_START = ("kubernetes", "prometheus_api_client", "plotext", "textual_plotext", "pygments", "click", "trio", "h2",
+NOT_AT_START = ("httpx", "httpcore", "anyio", "kubernetes", "prometheus_api_client", "plotext", "textual_plotext", "pygments", "click", "trio", "h2",
                 "k8stui.diagnosis", "k8stui.actions", "k8stui.demo", "k8stui.metrics.service", "k8stui.cluster.xray",
                 "k8stui.cluster.rows_workloads", "k8stui.cluster.rows_storage", "k8stui.cluster.rows_network",
                 "k8stui.cluster.rows_rbac", "k8stui.metrics.alerts", "k8stui.metrics.poller", "k8stui.cluster.selector")
@@ -31,14 +32,41 @@ def test_the_start_imports_no_heavy_module():
             "trim()\n"
             "from k8stui.ui import launch\n"
             "from k8stui.ui.screens import dashboard, resource, generic, nodes\n"
+            "print(' '.join(sorted(name for name, module in sys.modules.items() if module is not None)))\n"
             "import httpx\n"
             "httpx.AsyncClient()\n"  # httpx and httpcore work without the modules left out (import_trims.py)
-            "print(' '.join(sorted(name for name, module in sys.modules.items() if module is not None)))\n")
+            "print('httpcore' in sys.modules)\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
-    loaded = set(out.stdout.split())
-    assert "k8stui.ui.app" in loaded and "httpcore" in loaded
+    listing, httpcore_loaded = out.stdout.splitlines()
+    loaded = set(listing.split())
+    assert "k8stui.ui.app" in loaded and httpcore_loaded == "True"
     heavy = sorted(m for m in loaded if any(m == name or m.startswith(name + ".") for name in NOT_AT_START))
     assert heavy == [], f"imported before the first frame: {heavy}"
+
+
+def test_the_probe_and_the_held_informers_import_no_http_client(demo):
+    """Before the first frame the CLI probes the server (``http.client``) and the first view acquires its
+    informers, whose requests wait for the frame: neither imports httpx nor httpcore (~40 ms of CPU); the first
+    request does, after the frame."""
+    code = ("import asyncio, sys\n"
+            "from k8stui.cluster.connection import load_target, probe\n"
+            "from k8stui.cluster.kinds import PODS\n"
+            "from k8stui.cluster.store import InformerHub\n"
+            f"connection = load_target({demo.kubeconfig!r}, None, None)\n"
+            "print(probe(connection).get('major'))\n"
+            "async def main():\n"
+            "    hub = InformerHub(connection, linger=0)\n"
+            "    hub.hold_requests()\n"
+            "    informer = hub.acquire(PODS, None)\n"
+            "    await asyncio.sleep(0)\n"
+            "    held = 'httpx' in sys.modules or 'httpcore' in sys.modules\n"
+            "    hub.release_requests()\n"
+            "    synced = await informer.wait_synced(30)\n"
+            "    await hub.close()\n"
+            "    print(held, synced, len(informer) > 0)\n"
+            "asyncio.run(main())\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
+    assert out.stdout.split() == ["1", "False", "True", "True"], out.stdout + out.stderr
 
 
 async def test_a_start_command_view_comes_first_and_escape_shows_the_dashboard(demo):
