@@ -13,14 +13,27 @@ import importlib
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from . import rows
+from . import kinds
 from .kinds import ResourceKind
 
 Projection = Callable[[Mapping[str, Any]], Any]
 
-# The kinds whose rows live in the other modules: (module, projection). Those modules (~30 frozen row dataclasses,
-# ~20 ms to import) load when a view of one of their kinds first needs a row, not at the app's start.
-_ELSEWHERE: dict[str, tuple[str, str]] = {
+# Every first-class kind: (the module holding its row projection, the projection's name). The modules (~45 frozen
+# row dataclasses, ~20 ms to import for ``rows`` alone) load when a view of one of their kinds first needs a row —
+# after the app's first frame — not when the app or a view is made.
+_WHERE: dict[str, tuple[str, str]] = {
+    kinds.PODS.key: ("rows", "pod_row"),
+    kinds.DEPLOYMENTS.key: ("rows", "deployment_row"),
+    kinds.REPLICASETS.key: ("rows", "replicaset_row"),
+    kinds.SERVICES.key: ("rows", "service_row"),
+    kinds.ENDPOINTS.key: ("rows", "endpoints_row"),
+    kinds.EVENTS.key: ("rows", "event_row"),
+    kinds.NODES.key: ("rows", "node_row"),
+    kinds.NAMESPACES.key: ("rows", "namespace_row"),
+    kinds.INGRESSES.key: ("rows", "ingress_row"),
+    kinds.CONFIGMAPS.key: ("rows", "configmap_row"),
+    kinds.SECRETS.key: ("rows", "secret_row"),
+    kinds.HPAS.key: ("rows", "hpa_row"),
     "statefulsets.apps": ("rows_workloads", "statefulset_row"),
     "daemonsets.apps": ("rows_workloads", "daemonset_row"),
     "jobs.batch": ("rows_workloads", "job_row"),
@@ -41,24 +54,20 @@ _ELSEWHERE: dict[str, tuple[str, str]] = {
 
 
 class _Projections(Mapping[str, Projection]):
-    """Every first-class kind's projection by kind key; ``rows``' at once, the others' modules on first use."""
+    """Every first-class kind's projection by kind key; its module is imported on first use."""
 
     def __getitem__(self, key: str) -> Projection:
-        found = rows.PROJECTIONS.get(key)
-        if found is not None:
-            return found
-        module, name = _ELSEWHERE[key]
+        module, name = _WHERE[key]
         return getattr(importlib.import_module(f"{__package__}.{module}"), name)  # type: ignore[no-any-return]
 
     def __contains__(self, key: object) -> bool:  # without importing anything
-        return key in rows.PROJECTIONS or key in _ELSEWHERE
+        return key in _WHERE
 
     def __iter__(self) -> Iterator[str]:
-        yield from rows.PROJECTIONS
-        yield from (key for key in _ELSEWHERE if key not in rows.PROJECTIONS)
+        return iter(_WHERE)
 
     def __len__(self) -> int:
-        return len(rows.PROJECTIONS.keys() | _ELSEWHERE.keys())
+        return len(_WHERE)
 
 
 PROJECTIONS: Mapping[str, Projection] = _Projections()

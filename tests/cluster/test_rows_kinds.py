@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from k8stui.cluster import row_kinds
+from k8stui.cluster import row_kinds, rows
 from k8stui.cluster.hpa import hpa_metrics
 from k8stui.cluster.quantity import parse_time
 from k8stui.cluster.rows import hpa_row
@@ -244,6 +244,14 @@ def test_hpa_current_against_target_for_every_metric_type():
                    "status": {**status, "currentReplicas": 2, "desiredReplicas": 2,
                               "conditions": [{"type": "ScalingLimited", "status": "True"}]}})
     assert row.over_target and row.limited and row.reference == "StatefulSet/pg" and row.targets.startswith("cpu: 94%")
+
+
+def test_row_kinds_names_the_projections_of_rows_without_importing_them():
+    """row_kinds says where every first-class kind's projection is (so that nothing is imported to ask): what it
+    says for the kinds of ``rows`` is ``rows``' own table."""
+    for key, projection in rows.PROJECTIONS.items():
+        assert row_kinds.PROJECTIONS[key] is projection, key
+    assert set(rows.PROJECTIONS) <= set(row_kinds.PROJECTIONS)
 
 
 def test_every_first_class_kind_projects_an_empty_object():

@@ -16,10 +16,11 @@ from k8stui.ui.screens.resource import ResourceScreen
 from .helpers import SIZE, make_app, names, wait_until
 
 # Imported only when a view needs them (the kubeconfig is read without the kubernetes client, and the reachability
-# probe without httpx, which the app's first client imports after the first frame; charts, Prometheus
+# probe without httpx, which the app's first client imports after the first frame, as the first row imports the
+# rows' dataclasses; charts, Prometheus
 # and its alerts' poll, the label-selector parser, diagnosis, actions, the demo, xray and the rows of the kinds
 # outside ``cluster.rows`` load on first use), or never (httpx's CLI, trio).
-NOT_AT_START = ("httpx", "httpcore", "anyio", "kubernetes", "prometheus_api_client", "plotext", "textual_plotext", "pygments", "click", "trio", "h2",
+NOT_AT_START = ("httpx", "httpcore", "anyio", "k8stui.cluster.rows", "kubernetes", "prometheus_api_client", "plotext", "textual_plotext", "pygments", "click", "trio", "h2",
                 "k8stui.diagnosis", "k8stui.actions", "k8stui.demo", "k8stui.metrics.service", "k8stui.cluster.xray",
                 "k8stui.cluster.rows_workloads", "k8stui.cluster.rows_storage", "k8stui.cluster.rows_network",
                 "k8stui.cluster.rows_rbac", "k8stui.metrics.alerts", "k8stui.metrics.poller", "k8stui.cluster.selector")
@@ -31,17 +32,23 @@ def test_the_start_imports_no_heavy_module():
             "from k8stui.cli import build_parser, trim\n"
             "trim()\n"
             "from k8stui.ui import launch\n"
-            "from k8stui.ui.screens import dashboard, resource, generic, nodes\n"
+            "from k8stui.ui.screens import dashboard, resource\n"
+            "print(' '.join(sorted(name for name, module in sys.modules.items() if module is not None)))\n"
+            "from k8stui.ui.screens import generic, nodes\n"  # -c nodes, -c <a kind without rows of its own>
             "print(' '.join(sorted(name for name, module in sys.modules.items() if module is not None)))\n"
             "import httpx\n"
             "httpx.AsyncClient()\n"  # httpx and httpcore work without the modules left out (import_trims.py)
             "print('httpcore' in sys.modules)\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
-    listing, httpcore_loaded = out.stdout.splitlines()
+    listing, other_views, httpcore_loaded = out.stdout.splitlines()
     loaded = set(listing.split())
     assert "k8stui.ui.app" in loaded and httpcore_loaded == "True"
     heavy = sorted(m for m in loaded if any(m == name or m.startswith(name + ".") for name in NOT_AT_START))
     assert heavy == [], f"imported before the first frame: {heavy}"
+    nodes_view = [name for name in NOT_AT_START if name != "k8stui.cluster.rows"]  # its rows are made with it
+    heavy = sorted(m for m in set(other_views.split()) if any(m == name or m.startswith(name + ".")
+                                                              for name in nodes_view))
+    assert heavy == [], f"imported before the first frame of -c nodes: {heavy}"
 
 
 def test_the_probe_and_the_held_informers_import_no_http_client(demo):

@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import on
@@ -28,7 +28,6 @@ from textual.widgets import Static
 from ... import clock
 from ...cluster import kinds
 from ...cluster.ownership import DeploymentOwnership
-from ...cluster.rows import DeploymentRow, PodRow, deployment_row, selector_matches
 from ...cluster.table_feed import InformerFeed
 from ...cluster.table_model import Column, TableModel, cell
 from ...cluster.workload_health import CRITICAL, WARNING, PodTroubleCache, alerts_about, deployment_health
@@ -39,6 +38,9 @@ from ..widgets.pane import Pane
 from ..widgets.resource_view import ResourceView
 from .base import ClusterScreen
 from .details import deployment_details, pod_details
+
+if TYPE_CHECKING:  # the rows load with the first one, after the app's first frame (row_kinds.py)
+    from ...cluster.rows import DeploymentRow
 
 # The dashboard's panes are narrow: the columns an on-call eye needs first (the full views have them all).
 # ISSUES comes right after READY so that the reason a row is red is on screen in the narrow pane; UP-TO-DATE
@@ -218,6 +220,8 @@ class DashboardScreen(ClusterScreen):
     # -- incident marking -------------------------------------------------------------------------------
     def project_workload(self, raw: dict[str, Any]) -> DeploymentRow:
         """A Deployment's row with its trouble (pods by ownership, alerts about it) and its findings count."""
+        from ...cluster.rows import deployment_row
+
         row = deployment_row(raw)
         ownership = self.ownership
         if ownership is None:
@@ -337,12 +341,16 @@ class DashboardScreen(ClusterScreen):
 
     @on(ResourceView.CurrentChanged, "#workloads")
     def _workload_highlighted(self, event: ResourceView.CurrentChanged) -> None:
+        from ...cluster.rows import DeploymentRow
+
         row = self.workloads.current_row()
         if not isinstance(row, DeploymentRow):
             return
         self.show_deployment(row)
 
     def show_deployment(self, row: DeploymentRow) -> None:
+        from ...cluster.rows import selector_matches
+
         raw = self.workloads_feed.informer.get(row.uid) or {}
         selector = (raw.get("spec") or {}).get("selector")
         namespace = row.namespace
@@ -364,6 +372,8 @@ class DashboardScreen(ClusterScreen):
     def _pod_highlighted(self, event: ResourceView.CurrentChanged) -> None:
         if self.focused is not self.pods:
             return
+        from ...cluster.rows import PodRow
+
         row = self.pods.current_row()
         if isinstance(row, PodRow):
             raw = self.pods_feed.informer.get(row.uid) or {}
@@ -393,6 +403,7 @@ class DashboardScreen(ClusterScreen):
 
     def action_drill(self) -> None:
         """enter: deployment → its pods (full screen) → a pod's containers."""
+        from ...cluster.rows import DeploymentRow, PodRow, selector_matches
         from .resource import ContainersScreen, ResourceScreen
 
         table = self.active_table()
@@ -409,6 +420,8 @@ class DashboardScreen(ClusterScreen):
 
     @on(ResourceView.RowSelected, "#pods")
     def _pod_selected(self, event: ResourceView.RowSelected) -> None:
+        from ...cluster.rows import PodRow
+
         row = self.pods.current_row()
         if isinstance(row, PodRow):
             self.selected_pod = row.uid

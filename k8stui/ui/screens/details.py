@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 
-from ...cluster.rows import DeploymentRow, PodRow
 from ...text import sanitize
 from ..columns import age
+
+if TYPE_CHECKING:
+    from ...cluster.rows import DeploymentRow, PodRow
 
 
 def _line(text: Text, label: str, value: object, style: str = "") -> None:

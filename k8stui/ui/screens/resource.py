@@ -18,7 +18,6 @@ from textual.binding import Binding
 
 from ...cluster import kinds, row_kinds
 from ...cluster.kinds import ResourceKind
-from ...cluster.rows import container_rows, labels_match, selector_matches
 from ...cluster.store import ChangeBatch
 from ...cluster.table_feed import InformerFeed
 from ...cluster.table_model import TableModel
@@ -128,6 +127,8 @@ class ResourceScreen(KindScreen):
 
 
 def _selector_pods(raw: dict[str, Any]) -> Predicate | None:
+    from ...cluster.rows import selector_matches
+
     selector = (raw.get("spec") or {}).get("selector")
     if not selector:
         return None
@@ -136,6 +137,7 @@ def _selector_pods(raw: dict[str, Any]) -> Predicate | None:
 
 def drill_down(screen: ClusterScreen, key: str, raw: dict[str, Any], uid: str = "") -> None:
     """``enter`` on an object of ``key``: push what is under it (see the module docstring)."""
+    from ...cluster.rows import labels_match, selector_matches
     from ...cluster.rows_workloads import owned_by  # both loaded on the first drill-down, not at the start
     from ...cluster.xray import uses_of
 
@@ -239,6 +241,8 @@ class ContainersScreen(ClusterScreen):
             self.query_one("#containers-pane", Pane).set_title(f"Pod {self.pod_name} is gone")
             self.model.clear()
             return
+        from ...cluster.rows import container_rows
+
         self.model.replace(container_rows(raw))
 
     def raw_object(self, table: ResourceView, row: Any) -> dict[str, Any] | None:
