@@ -17,6 +17,7 @@ from textual.app import App, ComposeResult
 
 from k8stui.demo.logs import parse_seq
 from k8stui.logs.buffer import LogBuffer
+from k8stui.logs.filter import LineFilter
 from k8stui.logs.line import parse_line
 from k8stui.logs.options import LogTarget
 from k8stui.ui.screens.dashboard import DashboardScreen
@@ -537,3 +538,85 @@ async def test_service_and_container_row_targets(demo):
         keys = {description for _, description in app.screen.rows}
         assert {"Follow/pause", "Timestamps", "Wrap", "Copy line", "Previous", "Save", "Search", "Filter",
                 "Next match", "Previous match", "Level", "JSON view", "Fields", "Pods"} <= keys
+
+
+class TaggedLogHarness(LogHarness):
+    """Two pods' lines, tagged with their pod names as a workload's logs are."""
+
+    TAGS = {0: ("web-7d9f8-abcde", "cyan"), 1: ("worker-5c6b7-xyz12", "magenta")}
+
+    def compose(self) -> ComposeResult:
+        yield LogView(self.buffer, poll=False, tags=self.TAGS.get, id="log")
+
+
+def painted_cells(view: LogView, y: int) -> list[tuple[str, Any]]:
+    """Row ``y`` of the view as painted: one (character, style) per cell."""
+    return [(ch, seg.style) for seg in view.render_line(y) for ch in seg.text]
+
+
+def expected_cells(view: LogView, line: Any) -> list[tuple[str, Any]]:
+    """What a one-row line must look like: ``line_text`` (prefix, colours, highlights) rendered by Rich on the
+    view's own style, cropped or padded to the view's width (no horizontal scroll)."""
+    text = view.line_text(line)
+    text.stylize_before(view.rich_style)
+    cells = [(ch, seg.style) for seg in text.render(view.app.console) for ch in seg.text]
+    width = view.scrollable_content_region.width
+    return (cells + [(" ", view.rich_style)] * width)[:width]
+
+
+async def test_painted_lines_stay_right_as_timestamps_search_new_lines_and_wrap_change():
+    """Each look is painted exactly as the line's Text says, whatever was cached for the look before it:
+    the bodies of lines are kept apart from their tag and timestamp, so ``t`` re-renders only the prefix."""
+    lines = [b"GET /api/orders 200 12ms seq=1", b"\x1b[31mERROR\x1b[0m payment timeout seq=2",
+             b"a long line " + b"x" * 120 + b" seq=3", b"GET /healthz 200 1ms seq=4"]
+    app = TaggedLogHarness([])
+    for i, raw in enumerate(lines):
+        app.buffer.append(parse_line(b"2026-01-02T03:04:%02d.123456789Z " % i + raw, i % 2))
+    async with app.run_test(size=(100, 12)) as pilot:
+        view = app.query_one(LogView)
+        view.sync()
+        view.focus()
+        await pilot.pause()
+
+        def check(expect_ts: bool) -> list[str]:
+            shown = view.visible_lines()
+            assert shown, "no line on screen"
+            for y, line in enumerate(shown):
+                assert painted_cells(view, y) == expected_cells(view, line), f"row {y} in this look"
+            rows = [view.render_line(y).text for y in range(len(shown))]
+            assert all(("2026-01-02T03:0" in row) is expect_ts for row in rows)
+            return rows
+
+        rows = check(expect_ts=False)
+        assert rows[0].startswith("web-7d9f8-abcde    GET /api/orders")  # the tag, padded to the widest
+        await pilot.press("t")
+        rows = check(expect_ts=True)
+        assert rows[1].startswith("worker-5c6b7-xyz12 2026-01-02T03:04:01.123Z ERROR payment timeout")
+        assert view.render_line(0).text.rstrip().endswith("seq=1")
+        view.set_search(LineFilter.parse("timeout|healthz", allow_invert=False))  # highlighted, timestamps on
+        search_bg = view.get_component_rich_style("log-view--search").bgcolor
+        await pilot.press("G")
+        check(expect_ts=True)
+        assert [seg.text for seg in view.render_line(1) if seg.style.bgcolor == search_bg] == ["timeout"]
+        await pilot.press("t")  # off again: same bodies, same highlights, no timestamp
+        rows = check(expect_ts=False)
+        assert [seg.text for seg in view.render_line(1) if seg.style.bgcolor == search_bg] == ["timeout"]
+        app.buffer.extend([parse_line(b"2026-01-02T03:05:00.000000000Z GET /healthz 200 2ms seq=5", 1)])
+        view.sync()
+        await pilot.pause()
+        rows = check(expect_ts=False)
+        assert rows[-1].startswith("worker-5c6b7-xyz12 GET /healthz 200 2ms seq=5")
+        await pilot.press("t")  # on again, with the line that arrived while they were off
+        rows = check(expect_ts=True)
+        assert rows[-1].startswith("worker-5c6b7-xyz12 2026-01-02T03:05:00.000Z GET /healthz")
+        await pilot.press("W")  # wrap: the long line's continuation rows are indented past tag and timestamp
+        long_body = lines[2].decode()
+        for prefix in (19 + 25, 19):  # tag and timestamp; then, after t, the tag only
+            avail = view.scrollable_content_region.width - prefix
+            pieces = -(-len(long_body) // avail)
+            assert pieces > 1 and view.virtual_size.height == len(view.shown_lines()) - 1 + pieces
+            wrapped = [view.render_line(y).text.rstrip() for y in range(2, 2 + pieces)]
+            assert wrapped[0].startswith("web-7d9f8-abcde ")
+            assert all(row.startswith(" " * prefix) for row in wrapped[1:])
+            assert "".join(row[prefix:] for row in wrapped) == long_body  # cut at the width, nothing lost
+            await pilot.press("t")  # timestamps off while wrapped: the same line in fewer, wider pieces

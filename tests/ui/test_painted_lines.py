@@ -47,3 +47,4 @@ async def test_the_log_views_cached_lines_are_freed_without_a_collection():
         await pilot.pause()
         await pilot.pause()  # painted by the compositor
         assert referrers_once_dropped(view._cache) == []
+        assert referrers_once_dropped(view._bodies) == []  # the bodies, rendered apart from tags and timestamps

@@ -29,7 +29,7 @@ from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.binding import Binding
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -209,10 +209,16 @@ class LogView(ScrollView, can_focus=True):
         self._wrap_width = 0
         self._cache: LineCache[tuple[int, int, int, int], list[Strip]] = LineCache(CACHE_LINES)
         self._render_key = 0  # bumped when the look of every line changes
+        # The bodies of lines (what follows the tag and timestamp), rendered through Rich once: toggling the
+        # timestamps, a new tag width or a horizontal scroll re-render only the prefix and join the two.
+        self._bodies: LineCache[tuple[int, int], list[Strip]] = LineCache(CACHE_LINES)
+        self._body_key = 0  # bumped when the look of every line's body changes
         self._tag_width = 0
         self._max_width = 0
         self._styles: dict[str, Style] = {}
         self._last_stats: LogViewStats | None = None
+        self._frame_geometry: tuple[int, int, int] | None = None  # (scroll x, scroll y, width) while painting
+        self._measured_to: int | None = None  # lines before this buffer number are measured in ``_max_width``
 
     # -- lifecycle ---------------------------------------------------------------------------------
     def on_mount(self) -> None:
@@ -232,9 +238,14 @@ class LogView(ScrollView, can_focus=True):
             style = self._styles[name] = self.get_component_rich_style(name, partial=False)
         return style
 
-    def _invalidate(self) -> None:
+    def _invalidate(self, body: bool = True) -> None:
+        """Every line looks different: its prefix only (``body=False``: timestamps, tag width) or all of it."""
         self._render_key += 1
         self._cache.clear()
+        self._measured_to = None
+        if body:
+            self._body_key += 1
+            self._bodies.clear()
         self.refresh()
 
     # -- reading the buffer ------------------------------------------------------------------------
@@ -287,6 +298,8 @@ class LogView(ScrollView, can_focus=True):
         if cleared:
             self._rebuild_rows()
             self._cache.clear()
+            self._bodies.clear()
+            self._measured_to = None
             self._widths = {}
             self.cursor = None
             self.waiting = 0
@@ -333,7 +346,7 @@ class LogView(ScrollView, can_focus=True):
                 width = max(width, len(found[0]))
         if width != self._tag_width:
             self._tag_width = min(width, 40)
-            self._invalidate()
+            self._invalidate(body=False)
             if self.multirow:
                 self._rebuild_rows()
 
@@ -402,11 +415,16 @@ class LogView(ScrollView, can_focus=True):
 
     def _widest_recent(self) -> int:
         """Widest of the last lines as shown (a full scan of 10k lines each tick would cost more than it is
-        worth; structured lines are measured as laid out, their parse is cached for the render)."""
+        worth; structured lines are measured as laid out, their parse is cached for the render). Lines already
+        measured in this look are not measured again: ``_max_width`` holds them."""
         widest = 0
         n = len(self.index)
         structured = self.has_structured and self.structured_mode != RAW
-        for row in range(max(0, n - 200), n):
+        start = max(0, n - 200)
+        if self._measured_to is not None:
+            start = max(start, self.index.row_at_or_after(self._measured_to))
+        self._measured_to = self.index.number(n - 1) + 1 if n else None
+        for row in range(start, n):
             line = self.buffer.get(self.index.number(row))
             if line is None:
                 continue
@@ -491,9 +509,22 @@ class LogView(ScrollView, can_focus=True):
                 out.append(line)
         return out
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # The scroll offset and width, read once a frame rather than once a line: ``scrollable_content_region``
+        # is computed anew at each read, and was a quarter of the CPU of a line taken from the cache.
+        self._frame_geometry = (*self.scroll_offset, self.scrollable_content_region.width)
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._frame_geometry = None
+
     def render_line(self, y: int) -> Strip:
-        scroll_x, scroll_y = self.scroll_offset
-        width = self.scrollable_content_region.width
+        geometry = self._frame_geometry
+        if geometry is None:
+            scroll_x, scroll_y = self.scroll_offset
+            width = self.scrollable_content_region.width
+        else:
+            scroll_x, scroll_y, width = geometry
         found = self.row_for_y(scroll_y + y)
         if found is None:
             return Strip.blank(width, self._base())
@@ -542,9 +573,9 @@ class LogView(ScrollView, can_focus=True):
         if line is None:
             strips = [Strip.blank(width, base)]
         elif self.wrap:
-            strips = [strip.extend_cell_length(width, base) for strip in self._build(line)]
+            strips = [strip.extend_cell_length(width, base) for strip in self._build(number, line)]
         else:
-            strips = [fit(strip, scroll_x, scroll_x + width, base) for strip in self._build(line)]
+            strips = [fit(strip, scroll_x, scroll_x + width, base) for strip in self._build(number, line)]
         self._cache[key] = strips
         return strips
 
@@ -563,6 +594,10 @@ class LogView(ScrollView, can_focus=True):
         return style
 
     def _prefix_and_rows(self, line: LogLine) -> tuple[Text, list[Text]]:
+        return self._prefix(line), self._rows(line)
+
+    def _prefix(self, line: LogLine) -> Text:
+        """The tag and timestamp shown before a line (empty when neither is shown)."""
         prefix = Text(end="", no_wrap=True)
         if self.show_tags and self._tag_width:
             found = self.tags(line.source) if self.tags is not None and line.source >= 0 else None
@@ -577,6 +612,10 @@ class LogView(ScrollView, can_focus=True):
             shown = f"{ts[:23]}Z" if len(ts) >= 23 else ts
             prefix.append(shown.ljust(TS_WIDTH), style=self._style("log-view--timestamp"))
             prefix.append(" ")
+        return prefix
+
+    def _rows(self, line: LogLine) -> list[Text]:
+        """The body of a line as shown, highlights included: one row (or, pretty, one per field)."""
         record = self._record(line)
         if record is not None:
             rows = self._structured_rows(record)
@@ -587,7 +626,7 @@ class LogView(ScrollView, can_focus=True):
             rows = [body]
         if not line.note:
             self._highlight(rows)
-        return prefix, rows
+        return rows
 
     def _highlight(self, rows: list[Text]) -> None:
         """Filter matches and search matches, on the text as shown."""
@@ -636,27 +675,23 @@ class LogView(ScrollView, can_focus=True):
                     widths[key] = width
                     grew = True
         if grew:
-            self._render_key += 1
-            self._cache.clear()
-            self.refresh()
+            self._invalidate()
 
-    def _build(self, line: LogLine) -> list[Strip]:
+    def _build(self, number: int, line: LogLine) -> list[Strip]:
         """The uncropped rows of a line: one (or, pretty, one per field); wrapped, one per ``avail`` cells."""
-        console = self.app.console
         base = self._base()
-        prefix, rows = self._prefix_and_rows(line)
-        avail = self._wrap_width or self._body_width()
-        if len(rows) == 1 and (not self.wrap or rows[0].cell_len <= avail):
-            prefix.append_text(rows[0])
-            prefix.stylize_before(base)
-            return [Strip(list(prefix.render(console)), prefix.cell_len)]
-        prefix.stylize_before(base)
-        prefix_strip = Strip(list(prefix.render(console)), prefix.cell_len)
-        indent = Strip([Segment(" " * prefix_strip.cell_length, base)], prefix_strip.cell_length)
+        prefix_strip = self._prefix_strip(line)
+        # Copies of the cached bodies: what Textual's crop and divide cache in a strip must not be kept alive by
+        # the body cache (nor be found there by test_painted_lines).
+        bodies = [Strip(body, body.cell_length) for body in self._body_strips(number, line)]
+        avail = (self._wrap_width or self._body_width()) if self.wrap else 0
+        if len(bodies) == 1 and (not self.wrap or bodies[0].cell_length <= avail):
+            return [Strip.join([prefix_strip, bodies[0]]) if prefix_strip is not None else bodies[0]]
+        indent = None
+        if prefix_strip is not None:
+            indent = Strip([Segment(" " * prefix_strip.cell_length, base)], prefix_strip.cell_length)
         out: list[Strip] = []
-        for body in rows:
-            body.stylize_before(base)
-            body_strip = Strip(list(body.render(console)), body.cell_len)
+        for body_strip in bodies:
             length = body_strip.cell_length
             if self.wrap and length > avail:
                 pieces = body_strip.divide([*range(avail, length, avail), length])  # divide wants the end too
@@ -665,6 +700,45 @@ class LogView(ScrollView, can_focus=True):
             for piece in pieces:
                 out.append(Strip.join([prefix_strip if not out else indent, piece]))
         return out
+
+    def _prefix_strip(self, line: LogLine) -> Strip | None:
+        """``_prefix`` painted: the same segments Rich renders from it with the widget's style beneath, built
+        directly (rendering the prefix through Rich cost as much as the line's body)."""
+        show_tags = self.show_tags and self._tag_width
+        if not show_tags and not self.show_timestamps:
+            return None
+        base = self._base()
+        segments: list[Segment] = []
+        if show_tags:
+            width = self._tag_width
+            found = self.tags(line.source) if self.tags is not None and line.source >= 0 else None
+            if found is not None:
+                tag, colour = found
+                segments.append(Segment(tag[:width].ljust(width), base + self._tag_style(colour)))
+                segments.append(Segment(" ", base))
+            else:
+                segments.append(Segment(" " * (width + 1), base))
+        if self.show_timestamps:
+            ts = line.ts
+            shown = f"{ts[:23]}Z" if len(ts) >= 23 else ts
+            segments.append(Segment(shown.ljust(TS_WIDTH), base + self._style("log-view--timestamp")))
+            segments.append(Segment(" ", base))
+        return Strip(segments)
+
+    def _body_strips(self, number: int, line: LogLine) -> list[Strip]:
+        """The rows of a line's body rendered through Rich (unwrapped, uncropped), cached apart from the prefix."""
+        key = (number, self._body_key)
+        cached = self._bodies.get(key)
+        if cached is not None:
+            return cached
+        console = self.app.console
+        base = self._base()
+        strips = []
+        for body in self._rows(line):
+            body.stylize_before(base)
+            strips.append(Strip(list(body.render(console)), body.cell_len))
+        self._bodies[key] = strips
+        return strips
 
     # -- changing how it looks ---------------------------------------------------------------------
     def set_filter(self, line_filter: LineFilter | None) -> None:
@@ -699,17 +773,17 @@ class LogView(ScrollView, can_focus=True):
 
     def action_toggle_timestamps(self) -> None:
         self.show_timestamps = not self.show_timestamps
-        self._relayout()
+        self._relayout(body=False)  # the bodies are cached apart from the timestamps: only prefixes re-render
 
     def action_toggle_wrap(self) -> None:
         self.wrap = not self.wrap
         self.scroll_to(x=0, animate=False, immediate=True, force=True)
         self._relayout()
 
-    def _relayout(self) -> None:
+    def _relayout(self, body: bool = True) -> None:
         self._max_width = 0
         self._rebuild_rows()
-        self._invalidate()
+        self._invalidate(body)
         self._update_virtual_size()
         if self.following:
             self._scroll_to_end()
