@@ -10,14 +10,16 @@ answers for every first-class kind (the original twelve from ``columns``, the re
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..clock import now
 from ..cluster.quantity import format_age
 from ..cluster.table_model import Cell, Column, cell, cell_parts
-from ..cluster.tables import TableColumn, TableRow, cell_text, sort_key
 from . import columns as base
 from .columns import AGE_COLUMN, NAMESPACE_COLUMN, age, ratio_text, status_text
+
+if TYPE_CHECKING:  # server-side Tables load with the first generic view (``-c pods`` opens before its first frame)
+    from ..cluster.tables import TableColumn, TableRow
 
 
 def _col(key: str, label: str, render: Callable[[Any], Any], sort: Callable[[Any], Any] | None = None, *,
@@ -289,6 +291,8 @@ _TRUTH_COLUMNS = ("ready", "available", "synced", "healthy")
 
 
 def _table_cell(column: TableColumn, index: int) -> Callable[[TableRow], Any]:
+    from ..cluster.tables import cell_text
+
     lowered = column.name.lower()
 
     def render(row: TableRow) -> Any:
@@ -313,6 +317,8 @@ def table_columns(columns: tuple[TableColumn, ...], *, with_namespace: bool = Fa
                   wide: bool = False) -> list[Column]:
     """Columns for a ``TableInformer``'s rows: the server's own (priority 0 only unless ``wide``), typed sort,
     the age column live, status-like columns coloured; NAMESPACE first when ``with_namespace``."""
+    from ..cluster.tables import sort_key
+
     out: list[Column] = [NAMESPACE_COLUMN] if with_namespace else []
     for index, column in enumerate(columns):
         if column.wide and not wide:
