@@ -22,7 +22,7 @@ from ..cluster.store import InformerHub
 from ..config import Settings
 from ..metrics.alert_watch import AlertWatch
 from ..text import sanitize
-from . import navigation
+from . import frame_pacing, navigation
 from .commands import CommandError, parse_command
 from .gc_tuning import REFREEZE_SECONDS, FrozenGarbage, refreeze, tune_gc
 from .keygate import KeyGate
@@ -48,6 +48,7 @@ class K8sTuiApp(App):
     def __init__(self, connection: Connection, settings: Settings | None = None, *, all_namespaces: bool = False,
                  read_only: bool = False, prometheus_url: str | None = None, theme: str | None = None,
                  kubeconfig: str | None = None, start_command: str | None = None) -> None:
+        frame_pacing.install()  # before any screen's frame timer starts (frame_pacing.py)
         super().__init__()
         # Keys typed during a screen change go to the screen the user will see (keygate.py).
         self.key_gate = KeyGate(self, super().on_event)
