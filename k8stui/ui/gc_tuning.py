@@ -17,9 +17,8 @@ FREEZE_AT_OBJECTS = 4_000   # ... and freezes what survived only when that is th
 # Reclaiming what closed screens left frozen: only after the user has been idle this long, and at most this often.
 RECLAIM_IDLE_SECONDS = 3.0
 RECLAIM_MIN_INTERVAL = 60.0
-# ... and, with no screen closed, every this often: Textual's own line caches hold painted strips, which are
-# reference cycles (``line_cache.painted_copy``), so a freeze keeps the few dozen on screen as frozen garbage once the next
-# frame replaces them (~0.5 MB a minute under churn, measured).
+# ... and, with no screen closed, every this often: whatever else a freeze kept alive in a cycle (painted
+# strips are made acyclic first: ``strip_cycles``).
 RECLAIM_PERIOD_SECONDS = 600.0
 
 
@@ -54,19 +53,23 @@ def refreeze() -> bool:
     since the last freeze, so the pause is bounded by the threshold (a fixed 10-s period walked whatever came in
     10 s: 34-65 ms under churn, 185 ms right after a 50k-pod LIST). Small and often: at 50k pods under 500
     events/s, collecting at 20k objects checked every second paused median 13 / max 23 ms (thread CPU, 1 min);
-    at 8k checked every 0.5 s, 7 / 12 ms for ~0.13 s more CPU a minute, and 0.9 MB a minute of painted lines
-    frozen alive (below) instead of 0.7 (benchmarks/bench_gc.py). What survives is frozen only when it is
-    ``FREEZE_AT_OBJECTS`` or more: new informer data (a LIST, churn). Following logs makes mostly garbage, and
-    freezing it anyway would keep for good the cyclic objects alive at that moment that die later — Textual's
-    painted lines are cycles (``line_cache.painted_copy``), each refreeze kept those on screen (measured with
-    ``gc.DEBUG_SAVEALL`` after an unfreeze). A full collection rather than a young one: under a busy stream an
-    object is in the oldest generation after a fraction of a second, so a young collection froze the painted
-    lines already dead (~10-20 MB a minute while following logs). What is alive when frozen and dies later is
-    still kept until ``FrozenGarbage`` reclaims it."""
+    at 8k checked every 0.5 s, 7 / 12 ms for ~0.13 s more CPU a minute (benchmarks/bench_gc.py). What survives
+    is frozen only when it is ``FREEZE_AT_OBJECTS`` or more: new informer data (a LIST, churn, log lines). A
+    full collection rather than a young one: under a busy stream an object is in the oldest generation after a
+    fraction of a second, so a young collection froze the painted lines already dead (~10-20 MB a minute while
+    following logs). Textual's painted lines alive at a freeze are cycles too (``strip_cycles``): their caches
+    are emptied first, so reference counting frees them once dropped (frozen dead strips while following logs:
+    8.6 MB in 90 s at these thresholds without that, 0.4 MB with it). What else is alive when frozen and dies
+    later in a cycle (a closed screen) is kept until ``FrozenGarbage`` reclaims it."""
     if not _gc_tuned or len(gc.get_objects()) < COLLECT_AT_OBJECTS:
         return False
     gc.collect(2)
-    if len(gc.get_objects()) >= FREEZE_AT_OBJECTS:
+    survivors = gc.get_objects()
+    if len(survivors) >= FREEZE_AT_OBJECTS:
+        from .strip_cycles import break_strip_cycles  # Textual is loaded by now (not at the CLI's start)
+
+        break_strip_cycles(survivors)  # the painted lines alive now: freed by reference counting once dropped
+        del survivors
         gc.freeze()
     return True
 
