@@ -56,6 +56,23 @@ async def test_statefulset_drills_down_to_its_pods_in_ordinal_order_and_its_clai
         await wait_until(pilot, lambda: isinstance(app.screen, ContainersScreen), 5, "a pod's containers")
 
 
+async def test_a_pod_opened_from_all_namespaces_shows_its_containers_under_its_own_title(demo):
+    # The containers screen follows the pod through its namespace's informer: from -A that one is new and still
+    # listing when the screen opens; the pod is not "gone" meanwhile.
+    app = make_app(demo, all_namespaces=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await command(pilot, "pods")
+        await wait_until(pilot, lambda: any(n.startswith("api-blue-") for n in names(app, "resources")), 15,
+                         "the api-blue pods among all namespaces")
+        pod = next(r for r in rows(app, "resources").values() if r.name.startswith("api-blue-"))
+        table(app, "resources").select_key(pod.uid)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, ContainersScreen), 5, "the pod's containers")
+        await wait_until(pilot, lambda: names(app, "containers") == ["api"], 10, "the api container")
+        pane = app.screen.query_one("#containers-pane", Pane)
+        assert str(pane.border_title) == f"Containers of pod shop/{pod.name}"
+
+
 async def test_daemonset_runs_one_pod_per_real_node(demo):
     app = make_app(demo, namespace="monitoring")
     async with app.run_test(size=SIZE) as pilot:

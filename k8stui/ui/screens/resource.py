@@ -223,7 +223,10 @@ class ContainersScreen(ClusterScreen):
         self.table = ResourceView(self.model, id="containers")
 
     def compose_body(self) -> ComposeResult:
-        yield Pane(f"Containers of pod {self.namespace}/{self.pod_name}", self.table, id="containers-pane")
+        yield Pane(self._title(), self.table, id="containers-pane")
+
+    def _title(self) -> str:
+        return f"Containers of pod {self.namespace}/{self.pod_name}"
 
     def on_mount(self) -> None:
         self.informer = self.hold(kinds.PODS, self.namespace)
@@ -232,17 +235,22 @@ class ContainersScreen(ClusterScreen):
         self.table.focus()
 
     def _on_change(self, batch: ChangeBatch) -> None:
-        if self.pod_uid in batch.added or self.pod_uid in batch.modified or self.pod_uid in batch.deleted:
+        uid = self.pod_uid
+        if uid in batch.added or uid in batch.modified or uid in batch.deleted or batch.relisted \
+                or not self.model.total:  # nothing shown yet: the LIST may have ended without it
             self._refill()
 
     def _refill(self) -> None:
         raw = self.informer.get(self.pod_uid)
+        pane = self.query_one("#containers-pane", Pane)
         if raw is None:
-            self.query_one("#containers-pane", Pane).set_title(f"Pod {self.pod_name} is gone")
-            self.model.clear()
+            if self.informer.synced:  # else the namespace's pods are still being listed (drilled from -A)
+                pane.set_title(f"Pod {self.pod_name} is gone")
+                self.model.clear()
             return
         from ...cluster.rows import container_rows
 
+        pane.set_title(self._title())
         self.model.replace(container_rows(raw))
 
     def raw_object(self, table: ResourceView, row: Any) -> dict[str, Any] | None:
