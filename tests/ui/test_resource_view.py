@@ -304,3 +304,25 @@ async def test_the_cursor_stays_on_its_row_across_updates_sorts_and_filters(froz
         await pilot.pause()
         assert view.current_row() is not None and view.current_row().name != "web-00100"
         assert cursor_on_screen(view)
+
+
+async def test_ages_move_on_a_few_rows_a_frame_until_every_row_on_screen_shows_its_new_age(frozen_now):
+    # A screen of young pods changes every age each second; rendered at once that was a 20-30 ms frame every
+    # second at 50k pods under churn (the key p99). The ages ripple over a few frames instead.
+    from k8stui.ui.widgets.resource_view import AGE_ROWS_PER_FRAME
+
+    app = TableApp(pod_model(200))
+    async with app.run_test(size=(120, 48)) as pilot:
+        view = view_of(app)
+        await wait_until(pilot, lambda: "30s" in " ".join(view.painted_lines()), 5, "the first paint")
+        shown = len(list(view.keys_in_view()))
+        assert shown > AGE_ROWS_PER_FRAME
+        batches: list[int] = []
+        rerender = view.model.rerender
+        view.model.rerender = lambda keys=None: (batches.append(len(list(keys))), rerender(keys))[1]
+        clock.freeze(NOW + 60)
+        view._refresh_ages()
+        await wait_until(pilot, lambda: all(" 90s " in line or " 1m30s " in line
+                                            for line in view.painted_lines()[1:] if line.strip()),
+                         5, "every row on screen a minute older")
+        assert sum(batches) == shown and max(batches) <= AGE_ROWS_PER_FRAME, batches

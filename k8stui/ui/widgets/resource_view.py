@@ -43,6 +43,9 @@ PAD = 1  # blank cells either side of a column's content
 FLEX_MIN = 12  # a flex column is not shortened below this (or its header)
 ELLIPSIS = "…"
 AGE_REFRESH_SECONDS = 1.0
+# Rows whose ages are rendered again per frame: a screen of young pods (every age changes each second) rendered at
+# once was a 20-30 ms frame every second at 50k pods under churn (benchmarks/loop_stalls.py), the key p99.
+AGE_ROWS_PER_FRAME = 12
 
 _Piece = tuple[str, str]  # (text, style name)
 
@@ -528,7 +531,16 @@ class ResourceView(ScrollView, can_focus=True):
         self._ages_due = False
         if not self.model.total or not self._following or self.app.screen is not self.screen:
             return
-        self.model.rerender(self.keys_in_view())
+        self._rerender_ages(list(self.keys_in_view()))
+
+    def _rerender_ages(self, keys: list[str]) -> None:
+        """The ages of ``keys``, ``AGE_ROWS_PER_FRAME`` rows a frame: the screen's ages ripple over a few frames
+        (~50 ms) instead of one long frame a key could wait behind."""
+        if not keys or self.app.screen is not self.screen:
+            return
+        self.model.rerender(keys[:AGE_ROWS_PER_FRAME])
+        if len(keys) > AGE_ROWS_PER_FRAME:
+            self.call_after_refresh(self._rerender_ages, keys[AGE_ROWS_PER_FRAME:])
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
